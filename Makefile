@@ -1,0 +1,44 @@
+# dbt_contract — PGXS build.
+#
+#   make && sudo make install      build and install into the pg_config found
+#   make test                      install packages, run every test suite
+#   make demo                      throwaway cluster with a sample dbt project
+#
+EXTENSION   = dbt_contract
+EXTVERSION  = 0.1.0
+
+MODULE_big  = dbt_contract
+OBJS        = src/dbt_contract.o \
+              src/yaml_compose.o \
+              src/contract_parse.o \
+              src/contract_types.o \
+              src/catalog_store.o \
+              src/apply.o
+
+DATA        = sql/dbt_contract--$(EXTVERSION).sql
+PG_CPPFLAGS = -I$(srcdir)/src
+SHLIB_LINK += -lyaml
+
+REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
+               apply_semantics bad_input security
+REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)
+
+ISOLATION      = concurrent_apply
+ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --outputdir=$(CURDIR)/isolation_output
+
+PROVE_TESTS = test/t/*.pl
+EXTRA_CLEAN = isolation_output tmp_check results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: test demo bench
+test:
+	bash scripts/run-tests.sh
+
+demo:
+	bash scripts/demo.sh
+
+bench:
+	bash scripts/run-bench.sh

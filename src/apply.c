@@ -1,0 +1,431 @@
+/*-------------------------------------------------------------------------
+ * apply.c
+ *	  SQL-callable loaders: dbt_contract_apply (a server file or a
+ *	  directory of YAML files) and dbt_contract_apply_yaml (inline text).
+ *
+ * Both read every input, parse and validate every model, resolve every
+ * type, and only then touch the catalog, so any error leaves the previous
+ * contracts exactly as they were.  All work happens in a private memory
+ * context that is deleted before returning.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "storage/fd.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "dbt_contract.h"
+
+PG_FUNCTION_INFO_V1(dbt_contract_apply);
+PG_FUNCTION_INFO_V1(dbt_contract_apply_yaml);
+
+#define MAX_DIRECTORY_DEPTH 32
+
+typedef struct InputText
+{
+	char	   *display;		/* name used in messages */
+	char	   *data;			/* UTF-8 */
+	size_t		len;
+} InputText;
+
+/* ------------------------------------------------------------------------
+ * Arguments
+ * ------------------------------------------------------------------------
+ */
+static char *
+text_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/* target_schema argument, or the caller's current schema. */
+static char *
+target_schema_arg(FunctionCallInfo fcinfo, int argno)
+{
+	List	   *path;
+	char	   *schema;
+
+	if (PG_NARGS() > argno && !PG_ARGISNULL(argno))
+	{
+		schema = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+		if (schema[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("target_schema must not be empty")));
+		return schema;
+	}
+	path = fetch_search_path(false);
+	if (path == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_SCHEMA_NAME),
+				 errmsg("no schema has been selected to hold the contracted relations"),
+				 errhint("Pass target_schema, or set search_path to your dbt target schema.")));
+	schema = get_namespace_name(linitial_oid(path));
+	list_free(path);
+	return schema;
+}
+
+static void
+check_size(const char *display, int64 size)
+{
+	int64		limit = (int64) dbtc_max_file_size_kb * 1024;
+
+	if (size > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("YAML input \"%s\" is too large (%lld bytes)",
+						display, (long long) size),
+				 errdetail("dbt_contract.max_file_size is %d kB.", dbtc_max_file_size_kb),
+				 errhint("A superuser can raise dbt_contract.max_file_size.")));
+}
+
+/* ------------------------------------------------------------------------
+ * Server files
+ * ------------------------------------------------------------------------
+ */
+
+/* Same rule as pg_read_file on arbitrary paths. */
+static void
+check_read_privilege(void)
+{
+	if (!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to read server files"),
+				 errdetail("Only roles with privileges of the \"pg_read_server_files\" role may read files on the server."),
+				 errhint("Send the YAML text instead with dbt_contract_apply_yaml().")));
+}
+
+static char *
+absolute_path(const char *path)
+{
+	char	   *abs;
+
+	if (is_absolute_path(path))
+		abs = pstrdup(path);
+	else
+	{
+		const char *base = (dbtc_project_dir && dbtc_project_dir[0]) ?
+		dbtc_project_dir : DataDir;
+
+		abs = psprintf("%s/%s", base, path);
+	}
+	canonicalize_path(abs);
+	return abs;
+}
+
+static bool
+has_yaml_suffix(const char *name)
+{
+	size_t		len = strlen(name);
+
+	return (len > 4 && pg_strcasecmp(name + len - 4, ".yml") == 0) ||
+		(len > 5 && pg_strcasecmp(name + len - 5, ".yaml") == 0);
+}
+
+static InputText *
+read_file(const char *abs, const char *display)
+{
+	InputText  *in = palloc0(sizeof(InputText));
+	struct stat st;
+	int			fd;
+	size_t		done = 0;
+
+	if (stat(abs, &st) < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat file \"%s\": %m", display)));
+	check_size(display, (int64) st.st_size);
+
+	fd = OpenTransientFile(abs, O_RDONLY | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open file \"%s\" for reading: %m", display)));
+	in->data = palloc(st.st_size + 1);
+	while (done < (size_t) st.st_size)
+	{
+		ssize_t		n = read(fd, in->data + done, st.st_size - done);
+
+		if (n < 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not read file \"%s\": %m", display)));
+		if (n == 0)
+			break;
+		done += n;
+	}
+	CloseTransientFile(fd);
+	in->data[done] = '\0';
+	in->len = done;
+	in->display = pstrdup(display);
+	return in;
+}
+
+static int
+cmp_names(const ListCell *a, const ListCell *b)
+{
+	return strcmp(lfirst(a), lfirst(b));
+}
+
+/* YAML files below a directory, in name order, hidden entries skipped. */
+static List *
+collect_directory(const char *abs, const char *display, int depth, List *out)
+{
+	DIR		   *dir;
+	struct dirent *de;
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	if (depth > MAX_DIRECTORY_DEPTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("directory \"%s\" is nested more than %d levels deep",
+						display, MAX_DIRECTORY_DEPTH)));
+	dir = AllocateDir(abs);
+	while ((de = ReadDir(dir, abs)) != NULL)
+	{
+		if (de->d_name[0] == '.')
+			continue;
+		names = lappend(names, pstrdup(de->d_name));
+	}
+	FreeDir(dir);
+	list_sort(names, cmp_names);
+
+	foreach(lc, names)
+	{
+		char	   *name = lfirst(lc);
+		char	   *sub = psprintf("%s/%s", abs, name);
+		char	   *subdisp = psprintf("%s/%s", display, name);
+		struct stat st;
+
+		CHECK_FOR_INTERRUPTS();
+		if (stat(sub, &st) < 0)
+			continue;			/* vanished or dangling link */
+		if (S_ISDIR(st.st_mode))
+			out = collect_directory(sub, subdisp, depth + 1, out);
+		else if (S_ISREG(st.st_mode) && has_yaml_suffix(name))
+			out = lappend(out, read_file(sub, subdisp));
+	}
+	return out;
+}
+
+static List *
+read_path(const char *path, char **source)
+{
+	char	   *abs = absolute_path(path);
+	char	   *display = pstrdup(path);
+	struct stat st;
+	List	   *inputs;
+
+	canonicalize_path(display);
+	*source = abs;
+	if (stat(abs, &st) < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not access \"%s\": %m", display),
+				 is_absolute_path(path) ? 0 :
+				 errdetail("Relative paths are read from \"%s\".",
+						   (dbtc_project_dir && dbtc_project_dir[0]) ?
+						   dbtc_project_dir : "the data directory"),
+				 is_absolute_path(path) ? 0 :
+				 errhint("Give an absolute path, or set dbt_contract.project_dir.")));
+	if (!S_ISDIR(st.st_mode))
+		return list_make1(read_file(abs, display));
+
+	inputs = collect_directory(abs, display, 0, NIL);
+	if (inputs == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FILE),
+				 errmsg("directory \"%s\" contains no YAML files", display),
+				 errhint("dbt_contract_apply reads every *.yml and *.yaml file below the directory, such as a dbt project's models/.")));
+	return inputs;
+}
+
+/* ------------------------------------------------------------------------
+ * Parse, validate, resolve, store
+ * ------------------------------------------------------------------------
+ */
+static char *
+inputs_checksum(List *inputs)
+{
+	StringInfoData all;
+	ListCell   *lc;
+	char	   *sum;
+
+	initStringInfo(&all);
+	foreach(lc, inputs)
+	{
+		InputText  *in = lfirst(lc);
+
+		if (list_length(inputs) > 1)
+			appendStringInfo(&all, "%s%c", in->display, '\0');
+		appendBinaryStringInfo(&all, in->data, (int) in->len);
+	}
+	sum = TextDatumGetCString(DirectFunctionCall1(md5_text,
+												  PointerGetDatum(cstring_to_text_with_len(all.data, all.len))));
+	pfree(all.data);
+	return sum;
+}
+
+static List *
+apply_inputs(const char *source, List *inputs, const char *target_schema)
+{
+	ParseOptions opts;
+	List	   *models = NIL;
+	TypeCache  *types = type_cache_create();
+	ListCell   *lc;
+
+	opts.target_schema = target_schema;
+	foreach(lc, inputs)
+	{
+		InputText  *in = lfirst(lc);
+		YDoc	   *doc = yaml_compose(in->data, in->len, in->display);
+
+		models = contract_parse_document(doc, &opts, models);
+	}
+	foreach(lc, models)
+	{
+		ContractModel *m = lfirst(lc);
+
+		contract_resolve_types(m, types);
+		contract_fingerprint(m);
+	}
+	return catalog_store_apply(source, models, inputs_checksum(inputs));
+}
+
+/* Materialize result rows into the caller's tuplestore. */
+static void
+return_results(FunctionCallInfo fcinfo, List *results)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	tupdesc;
+	Tuplestorestate *store;
+	MemoryContext oldcxt;
+	ListCell   *lc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	tupdesc = CreateTupleDescCopy(tupdesc);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = tupdesc;
+	MemoryContextSwitchTo(oldcxt);
+
+	foreach(lc, results)
+	{
+		ApplyResult *r = lfirst(lc);
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+
+		values[0] = CStringGetTextDatum(r->model);
+		values[1] = Int32GetDatum(r->version);
+		nulls[1] = r->version < 0;
+		values[2] = CStringGetTextDatum(r->relation);
+		values[3] = CStringGetTextDatum(r->action);
+		values[4] = Int32GetDatum(r->ncolumns);
+		values[5] = Int32GetDatum(r->nconstraints);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+}
+
+static MemoryContext
+begin_work(void)
+{
+	return AllocSetContextCreate(CurrentMemoryContext, "dbt_contract apply",
+								 ALLOCSET_DEFAULT_SIZES);
+}
+
+/*
+ * dbt_contract_apply(path text, target_schema text DEFAULT NULL)
+ */
+Datum
+dbt_contract_apply(PG_FUNCTION_ARGS)
+{
+	MemoryContext work = begin_work();
+	MemoryContext oldcxt = MemoryContextSwitchTo(work);
+	char	   *path = text_arg(fcinfo, 0, "path");
+	char	   *schema = target_schema_arg(fcinfo, 1);
+	char	   *source;
+	List	   *inputs;
+	List	   *results;
+
+	check_read_privilege();
+	inputs = read_path(path, &source);
+	results = apply_inputs(source, inputs, schema);
+
+	MemoryContextSwitchTo(oldcxt);
+	return_results(fcinfo, results);
+	MemoryContextDelete(work);
+	return (Datum) 0;
+}
+
+/*
+ * dbt_contract_apply_yaml(yaml text, source text DEFAULT 'inline',
+ *						   target_schema text DEFAULT NULL)
+ */
+Datum
+dbt_contract_apply_yaml(PG_FUNCTION_ARGS)
+{
+	MemoryContext work = begin_work();
+	MemoryContext oldcxt = MemoryContextSwitchTo(work);
+	text	   *yaml;
+	char	   *source;
+	char	   *schema;
+	InputText  *in = palloc0(sizeof(InputText));
+	List	   *results;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("yaml must not be null")));
+	yaml = PG_GETARG_TEXT_PP(0);
+	source = text_arg(fcinfo, 1, "source");
+	if (source[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("source must not be empty")));
+	schema = target_schema_arg(fcinfo, 2);
+
+	check_size(source, VARSIZE_ANY_EXHDR(yaml));
+	in->display = source;
+	in->len = VARSIZE_ANY_EXHDR(yaml);
+	in->data = pg_server_to_any(VARDATA_ANY(yaml), (int) in->len, PG_UTF8);
+	if (in->data == VARDATA_ANY(yaml))
+		in->data = pnstrdup(VARDATA_ANY(yaml), in->len);
+	else
+		in->len = strlen(in->data);
+
+	results = apply_inputs(source, list_make1(in), schema);
+
+	MemoryContextSwitchTo(oldcxt);
+	return_results(fcinfo, results);
+	MemoryContextDelete(work);
+	return (Datum) 0;
+}

@@ -1,0 +1,753 @@
+/*-------------------------------------------------------------------------
+ * catalog_store.c
+ *	  Write a set of parsed models into the dbt_contract catalog tables as
+ *	  one keyed, atomic replacement of everything a source defined before.
+ *
+ * Rows go in with one INSERT ... SELECT FROM unnest(arrays) per table, so
+ * a 10,000-model project costs four statements, not 300,000.  Applies
+ * serialize on an EXCLUSIVE lock of contract_model, so readers never wait
+ * and two appliers never interleave.  The writes run as the owner of the
+ * dbt_contract schema with a fixed search_path, so a role granted EXECUTE
+ * needs no rights on the tables and cannot redirect the SQL used here.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "parser/scansup.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "dbt_contract.h"
+
+/* A growing column of values destined for one unnest() argument. */
+typedef struct ColArray
+{
+	Oid			elemtype;
+	Datum	   *values;
+	bool	   *nulls;
+	int			n;
+	int			cap;
+} ColArray;
+
+static void
+col_init(ColArray *a, Oid elemtype)
+{
+	a->elemtype = elemtype;
+	a->n = 0;
+	a->cap = 64;
+	a->values = palloc(sizeof(Datum) * a->cap);
+	a->nulls = palloc(sizeof(bool) * a->cap);
+}
+
+static void
+col_push(ColArray *a, Datum d, bool isnull)
+{
+	if (a->n >= a->cap)
+	{
+		a->cap *= 2;
+		a->values = repalloc(a->values, sizeof(Datum) * a->cap);
+		a->nulls = repalloc(a->nulls, sizeof(bool) * a->cap);
+	}
+	a->values[a->n] = d;
+	a->nulls[a->n] = isnull;
+	a->n++;
+}
+
+static void
+col_text(ColArray *a, const char *s)
+{
+	col_push(a, s ? CStringGetTextDatum(s) : (Datum) 0, s == NULL);
+}
+
+static Datum
+col_array(ColArray *a)
+{
+	int			dims[1];
+	int			lbs[1];
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	dims[0] = a->n;
+	lbs[0] = 1;
+	get_typlenbyvalalign(a->elemtype, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_md_array(a->values, a->nulls, 1, dims, lbs,
+											  a->elemtype, typlen, typbyval,
+											  typalign));
+}
+
+/* A text[] literal, so ragged lists travel as one text per row. */
+static char *
+array_literal(List *names)
+{
+	StringInfoData s;
+	ListCell   *lc;
+
+	initStringInfo(&s);
+	appendStringInfoChar(&s, '{');
+	foreach(lc, names)
+	{
+		const char *p;
+
+		if (lc != list_head(names))
+			appendStringInfoChar(&s, ',');
+		appendStringInfoChar(&s, '"');
+		for (p = lfirst(lc); *p; p++)
+		{
+			if (*p == '"' || *p == '\\')
+				appendStringInfoChar(&s, '\\');
+			appendStringInfoChar(&s, *p);
+		}
+		appendStringInfoChar(&s, '"');
+	}
+	appendStringInfoChar(&s, '}');
+	return s.data;
+}
+
+/* ------------------------------------------------------------------------
+ * Fingerprint: a canonical rendering of everything stored for a model.
+ * ------------------------------------------------------------------------
+ */
+static void
+canon_str(StringInfo s, const char *label, const char *v)
+{
+	appendStringInfo(s, "%s=", label);
+	if (v == NULL)
+		appendStringInfoString(s, "~");
+	else
+		appendStringInfo(s, "%zu:%s", strlen(v), v);
+	appendStringInfoChar(s, ';');
+}
+
+static void
+canon_list(StringInfo s, const char *label, List *l)
+{
+	ListCell   *lc;
+
+	appendStringInfo(s, "%s=[", label);
+	foreach(lc, l)
+		canon_str(s, "", lfirst(lc));
+	appendStringInfoString(s, "];");
+}
+
+void
+contract_fingerprint(ContractModel *m)
+{
+	StringInfoData s;
+	ListCell   *lc;
+
+	initStringInfo(&s);
+	canon_str(&s, "schema", m->relation_schema);
+	canon_str(&s, "relation", m->relation_name);
+	canon_str(&s, "materialized", m->materialized);
+	appendStringInfo(&s, "enforced=%d;alias_types=%d;latest=%d;",
+					 m->enforced, m->alias_types, m->latest_version);
+	canon_str(&s, "osc", m->on_schema_change);
+	canon_str(&s, "description", m->description);
+	canon_str(&s, "deprecation", m->deprecation_date);
+	foreach(lc, m->columns)
+	{
+		ContractColumn *c = lfirst(lc);
+
+		canon_str(&s, "col", c->name);
+		canon_str(&s, "dt", c->data_type);
+		appendStringInfo(&s, "oid=%u;mod=%d;q=%d;", c->type_oid, c->typmod, c->quoted);
+		canon_str(&s, "cdesc", c->description);
+	}
+	foreach(lc, m->constraints)
+	{
+		ContractConstraint *c = lfirst(lc);
+
+		appendStringInfo(&s, "con=%d;lvl=%d;tv=%d;wu=%d;ws=%d;", c->type,
+						 c->model_level, c->to_version, c->warn_unenforced,
+						 c->warn_unsupported);
+		canon_list(&s, "cols", c->columns);
+		canon_str(&s, "expr", c->expression);
+		canon_str(&s, "name", c->name);
+		canon_str(&s, "to", c->to_text);
+		canon_list(&s, "tocols", c->to_columns);
+	}
+	foreach(lc, m->tests)
+	{
+		ContractTest *t = lfirst(lc);
+
+		canon_str(&s, "test", t->test_name);
+		canon_list(&s, "tcols", t->columns);
+		canon_str(&s, "args", t->arguments);
+	}
+	m->fingerprint = TextDatumGetCString(DirectFunctionCall1(md5_text,
+															 CStringGetTextDatum(s.data)));
+	pfree(s.data);
+}
+
+/* ------------------------------------------------------------------------
+ * Helpers
+ * ------------------------------------------------------------------------
+ */
+Oid
+catalog_owner(void)
+{
+	Oid			nspid = get_namespace_oid("dbt_contract", false);
+	HeapTuple	tup;
+	Oid			owner;
+
+	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nspid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for namespace %u", nspid);
+	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+static char *
+column_identifier(const ContractColumn *c)
+{
+	if (c->quoted)
+		return c->name;
+	return downcase_identifier(c->name, strlen(c->name), false, false);
+}
+
+static int
+version_key(int v)
+{
+	return v < 0 ? -1 : v;
+}
+
+/* Entry of either side of the old/new merge. */
+typedef struct KeyedRow
+{
+	const char *model;
+	int			version;		/* -1: unversioned */
+	const char *relation;
+	const char *fingerprint;
+	int			ncolumns;
+	int			nconstraints;
+	ContractModel *m;			/* new side only */
+} KeyedRow;
+
+static int
+keyed_cmp(const void *a, const void *b)
+{
+	const KeyedRow *x = a;
+	const KeyedRow *y = b;
+	int			c = strcmp(x->model, y->model);
+
+	if (c != 0)
+		return c;
+	return version_key(x->version) - version_key(y->version);
+}
+
+static char *
+qualified(const char *schema, const char *rel)
+{
+	return quote_qualified_identifier(schema, rel);
+}
+
+static void
+spi_check(int rc, int expected, const char *what)
+{
+	if (rc != expected)
+		elog(ERROR, "dbt_contract: %s failed: %s", what, SPI_result_code_string(rc));
+}
+
+/* ------------------------------------------------------------------------
+ * The apply
+ * ------------------------------------------------------------------------
+ */
+
+/* Sorted new models; two with the same key in one apply is an error. */
+static KeyedRow *
+sort_new_models(List *models, int *n)
+{
+	KeyedRow   *rows = palloc0(sizeof(KeyedRow) * Max(1, list_length(models)));
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, models)
+	{
+		ContractModel *m = lfirst(lc);
+
+		rows[i].model = m->name;
+		rows[i].version = m->version;
+		rows[i].relation = qualified(m->relation_schema, m->relation_name);
+		rows[i].fingerprint = m->fingerprint;
+		rows[i].ncolumns = list_length(m->columns);
+		rows[i].nconstraints = list_length(m->constraints);
+		rows[i].m = m;
+		i++;
+	}
+	qsort(rows, i, sizeof(KeyedRow), keyed_cmp);
+	for (*n = 0; *n < i; (*n)++)
+	{
+		if (*n > 0 && keyed_cmp(&rows[*n - 1], &rows[*n]) == 0)
+		{
+			ContractModel *a = rows[*n - 1].m;
+			ContractModel *b = rows[*n].m;
+
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("%s is defined twice", contract_model_label(b)),
+					 errdetail("First at %s, again at %s.",
+							   srcloc_string(&a->loc), srcloc_string(&b->loc)),
+					 errhint("Each model (and version) may be declared once across the files of one apply.")));
+		}
+	}
+	return rows;
+}
+
+static void
+check_other_sources(const char *source, KeyedRow *rows, int n)
+{
+	ColArray	names;
+	ColArray	versions;
+	Datum		args[3];
+	Oid			types[3] = {TEXTOID, TEXTARRAYOID, INT4ARRAYOID};
+	int			i;
+	int			rc;
+
+	col_init(&names, TEXTOID);
+	col_init(&versions, INT4OID);
+	for (i = 0; i < n; i++)
+	{
+		col_text(&names, rows[i].model);
+		col_push(&versions, Int32GetDatum(rows[i].version), rows[i].version < 0);
+	}
+	args[0] = CStringGetTextDatum(source);
+	args[1] = col_array(&names);
+	args[2] = col_array(&versions);
+	rc = SPI_execute_with_args(
+							   "SELECT m.model, m.version, m.source, n.ord "
+							   "FROM dbt_contract.contract_model m "
+							   "JOIN unnest($2, $3) WITH ORDINALITY AS n(model, version, ord) "
+							   "  ON m.model = n.model "
+							   " AND coalesce(m.version, -1) = coalesce(n.version, -1) "
+							   "WHERE m.source <> $1 ORDER BY n.ord LIMIT 1",
+							   3, types, args, NULL, true, 1);
+	spi_check(rc, SPI_OK_SELECT, "duplicate check");
+	if (SPI_processed > 0)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		char	   *other = SPI_getvalue(tup, td, 3);
+		bool		isnull;
+		int64		ord = DatumGetInt64(SPI_getbinval(tup, td, 4, &isnull));
+		ContractModel *m = rows[ord - 1].m;
+
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("%s is already defined by source \"%s\"",
+						contract_model_label(m), other),
+				 errdetail("Declared again at %s.", srcloc_string(&m->loc)),
+				 errhint("Remove it from one of the two sources; to empty a source, apply an empty document to it: SELECT dbt_contract_apply_yaml('version: 2', %s).",
+						 quote_literal_cstr(other))));
+	}
+}
+
+/* Old rows of this source, sorted like the new ones. */
+static KeyedRow *
+load_old_models(const char *source, int *n)
+{
+	Datum		args[1];
+	Oid			types[1] = {TEXTOID};
+	KeyedRow   *rows;
+	uint64		i;
+	int			rc;
+
+	args[0] = CStringGetTextDatum(source);
+	rc = SPI_execute_with_args(
+							   "SELECT model, version, relation_schema, relation_name, "
+							   "       fingerprint, column_count, constraint_count "
+							   "FROM dbt_contract.contract_model WHERE source = $1",
+							   1, types, args, NULL, false, 0);
+	spi_check(rc, SPI_OK_SELECT, "loading the previous contracts");
+	rows = palloc0(sizeof(KeyedRow) * Max(1, SPI_processed));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		d;
+
+		rows[i].model = SPI_getvalue(tup, td, 1);
+		d = SPI_getbinval(tup, td, 2, &isnull);
+		rows[i].version = isnull ? -1 : DatumGetInt32(d);
+		rows[i].relation = qualified(SPI_getvalue(tup, td, 3), SPI_getvalue(tup, td, 4));
+		rows[i].fingerprint = SPI_getvalue(tup, td, 5);
+		rows[i].ncolumns = DatumGetInt32(SPI_getbinval(tup, td, 6, &isnull));
+		rows[i].nconstraints = DatumGetInt32(SPI_getbinval(tup, td, 7, &isnull));
+	}
+	*n = (int) SPI_processed;
+	qsort(rows, *n, sizeof(KeyedRow), keyed_cmp);
+	return rows;
+}
+
+static void
+delete_source(const char *source)
+{
+	static const char *const tables[] = {"contract_column", "contract_constraint",
+	"contract_test"};
+	Datum		args[1];
+	Oid			types[1] = {TEXTOID};
+	int			i;
+	int			rc;
+
+	args[0] = CStringGetTextDatum(source);
+	for (i = 0; i < lengthof(tables); i++)
+	{
+		char	   *sql = psprintf("DELETE FROM dbt_contract.%s t USING dbt_contract.contract_model m "
+								   "WHERE t.model_id = m.model_id AND m.source = $1",
+								   tables[i]);
+
+		rc = SPI_execute_with_args(sql, 1, types, args, NULL, false, 0);
+		spi_check(rc, SPI_OK_DELETE, "removing the previous contracts");
+	}
+	rc = SPI_execute_with_args("DELETE FROM dbt_contract.contract_model WHERE source = $1",
+							   1, types, args, NULL, false, 0);
+	spi_check(rc, SPI_OK_DELETE, "removing the previous contracts");
+}
+
+/* One block of fresh model ids from the sequence. */
+static int64 *
+allocate_ids(int n)
+{
+	Datum		args[1];
+	Oid			types[1] = {INT4OID};
+	int64	   *ids = palloc(sizeof(int64) * Max(1, n));
+	uint64		i;
+	int			rc;
+
+	args[0] = Int32GetDatum(n);
+	rc = SPI_execute_with_args("SELECT nextval('dbt_contract.model_id_seq') "
+							   "FROM generate_series(1, $1)",
+							   1, types, args, NULL, false, 0);
+	spi_check(rc, SPI_OK_SELECT, "allocating model ids");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+											 SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	return ids;
+}
+
+static void
+run_insert(const char *sql, ColArray *cols, int ncols)
+{
+	Datum	   *args = palloc(sizeof(Datum) * ncols);
+	Oid		   *types = palloc(sizeof(Oid) * ncols);
+	int			i;
+	int			rc;
+
+	if (cols[0].n == 0)
+		return;
+	for (i = 0; i < ncols; i++)
+	{
+		args[i] = col_array(&cols[i]);
+		types[i] = get_array_type(cols[i].elemtype);
+	}
+	rc = SPI_execute_with_args(sql, ncols, types, args, NULL, false, 0);
+	spi_check(rc, SPI_OK_INSERT, "storing contracts");
+}
+
+static void
+insert_models(const char *source, KeyedRow *rows, int n, int64 *ids)
+{
+	ColArray	c[18];
+	Oid			types[18] = {INT8OID, TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID,
+		TEXTOID, TEXTOID, TEXTOID, BOOLOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, INT4OID, INT4OID, TEXTOID};
+	int			i;
+
+	for (i = 0; i < lengthof(c); i++)
+		col_init(&c[i], types[i]);
+	for (i = 0; i < n; i++)
+	{
+		ContractModel *m = rows[i].m;
+
+		col_push(&c[0], Int64GetDatum(ids[i]), false);
+		col_text(&c[1], m->name);
+		col_push(&c[2], Int32GetDatum(m->version), m->version < 0);
+		col_push(&c[3], Int32GetDatum(m->latest_version), m->latest_version < 0);
+		col_text(&c[4], source);
+		col_text(&c[5], srcloc_string(&m->loc));
+		col_text(&c[6], m->relation_schema);
+		col_text(&c[7], m->relation_name);
+		col_text(&c[8], m->materialized);
+		col_push(&c[9], BoolGetDatum(m->enforced), false);
+		col_push(&c[10], BoolGetDatum(m->alias_types), false);
+		col_text(&c[11], m->on_schema_change);
+		col_text(&c[12], m->description);
+		col_text(&c[13], m->deprecation_date);
+		col_text(&c[14], m->fingerprint);
+		col_push(&c[15], Int32GetDatum(list_length(m->columns)), false);
+		col_push(&c[16], Int32GetDatum(list_length(m->constraints)), false);
+		col_text(&c[17], m->loc.file);
+	}
+	run_insert("INSERT INTO dbt_contract.contract_model "
+			   "(model_id, model, version, latest_version, source, defined_at, "
+			   " relation_schema, relation_name, materialized, enforced, alias_types, "
+			   " on_schema_change, description, deprecation_date, fingerprint, "
+			   " column_count, constraint_count, file, applied_at) "
+			   "SELECT u.*, statement_timestamp() FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+			   "$10, $11, $12, $13, $14, $15, $16, $17, $18) AS u",
+			   c, lengthof(c));
+}
+
+static void
+insert_columns(KeyedRow *rows, int n, int64 *ids)
+{
+	ColArray	c[9];
+	Oid			types[9] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID, OIDOID,
+	INT4OID, TEXTOID, BOOLOID};
+	int			i;
+
+	for (i = 0; i < lengthof(c); i++)
+		col_init(&c[i], types[i]);
+	for (i = 0; i < n; i++)
+	{
+		ListCell   *lc;
+		int			ord = 0;
+
+		foreach(lc, rows[i].m->columns)
+		{
+			ContractColumn *col = lfirst(lc);
+
+			col_push(&c[0], Int64GetDatum(ids[i]), false);
+			col_push(&c[1], Int32GetDatum(++ord), false);
+			col_text(&c[2], col->name);
+			col_text(&c[3], column_identifier(col));
+			col_text(&c[4], col->data_type);
+			col_push(&c[5], ObjectIdGetDatum(col->type_oid), !OidIsValid(col->type_oid));
+			col_push(&c[6], Int32GetDatum(col->typmod), false);
+			col_text(&c[7], col->description);
+			col_push(&c[8], BoolGetDatum(col->quoted), false);
+		}
+	}
+	run_insert("INSERT INTO dbt_contract.contract_column "
+			   "(model_id, ordinal, column_name, attname, data_type, type_oid, typmod, "
+			   " description, quoted) "
+			   "SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+			   c, lengthof(c));
+}
+
+static void
+insert_constraints(KeyedRow *rows, int n, int64 *ids)
+{
+	ColArray	c[15];
+	Oid			types[15] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID, BOOLOID, BOOLOID,
+	TEXTOID};
+	int			i;
+
+	for (i = 0; i < lengthof(c); i++)
+		col_init(&c[i], types[i]);
+	for (i = 0; i < n; i++)
+	{
+		ListCell   *lc;
+		int			ord = 0;
+
+		foreach(lc, rows[i].m->constraints)
+		{
+			ContractConstraint *con = lfirst(lc);
+
+			col_push(&c[0], Int64GetDatum(ids[i]), false);
+			col_push(&c[1], Int32GetDatum(++ord), false);
+			col_text(&c[2], contract_constraint_type_name(con->type));
+			col_text(&c[3], con->model_level ? "model" : "column");
+			col_text(&c[4], array_literal(con->columns));
+			col_text(&c[5], con->expression);
+			col_text(&c[6], con->name);
+			col_text(&c[7], con->to_text);
+			col_text(&c[8], con->to_model);
+			col_text(&c[9], con->to_package);
+			col_push(&c[10], Int32GetDatum(con->to_version), con->to_version < 0);
+			col_text(&c[11], con->to_columns ? array_literal(con->to_columns) : NULL);
+			col_push(&c[12], BoolGetDatum(con->warn_unenforced), false);
+			col_push(&c[13], BoolGetDatum(con->warn_unsupported), false);
+			col_text(&c[14], srcloc_string(&con->loc));
+		}
+	}
+	run_insert("INSERT INTO dbt_contract.contract_constraint "
+			   "(model_id, ordinal, constraint_type, level, columns, expression, name, "
+			   " to_text, to_model, to_package, to_version, to_columns, "
+			   " warn_unenforced, warn_unsupported, defined_at) "
+			   "SELECT u.a, u.b, u.c, u.d, u.e::text[], u.f, u.g, u.h, u.i, u.j, u.k, "
+			   "       u.l::text[], u.m, u.n, u.o "
+			   "FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
+			   "  AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o)",
+			   c, lengthof(c));
+}
+
+static void
+insert_tests(KeyedRow *rows, int n, int64 *ids)
+{
+	ColArray	c[5];
+	Oid			types[5] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID};
+	int			i;
+
+	for (i = 0; i < lengthof(c); i++)
+		col_init(&c[i], types[i]);
+	for (i = 0; i < n; i++)
+	{
+		ListCell   *lc;
+		int			ord = 0;
+
+		foreach(lc, rows[i].m->tests)
+		{
+			ContractTest *t = lfirst(lc);
+
+			col_push(&c[0], Int64GetDatum(ids[i]), false);
+			col_push(&c[1], Int32GetDatum(++ord), false);
+			col_text(&c[2], t->test_name);
+			col_text(&c[3], array_literal(t->columns));
+			col_text(&c[4], t->arguments);
+		}
+	}
+	run_insert("INSERT INTO dbt_contract.contract_test "
+			   "(model_id, ordinal, test_name, columns, arguments) "
+			   "SELECT u.a, u.b, u.c, u.d::text[], u.e::jsonb "
+			   "FROM unnest($1, $2, $3, $4, $5) AS u(a, b, c, d, e)",
+			   c, lengthof(c));
+}
+
+static void
+record_source(const char *source, const char *checksum, int nmodels)
+{
+	Datum		args[2];
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	int			rc;
+
+	args[0] = CStringGetTextDatum(source);
+	args[1] = CStringGetTextDatum(checksum);
+	if (nmodels == 0)
+		rc = SPI_execute_with_args("DELETE FROM dbt_contract.contract_source WHERE source = $1",
+								   1, types, args, NULL, false, 0);
+	else
+		rc = SPI_execute_with_args("INSERT INTO dbt_contract.contract_source "
+								   "  (source, checksum, applied_at, applied_by) "
+								   "VALUES ($1, $2, statement_timestamp(), session_user) "
+								   "ON CONFLICT (source) DO UPDATE SET checksum = EXCLUDED.checksum, "
+								   "  applied_at = EXCLUDED.applied_at, applied_by = EXCLUDED.applied_by",
+								   2, types, args, NULL, false, 0);
+	if (rc != SPI_OK_DELETE && rc != SPI_OK_INSERT)
+		spi_check(rc, SPI_OK_INSERT, "recording the source");
+}
+
+static ApplyResult *
+result_row(const KeyedRow *r, const char *action)
+{
+	ApplyResult *res = palloc(sizeof(ApplyResult));
+
+	res->model = pstrdup(r->model);
+	res->version = r->version;
+	res->relation = pstrdup(r->relation);
+	res->action = action;
+	res->ncolumns = r->ncolumns;
+	res->nconstraints = r->nconstraints;
+	return res;
+}
+
+/* Merge old and new (both sorted) into result rows with actions. */
+static List *
+compute_actions(KeyedRow *old, int nold, KeyedRow *new, int nnew)
+{
+	List	   *res = NIL;
+	int			i = 0;
+	int			j = 0;
+
+	while (i < nold || j < nnew)
+	{
+		int			c;
+
+		if (i >= nold)
+			c = 1;
+		else if (j >= nnew)
+			c = -1;
+		else
+			c = keyed_cmp(&old[i], &new[j]);
+
+		if (c < 0)
+			res = lappend(res, result_row(&old[i++], "removed"));
+		else if (c > 0)
+			res = lappend(res, result_row(&new[j++], "added"));
+		else
+		{
+			bool		same = strcmp(old[i].fingerprint, new[j].fingerprint) == 0;
+
+			res = lappend(res, result_row(&new[j], same ? "unchanged" : "changed"));
+			i++, j++;
+		}
+	}
+	return res;
+}
+
+/*
+ * Replace everything `source` defined with `models`.  Runs inside the
+ * caller's transaction: an error anywhere leaves the catalog untouched.
+ */
+List *
+catalog_store_apply(const char *source, List *models, const char *checksum)
+{
+	Oid			owner = catalog_owner();
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+	KeyedRow   *new;
+	KeyedRow   *old;
+	int			nnew;
+	int			nold;
+	int64	   *ids;
+	List	   *res;
+	int			rc;
+
+	MemoryContext callercxt = CurrentMemoryContext;
+
+	new = sort_new_models(models, &nnew);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+
+	rc = SPI_execute("LOCK TABLE dbt_contract.contract_model IN EXCLUSIVE MODE", false, 0);
+	spi_check(rc, SPI_OK_UTILITY, "locking the contract catalog");
+
+	check_other_sources(source, new, nnew);
+	old = load_old_models(source, &nold);
+	delete_source(source);
+	ids = allocate_ids(nnew);
+	insert_models(source, new, nnew, ids);
+	insert_columns(new, nnew, ids);
+	insert_constraints(new, nnew, ids);
+	insert_tests(new, nnew, ids);
+	record_source(source, checksum, nnew);
+
+	/* Result strings must outlive SPI's memory. */
+	{
+		MemoryContext spicxt = MemoryContextSwitchTo(callercxt);
+
+		res = compute_actions(old, nold, new, nnew);
+		MemoryContextSwitchTo(spicxt);
+	}
+
+	SPI_finish();
+	AtEOXact_GUC(true, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	return res;
+}

@@ -1,0 +1,1271 @@
+/*-------------------------------------------------------------------------
+ * contract_parse.c
+ *	  Read dbt's schema.yml shape (models, config, columns, constraints,
+ *	  tests, versions) from a YNode tree into ContractModel structs.
+ *
+ * Validation follows dbt-core's parser: constraint types, primary keys,
+ * data_type on enforced contracts, incremental on_schema_change, version
+ * lists.  Keys we do not use are skipped without reading their values, so
+ * an alias bomb parked under `meta:` or `sources:` costs nothing.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "parser/scansup.h"
+#include "utils/json.h"
+
+#include "dbt_contract.h"
+
+/* Where we are, for messages. */
+typedef struct ParseCtx
+{
+	YDoc	   *doc;
+	const ParseOptions *opts;
+	const char *model;
+	int			version;		/* -1 outside a version */
+	const char *column;
+} ParseCtx;
+
+/* Config keys we read; anything unset stays NULL / -1. */
+typedef struct ModelConfig
+{
+	char	   *materialized;
+	int			enforced;		/* -1 unset, else bool */
+	int			alias_types;
+	int			enabled;
+	char	   *alias;
+	char	   *schema;
+	char	   *on_schema_change;
+} ModelConfig;
+
+/* One parsed column plus what hangs off it. */
+typedef struct ParsedColumn
+{
+	ContractColumn *col;
+	List	   *constraints;
+	List	   *tests;
+} ParsedColumn;
+
+static const char *const constraint_type_names[] = {
+	"not_null", "unique", "primary_key", "foreign_key", "check", "custom"
+};
+
+const char *
+contract_constraint_type_name(ContractConstraintType t)
+{
+	return constraint_type_names[t];
+}
+
+char *
+srcloc_string(const SrcLoc *loc)
+{
+	return psprintf("%s:%d:%d", loc->file, loc->line, loc->col);
+}
+
+char *
+contract_model_label(const ContractModel *m)
+{
+	if (m->version >= 0)
+		return psprintf("model \"%s\" version %d", m->name, m->version);
+	return psprintf("model \"%s\"", m->name);
+}
+
+/* "column "id" of model "orders" version 2", as far as we know it. */
+static char *
+subject(ParseCtx *cx)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	if (cx->column)
+		appendStringInfo(&s, "column \"%s\" of ", cx->column);
+	if (cx->model)
+		appendStringInfo(&s, "model \"%s\"", cx->model);
+	else
+		appendStringInfoString(&s, "a model");
+	if (cx->version >= 0)
+		appendStringInfo(&s, " version %d", cx->version);
+	return s.data;
+}
+
+static SrcLoc
+loc_of(ParseCtx *cx, const YNode *n)
+{
+	SrcLoc		l;
+
+	l.file = cx->doc->file;
+	l.line = n ? n->line : 1;
+	l.col = n ? n->col : 1;
+	return l;
+}
+
+static void
+parse_error(ParseCtx *cx, const YNode *n, int sqlstate, const char *msg,
+			const char *hint)
+{
+	SrcLoc		l = loc_of(cx, n);
+
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg_internal("%s", msg),
+			 errdetail("Found at %s.", srcloc_string(&l)),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+static const char *
+kind_name(const YNode *n)
+{
+	if (n->kind == YN_MAPPING)
+		return "a mapping";
+	if (n->kind == YN_SEQUENCE)
+		return "a list";
+	switch (yaml_scalar_type(n))
+	{
+		case YS_NULL:
+			return "null";
+		case YS_BOOL:
+			return "a boolean";
+		case YS_INT:
+		case YS_FLOAT:
+			return "a number";
+		default:
+			return "a string";
+	}
+}
+
+static void
+shape_error(ParseCtx *cx, const YNode *n, const char *key, const char *want)
+{
+	parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
+				psprintf("\"%s\" must be %s, not %s, in %s",
+						 key, want, kind_name(n), subject(cx)),
+				NULL);
+}
+
+/* ------------------------------------------------------------------------
+ * Typed getters.  Each returns NULL/default when the key is absent or null.
+ * ------------------------------------------------------------------------
+ */
+static YNode *
+get_node(ParseCtx *cx, const YNode *map, const char *key)
+{
+	YNode	   *v = yaml_map_get(cx->doc, map, key);
+
+	if (v != NULL && v->kind == YN_SCALAR && yaml_scalar_type(v) == YS_NULL)
+		return NULL;
+	return v;
+}
+
+static char *
+get_string(ParseCtx *cx, const YNode *map, const char *key)
+{
+	YNode	   *v = get_node(cx, map, key);
+
+	if (v == NULL)
+		return NULL;
+	if (v->kind != YN_SCALAR)
+		shape_error(cx, v, key, "a string");
+	/* Numbers are fine where text is expected (e.g. a description). */
+	if (yaml_scalar_type(v) == YS_BOOL)
+		shape_error(cx, v, key, "a string");
+	return v->value;
+}
+
+/* A name: a non-empty string (PyYAML would make `yes` a boolean). */
+static char *
+get_name(ParseCtx *cx, const YNode *map, const char *key)
+{
+	YNode	   *v = get_node(cx, map, key);
+
+	if (v == NULL)
+		return NULL;
+	if (v->kind != YN_SCALAR || yaml_scalar_type(v) == YS_BOOL)
+		shape_error(cx, v, key, "a string");
+	if (v->value[0] == '\0')
+		parse_error(cx, v, ERRCODE_INVALID_PARAMETER_VALUE,
+					psprintf("\"%s\" must not be empty in %s", key, subject(cx)),
+					NULL);
+	return v->value;
+}
+
+static int
+get_bool(ParseCtx *cx, const YNode *map, const char *key)
+{
+	YNode	   *v = get_node(cx, map, key);
+	bool		b;
+
+	if (v == NULL)
+		return -1;
+	if (v->kind != YN_SCALAR || !yaml_scalar_bool(v, &b))
+		shape_error(cx, v, key, "a boolean (true or false)");
+	return b ? 1 : 0;
+}
+
+static YNode *
+get_list(ParseCtx *cx, const YNode *map, const char *key)
+{
+	YNode	   *v = get_node(cx, map, key);
+
+	if (v != NULL && v->kind != YN_SEQUENCE)
+		shape_error(cx, v, key, "a list");
+	return v;
+}
+
+static YNode *
+get_map(ParseCtx *cx, const YNode *map, const char *key)
+{
+	YNode	   *v = get_node(cx, map, key);
+
+	if (v != NULL && v->kind != YN_MAPPING)
+		shape_error(cx, v, key, "a mapping");
+	return v;
+}
+
+/* A non-negative integer (accepting "2" quoted, as dbt's str(v) would). */
+static int
+node_version(ParseCtx *cx, const YNode *v, const char *key)
+{
+	char	   *end;
+	long		val;
+
+	if (v->kind != YN_SCALAR || v->value[0] == '\0')
+		shape_error(cx, v, key, "an integer");
+	errno = 0;
+	val = strtol(v->value, &end, 10);
+	if (*end != '\0' || errno != 0 || val < 0 || val > PG_INT32_MAX)
+		parse_error(cx, v, ERRCODE_INVALID_PARAMETER_VALUE,
+					psprintf("\"%s\" must be a non-negative integer, not \"%s\", in %s",
+							 key, v->value, subject(cx)),
+					"dbt_contract identifies model versions by integer.");
+	return (int) val;
+}
+
+/* List of names, accepting a single scalar as a one-item list. */
+static List *
+get_name_list(ParseCtx *cx, const YNode *map, const char *key)
+{
+	YNode	   *v = get_node(cx, map, key);
+	List	   *res = NIL;
+	int			i;
+
+	if (v == NULL)
+		return NIL;
+	if (v->kind == YN_SCALAR)
+		return list_make1(v->value);
+	if (v->kind != YN_SEQUENCE)
+		shape_error(cx, v, key, "a list of names");
+	for (i = 0; i < v->nitems; i++)
+	{
+		YNode	   *it = v->items[i];
+
+		yaml_charge(cx->doc, it);
+		if (it->kind != YN_SCALAR || yaml_scalar_type(it) == YS_NULL)
+			shape_error(cx, it, key, "a list of names");
+		res = lappend(res, it->value);
+	}
+	return res;
+}
+
+static YNode *
+require_mapping(ParseCtx *cx, YNode *n, const char *what)
+{
+	yaml_charge(cx->doc, n);
+	if (n->kind != YN_MAPPING)
+		parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
+					psprintf("each entry of %s must be a mapping, not %s, in %s",
+							 what, kind_name(n), subject(cx)),
+					NULL);
+	return n;
+}
+
+/* ------------------------------------------------------------------------
+ * config
+ * ------------------------------------------------------------------------
+ */
+static void
+config_init(ModelConfig *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->enforced = c->alias_types = c->enabled = -1;
+}
+
+/* Read a `config:` mapping over *into; keys present here win. */
+static void
+parse_config(ParseCtx *cx, const YNode *map, ModelConfig *into)
+{
+	YNode	   *cfg = get_map(cx, map, "config");
+	YNode	   *contract;
+	char	   *s;
+	int			b;
+
+	if (cfg == NULL)
+		return;
+	if ((s = get_string(cx, cfg, "materialized")) != NULL)
+		into->materialized = s;
+	if ((s = get_string(cx, cfg, "alias")) != NULL)
+		into->alias = s;
+	if ((s = get_string(cx, cfg, "schema")) != NULL)
+		into->schema = s;
+	if ((s = get_string(cx, cfg, "on_schema_change")) != NULL)
+		into->on_schema_change = s;
+	if ((b = get_bool(cx, cfg, "enabled")) >= 0)
+		into->enabled = b;
+
+	contract = get_node(cx, cfg, "contract");
+	if (contract == NULL)
+		return;
+	if (contract->kind != YN_MAPPING)
+		shape_error(cx, contract, "contract", "a mapping such as {enforced: true}");
+	if ((b = get_bool(cx, contract, "enforced")) >= 0)
+		into->enforced = b;
+	if ((b = get_bool(cx, contract, "alias_types")) >= 0)
+		into->alias_types = b;
+}
+
+/* ------------------------------------------------------------------------
+ * ref() / source() in `to:`
+ * ------------------------------------------------------------------------
+ */
+
+/* Skip blanks; return the next char. */
+static const char *
+skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* A quoted Jinja string argument; NULL if not one. */
+static char *
+jinja_string(const char **pp)
+{
+	const char *p = skip_ws(*pp);
+	char		q = *p;
+	const char *start;
+
+	if (q != '\'' && q != '"')
+		return NULL;
+	start = ++p;
+	while (*p && *p != q)
+		p++;
+	if (*p != q)
+		return NULL;
+	*pp = p + 1;
+	return pnstrdup(start, p - start);
+}
+
+/*
+ * Understand ref('m'), ref('pkg', 'm'), ref('m', v=2), ref('m', version=2)
+ * and source('s', 't'), optionally wrapped in {{ }}.  Returns false for
+ * anything else, which the caller reports.
+ */
+static bool
+parse_to(ContractConstraint *c, const char *text)
+{
+	const char *p = skip_ws(text);
+	bool		braces = false;
+	bool		is_ref;
+	List	   *args = NIL;
+	char	   *kwver = NULL;
+
+	if (strncmp(p, "{{", 2) == 0)
+	{
+		braces = true;
+		p = skip_ws(p + 2);
+	}
+	if (strncmp(p, "ref", 3) == 0)
+		is_ref = true, p += 3;
+	else if (strncmp(p, "source", 6) == 0)
+		is_ref = false, p += 6;
+	else
+		return false;
+	p = skip_ws(p);
+	if (*p++ != '(')
+		return false;
+	for (;;)
+	{
+		char	   *s;
+
+		p = skip_ws(p);
+		if (*p == ')')
+			break;
+		if ((s = jinja_string(&p)) != NULL)
+			args = lappend(args, s);
+		else if (is_ref && (strncmp(p, "v", 1) == 0 || strncmp(p, "version", 7) == 0))
+		{
+			const char *start;
+
+			p += (strncmp(p, "version", 7) == 0) ? 7 : 1;
+			p = skip_ws(p);
+			if (*p++ != '=')
+				return false;
+			p = skip_ws(p);
+			if ((kwver = jinja_string(&p)) == NULL)
+			{
+				start = p;
+				while (*p >= '0' && *p <= '9')
+					p++;
+				if (p == start)
+					return false;
+				kwver = pnstrdup(start, p - start);
+			}
+		}
+		else
+			return false;
+		p = skip_ws(p);
+		if (*p == ',')
+			p++;
+		else if (*p != ')')
+			return false;
+	}
+	p = skip_ws(p + 1);
+	if (braces)
+	{
+		if (strncmp(p, "}}", 2) != 0)
+			return false;
+		p = skip_ws(p + 2);
+	}
+	if (*p != '\0')
+		return false;
+
+	if (!is_ref)
+		return list_length(args) == 2;	/* kept as text in to_text */
+	if (list_length(args) == 1)
+		c->to_model = linitial(args);
+	else if (list_length(args) == 2)
+	{
+		c->to_package = linitial(args);
+		c->to_model = lsecond(args);
+	}
+	else
+		return false;
+	if (kwver != NULL)
+	{
+		char	   *end;
+		long		v = strtol(kwver, &end, 10);
+
+		if (*end != '\0' || v < 0 || v > PG_INT32_MAX)
+			return false;
+		c->to_version = (int) v;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------------
+ * constraints
+ * ------------------------------------------------------------------------
+ */
+static ContractConstraint *
+parse_constraint(ParseCtx *cx, YNode *n, bool model_level)
+{
+	ContractConstraint *c = palloc0(sizeof(ContractConstraint));
+	YNode	   *typenode;
+	char	   *type;
+	int			i;
+	int			b;
+
+	require_mapping(cx, n, "constraints");
+	c->model_level = model_level;
+	c->to_version = -1;
+	c->loc = loc_of(cx, n);
+
+	typenode = get_node(cx, n, "type");
+	if (typenode == NULL)
+		parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
+					psprintf("constraint without \"type\" in %s", subject(cx)),
+					"Every constraint needs a type: not_null, unique, primary_key, foreign_key, check or custom.");
+	type = get_name(cx, n, "type");
+	for (i = 0; i < lengthof(constraint_type_names); i++)
+		if (strcmp(type, constraint_type_names[i]) == 0)
+			break;
+	if (i == lengthof(constraint_type_names))
+		parse_error(cx, typenode, ERRCODE_INVALID_PARAMETER_VALUE,
+					psprintf("unknown constraint type \"%s\" in %s", type, subject(cx)),
+					"Valid constraint types are not_null, unique, primary_key, foreign_key, check and custom.");
+	c->type = (ContractConstraintType) i;
+	c->loc = loc_of(cx, typenode);
+
+	c->name = get_string(cx, n, "name");
+	c->expression = get_string(cx, n, "expression");
+	c->to_text = get_string(cx, n, "to");
+	c->to_columns = get_name_list(cx, n, "to_columns");
+	b = get_bool(cx, n, "warn_unenforced");
+	c->warn_unenforced = (b != 0);
+	b = get_bool(cx, n, "warn_unsupported");
+	c->warn_unsupported = (b != 0);
+
+	if (model_level)
+		c->columns = get_name_list(cx, n, "columns");
+	else
+		c->columns = list_make1((char *) cx->column);
+
+	if (model_level && c->columns == NIL &&
+		c->type != CC_CHECK && c->type != CC_CUSTOM)
+		parse_error(cx, typenode, ERRCODE_INVALID_PARAMETER_VALUE,
+					psprintf("model-level %s constraint without \"columns\" in %s",
+							 type, subject(cx)),
+					"List the columns the constraint covers, e.g. columns: [id].");
+
+	switch (c->type)
+	{
+		case CC_CHECK:
+		case CC_CUSTOM:
+			if (c->expression == NULL || c->expression[0] == '\0')
+				parse_error(cx, typenode, ERRCODE_INVALID_PARAMETER_VALUE,
+							psprintf("%s constraint without \"expression\" in %s",
+									 type, subject(cx)),
+							NULL);
+			break;
+		case CC_FOREIGN_KEY:
+			if (c->to_text == NULL && (c->expression == NULL || c->expression[0] == '\0'))
+				parse_error(cx, typenode, ERRCODE_INVALID_PARAMETER_VALUE,
+							psprintf("foreign_key constraint without \"to\" or \"expression\" in %s",
+									 subject(cx)),
+							"Write to: ref('other_model') with to_columns: [...], or the legacy expression: \"schema.table (column)\".");
+			if (c->to_text != NULL && !parse_to(c, c->to_text))
+				parse_error(cx, get_node(cx, n, "to"), ERRCODE_INVALID_PARAMETER_VALUE,
+							psprintf("cannot understand foreign_key target \"%s\" in %s",
+									 c->to_text, subject(cx)),
+							"Use ref('model'), ref('package', 'model'), ref('model', v=2) or source('source', 'table').");
+			if (c->to_columns != NIL &&
+				list_length(c->to_columns) != list_length(c->columns))
+				parse_error(cx, get_node(cx, n, "to_columns"), ERRCODE_INVALID_PARAMETER_VALUE,
+							psprintf("foreign_key constraint in %s has %d column(s) but %d to_columns",
+									 subject(cx), list_length(c->columns),
+									 list_length(c->to_columns)),
+							NULL);
+			break;
+		default:
+			break;
+	}
+	return c;
+}
+
+static List *
+parse_constraint_list(ParseCtx *cx, const YNode *list, bool model_level)
+{
+	List	   *res = NIL;
+	int			i;
+
+	if (list == NULL)
+		return NIL;
+	for (i = 0; i < list->nitems; i++)
+		res = lappend(res, parse_constraint(cx, list->items[i], model_level));
+	return res;
+}
+
+/* ------------------------------------------------------------------------
+ * data tests
+ * ------------------------------------------------------------------------
+ */
+static bool
+is_test_meta_key(const char *k)
+{
+	return strcmp(k, "config") == 0 || strcmp(k, "name") == 0 ||
+		strcmp(k, "description") == 0 || strcmp(k, "test_name") == 0 ||
+		strcmp(k, "arguments") == 0;
+}
+
+/* Append the entries of an arguments mapping as JSON members. */
+static void
+append_args(ParseCtx *cx, const YNode *map, StringInfo js, bool *first)
+{
+	ListCell   *lc;
+
+	foreach(lc, yaml_map_pairs(cx->doc, map))
+	{
+		YPair	   *p = lfirst(lc);
+
+		if (is_test_meta_key(p->key))
+			continue;
+		if (!*first)
+			appendStringInfoString(js, ", ");
+		*first = false;
+		escape_json(js, p->key);
+		appendStringInfoString(js, ": ");
+		yaml_to_json(cx->doc, p->value, js, 2);
+	}
+}
+
+static List *
+names_from_arg(ParseCtx *cx, const YNode *args, const char *key)
+{
+	YNode	   *v = yaml_map_get(cx->doc, args, key);
+	List	   *res = NIL;
+	int			i;
+
+	if (v == NULL)
+		return NIL;
+	if (v->kind == YN_SCALAR && yaml_scalar_type(v) != YS_NULL)
+		return list_make1(v->value);
+	if (v->kind == YN_SEQUENCE)
+		for (i = 0; i < v->nitems; i++)
+			if (v->items[i]->kind == YN_SCALAR)
+				res = lappend(res, v->items[i]->value);
+	return res;
+}
+
+/* Columns a model-level test is about, from its usual argument names. */
+static List *
+test_columns(ParseCtx *cx, const YNode *body, const YNode *nested)
+{
+	static const char *const keys[] = {
+		"column_name", "column_names", "combination_of_columns",
+		"fk_column_name", "fk_column_names", "pk_column_name",
+	"pk_column_names"};
+	int			i;
+
+	for (i = 0; i < lengthof(keys); i++)
+	{
+		List	   *cols = NIL;
+
+		if (nested != NULL)
+			cols = names_from_arg(cx, nested, keys[i]);
+		if (cols == NIL && body != NULL)
+			cols = names_from_arg(cx, body, keys[i]);
+		if (cols != NIL)
+			return cols;
+	}
+	return NIL;
+}
+
+static ContractTest *
+parse_test(ParseCtx *cx, YNode *n)
+{
+	ContractTest *t = palloc0(sizeof(ContractTest));
+	StringInfoData js;
+	YNode	   *body = NULL;
+	YNode	   *nested = NULL;
+	bool		first = true;
+
+	yaml_charge(cx->doc, n);
+	t->loc = loc_of(cx, n);
+	initStringInfo(&js);
+	appendStringInfoChar(&js, '{');
+
+	if (n->kind == YN_SCALAR)
+	{
+		if (yaml_scalar_type(n) == YS_NULL)
+			shape_error(cx, n, "data_tests", "a list of test names or mappings");
+		t->test_name = n->value;
+	}
+	else if (n->kind == YN_MAPPING)
+	{
+		char	   *explicit_name = get_string(cx, n, "test_name");
+
+		if (explicit_name != NULL)
+		{
+			/* - name: my_test / test_name: unique / arguments: ... */
+			t->test_name = explicit_name;
+			body = n;
+		}
+		else
+		{
+			List	   *pairs = yaml_map_pairs(cx->doc, n);
+			YPair	   *p;
+
+			if (list_length(pairs) != 1)
+				parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
+							psprintf("a data test in %s must be a name or a mapping with one key (the test name), not %d keys",
+									 subject(cx), list_length(pairs)),
+							"Write e.g. - relationships: {to: ref('customers'), field: id}.");
+			p = linitial(pairs);
+			t->test_name = (char *) p->key;
+			if (p->value->kind == YN_MAPPING)
+				body = p->value;
+			else if (!(p->value->kind == YN_SCALAR &&
+					   yaml_scalar_type(p->value) == YS_NULL))
+				shape_error(cx, p->value, p->key, "a mapping of test arguments");
+		}
+	}
+	else
+		shape_error(cx, n, "data_tests", "a list of test names or mappings");
+
+	if (body != NULL)
+	{
+		nested = get_map(cx, body, "arguments");
+		append_args(cx, body, &js, &first);
+		if (nested != NULL)
+			append_args(cx, nested, &js, &first);
+	}
+	appendStringInfoChar(&js, '}');
+	t->arguments = js.data;
+
+	if (cx->column != NULL)
+		t->columns = list_make1((char *) cx->column);
+	else
+		t->columns = test_columns(cx, body, nested);
+	return t;
+}
+
+/* `data_tests:` or `tests:` (not both, as dbt says). */
+static List *
+parse_tests(ParseCtx *cx, const YNode *map, bool *present)
+{
+	YNode	   *dt = get_list(cx, map, "data_tests");
+	YNode	   *t = get_list(cx, map, "tests");
+	YNode	   *list = dt ? dt : t;
+	List	   *res = NIL;
+	int			i;
+
+	if (dt != NULL && t != NULL)
+		parse_error(cx, t, ERRCODE_INVALID_PARAMETER_VALUE,
+					psprintf("both \"tests\" and \"data_tests\" are defined in %s",
+							 subject(cx)),
+					"Keep one of them; \"data_tests\" is the current name.");
+	if (present)
+		*present = (list != NULL);
+	if (list == NULL)
+		return NIL;
+	for (i = 0; i < list->nitems; i++)
+		res = lappend(res, parse_test(cx, list->items[i]));
+	return res;
+}
+
+/* ------------------------------------------------------------------------
+ * columns
+ * ------------------------------------------------------------------------
+ */
+static ParsedColumn *
+parse_column(ParseCtx *cx, YNode *n)
+{
+	ParsedColumn *pc = palloc0(sizeof(ParsedColumn));
+	ContractColumn *col = palloc0(sizeof(ContractColumn));
+	YNode	   *dt;
+	int			q;
+
+	require_mapping(cx, n, "columns");
+	col->loc = loc_of(cx, n);
+	col->name = get_name(cx, n, "name");
+	if (col->name == NULL)
+		parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
+					psprintf("column without \"name\" in %s", subject(cx)),
+					NULL);
+	cx->column = col->name;
+
+	dt = get_node(cx, n, "data_type");
+	if (dt != NULL)
+	{
+		if (dt->kind != YN_SCALAR || yaml_scalar_type(dt) == YS_BOOL)
+			shape_error(cx, dt, "data_type", "a type name");
+		col->data_type = dt->value;
+		col->type_loc = loc_of(cx, dt);
+	}
+	col->typmod = -1;
+	col->description = get_string(cx, n, "description");
+	q = get_bool(cx, n, "quote");
+	col->quoted = (q == 1);
+
+	pc->col = col;
+	pc->constraints = parse_constraint_list(cx, get_list(cx, n, "constraints"), false);
+	pc->tests = parse_tests(cx, n, NULL);
+	cx->column = NULL;
+	return pc;
+}
+
+static List *
+parse_columns(ParseCtx *cx, const YNode *list)
+{
+	List	   *res = NIL;
+	int			i;
+
+	if (list == NULL)
+		return NIL;
+	for (i = 0; i < list->nitems; i++)
+		res = lappend(res, parse_column(cx, list->items[i]));
+	return res;
+}
+
+/* ------------------------------------------------------------------------
+ * versions
+ * ------------------------------------------------------------------------
+ */
+typedef struct IncludeExclude
+{
+	bool		include_all;
+	List	   *include;
+	List	   *exclude;
+} IncludeExclude;
+
+static bool
+name_in(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A version's `columns:` holds at most one include/exclude element and
+ * any number of version-specific columns.
+ */
+static List *
+parse_version_columns(ParseCtx *cx, const YNode *list, IncludeExclude *ie)
+{
+	List	   *own = NIL;
+	bool		seen_ie = false;
+	int			i;
+
+	ie->include_all = true;
+	if (list == NULL)
+		return NIL;
+	for (i = 0; i < list->nitems; i++)
+	{
+		YNode	   *it = require_mapping(cx, list->items[i], "columns");
+		YNode	   *inc = get_node(cx, it, "include");
+		YNode	   *exc = get_node(cx, it, "exclude");
+
+		if (inc == NULL && exc == NULL)
+		{
+			own = lappend(own, parse_column(cx, it));
+			continue;
+		}
+		if (seen_ie)
+			parse_error(cx, it, ERRCODE_INVALID_PARAMETER_VALUE,
+						psprintf("%s has more than one include/exclude element",
+								 subject(cx)),
+						NULL);
+		seen_ie = true;
+		if (inc != NULL && inc->kind == YN_SCALAR &&
+			(strcmp(inc->value, "all") == 0 || strcmp(inc->value, "*") == 0))
+			ie->include_all = true;
+		else if (inc != NULL)
+		{
+			ie->include_all = false;
+			ie->include = get_name_list(cx, it, "include");
+		}
+		ie->exclude = get_name_list(cx, it, "exclude");
+		if (!ie->include_all && ie->exclude != NIL)
+			parse_error(cx, exc, ERRCODE_INVALID_PARAMETER_VALUE,
+						psprintf("\"exclude\" needs \"include: all\" in %s", subject(cx)),
+						NULL);
+	}
+	return own;
+}
+
+/*
+ * Columns of a version: the model's columns that pass include/exclude, in
+ * their order, then the version's own; a version column with the name of
+ * a model column takes that column's place (as dbt does).
+ */
+static List *
+version_columns(List *model_cols, List *own, IncludeExclude *ie)
+{
+	List	   *res = NIL;
+	ListCell   *lc;
+
+	foreach(lc, model_cols)
+	{
+		ParsedColumn *pc = lfirst(lc);
+		const char *name = pc->col->name;
+
+		if ((ie->include_all || name_in(ie->include, name)) &&
+			!name_in(ie->exclude, name))
+			res = lappend(res, pc);
+	}
+	foreach(lc, own)
+	{
+		ParsedColumn *pc = lfirst(lc);
+		ListCell   *lc2;
+		bool		replaced = false;
+
+		foreach(lc2, res)
+		{
+			ParsedColumn *old = lfirst(lc2);
+
+			if (strcmp(old->col->name, pc->col->name) == 0)
+			{
+				lfirst(lc2) = pc;
+				replaced = true;
+				break;
+			}
+		}
+		if (!replaced)
+			res = lappend(res, pc);
+	}
+	return res;
+}
+
+/* ------------------------------------------------------------------------
+ * model assembly and dbt's validation
+ * ------------------------------------------------------------------------
+ */
+
+/* The identifier PostgreSQL will use for a contract column. */
+static char *
+column_identifier(const ContractColumn *c)
+{
+	if (c->quoted)
+		return c->name;
+	return downcase_identifier(c->name, strlen(c->name), false, false);
+}
+
+static ContractColumn *
+find_column(ContractModel *m, const char *name)
+{
+	ListCell   *lc;
+	char	   *folded = downcase_identifier(name, strlen(name), false, false);
+
+	foreach(lc, m->columns)
+	{
+		ContractColumn *c = lfirst(lc);
+
+		if (strcmp(c->name, name) == 0 || strcmp(column_identifier(c), folded) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static void
+validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
+{
+	ListCell   *lc;
+	ContractConstraint *col_pk = NULL;
+	ContractConstraint *model_pk = NULL;
+	SrcLoc		l;
+
+	/* Duplicate column names make no sense in a table. */
+	foreach(lc, m->columns)
+	{
+		ContractColumn *c = lfirst(lc);
+		ListCell   *lc2;
+
+		for_each_cell(lc2, m->columns, lnext(m->columns, lc))
+		{
+			ContractColumn *d = lfirst(lc2);
+
+			if (strcmp(column_identifier(c), column_identifier(d)) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("column \"%s\" is declared twice in %s",
+								d->name, contract_model_label(m)),
+						 errdetail("First at %s, again at %s.",
+								   srcloc_string(&c->loc), srcloc_string(&d->loc))));
+		}
+	}
+
+	if (m->enforced)
+	{
+		if (m->columns == NIL)
+			parse_error(cx, mnode, ERRCODE_INVALID_PARAMETER_VALUE,
+						psprintf("%s has an enforced contract, and its 'columns' specification is missing",
+								 contract_model_label(m)),
+						"List every column with its name and data_type.");
+		foreach(lc, m->columns)
+		{
+			ContractColumn *c = lfirst(lc);
+
+			if (c->data_type == NULL || c->data_type[0] == '\0')
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("column \"%s\" of %s has no data_type, but the contract is enforced",
+								c->name, contract_model_label(m)),
+						 errdetail("Found at %s.", srcloc_string(&c->loc)),
+						 errhint("An enforced contract needs data_type on every column.")));
+		}
+		if (m->materialized && strcmp(m->materialized, "incremental") == 0 &&
+			(m->on_schema_change == NULL ||
+			 (strcmp(m->on_schema_change, "fail") != 0 &&
+			  strcmp(m->on_schema_change, "append_new_columns") != 0)))
+		{
+			l = m->loc;
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("incremental %s has an enforced contract but on_schema_change is %s",
+							contract_model_label(m),
+							m->on_schema_change ?
+							quote_literal_cstr(m->on_schema_change) : "not set (dbt's default is 'ignore')"),
+					 errdetail("Found at %s.", srcloc_string(&l)),
+					 errhint("Incremental models with enforced contracts must set on_schema_change to 'append_new_columns' or 'fail'.")));
+		}
+	}
+
+	foreach(lc, m->constraints)
+	{
+		ContractConstraint *c = lfirst(lc);
+		ListCell   *lc2;
+
+		if (c->type == CC_PRIMARY_KEY)
+		{
+			ContractConstraint **slot = c->model_level ? &model_pk : &col_pk;
+
+			if (*slot != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+						 errmsg("%s has more than one %s primary_key constraint",
+								contract_model_label(m),
+								c->model_level ? "model-level" : "column-level"),
+						 errdetail("First at %s, again at %s.",
+								   srcloc_string(&(*slot)->loc), srcloc_string(&c->loc)),
+						 errhint("Declare a composite primary key once, at the model level: constraints: [{type: primary_key, columns: [a, b]}].")));
+			*slot = c;
+		}
+		/* Model-level constraints must name contract columns. */
+		if (c->model_level && m->columns != NIL)
+		{
+			foreach(lc2, c->columns)
+			{
+				char	   *cname = lfirst(lc2);
+
+				if (find_column(m, cname) == NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_UNDEFINED_COLUMN),
+							 errmsg("%s constraint of %s names column \"%s\", which is not in its columns",
+									contract_constraint_type_name(c->type),
+									contract_model_label(m), cname),
+							 errdetail("Found at %s.", srcloc_string(&c->loc))));
+			}
+		}
+	}
+	if (col_pk != NULL && model_pk != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+				 errmsg("%s declares a primary key at both the model and the column level",
+						contract_model_label(m)),
+				 errdetail("Model-level at %s, column-level at %s.",
+						   srcloc_string(&model_pk->loc), srcloc_string(&col_pk->loc)),
+				 errhint("Keep one of them.")));
+}
+
+/* dbt's default generate_schema_name: <target>_<custom> when set. */
+static char *
+relation_schema(ParseCtx *cx, const ModelConfig *cfg)
+{
+	if (cfg->schema != NULL && cfg->schema[0] != '\0')
+	{
+		char	   *custom = pstrdup(cfg->schema);
+		char	   *end = custom + strlen(custom);
+
+		/* dbt trims the custom schema name */
+		while (*custom == ' ')
+			custom++;
+		while (end > custom && end[-1] == ' ')
+			*--end = '\0';
+		return psprintf("%s_%s", cx->opts->target_schema, custom);
+	}
+	return pstrdup(cx->opts->target_schema);
+}
+
+static ContractModel *
+build_model(ParseCtx *cx, const YNode *mnode, const char *name, int version,
+			const ModelConfig *cfg, List *columns, List *model_constraints,
+			List *model_tests, const char *description,
+			const char *deprecation_date, int latest_version)
+{
+	ContractModel *m = palloc0(sizeof(ContractModel));
+	ListCell   *lc;
+
+	m->name = pstrdup(name);
+	m->version = version;
+	m->latest_version = latest_version;
+	m->loc = loc_of(cx, mnode);
+	m->materialized = cfg->materialized;
+	m->enforced = (cfg->enforced == 1);
+	m->alias_types = (cfg->alias_types != 0);
+	m->on_schema_change = cfg->on_schema_change;
+	m->description = (char *) description;
+	m->deprecation_date = (char *) deprecation_date;
+	m->relation_schema = relation_schema(cx, cfg);
+	if (cfg->alias != NULL)
+		m->relation_name = pstrdup(cfg->alias);
+	else if (version >= 0)
+		m->relation_name = psprintf("%s_v%d", name, version);
+	else
+		m->relation_name = pstrdup(name);
+
+	/* Column-level constraints first, in column order, then model-level. */
+	foreach(lc, columns)
+	{
+		ParsedColumn *pc = lfirst(lc);
+
+		m->columns = lappend(m->columns, pc->col);
+		m->constraints = list_concat(m->constraints, pc->constraints);
+		m->tests = list_concat(m->tests, pc->tests);
+	}
+	m->constraints = list_concat(m->constraints, model_constraints);
+	m->tests = list_concat(m->tests, model_tests);
+
+	validate_model(cx, m, mnode);
+	return m;
+}
+
+static int
+version_number(ParseCtx *cx, const YNode *map, const char *key)
+{
+	YNode	   *v = get_node(cx, map, key);
+
+	return v ? node_version(cx, v, key) : -1;
+}
+
+static List *
+parse_versions(ParseCtx *cx, const YNode *mnode, const YNode *versions,
+			   const char *name, const ModelConfig *model_cfg,
+			   List *model_cols, List *model_constraints, List *model_tests,
+			   const char *description, const char *deprecation_date,
+			   List *out)
+{
+	int			latest = version_number(cx, mnode, "latest_version");
+	bool		latest_found = (latest < 0);
+	List	   *seen = NIL;
+	int			i;
+
+	for (i = 0; i < versions->nitems; i++)
+	{
+		YNode	   *vn = require_mapping(cx, versions->items[i], "versions");
+		YNode	   *vnode = get_node(cx, vn, "v");
+		ModelConfig cfg = *model_cfg;
+		IncludeExclude ie = {0};
+		List	   *own;
+		List	   *cons = model_constraints;
+		List	   *tests;
+		bool		has_tests;
+		YNode	   *clist;
+		char	   *vdesc;
+		char	   *vdep;
+		int			v;
+
+		if (vnode == NULL)
+			parse_error(cx, vn, ERRCODE_INVALID_PARAMETER_VALUE,
+						psprintf("version entry without \"v\" in %s", subject(cx)),
+						NULL);
+		v = node_version(cx, vnode, "v");
+		if (list_member_int(seen, v))
+			parse_error(cx, vnode, ERRCODE_DUPLICATE_OBJECT,
+						psprintf("found duplicate version %d in versions list of %s",
+								 v, subject(cx)),
+						NULL);
+		seen = lappend_int(seen, v);
+		if (v == latest)
+			latest_found = true;
+
+		cx->version = v;
+		parse_config(cx, vn, &cfg);
+		own = parse_version_columns(cx, get_list(cx, vn, "columns"), &ie);
+		clist = get_list(cx, vn, "constraints");
+		if (clist != NULL)
+			cons = parse_constraint_list(cx, clist, true);
+		tests = parse_tests(cx, vn, &has_tests);
+		if (!has_tests)
+			tests = model_tests;
+		vdesc = get_string(cx, vn, "description");
+		vdep = get_string(cx, vn, "deprecation_date");
+
+		if (cfg.enabled != 0)
+			out = lappend(out,
+						  build_model(cx, vn, name, v, &cfg,
+									  version_columns(model_cols, own, &ie),
+									  cons, tests,
+									  vdesc ? vdesc : description,
+									  vdep ? vdep : deprecation_date,
+									  latest));
+		cx->version = -1;
+	}
+	if (!latest_found)
+		parse_error(cx, get_node(cx, mnode, "latest_version"),
+					ERRCODE_INVALID_PARAMETER_VALUE,
+					psprintf("latest_version %d is not one of the versions of %s",
+							 latest, subject(cx)),
+					NULL);
+	return out;
+}
+
+static List *
+parse_model(ParseCtx *cx, YNode *mnode, List *out)
+{
+	ModelConfig cfg;
+	char	   *name;
+	List	   *cols;
+	List	   *cons;
+	List	   *tests;
+	YNode	   *versions;
+	char	   *description;
+	char	   *deprecation_date;
+	ListCell   *lc;
+
+	require_mapping(cx, mnode, "models");
+	cx->model = NULL;
+	cx->version = -1;
+	cx->column = NULL;
+	name = get_name(cx, mnode, "name");
+	if (name == NULL)
+		parse_error(cx, mnode, ERRCODE_INVALID_PARAMETER_VALUE,
+					"model entry without \"name\"",
+					"Every entry under models: needs a name matching its .sql file.");
+	cx->model = name;
+
+	config_init(&cfg);
+	parse_config(cx, mnode, &cfg);
+	description = get_string(cx, mnode, "description");
+	deprecation_date = get_string(cx, mnode, "deprecation_date");
+	cols = parse_columns(cx, get_list(cx, mnode, "columns"));
+	cons = parse_constraint_list(cx, get_list(cx, mnode, "constraints"), true);
+	tests = parse_tests(cx, mnode, NULL);
+	versions = get_list(cx, mnode, "versions");
+
+	if (versions != NULL && versions->nitems > 0)
+		out = parse_versions(cx, mnode, versions, name, &cfg, cols, cons, tests,
+							 description, deprecation_date, out);
+	else if (cfg.enabled != 0)
+	{
+		(void) version_number(cx, mnode, "latest_version");
+		out = lappend(out, build_model(cx, mnode, name, -1, &cfg, cols, cons,
+									   tests, description, deprecation_date, -1));
+	}
+
+	/* Drop the per-column wrappers; the model keeps the parts. */
+	foreach(lc, cols)
+		pfree(lfirst(lc));
+	cx->model = NULL;
+	return out;
+}
+
+/*
+ * Parse one YAML document (a schema.yml) and append its models to
+ * `models`.  Only `version` and `models` are read at the top level.
+ */
+List *
+contract_parse_document(YDoc *doc, const ParseOptions *opts, List *models)
+{
+	ParseCtx	cx = {0};
+	YNode	   *root = doc->root;
+	YNode	   *list;
+	YNode	   *ver;
+	int			i;
+
+	cx.doc = doc;
+	cx.opts = opts;
+	cx.version = -1;
+
+	if (root == NULL || (root->kind == YN_SCALAR && yaml_scalar_type(root) == YS_NULL))
+		return models;			/* an empty file declares nothing */
+	if (root->kind != YN_MAPPING)
+		parse_error(&cx, root, ERRCODE_INVALID_PARAMETER_VALUE,
+					psprintf("the top level of \"%s\" must be a mapping, not %s",
+							 doc->file, kind_name(root)),
+					"A dbt properties file starts with version: 2 and models:.");
+
+	ver = get_node(&cx, root, "version");
+	if (ver != NULL && !(ver->kind == YN_SCALAR && strcmp(ver->value, "2") == 0))
+		parse_error(&cx, ver, ERRCODE_INVALID_PARAMETER_VALUE,
+					psprintf("unsupported properties file version \"%s\" in \"%s\"",
+							 ver->kind == YN_SCALAR ? ver->value : "?", doc->file),
+					"dbt properties files use version: 2.");
+
+	list = get_node(&cx, root, "models");
+	if (list == NULL)
+		return models;
+	if (list->kind != YN_SEQUENCE)
+		parse_error(&cx, list, ERRCODE_INVALID_PARAMETER_VALUE,
+					psprintf("\"models\" must be a list, not %s, in \"%s\"",
+							 kind_name(list), doc->file),
+					"Write each model as a list item starting with \"- name:\".");
+	for (i = 0; i < list->nitems; i++)
+		models = parse_model(&cx, list->items[i], models);
+	return models;
+}

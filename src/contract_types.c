@@ -1,0 +1,258 @@
+/*-------------------------------------------------------------------------
+ * contract_types.c
+ *	  Resolve contract data_types and check expressions with PostgreSQL's
+ *	  own parser, so the catalog holds what the server will compare.
+ *
+ * Types go through parseTypeString (aliases such as int, varchar(100) and
+ * timestamptz resolve as in DDL); a per-apply cache keeps large projects,
+ * which repeat a handful of type spellings, from reparsing each column.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "parser/parse_type.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "dbt_contract.h"
+
+#define TYPE_KEY_LEN 256
+
+typedef struct TypeCacheEntry
+{
+	char		key[TYPE_KEY_LEN];
+	Oid			type_oid;
+	int32		typmod;
+} TypeCacheEntry;
+
+struct TypeCache
+{
+	HTAB	   *h;
+};
+
+TypeCache *
+type_cache_create(void)
+{
+	TypeCache  *tc = palloc(sizeof(TypeCache));
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = TYPE_KEY_LEN;
+	ctl.entrysize = sizeof(TypeCacheEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	tc->h = hash_create("dbt_contract type cache", 64, &ctl,
+#if PG_VERSION_NUM >= 140000
+						HASH_ELEM | HASH_STRINGS | HASH_CONTEXT
+#else
+						HASH_ELEM | HASH_CONTEXT
+#endif
+		);
+	return tc;
+}
+
+/* Run parseTypeString; on failure report the column, model and place. */
+static void
+parse_type_or_report(const ContractModel *m, const ContractColumn *c,
+					 const char *spelling, Oid *type_oid, int32 *typmod)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+#if PG_VERSION_NUM >= 160000
+		(void) parseTypeString(spelling, type_oid, typmod, NULL);
+#else
+		parseTypeString(spelling, type_oid, typmod, false);
+#endif
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		bool		is_serial;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+
+		is_serial = pg_strcasecmp(spelling, "serial") == 0 ||
+			pg_strcasecmp(spelling, "bigserial") == 0 ||
+			pg_strcasecmp(spelling, "smallserial") == 0 ||
+			pg_strcasecmp(spelling, "serial4") == 0 ||
+			pg_strcasecmp(spelling, "serial8") == 0 ||
+			pg_strcasecmp(spelling, "serial2") == 0;
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode == ERRCODE_SYNTAX_ERROR ?
+						 ERRCODE_SYNTAX_ERROR : ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("data_type \"%s\" of column \"%s\" of %s is not a valid PostgreSQL type",
+						c->data_type, c->name, contract_model_label(m)),
+				 errdetail("Found at %s. The type parser says: %s.",
+						   srcloc_string(&c->type_loc), edata->message),
+				 is_serial ?
+				 errhint("serial is a column shorthand, not a type; declare the column as integer (or bigint) in the contract.") :
+				 errhint("Use a type name PostgreSQL accepts in CREATE TABLE, e.g. integer, text, numeric(10,2), timestamptz.")));
+	}
+	PG_END_TRY();
+}
+
+static void
+resolve_column(const ContractModel *m, ContractColumn *c, TypeCache *cache)
+{
+	const char *spelling = c->data_type;
+	TypeCacheEntry *e = NULL;
+	bool		found = false;
+	char		key[TYPE_KEY_LEN];
+	Oid			typoid;
+	int32		typmod;
+
+	/* dbt-postgres translates only this one alias, when alias_types is on */
+	if (m->alias_types && pg_strcasecmp(spelling, "string") == 0)
+		spelling = "text";
+
+	if (strlen(spelling) < TYPE_KEY_LEN)
+	{
+		memset(key, 0, sizeof(key));
+		strlcpy(key, spelling, sizeof(key));
+		e = hash_search(cache->h, key, HASH_FIND, &found);
+	}
+	if (e != NULL)
+	{
+		c->type_oid = e->type_oid;
+		c->typmod = e->typmod;
+		return;
+	}
+
+	parse_type_or_report(m, c, spelling, &typoid, &typmod);
+	if (get_typtype(typoid) == TYPTYPE_PSEUDO)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+				 errmsg("data_type \"%s\" of column \"%s\" of %s is a pseudo-type",
+						c->data_type, c->name, contract_model_label(m)),
+				 errdetail("Found at %s. Columns cannot have type %s.",
+						   srcloc_string(&c->type_loc), format_type_be(typoid))));
+	if (!get_typisdefined(typoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("data_type \"%s\" of column \"%s\" of %s is only a shell type",
+						c->data_type, c->name, contract_model_label(m)),
+				 errdetail("Found at %s.", srcloc_string(&c->type_loc))));
+
+	c->type_oid = typoid;
+	c->typmod = typmod;
+	if (strlen(spelling) < TYPE_KEY_LEN)
+	{
+		e = hash_search(cache->h, key, HASH_ENTER, &found);
+		e->type_oid = typoid;
+		e->typmod = typmod;
+	}
+}
+
+/* Resolve every declared data_type and parse every check expression. */
+void
+contract_resolve_types(ContractModel *m, TypeCache *cache)
+{
+	ListCell   *lc;
+
+	foreach(lc, m->columns)
+	{
+		ContractColumn *c = lfirst(lc);
+
+		if (c->data_type != NULL && c->data_type[0] != '\0')
+			resolve_column(m, c, cache);
+		else
+		{
+			c->type_oid = InvalidOid;
+			c->typmod = -1;
+		}
+	}
+	foreach(lc, m->constraints)
+	{
+		ContractConstraint *c = lfirst(lc);
+
+		if (c->type == CC_CHECK)
+			contract_check_expression(m, c);
+	}
+}
+
+static const char *
+constraint_subject(const ContractConstraint *c)
+{
+	if (c->name)
+		return psprintf("check constraint \"%s\"", c->name);
+	if (!c->model_level && c->columns != NIL)
+		return psprintf("check constraint on column \"%s\"",
+						(char *) linitial(c->columns));
+	return "model-level check constraint";
+}
+
+static void
+not_one_expression(const ContractModel *m, const ContractConstraint *c,
+				   const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_SYNTAX_ERROR),
+			 errmsg("expression of %s of %s is not a single SQL expression",
+					constraint_subject(c), contract_model_label(m)),
+			 errdetail("Found at %s: %s.", srcloc_string(&c->loc), why),
+			 errhint("A check expression is what goes inside CHECK ( ... ), e.g. \"amount >= 0\".")));
+}
+
+/*
+ * A check expression must parse as exactly one expression: we parse
+ * "SELECT <expr>" and insist on one statement with one unnamed target and
+ * no other clause, which rules out "); drop table ..." and friends.
+ */
+void
+contract_check_expression(const ContractModel *m, const ContractConstraint *c)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	char	   *sql = psprintf("SELECT %s", c->expression);
+	List	   *raw = NIL;
+	SelectStmt *sel;
+	ResTarget  *rt;
+
+	PG_TRY();
+	{
+#if PG_VERSION_NUM >= 140000
+		raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+#else
+		raw = raw_parser(sql);
+#endif
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		not_one_expression(m, c, psprintf("the SQL parser says: %s", edata->message));
+	}
+	PG_END_TRY();
+
+	if (list_length(raw) != 1)
+		not_one_expression(m, c, "it contains more than one statement");
+	sel = (SelectStmt *) ((RawStmt *) linitial(raw))->stmt;
+	if (!IsA(sel, SelectStmt) || sel->op != SETOP_NONE ||
+		sel->fromClause != NIL || sel->whereClause != NULL ||
+		sel->groupClause != NIL || sel->havingClause != NULL ||
+		sel->windowClause != NIL || sel->sortClause != NIL ||
+		sel->limitCount != NULL || sel->limitOffset != NULL ||
+		sel->lockingClause != NIL || sel->withClause != NULL ||
+		sel->intoClause != NULL || sel->distinctClause != NIL ||
+		sel->valuesLists != NIL)
+		not_one_expression(m, c, "it continues past the expression");
+	if (list_length(sel->targetList) != 1)
+		not_one_expression(m, c, "it is a list of expressions");
+	rt = linitial(sel->targetList);
+	if (rt->name != NULL)
+		not_one_expression(m, c, "it carries an alias");
+	if (IsA(rt->val, ColumnRef) &&
+		IsA(llast(((ColumnRef *) rt->val)->fields), A_Star))
+		not_one_expression(m, c, "it is a star");
+}

@@ -1,0 +1,196 @@
+/*-------------------------------------------------------------------------
+ * dbt_contract.h
+ *	  Shared declarations: settings, the YAML node tree, the in-memory
+ *	  contract model, and the entry points of each source file.
+ *
+ * Data flows one way: yaml_compose.c turns bytes into a YNode tree,
+ * contract_parse.c turns the tree into ContractModel structs (validating
+ * what dbt validates), contract_types.c resolves types and expressions
+ * with PostgreSQL's own parser, catalog_store.c writes the models into
+ * the dbt_contract schema, and apply.c holds the SQL-callable functions.
+ *-------------------------------------------------------------------------
+ */
+#ifndef DBT_CONTRACT_H
+#define DBT_CONTRACT_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+
+/* ---------- settings (dbt_contract.c) ---------- */
+extern char *dbtc_project_dir;
+extern int	dbtc_max_file_size_kb;
+
+/* Hard limits that keep hostile YAML bounded. */
+#define DBTC_MAX_YAML_DEPTH			100
+#define DBTC_MIN_VISIT_BUDGET		1000000L
+#define DBTC_VISITS_PER_NODE		20L
+
+/* ---------- YAML node tree (yaml_compose.c) ---------- */
+typedef enum YNodeKind
+{
+	YN_SCALAR,
+	YN_SEQUENCE,
+	YN_MAPPING
+} YNodeKind;
+
+typedef struct YNode
+{
+	YNodeKind	kind;
+	bool		plain;			/* scalar written without quotes */
+	bool		composing;		/* still open while its children load */
+	int			line;			/* 1-based */
+	int			col;			/* 1-based */
+	char	   *tag;			/* explicit tag, or NULL */
+	char	   *value;			/* scalar text (server encoding) */
+	int			nitems;			/* sequence items, or mapping pairs */
+	struct YNode **items;		/* mapping: key,value,key,value,... */
+} YNode;
+
+typedef struct YDoc
+{
+	const char *file;			/* name shown in messages */
+	YNode	   *root;			/* NULL for an empty document */
+	long		nnodes;			/* nodes composed (excluding aliases) */
+	long		budget;			/* node visits left for walkers */
+} YDoc;
+
+/* Resolved YAML 1.1 scalar (PyYAML SafeLoader rules). */
+typedef enum YScalarType
+{
+	YS_NULL,
+	YS_BOOL,
+	YS_INT,
+	YS_FLOAT,
+	YS_STRING
+} YScalarType;
+
+extern YDoc *yaml_compose(const char *data, size_t len, const char *file);
+extern YScalarType yaml_scalar_type(const YNode *n);
+extern bool yaml_scalar_bool(const YNode *n, bool *result);
+extern void yaml_charge(YDoc *doc, const YNode *n);
+extern YNode *yaml_map_get(YDoc *doc, const YNode *map, const char *key);
+extern List *yaml_map_pairs(YDoc *doc, const YNode *map);
+extern void yaml_to_json(YDoc *doc, const YNode *n, StringInfo out, int depth);
+
+/* A mapping entry after merge keys are applied. */
+typedef struct YPair
+{
+	const char *key;
+	YNode	   *keynode;
+	YNode	   *value;
+} YPair;
+
+/* ---------- contract model (contract_parse.c) ---------- */
+typedef struct SrcLoc
+{
+	const char *file;
+	int			line;
+	int			col;
+} SrcLoc;
+
+typedef enum ContractConstraintType
+{
+	CC_NOT_NULL,
+	CC_UNIQUE,
+	CC_PRIMARY_KEY,
+	CC_FOREIGN_KEY,
+	CC_CHECK,
+	CC_CUSTOM
+} ContractConstraintType;
+
+typedef struct ContractConstraint
+{
+	ContractConstraintType type;
+	bool		model_level;
+	List	   *columns;		/* column names as written (char *) */
+	char	   *expression;
+	char	   *name;
+	char	   *to_text;		/* `to:` as written */
+	char	   *to_model;		/* model named by ref(), else NULL */
+	char	   *to_package;
+	int			to_version;		/* -1: none given */
+	List	   *to_columns;
+	bool		warn_unenforced;
+	bool		warn_unsupported;
+	SrcLoc		loc;
+} ContractConstraint;
+
+typedef struct ContractTest
+{
+	char	   *test_name;
+	List	   *columns;		/* columns the test is about (char *) */
+	char	   *arguments;		/* JSON object text */
+	SrcLoc		loc;
+} ContractTest;
+
+typedef struct ContractColumn
+{
+	char	   *name;
+	char	   *data_type;		/* as written, NULL when absent */
+	Oid			type_oid;
+	int32		typmod;
+	char	   *description;
+	bool		quoted;
+	SrcLoc		loc;
+	SrcLoc		type_loc;
+} ContractColumn;
+
+typedef struct ContractModel
+{
+	char	   *name;
+	int			version;		/* -1: unversioned */
+	int			latest_version; /* -1: not set */
+	char	   *relation_schema;
+	char	   *relation_name;
+	char	   *materialized;	/* NULL: not declared in YAML */
+	bool		enforced;
+	bool		alias_types;
+	char	   *on_schema_change;
+	char	   *description;
+	char	   *deprecation_date;
+	List	   *columns;		/* ContractColumn * */
+	List	   *constraints;	/* ContractConstraint *, both levels */
+	List	   *tests;			/* ContractTest * */
+	SrcLoc		loc;
+	char	   *fingerprint;	/* md5 of the canonical form */
+} ContractModel;
+
+/* What to parse, and how to name what comes out. */
+typedef struct ParseOptions
+{
+	const char *target_schema;
+} ParseOptions;
+
+extern List *contract_parse_document(YDoc *doc, const ParseOptions *opts,
+									 List *models);
+extern const char *contract_constraint_type_name(ContractConstraintType t);
+extern char *contract_model_label(const ContractModel *m);
+extern char *srcloc_string(const SrcLoc *loc);
+
+/* ---------- types and expressions (contract_types.c) ---------- */
+typedef struct TypeCache TypeCache;
+
+extern TypeCache *type_cache_create(void);
+extern void contract_resolve_types(ContractModel *m, TypeCache *cache);
+extern void contract_check_expression(const ContractModel *m,
+									  const ContractConstraint *c);
+
+/* ---------- catalog (catalog_store.c) ---------- */
+typedef struct ApplyResult
+{
+	char	   *model;
+	int			version;
+	char	   *relation;
+	const char *action;
+	int			ncolumns;
+	int			nconstraints;
+} ApplyResult;
+
+extern void contract_fingerprint(ContractModel *m);
+extern List *catalog_store_apply(const char *source, List *models,
+								 const char *checksum);
+extern Oid	catalog_owner(void);
+
+#endif							/* DBT_CONTRACT_H */

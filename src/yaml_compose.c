@@ -1,0 +1,951 @@
+/*-------------------------------------------------------------------------
+ * yaml_compose.c
+ *	  Turn YAML text into a tree of YNodes with libyaml's event parser,
+ *	  and read that tree the way PyYAML's SafeLoader (and so dbt) does.
+ *
+ * We compose the tree ourselves instead of using libyaml's document API
+ * so that depth is limited while parsing (before memory grows), aliases
+ * become shared pointers (never copies), recursive aliases are refused
+ * at the point they appear, and every node lives in a PostgreSQL memory
+ * context.  Walkers pay for each node they visit from a budget, which
+ * bounds the work an alias bomb can cause.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+#include <yaml.h>
+
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/hsearch.h"
+#include "utils/json.h"
+#include "utils/memutils.h"
+
+#include "dbt_contract.h"
+
+#define YAML_TAG_PREFIX "tag:yaml.org,2002:"
+#define MAX_ANCHOR_LEN 256
+
+typedef struct AnchorEntry
+{
+	char		name[MAX_ANCHOR_LEN];
+	YNode	   *node;
+} AnchorEntry;
+
+/* Parser state kept in palloc'd memory so PG_FINALLY can see it. */
+typedef struct ComposeState
+{
+	yaml_parser_t parser;
+	yaml_event_t event;
+	bool		event_live;
+	YDoc	   *doc;
+	HTAB	   *anchors;
+	YNode	  **stack;			/* open collections */
+	int		   *capacity;		/* allocated item slots per open node */
+	int			depth;
+	int			ndocuments;
+	const char *data;
+	size_t		len;
+} ComposeState;
+
+static void compose_events(ComposeState *st);
+
+/* ------------------------------------------------------------------------
+ * Error reporting
+ * ------------------------------------------------------------------------
+ */
+
+/* Line and column (1-based) of a byte offset, for reader errors. */
+static void
+offset_position(const char *data, size_t len, size_t offset, int *line, int *col)
+{
+	size_t		i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < offset && i < len; i++)
+	{
+		if (data[i] == '\n')
+		{
+			(*line)++;
+			*col = 1;
+		}
+		else if (((unsigned char) data[i] & 0xC0) != 0x80)
+			(*col)++;
+	}
+}
+
+static void
+report_parser_error(ComposeState *st)
+{
+	yaml_parser_t *p = &st->parser;
+	const char *file = st->doc->file;
+	int			line;
+	int			col;
+
+	if (p->error == YAML_MEMORY_ERROR)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory while parsing YAML in \"%s\"", file)));
+
+	if (p->error == YAML_READER_ERROR)
+	{
+		offset_position(st->data, st->len, p->problem_offset, &line, &col);
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("invalid UTF-8 in YAML file \"%s\": %s",
+						file, p->problem ? p->problem : "unreadable input"),
+				 errdetail("Found at %s:%d:%d (byte offset %zu).",
+						   file, line, col, p->problem_offset),
+				 errhint("dbt schema files must be UTF-8 encoded.")));
+	}
+
+	line = (int) p->problem_mark.line + 1;
+	col = (int) p->problem_mark.column + 1;
+	{
+		bool		is_tab = p->problem_mark.index < st->len &&
+			st->data[p->problem_mark.index] == '\t';
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("could not parse YAML in \"%s\": %s",
+						file, p->problem ? p->problem : "syntax error"),
+				 p->context ?
+				 errdetail("Found at %s:%d:%d, %s at line %d, column %d.",
+						   file, line, col, p->context,
+						   (int) p->context_mark.line + 1,
+						   (int) p->context_mark.column + 1) :
+				 errdetail("Found at %s:%d:%d.", file, line, col),
+				 is_tab ?
+				 errhint("YAML does not allow tab characters for indentation; use spaces.") : 0));
+	}
+}
+
+static void
+compose_error(ComposeState *st, const yaml_mark_t *mark, const char *msg,
+			  const char *arg)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg(msg, arg),
+			 errdetail("Found at %s:%d:%d.", st->doc->file,
+					   (int) mark->line + 1, (int) mark->column + 1)));
+}
+
+/* ------------------------------------------------------------------------
+ * Composition
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * Copy a scalar out of libyaml's buffer into the server encoding.  libyaml
+ * has already checked UTF-8; escapes can still produce NUL, which a C
+ * string cannot carry.
+ */
+static char *
+scalar_text(ComposeState *st, const yaml_mark_t *mark, const char *val, size_t len)
+{
+	char	   *res;
+
+	if (memchr(val, '\0', len) != NULL)
+		compose_error(st, mark, "YAML scalar in \"%s\" contains a NUL character",
+					  st->doc->file);
+	if (GetDatabaseEncoding() == PG_UTF8)
+	{
+		if (!pg_verifymbstr(val, (int) len, true))
+			compose_error(st, mark, "YAML scalar in \"%s\" is not valid UTF-8",
+						  st->doc->file);
+		return pnstrdup(val, len);
+	}
+	res = pg_any_to_server(val, (int) len, PG_UTF8);
+	return res == val ? pnstrdup(val, len) : res;
+}
+
+static YNode *
+new_node(ComposeState *st, YNodeKind kind, const yaml_mark_t *mark,
+		 const yaml_char_t *tag)
+{
+	YNode	   *n = palloc0(sizeof(YNode));
+
+	n->kind = kind;
+	n->line = (int) mark->line + 1;
+	n->col = (int) mark->column + 1;
+	if (tag != NULL)
+	{
+		const char *t = (const char *) tag;
+
+		/* The default tags carry no information; keep only real ones. */
+		if (strcmp(t, "!") != 0)
+			n->tag = pstrdup(t);
+	}
+	st->doc->nnodes++;
+	return n;
+}
+
+static void
+register_anchor(ComposeState *st, const yaml_char_t *anchor, YNode *n,
+				const yaml_mark_t *mark)
+{
+	AnchorEntry *e;
+	char		key[MAX_ANCHOR_LEN];
+
+	if (anchor == NULL)
+		return;
+	if (strlen((const char *) anchor) >= MAX_ANCHOR_LEN)
+		compose_error(st, mark, "YAML anchor name in \"%s\" is too long",
+					  st->doc->file);
+	memset(key, 0, sizeof(key));
+	strlcpy(key, (const char *) anchor, sizeof(key));
+	/* A later anchor of the same name replaces the earlier one. */
+	e = hash_search(st->anchors, key, HASH_ENTER, NULL);
+	e->node = n;
+}
+
+static YNode *
+lookup_alias(ComposeState *st, const yaml_char_t *anchor, const yaml_mark_t *mark)
+{
+	AnchorEntry *e;
+	char		key[MAX_ANCHOR_LEN];
+
+	memset(key, 0, sizeof(key));
+	strlcpy(key, (const char *) anchor, sizeof(key));
+	e = strlen((const char *) anchor) < MAX_ANCHOR_LEN ?
+		hash_search(st->anchors, key, HASH_FIND, NULL) : NULL;
+	if (e == NULL)
+		compose_error(st, mark, "YAML alias \"*%s\" refers to an undefined anchor",
+					  (const char *) anchor);
+	if (e->node->composing)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("YAML alias \"*%s\" refers to a node that contains it",
+						(const char *) anchor),
+				 errdetail("Found at %s:%d:%d; recursive structures cannot describe a contract.",
+						   st->doc->file, (int) mark->line + 1,
+						   (int) mark->column + 1)));
+	return e->node;
+}
+
+/* Attach a finished (or aliased) node to the open collection, or as root. */
+static void
+attach(ComposeState *st, YNode *n)
+{
+	YNode	   *parent;
+	int		   *cap;
+
+	if (st->depth == 0)
+	{
+		st->doc->root = n;
+		return;
+	}
+	parent = st->stack[st->depth - 1];
+	cap = &st->capacity[st->depth - 1];
+	if (parent->nitems >= *cap)
+	{
+		*cap = *cap == 0 ? 8 : *cap * 2;
+		parent->items = parent->items == NULL ?
+			palloc(sizeof(YNode *) * *cap) :
+			repalloc(parent->items, sizeof(YNode *) * *cap);
+	}
+	parent->items[parent->nitems++] = n;
+}
+
+static void
+push_collection(ComposeState *st, YNode *n, const yaml_mark_t *mark)
+{
+	if (st->depth >= DBTC_MAX_YAML_DEPTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("YAML in \"%s\" is nested more than %d levels deep",
+						st->doc->file, DBTC_MAX_YAML_DEPTH),
+				 errdetail("Found at %s:%d:%d.", st->doc->file,
+						   (int) mark->line + 1, (int) mark->column + 1)));
+	n->composing = true;
+	attach(st, n);
+	st->stack[st->depth] = n;
+	st->capacity[st->depth] = 0;
+	st->depth++;
+}
+
+static void
+pop_collection(ComposeState *st)
+{
+	YNode	   *n = st->stack[--st->depth];
+
+	n->composing = false;
+	/* Mapping items are stored as pairs; pairs count keys. */
+	if (n->kind == YN_MAPPING)
+		n->nitems /= 2;
+}
+
+static void
+compose_events(ComposeState *st)
+{
+	yaml_event_t *ev = &st->event;
+	bool		done = false;
+
+	while (!done)
+	{
+		YNode	   *n;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!yaml_parser_parse(&st->parser, ev))
+			report_parser_error(st);
+		st->event_live = true;
+
+		switch (ev->type)
+		{
+			case YAML_STREAM_END_EVENT:
+				done = true;
+				break;
+			case YAML_DOCUMENT_START_EVENT:
+				if (++st->ndocuments > 1)
+					compose_error(st, &ev->start_mark,
+								  "\"%s\" holds more than one YAML document",
+								  st->doc->file);
+				break;
+			case YAML_ALIAS_EVENT:
+				attach(st, lookup_alias(st, ev->data.alias.anchor, &ev->start_mark));
+				break;
+			case YAML_SCALAR_EVENT:
+				n = new_node(st, YN_SCALAR, &ev->start_mark, ev->data.scalar.tag);
+				n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+				n->value = scalar_text(st, &ev->start_mark,
+									   (const char *) ev->data.scalar.value,
+									   ev->data.scalar.length);
+				register_anchor(st, ev->data.scalar.anchor, n, &ev->start_mark);
+				attach(st, n);
+				break;
+			case YAML_SEQUENCE_START_EVENT:
+				n = new_node(st, YN_SEQUENCE, &ev->start_mark,
+							 ev->data.sequence_start.tag);
+				register_anchor(st, ev->data.sequence_start.anchor, n,
+								&ev->start_mark);
+				push_collection(st, n, &ev->start_mark);
+				break;
+			case YAML_MAPPING_START_EVENT:
+				n = new_node(st, YN_MAPPING, &ev->start_mark,
+							 ev->data.mapping_start.tag);
+				register_anchor(st, ev->data.mapping_start.anchor, n,
+								&ev->start_mark);
+				push_collection(st, n, &ev->start_mark);
+				break;
+			case YAML_SEQUENCE_END_EVENT:
+			case YAML_MAPPING_END_EVENT:
+				pop_collection(st);
+				break;
+			default:
+				break;
+		}
+		yaml_event_delete(ev);
+		st->event_live = false;
+	}
+}
+
+/*
+ * Parse a whole YAML stream (one document) into a YDoc.  All memory is
+ * palloc'd in the current context except libyaml's own, which is freed
+ * here on every path.
+ */
+YDoc *
+yaml_compose(const char *data, size_t len, const char *file)
+{
+	ComposeState *st = palloc0(sizeof(ComposeState));
+	HASHCTL		ctl;
+
+	st->doc = palloc0(sizeof(YDoc));
+	st->doc->file = file;
+	st->data = data;
+	st->len = len;
+	st->stack = palloc(sizeof(YNode *) * DBTC_MAX_YAML_DEPTH);
+	st->capacity = palloc(sizeof(int) * DBTC_MAX_YAML_DEPTH);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = MAX_ANCHOR_LEN;
+	ctl.entrysize = sizeof(AnchorEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	st->anchors = hash_create("dbt_contract YAML anchors", 64, &ctl,
+#if PG_VERSION_NUM >= 140000
+							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT
+#else
+							  HASH_ELEM | HASH_CONTEXT
+#endif
+		);
+
+	if (!yaml_parser_initialize(&st->parser))
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not initialize the YAML parser")));
+
+	PG_TRY();
+	{
+		yaml_parser_set_input_string(&st->parser, (const unsigned char *) data, len);
+		compose_events(st);
+	}
+	PG_FINALLY();
+	{
+		if (st->event_live)
+			yaml_event_delete(&st->event);
+		yaml_parser_delete(&st->parser);
+	}
+	PG_END_TRY();
+
+	hash_destroy(st->anchors);
+	st->doc->budget = Max(DBTC_MIN_VISIT_BUDGET,
+						  st->doc->nnodes * DBTC_VISITS_PER_NODE);
+	return st->doc;
+}
+
+/* ------------------------------------------------------------------------
+ * Reading the tree
+ * ------------------------------------------------------------------------
+ */
+
+/* Pay for one node visit; aliases make a tree cost more than its size. */
+void
+yaml_charge(YDoc *doc, const YNode *n)
+{
+	if (--doc->budget < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("YAML in \"%s\" expands to too many nodes", doc->file),
+				 errdetail("Found at %s:%d:%d; aliases multiply the document beyond %ld node visits.",
+						   doc->file, n->line, n->col,
+						   Max(DBTC_MIN_VISIT_BUDGET,
+							   doc->nnodes * DBTC_VISITS_PER_NODE)),
+				 errhint("This is the shape of an alias bomb; check the anchors (&name) and aliases (*name) used here.")));
+	if ((doc->budget & 4095) == 0)
+		CHECK_FOR_INTERRUPTS();
+}
+
+static bool
+tag_is(const YNode *n, const char *name)
+{
+	return n->tag != NULL &&
+		strncmp(n->tag, YAML_TAG_PREFIX, strlen(YAML_TAG_PREFIX)) == 0 &&
+		strcmp(n->tag + strlen(YAML_TAG_PREFIX), name) == 0;
+}
+
+static bool
+all_chars_in(const char *s, const char *set)
+{
+	for (; *s; s++)
+		if (strchr(set, *s) == NULL)
+			return false;
+	return true;
+}
+
+/* [-+]?  then digits with underscores; base-specific prefixes. */
+static bool
+looks_like_int(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	if (*s == '\0')
+		return false;
+	if (s[0] == '0' && s[1] == 'b')
+		return s[2] != '\0' && all_chars_in(s + 2, "01_");
+	if (s[0] == '0' && s[1] == 'x')
+		return s[2] != '\0' && all_chars_in(s + 2, "0123456789abcdefABCDEF_");
+	if (s[0] == '0')
+		return all_chars_in(s + 1, "01234567_");
+	if (*s < '1' || *s > '9')
+		return false;
+	/* decimal, or sexagesimal 190:20:30 */
+	if (strchr(s, ':') != NULL)
+	{
+		const char *p = strchr(s, ':');
+
+		if (!all_chars_in(pnstrdup(s, p - s), "0123456789_"))
+			return false;
+		while (p != NULL)
+		{
+			const char *q = strchr(p + 1, ':');
+			int			seglen = q ? (int) (q - p - 1) : (int) strlen(p + 1);
+
+			if (seglen < 1 || seglen > 2 || p[1] < '0' || p[1] > '9' ||
+				(seglen == 2 && (p[1] > '5' || p[2] < '0' || p[2] > '9')))
+				return false;
+			p = q;
+		}
+		return true;
+	}
+	return all_chars_in(s, "0123456789_");
+}
+
+static bool
+looks_like_float(const char *s)
+{
+	const char *dot;
+	const char *e;
+	const char *mant_end;
+
+	if (*s == '-' || *s == '+')
+	{
+		if (strcmp(s + 1, ".inf") == 0 || strcmp(s + 1, ".Inf") == 0 ||
+			strcmp(s + 1, ".INF") == 0)
+			return true;
+		s++;
+	}
+	if (strcmp(s, ".inf") == 0 || strcmp(s, ".Inf") == 0 ||
+		strcmp(s, ".INF") == 0 || strcmp(s, ".nan") == 0 ||
+		strcmp(s, ".NaN") == 0 || strcmp(s, ".NAN") == 0)
+		return true;
+	dot = strchr(s, '.');
+	if (dot == NULL)
+		return false;
+	e = strpbrk(dot, "eE");
+	mant_end = e ? e : dot + strlen(dot);
+	/* integer part: empty (then fraction required), or digits/_/: */
+	if (dot == s)
+	{
+		if (mant_end == dot + 1 || dot[1] < '0' || dot[1] > '9')
+			return false;
+	}
+	else if (*s < '0' || *s > '9' ||
+			 !all_chars_in(pnstrdup(s, dot - s), "0123456789_:"))
+		return false;
+	if (!all_chars_in(pnstrdup(dot + 1, mant_end - dot - 1), "0123456789_"))
+		return false;
+	if (e != NULL)
+	{
+		if ((e[1] != '-' && e[1] != '+') || e[2] == '\0' ||
+			!all_chars_in(e + 2, "0123456789"))
+			return false;
+	}
+	return true;
+}
+
+/* Resolve a scalar's type as PyYAML's SafeLoader would. */
+YScalarType
+yaml_scalar_type(const YNode *n)
+{
+	const char *v = n->value;
+
+	Assert(n->kind == YN_SCALAR);
+	if (n->tag != NULL)
+	{
+		if (tag_is(n, "null"))
+			return YS_NULL;
+		if (tag_is(n, "bool"))
+			return YS_BOOL;
+		if (tag_is(n, "int"))
+			return YS_INT;
+		if (tag_is(n, "float"))
+			return YS_FLOAT;
+		return YS_STRING;
+	}
+	if (!n->plain)
+		return YS_STRING;
+	if (*v == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
+		strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0)
+		return YS_NULL;
+	{
+		bool		b;
+
+		if (yaml_scalar_bool(n, &b))
+			return YS_BOOL;
+	}
+	if (looks_like_int(v))
+		return YS_INT;
+	if (looks_like_float(v))
+		return YS_FLOAT;
+	return YS_STRING;
+}
+
+/* YAML 1.1 booleans: yes/no/true/false/on/off in three casings. */
+bool
+yaml_scalar_bool(const YNode *n, bool *result)
+{
+	static const char *const truths[] = {"yes", "Yes", "YES", "true", "True",
+	"TRUE", "on", "On", "ON"};
+	static const char *const lies[] = {"no", "No", "NO", "false", "False",
+	"FALSE", "off", "Off", "OFF"};
+	int			i;
+
+	if (n->kind != YN_SCALAR || (!n->plain && !tag_is(n, "bool")))
+		return false;
+	for (i = 0; i < lengthof(truths); i++)
+	{
+		if (strcmp(n->value, truths[i]) == 0)
+		{
+			*result = true;
+			return true;
+		}
+		if (strcmp(n->value, lies[i]) == 0)
+		{
+			*result = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+is_merge_key(const YNode *k)
+{
+	return k->kind == YN_SCALAR && k->plain && strcmp(k->value, "<<") == 0;
+}
+
+static YNode *
+map_get_depth(YDoc *doc, const YNode *map, const char *key, int depth)
+{
+	int			i;
+
+	check_stack_depth();
+	if (depth > DBTC_MAX_YAML_DEPTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("YAML merge keys in \"%s\" are chained more than %d levels deep",
+						doc->file, DBTC_MAX_YAML_DEPTH)));
+
+	/* Explicit keys win; among duplicates the last one does (as PyYAML). */
+	for (i = map->nitems - 1; i >= 0; i--)
+	{
+		YNode	   *k = map->items[2 * i];
+
+		yaml_charge(doc, k);
+		if (k->kind == YN_SCALAR && !is_merge_key(k) && strcmp(k->value, key) == 0)
+			return map->items[2 * i + 1];
+	}
+	/* Then merged mappings: later `<<` keys, and earlier list items, win. */
+	for (i = map->nitems - 1; i >= 0; i--)
+	{
+		YNode	   *k = map->items[2 * i];
+		YNode	   *v = map->items[2 * i + 1];
+		YNode	   *found = NULL;
+
+		if (!is_merge_key(k))
+			continue;
+		if (v->kind == YN_MAPPING)
+			found = map_get_depth(doc, v, key, depth + 1);
+		else if (v->kind == YN_SEQUENCE)
+		{
+			int			j;
+
+			for (j = 0; j < v->nitems && found == NULL; j++)
+				if (v->items[j]->kind == YN_MAPPING)
+					found = map_get_depth(doc, v->items[j], key, depth + 1);
+		}
+		if (found != NULL)
+			return found;
+	}
+	return NULL;
+}
+
+/* Value for key in a mapping, honouring merge keys; NULL if absent. */
+YNode *
+yaml_map_get(YDoc *doc, const YNode *map, const char *key)
+{
+	Assert(map->kind == YN_MAPPING);
+	return map_get_depth(doc, map, key, 0);
+}
+
+/* Collected entry with its precedence (lower wins) and position. */
+typedef struct PairSlot
+{
+	YPair		pair;
+	int			rank;
+	int			seq;
+} PairSlot;
+
+typedef struct PairCollector
+{
+	PairSlot   *slots;
+	int			n;
+	int			cap;
+	int			nextrank;
+} PairCollector;
+
+static void
+collect_pairs(YDoc *doc, const YNode *map, PairCollector *pc, int depth)
+{
+	int			i;
+	int			explicit_rank;
+
+	check_stack_depth();
+	if (depth > DBTC_MAX_YAML_DEPTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("YAML merge keys in \"%s\" are chained more than %d levels deep",
+						doc->file, DBTC_MAX_YAML_DEPTH)));
+
+	explicit_rank = pc->nextrank++;
+	for (i = 0; i < map->nitems; i++)
+	{
+		YNode	   *k = map->items[2 * i];
+		PairSlot   *s;
+
+		yaml_charge(doc, k);
+		if (is_merge_key(k))
+			continue;
+		if (k->kind != YN_SCALAR)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("YAML mapping keys in \"%s\" must be scalars", doc->file),
+					 errdetail("Found at %s:%d:%d.", doc->file, k->line, k->col)));
+		if (pc->n >= pc->cap)
+		{
+			pc->cap = pc->cap == 0 ? 16 : pc->cap * 2;
+			pc->slots = pc->slots == NULL ? palloc(sizeof(PairSlot) * pc->cap) :
+				repalloc(pc->slots, sizeof(PairSlot) * pc->cap);
+		}
+		s = &pc->slots[pc->n];
+		s->pair.key = k->value;
+		s->pair.keynode = k;
+		s->pair.value = map->items[2 * i + 1];
+		/* later duplicates of an explicit key win: rank them first */
+		s->rank = explicit_rank;
+		s->seq = pc->n++;
+	}
+	for (i = map->nitems - 1; i >= 0; i--)
+	{
+		YNode	   *k = map->items[2 * i];
+		YNode	   *v = map->items[2 * i + 1];
+
+		if (!is_merge_key(k))
+			continue;
+		if (v->kind == YN_MAPPING)
+			collect_pairs(doc, v, pc, depth + 1);
+		else if (v->kind == YN_SEQUENCE)
+		{
+			int			j;
+
+			for (j = 0; j < v->nitems; j++)
+			{
+				if (v->items[j]->kind != YN_MAPPING)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("YAML merge key in \"%s\" must refer to mappings",
+									doc->file),
+							 errdetail("Found at %s:%d:%d.", doc->file,
+									   v->items[j]->line, v->items[j]->col)));
+				collect_pairs(doc, v->items[j], pc, depth + 1);
+			}
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("YAML merge key in \"%s\" must refer to a mapping",
+							doc->file),
+					 errdetail("Found at %s:%d:%d.", doc->file, v->line, v->col)));
+	}
+}
+
+static int
+pair_by_key(const void *a, const void *b)
+{
+	const PairSlot *x = a;
+	const PairSlot *y = b;
+	int			c = strcmp(x->pair.key, y->pair.key);
+
+	if (c != 0)
+		return c;
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	return y->seq - x->seq;		/* later duplicate first */
+}
+
+static int
+pair_by_seq(const void *a, const void *b)
+{
+	return ((const PairSlot *) a)->seq - ((const PairSlot *) b)->seq;
+}
+
+/*
+ * All entries of a mapping after merge keys are applied, each key once,
+ * in document order (explicit keys first, then merged ones).  Sorting
+ * keeps this O(n log n) even for hostile mappings with many keys.
+ */
+List *
+yaml_map_pairs(YDoc *doc, const YNode *map)
+{
+	PairCollector pc = {0};
+	List	   *result = NIL;
+	int			i;
+	int			kept = 0;
+
+	Assert(map->kind == YN_MAPPING);
+	collect_pairs(doc, map, &pc, 0);
+	if (pc.n == 0)
+		return NIL;
+	qsort(pc.slots, pc.n, sizeof(PairSlot), pair_by_key);
+	for (i = 0; i < pc.n; i++)
+	{
+		if (kept > 0 && strcmp(pc.slots[kept - 1].pair.key, pc.slots[i].pair.key) == 0)
+			continue;
+		pc.slots[kept++] = pc.slots[i];
+	}
+	qsort(pc.slots, kept, sizeof(PairSlot), pair_by_seq);
+	for (i = 0; i < kept; i++)
+	{
+		YPair	   *p = palloc(sizeof(YPair));
+
+		*p = pc.slots[i].pair;
+		result = lappend(result, p);
+	}
+	pfree(pc.slots);
+	return result;
+}
+
+/* Integer scalar as JSON number text (bases and underscores resolved). */
+static void
+int_to_json(const char *v, StringInfo out)
+{
+	const char *s = v;
+	bool		neg = false;
+	char	   *digits;
+	char	   *d;
+	int			base = 10;
+	unsigned long long acc = 0;
+	bool		overflow = false;
+
+	if (*s == '-' || *s == '+')
+		neg = (*s++ == '-');
+	if (s[0] == '0' && s[1] == 'b')
+		base = 2, s += 2;
+	else if (s[0] == '0' && s[1] == 'x')
+		base = 16, s += 2;
+	else if (s[0] == '0' && s[1] != '\0')
+		base = 8, s += 1;
+	digits = d = palloc(strlen(s) + 1);
+	for (; *s; s++)
+		if (*s != '_')
+			*d++ = *s;
+	*d = '\0';
+
+	if (strchr(digits, ':') != NULL)
+	{
+		/* sexagesimal: 1:30 is 90 */
+		char	   *tok = strtok(digits, ":");
+
+		while (tok != NULL)
+		{
+			acc = acc * 60 + strtoull(tok, NULL, 10);
+			tok = strtok(NULL, ":");
+		}
+	}
+	else
+	{
+		for (d = digits; *d; d++)
+		{
+			int			dv = isdigit((unsigned char) *d) ? *d - '0' :
+				tolower((unsigned char) *d) - 'a' + 10;
+
+			if (acc > (ULLONG_MAX - dv) / base)
+				overflow = true;
+			acc = acc * base + dv;
+		}
+	}
+	if (overflow && base == 10)
+		appendStringInfo(out, "%s%s", neg ? "-" : "", digits);
+	else if (overflow)
+		escape_json(out, v);
+	else
+		appendStringInfo(out, "%s%llu", neg ? "-" : "", acc);
+}
+
+static void
+float_to_json(const char *v, StringInfo out)
+{
+	char	   *clean = palloc(strlen(v) + 1);
+	char	   *d = clean;
+	const char *s;
+	double		val;
+
+	for (s = v; *s; s++)
+		if (*s != '_')
+			*d++ = *s;
+	*d = '\0';
+	if (strchr(clean, ':') != NULL || strstr(clean, "inf") || strstr(clean, "Inf") ||
+		strstr(clean, "INF") || strstr(clean, "nan") || strstr(clean, "NaN") ||
+		strstr(clean, "NAN"))
+	{
+		/* JSON has no infinities; keep the YAML spelling as a string */
+		escape_json(out, v);
+		return;
+	}
+	val = strtod(clean, NULL);
+	appendStringInfoString(out, float8out_internal(val));
+}
+
+/* Render a node as JSON, expanding aliases (charged to the budget). */
+void
+yaml_to_json(YDoc *doc, const YNode *n, StringInfo out, int depth)
+{
+	int			i;
+	ListCell   *lc;
+	bool		first = true;
+
+	check_stack_depth();
+	yaml_charge(doc, n);
+	if (depth > DBTC_MAX_YAML_DEPTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("YAML in \"%s\" is nested more than %d levels deep",
+						doc->file, DBTC_MAX_YAML_DEPTH),
+				 errdetail("Found at %s:%d:%d.", doc->file, n->line, n->col)));
+
+	switch (n->kind)
+	{
+		case YN_SCALAR:
+			switch (yaml_scalar_type(n))
+			{
+				case YS_NULL:
+					appendStringInfoString(out, "null");
+					break;
+				case YS_BOOL:
+					{
+						bool		b = false;
+
+						(void) yaml_scalar_bool(n, &b);
+						appendStringInfoString(out, b ? "true" : "false");
+						break;
+					}
+				case YS_INT:
+					if (n->plain)
+						int_to_json(n->value, out);
+					else
+						escape_json(out, n->value);
+					break;
+				case YS_FLOAT:
+					if (n->plain)
+						float_to_json(n->value, out);
+					else
+						escape_json(out, n->value);
+					break;
+				case YS_STRING:
+					escape_json(out, n->value);
+					break;
+			}
+			break;
+		case YN_SEQUENCE:
+			appendStringInfoChar(out, '[');
+			for (i = 0; i < n->nitems; i++)
+			{
+				if (i > 0)
+					appendStringInfoString(out, ", ");
+				yaml_to_json(doc, n->items[i], out, depth + 1);
+			}
+			appendStringInfoChar(out, ']');
+			break;
+		case YN_MAPPING:
+			appendStringInfoChar(out, '{');
+			foreach(lc, yaml_map_pairs(doc, n))
+			{
+				YPair	   *p = lfirst(lc);
+
+				if (!first)
+					appendStringInfoString(out, ", ");
+				first = false;
+				escape_json(out, p->key);
+				appendStringInfoString(out, ": ");
+				yaml_to_json(doc, p->value, out, depth + 1);
+			}
+			appendStringInfoChar(out, '}');
+			break;
+	}
+}
