@@ -30,8 +30,14 @@ PROVE_TESTS = test/t/*.pl
 EXTRA_CLEAN = isolation_output tmp_check results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
+else
+# Without PGXS only the self-installing targets below work.
+all install installcheck:
+	@echo "PGXS not found: install postgresql-server-dev-15, or run 'make test' / 'make demo', which install it"; exit 1
+endif
 
 .PHONY: test demo bench
 test:

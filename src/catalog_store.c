@@ -332,7 +332,7 @@ check_other_sources(const char *source, KeyedRow *rows, int n)
 							   "  ON m.model = n.model "
 							   " AND coalesce(m.version, -1) = coalesce(n.version, -1) "
 							   "WHERE m.source <> $1 ORDER BY n.ord LIMIT 1",
-							   3, types, args, NULL, true, 1);
+							   3, types, args, NULL, false, 1);
 	spi_check(rc, SPI_OK_SELECT, "duplicate check");
 	if (SPI_processed > 0)
 	{

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Run every test suite of dbt_contract on a throwaway cluster and print
+# one closing line "N passed, N failed" summing all suites.
+#
+#   bash scripts/run-tests.sh          (or: make test)
+#
+# Installs what it needs (Debian packages), builds and installs the
+# extension, then runs, as the unprivileged user $RUN_USER (postgres):
+#   pg_regress  - SQL behaviour            (sql/*.sql, expected/*.out)
+#   isolation   - concurrent sessions      (test/isolation/specs)
+#   TAP         - restarts, dumps, roles   (test/t/*.pl)
+source "$(dirname "$0")/common.sh"
+
+install_packages
+build_install
+make_workdir
+trap 'stop_cluster "$WORKDIR/regress_cluster"' EXIT
+
+PASSED=0
+FAILED=0
+count() {  # count LABEL PASSED FAILED
+  printf '%-12s %d passed, %d failed\n' "$1" "$2" "$3" >>"$WORKDIR/summary"
+  PASSED=$((PASSED + $2))
+  FAILED=$((FAILED + $3))
+}
+: >"$WORKDIR/summary"
+
+# pg_regress and isolation share one cluster.
+mkdir -p "$WORKDIR/regress_cluster"
+as_root chown "$RUN_USER" "$WORKDIR/regress_cluster"
+start_cluster "$WORKDIR/regress_cluster" 54329
+
+log "pg_regress"
+as_user env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
+  make -C "$WORKDIR" -s with_llvm=no installcheck ISOLATION= 2>&1 | tee "$WORKDIR/regress.log" || true
+ok=$(grep -E '\.\.\. ok|^ok [0-9]' "$WORKDIR/regress.log" | wc -l)
+bad=$(grep -E '\.\.\. FAILED|^not ok [0-9]|\.\.\. failed' "$WORKDIR/regress.log" | wc -l)
+if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
+[ -f "$WORKDIR/regression.diffs" ] && cat "$WORKDIR/regression.diffs" | head -200
+count pg_regress "$ok" "$bad"
+
+log "isolation"
+as_user env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
+  make -C "$WORKDIR" -s with_llvm=no installcheck REGRESS= 2>&1 | tee "$WORKDIR/isolation.log" || true
+ok=$(grep -E '\.\.\. ok|^ok [0-9]' "$WORKDIR/isolation.log" | wc -l)
+bad=$(grep -E '\.\.\. FAILED|^not ok [0-9]|\.\.\. failed' "$WORKDIR/isolation.log" | wc -l)
+if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
+[ -f "$WORKDIR/isolation_output/regression.diffs" ] && head -200 "$WORKDIR/isolation_output/regression.diffs"
+count isolation "$ok" "$bad"
+stop_cluster "$WORKDIR/regress_cluster"
+
+log "TAP"
+as_user make -C "$WORKDIR" -s with_llvm=no prove_installcheck PROVE_FLAGS=-v 2>&1 \
+  | tee "$WORKDIR/tap.log" || true
+ok=$(grep -cE '^ok [0-9]+' "$WORKDIR/tap.log" || true)
+bad=$(grep -cE '^not ok [0-9]+' "$WORKDIR/tap.log" || true)
+dubious=$(grep -cE 'Dubious|No subtests run|Parse errors' "$WORKDIR/tap.log" || true)
+bad=$((bad + dubious))
+if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
+count TAP "$ok" "$bad"
+
+log "summary"
+cat "$WORKDIR/summary"
+if [ "$FAILED" = 0 ]; then
+  as_root rm -rf "$WORKDIR"
+else
+  echo "logs and diffs kept in $WORKDIR"
+fi
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
