@@ -39,7 +39,12 @@ all install installcheck:
 	@echo "PGXS not found: install postgresql-server-dev-15, or run 'make test' / 'make demo', which install it"; exit 1
 endif
 
-.PHONY: test demo bench
+.PHONY: test demo bench tapcheck
+# TAP tests against the installed extension (PostgreSQL::Test::Cluster
+# makes its own clusters; run as a non-root user).
+tapcheck:
+	$(prove_installcheck)
+
 test:
 	bash scripts/run-tests.sh
 

@@ -50,7 +50,7 @@ count isolation "$ok" "$bad"
 stop_cluster "$WORKDIR/regress_cluster"
 
 log "TAP"
-as_user make -C "$WORKDIR" -s with_llvm=no prove_installcheck PROVE_FLAGS=-v 2>&1 \
+as_user make -C "$WORKDIR" -s with_llvm=no tapcheck PROVE_FLAGS=-v 2>&1 \
   | tee "$WORKDIR/tap.log" || true
 ok=$(grep -cE '^ok [0-9]+' "$WORKDIR/tap.log" || true)
 bad=$(grep -cE '^not ok [0-9]+' "$WORKDIR/tap.log" || true)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
@@ -23,6 +24,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
+#include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -376,6 +378,7 @@ dbt_contract_apply(PG_FUNCTION_ARGS)
 	List	   *inputs;
 	List	   *results;
 
+	PreventCommandDuringRecovery("dbt_contract_apply()");
 	check_read_privilege();
 	inputs = read_path(path, &source);
 	results = apply_inputs(source, inputs, schema);
@@ -401,6 +404,7 @@ dbt_contract_apply_yaml(PG_FUNCTION_ARGS)
 	InputText  *in = palloc0(sizeof(InputText));
 	List	   *results;
 
+	PreventCommandDuringRecovery("dbt_contract_apply_yaml()");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
