@@ -790,15 +790,41 @@ typedef struct IncludeExclude
 	List	   *exclude;
 } IncludeExclude;
 
-static bool
-name_in(List *names, const char *name)
+/*
+ * A sorted array of names for membership tests.  Include/exclude lists and
+ * column lists can be long (aliases repeat them cheaply), so lookups must
+ * not be linear scans inside loops over columns.
+ */
+typedef struct NameSet
+{
+	const char **names;
+	int			n;
+} NameSet;
+
+static int
+cmp_cstring_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+static void
+nameset_init(NameSet *set, List *names)
 {
 	ListCell   *lc;
 
+	set->n = 0;
+	set->names = palloc(sizeof(char *) * Max(1, list_length(names)));
 	foreach(lc, names)
-		if (strcmp((char *) lfirst(lc), name) == 0)
-			return true;
-	return false;
+		set->names[set->n++] = lfirst(lc);
+	qsort(set->names, set->n, sizeof(char *), cmp_cstring_ptr);
+}
+
+static bool
+nameset_has(const NameSet *set, const char *name)
+{
+	return set->n > 0 &&
+		bsearch(&name, set->names, set->n, sizeof(char *),
+				cmp_cstring_ptr) != NULL;
 }
 
 /*
@@ -849,45 +875,100 @@ parse_version_columns(ParseCtx *cx, const YNode *list, IncludeExclude *ie)
 	return own;
 }
 
+/* A version's own column, ordered by name and then position. */
+typedef struct OwnColumn
+{
+	const char *name;
+	int			pos;
+	ParsedColumn *pc;
+} OwnColumn;
+
+static int
+cmp_own_column(const void *a, const void *b)
+{
+	const OwnColumn *x = a;
+	const OwnColumn *y = b;
+	int			c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : x->pos - y->pos;
+}
+
 /*
  * Columns of a version: the model's columns that pass include/exclude, in
  * their order, then the version's own; a version column with the name of
- * a model column takes that column's place (as dbt does).
+ * a model column takes that column's place (as dbt does).  Two own
+ * columns of one name are both kept, so validate_model reports them.
  */
 static List *
 version_columns(List *model_cols, List *own, IncludeExclude *ie)
 {
 	List	   *res = NIL;
 	ListCell   *lc;
+	NameSet		inc;
+	NameSet		exc;
+	OwnColumn  *sorted;
+	bool	   *used;
+	int			nown = 0;
+	int			i;
+
+	nameset_init(&inc, ie->include);
+	nameset_init(&exc, ie->exclude);
+	sorted = palloc(sizeof(OwnColumn) * Max(1, list_length(own)));
+	used = palloc0(sizeof(bool) * Max(1, list_length(own)));
+	foreach(lc, own)
+	{
+		ParsedColumn *pc = lfirst(lc);
+
+		sorted[nown].name = pc->col->name;
+		sorted[nown].pos = nown;
+		sorted[nown].pc = pc;
+		nown++;
+	}
+	qsort(sorted, nown, sizeof(OwnColumn), cmp_own_column);
 
 	foreach(lc, model_cols)
 	{
 		ParsedColumn *pc = lfirst(lc);
-		const char *name = pc->col->name;
+		OwnColumn	key;
+		OwnColumn  *hit;
 
-		if ((ie->include_all || name_in(ie->include, name)) &&
-			!name_in(ie->exclude, name))
+		if (!((ie->include_all || nameset_has(&inc, pc->col->name)) &&
+			  !nameset_has(&exc, pc->col->name)))
+			continue;
+		/* the first own column of this name, if any, replaces it */
+		key.name = pc->col->name;
+		key.pos = -1;
+		hit = NULL;
+		if (nown > 0)
+		{
+			int			lo = 0;
+			int			hi = nown;
+
+			while (lo < hi)
+			{
+				int			mid = lo + (hi - lo) / 2;
+
+				if (cmp_own_column(&sorted[mid], &key) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo < nown && strcmp(sorted[lo].name, key.name) == 0)
+				hit = &sorted[lo];
+		}
+		if (hit != NULL && !used[hit->pos])
+		{
+			used[hit->pos] = true;
+			res = lappend(res, hit->pc);
+		}
+		else
 			res = lappend(res, pc);
 	}
+	i = 0;
 	foreach(lc, own)
 	{
-		ParsedColumn *pc = lfirst(lc);
-		ListCell   *lc2;
-		bool		replaced = false;
-
-		foreach(lc2, res)
-		{
-			ParsedColumn *old = lfirst(lc2);
-
-			if (strcmp(old->col->name, pc->col->name) == 0)
-			{
-				lfirst(lc2) = pc;
-				replaced = true;
-				break;
-			}
-		}
-		if (!replaced)
-			res = lappend(res, pc);
+		if (!used[i++])
+			res = lappend(res, lfirst(lc));
 	}
 	return res;
 }
@@ -906,20 +987,22 @@ column_identifier(const ContractColumn *c)
 	return downcase_identifier(c->name, strlen(c->name), false, false);
 }
 
-static ContractColumn *
-find_column(ContractModel *m, const char *name)
+/* A column's identifier with its position, for duplicate detection. */
+typedef struct ColumnKey
 {
-	ListCell   *lc;
-	char	   *folded = downcase_identifier(name, strlen(name), false, false);
+	const char *ident;
+	int			pos;
+	ContractColumn *col;
+} ColumnKey;
 
-	foreach(lc, m->columns)
-	{
-		ContractColumn *c = lfirst(lc);
+static int
+cmp_column_key(const void *a, const void *b)
+{
+	const ColumnKey *x = a;
+	const ColumnKey *y = b;
+	int			c = strcmp(x->ident, y->ident);
 
-		if (strcmp(c->name, name) == 0 || strcmp(column_identifier(c), folded) == 0)
-			return c;
-	}
-	return NULL;
+	return c != 0 ? c : x->pos - y->pos;
 }
 
 static void
@@ -929,26 +1012,48 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 	ContractConstraint *col_pk = NULL;
 	ContractConstraint *model_pk = NULL;
 	SrcLoc		l;
+	ColumnKey  *keys;
+	List	   *known = NIL;
+	NameSet		known_set;
+	ColumnKey  *first_dup = NULL;
+	int			ncols = 0;
+	int			i;
 
-	/* Duplicate column names make no sense in a table. */
+	/*
+	 * Duplicate column names make no sense in a table.  Sort by identifier
+	 * (n log n: a model may have thousands of columns) and report the pair
+	 * whose first column comes earliest in the file.
+	 */
+	keys = palloc(sizeof(ColumnKey) * Max(1, list_length(m->columns)));
 	foreach(lc, m->columns)
 	{
 		ContractColumn *c = lfirst(lc);
-		ListCell   *lc2;
 
-		for_each_cell(lc2, m->columns, lnext(m->columns, lc))
-		{
-			ContractColumn *d = lfirst(lc2);
-
-			if (strcmp(column_identifier(c), column_identifier(d)) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_DUPLICATE_COLUMN),
-						 errmsg("column \"%s\" is declared twice in %s",
-								d->name, contract_model_label(m)),
-						 errdetail("First at %s, again at %s.",
-								   srcloc_string(&c->loc), srcloc_string(&d->loc))));
-		}
+		keys[ncols].ident = column_identifier(c);
+		keys[ncols].pos = ncols;
+		keys[ncols].col = c;
+		ncols++;
+		/* model-level constraints may name a column either way */
+		known = lappend(known, c->name);
+		known = lappend(known, (char *) keys[ncols - 1].ident);
 	}
+	qsort(keys, ncols, sizeof(ColumnKey), cmp_column_key);
+	for (i = 1; i < ncols; i++)
+	{
+		if (strcmp(keys[i - 1].ident, keys[i].ident) == 0 &&
+			(i < 2 || strcmp(keys[i - 2].ident, keys[i].ident) != 0) &&
+			(first_dup == NULL || keys[i - 1].pos < first_dup->pos))
+			first_dup = &keys[i - 1];
+	}
+	if (first_dup != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_COLUMN),
+				 errmsg("column \"%s\" is declared twice in %s",
+						first_dup[1].col->name, contract_model_label(m)),
+				 errdetail("First at %s, again at %s.",
+						   srcloc_string(&first_dup[0].col->loc),
+						   srcloc_string(&first_dup[1].col->loc))));
+	nameset_init(&known_set, known);
 
 	if (m->enforced)
 	{
@@ -1013,7 +1118,10 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 			{
 				char	   *cname = lfirst(lc2);
 
-				if (find_column(m, cname) == NULL)
+				if (!nameset_has(&known_set, cname) &&
+					!nameset_has(&known_set,
+								 downcase_identifier(cname, strlen(cname),
+													 false, false)))
 					ereport(ERROR,
 							(errcode(ERRCODE_UNDEFINED_COLUMN),
 							 errmsg("%s constraint of %s names column \"%s\", which is not in its columns",
