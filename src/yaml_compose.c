@@ -229,9 +229,13 @@ lookup_alias(ComposeState *st, const yaml_char_t *anchor, const yaml_mark_t *mar
 	return e->node;
 }
 
-/* Attach a finished (or aliased) node to the open collection, or as root. */
+/*
+ * Attach a finished (or aliased) node to the open collection, or as root.
+ * A list or mapping cannot be a mapping key: PyYAML's SafeLoader (and so
+ * dbt) rejects such a document as a whole, whichever key it sits under.
+ */
 static void
-attach(ComposeState *st, YNode *n)
+attach(ComposeState *st, YNode *n, const yaml_mark_t *mark)
 {
 	YNode	   *parent;
 	int		   *cap;
@@ -243,6 +247,16 @@ attach(ComposeState *st, YNode *n)
 	}
 	parent = st->stack[st->depth - 1];
 	cap = &st->capacity[st->depth - 1];
+	if (parent->kind == YN_MAPPING && parent->nitems % 2 == 0 &&
+		n->kind != YN_SCALAR)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("YAML mapping keys in \"%s\" must be scalars, not %s",
+						st->doc->file,
+						n->kind == YN_MAPPING ? "mappings" : "lists"),
+				 errdetail("Found at %s:%d:%d.", st->doc->file,
+						   (int) mark->line + 1, (int) mark->column + 1),
+				 errhint("dbt reads YAML with PyYAML's safe loader, which cannot use a list or mapping as a key.")));
 	if (parent->nitems >= *cap)
 	{
 		*cap = *cap == 0 ? 8 : *cap * 2;
@@ -264,7 +278,7 @@ push_collection(ComposeState *st, YNode *n, const yaml_mark_t *mark)
 				 errdetail("Found at %s:%d:%d.", st->doc->file,
 						   (int) mark->line + 1, (int) mark->column + 1)));
 	n->composing = true;
-	attach(st, n);
+	attach(st, n, mark);
 	st->stack[st->depth] = n;
 	st->capacity[st->depth] = 0;
 	st->depth++;
@@ -308,7 +322,8 @@ compose_events(ComposeState *st)
 								  st->doc->file);
 				break;
 			case YAML_ALIAS_EVENT:
-				attach(st, lookup_alias(st, ev->data.alias.anchor, &ev->start_mark));
+				attach(st, lookup_alias(st, ev->data.alias.anchor, &ev->start_mark),
+					   &ev->start_mark);
 				break;
 			case YAML_SCALAR_EVENT:
 				n = new_node(st, YN_SCALAR, &ev->start_mark, ev->data.scalar.tag);
@@ -317,7 +332,7 @@ compose_events(ComposeState *st)
 									   (const char *) ev->data.scalar.value,
 									   ev->data.scalar.length);
 				register_anchor(st, ev->data.scalar.anchor, n, &ev->start_mark);
-				attach(st, n);
+				attach(st, n, &ev->start_mark);
 				break;
 			case YAML_SEQUENCE_START_EVENT:
 				n = new_node(st, YN_SEQUENCE, &ev->start_mark,
@@ -566,7 +581,10 @@ yaml_scalar_bool(const YNode *n, bool *result)
 	"FALSE", "off", "Off", "OFF"};
 	int			i;
 
-	if (n->kind != YN_SCALAR || (!n->plain && !tag_is(n, "bool")))
+	/* `!!str yes` and "yes" are strings; `!!bool "yes"` is a boolean */
+	if (n->kind != YN_SCALAR)
+		return false;
+	if (n->tag != NULL ? !tag_is(n, "bool") : !n->plain)
 		return false;
 	for (i = 0; i < lengthof(truths); i++)
 	{
@@ -588,6 +606,26 @@ static bool
 is_merge_key(const YNode *k)
 {
 	return k->kind == YN_SCALAR && k->plain && strcmp(k->value, "<<") == 0;
+}
+
+/*
+ * The value of a merge key must be a mapping or a list of mappings, as
+ * PyYAML insists.  Each merged item is paid for: a long list of (possibly
+ * empty) mappings is otherwise free to scan again on every lookup.
+ */
+static void
+check_merge_item(YDoc *doc, const YNode *v, bool in_list)
+{
+	yaml_charge(doc, v);
+	if (v->kind != YN_MAPPING && (in_list || v->kind != YN_SEQUENCE))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("YAML merge key in \"%s\" must refer to a mapping or a list of mappings, not %s",
+						doc->file,
+						v->kind == YN_SEQUENCE ? "a list inside the list" :
+						v->kind == YN_MAPPING ? "a mapping" : "a scalar"),
+				 errdetail("Found at %s:%d:%d.", doc->file, v->line, v->col),
+				 errhint("Write <<: *anchor or <<: [*first, *second], where each anchor names a mapping.")));
 }
 
 static YNode *
@@ -620,15 +658,18 @@ map_get_depth(YDoc *doc, const YNode *map, const char *key, int depth)
 
 		if (!is_merge_key(k))
 			continue;
+		check_merge_item(doc, v, false);
 		if (v->kind == YN_MAPPING)
 			found = map_get_depth(doc, v, key, depth + 1);
-		else if (v->kind == YN_SEQUENCE)
+		else
 		{
 			int			j;
 
 			for (j = 0; j < v->nitems && found == NULL; j++)
-				if (v->items[j]->kind == YN_MAPPING)
-					found = map_get_depth(doc, v->items[j], key, depth + 1);
+			{
+				check_merge_item(doc, v->items[j], true);
+				found = map_get_depth(doc, v->items[j], key, depth + 1);
+			}
 		}
 		if (found != NULL)
 			return found;
@@ -708,30 +749,19 @@ collect_pairs(YDoc *doc, const YNode *map, PairCollector *pc, int depth)
 
 		if (!is_merge_key(k))
 			continue;
+		check_merge_item(doc, v, false);
 		if (v->kind == YN_MAPPING)
 			collect_pairs(doc, v, pc, depth + 1);
-		else if (v->kind == YN_SEQUENCE)
+		else
 		{
 			int			j;
 
 			for (j = 0; j < v->nitems; j++)
 			{
-				if (v->items[j]->kind != YN_MAPPING)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("YAML merge key in \"%s\" must refer to mappings",
-									doc->file),
-							 errdetail("Found at %s:%d:%d.", doc->file,
-									   v->items[j]->line, v->items[j]->col)));
+				check_merge_item(doc, v->items[j], true);
 				collect_pairs(doc, v->items[j], pc, depth + 1);
 			}
 		}
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("YAML merge key in \"%s\" must refer to a mapping",
-							doc->file),
-					 errdetail("Found at %s:%d:%d.", doc->file, v->line, v->col)));
 	}
 }
 
