@@ -84,7 +84,7 @@ subject(ParseCtx *cx)
 	if (cx->model)
 		appendStringInfo(&s, "model \"%s\"", cx->model);
 	else
-		appendStringInfoString(&s, "a model");
+		appendStringInfoString(&s, "a model entry");
 	if (cx->version >= 0)
 		appendStringInfo(&s, " version %d", cx->version);
 	return s.data;
@@ -138,10 +138,16 @@ kind_name(const YNode *n)
 static void
 shape_error(ParseCtx *cx, const YNode *n, const char *key, const char *want)
 {
+	bool		b;
+
+	/* name: yes, or name: off, surprises everyone once */
 	parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
 				psprintf("\"%s\" must be %s, not %s, in %s",
 						 key, want, kind_name(n), subject(cx)),
-				NULL);
+				(strcmp(want, "a string") == 0 || strcmp(want, "a type name") == 0) &&
+				yaml_scalar_bool(n, &b) ?
+				psprintf("YAML 1.1 reads %s as a boolean; write \"%s\" in quotes to mean the text.",
+						 n->value, n->value) : NULL);
 }
 
 /* ------------------------------------------------------------------------
@@ -274,8 +280,11 @@ require_mapping(ParseCtx *cx, YNode *n, const char *what)
 	yaml_charge(cx->doc, n);
 	if (n->kind != YN_MAPPING)
 		parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
+					cx->model ?
 					psprintf("each entry of %s must be a mapping, not %s, in %s",
-							 what, kind_name(n), subject(cx)),
+							 what, kind_name(n), subject(cx)) :
+					psprintf("each entry of %s must be a mapping, not %s",
+							 what, kind_name(n)),
 					NULL);
 	return n;
 }
@@ -447,7 +456,8 @@ parse_to(ContractConstraint *c, const char *text)
 		char	   *end;
 		long		v = strtol(kwver, &end, 10);
 
-		if (*end != '\0' || v < 0 || v > PG_INT32_MAX)
+		/* v='' is no version at all */
+		if (end == kwver || *end != '\0' || v < 0 || v > PG_INT32_MAX)
 			return false;
 		c->to_version = (int) v;
 	}

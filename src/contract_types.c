@@ -56,6 +56,24 @@ type_cache_create(void)
 	return tc;
 }
 
+/*
+ * Is a caught error the parser rejecting its input (which we rephrase with
+ * the contract's location), rather than a cancel, an out-of-memory or an
+ * internal error (which must propagate unchanged)?
+ */
+static bool
+parser_verdict(const ErrorData *edata)
+{
+	int			category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+
+	return edata->elevel == ERROR &&
+		category != ERRCODE_TO_CATEGORY(ERRCODE_INSUFFICIENT_RESOURCES) &&
+		category != ERRCODE_TO_CATEGORY(ERRCODE_PROGRAM_LIMIT_EXCEEDED) &&
+		category != ERRCODE_TO_CATEGORY(ERRCODE_OPERATOR_INTERVENTION) &&
+		category != ERRCODE_TO_CATEGORY(ERRCODE_SYSTEM_ERROR) &&
+		category != ERRCODE_TO_CATEGORY(ERRCODE_INTERNAL_ERROR);
+}
+
 /* Run parseTypeString; on failure report the column, model and place. */
 static void
 parse_type_or_report(const ContractModel *m, const ContractColumn *c,
@@ -78,6 +96,9 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
+		/* Only the parser's verdict is ours to rephrase; not a cancel. */
+		if (!parser_verdict(edata))
+			PG_RE_THROW();
 		FlushErrorState();
 
 		is_serial = pg_strcasecmp(spelling, "serial") == 0 ||
@@ -86,15 +107,17 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 			pg_strcasecmp(spelling, "serial4") == 0 ||
 			pg_strcasecmp(spelling, "serial8") == 0 ||
 			pg_strcasecmp(spelling, "serial2") == 0;
+		/* keep the parser's code: 42601 syntax, 42704 no such type, 22023 bad typmod */
 		ereport(ERROR,
-				(errcode(edata->sqlerrcode == ERRCODE_SYNTAX_ERROR ?
-						 ERRCODE_SYNTAX_ERROR : ERRCODE_UNDEFINED_OBJECT),
+				(errcode(edata->sqlerrcode),
 				 errmsg("data_type \"%s\" of column \"%s\" of %s is not a valid PostgreSQL type",
 						c->data_type, c->name, contract_model_label(m)),
 				 errdetail("Found at %s. The type parser says: %s.",
 						   srcloc_string(&c->type_loc), edata->message),
 				 is_serial ?
 				 errhint("serial is a column shorthand, not a type; declare the column as integer (or bigint) in the contract.") :
+				 !m->alias_types && pg_strcasecmp(spelling, "string") == 0 ?
+				 errhint("dbt turns \"string\" into text only when the contract has alias_types: true (the default).") :
 				 errhint("Use a type name PostgreSQL accepts in CREATE TABLE, e.g. integer, text, numeric(10,2), timestamptz.")));
 	}
 	PG_END_TRY();
@@ -230,6 +253,8 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
+		if (!parser_verdict(edata))
+			PG_RE_THROW();
 		FlushErrorState();
 		not_one_expression(m, c, psprintf("the SQL parser says: %s", edata->message));
 	}
@@ -255,4 +280,33 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 	if (IsA(rt->val, ColumnRef) &&
 		IsA(llast(((ColumnRef *) rt->val)->fields), A_Star))
 		not_one_expression(m, c, "it is a star");
+
+	/*
+	 * dbt pastes the text into "check (<expression>)" on one line, so a
+	 * trailing "-- comment" would swallow the closing parenthesis and a
+	 * trailing ";" would end the statement.  Parse it as dbt will use it.
+	 */
+	sql = psprintf("SELECT (%s)", c->expression);
+	PG_TRY();
+	{
+#if PG_VERSION_NUM >= 140000
+		raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+#else
+		raw = raw_parser(sql);
+#endif
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (!parser_verdict(edata))
+			PG_RE_THROW();
+		FlushErrorState();
+		not_one_expression(m, c,
+						   psprintf("it does not fit inside CHECK ( ... ), where dbt puts it; the SQL parser says: %s",
+									edata->message));
+	}
+	PG_END_TRY();
 }
