@@ -13,7 +13,10 @@ OBJS        = src/dbt_contract.o \
               src/contract_parse.o \
               src/contract_types.o \
               src/catalog_store.o \
-              src/apply.o
+              src/apply.o \
+              src/contract_cache.o \
+              src/contract_match.o \
+              src/event_trigger.o
 
 DATA        = sql/dbt_contract--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -172,3 +172,33 @@ COMMENT ON FUNCTION dbt_contract_apply_yaml(text, text, text) IS
 
 REVOKE ALL ON FUNCTION dbt_contract_apply(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dbt_contract_apply_yaml(text, text, text) FROM PUBLIC;
+
+------------------------------------------------------------------------------
+-- Enforcement: event triggers checking DDL against the contracts
+------------------------------------------------------------------------------
+
+CREATE FUNCTION dbt_contract.ddl_command_end() RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'dbt_contract_ddl_command_end'
+LANGUAGE C;
+
+CREATE FUNCTION dbt_contract.sql_drop() RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'dbt_contract_sql_drop'
+LANGUAGE C;
+
+-- Every relation created or changed by these commands is checked when it
+-- belongs to a model with an enforced contract.
+CREATE EVENT TRIGGER dbt_contract_ddl ON ddl_command_end
+    WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO',
+                 'CREATE VIEW', 'ALTER TABLE', 'ALTER VIEW')
+    EXECUTE FUNCTION dbt_contract.ddl_command_end();
+
+-- DROP ... CASCADE can remove other contracted tables' foreign keys.
+CREATE EVENT TRIGGER dbt_contract_drop ON sql_drop
+    WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP SCHEMA', 'DROP INDEX',
+                 'DROP OWNED', 'ALTER TABLE')
+    EXECUTE FUNCTION dbt_contract.sql_drop();
+
+-- Fire in every session_replication_role, so setting it to replica is no
+-- way around the checks.
+ALTER EVENT TRIGGER dbt_contract_ddl ENABLE ALWAYS;
+ALTER EVENT TRIGGER dbt_contract_drop ENABLE ALWAYS;

@@ -2,8 +2,9 @@
  * dbt_contract.c
  *	  Module entry point: defines the dbt_contract.* settings.
  *
- * Settings that could weaken what the extension protects against (which
- * files it reads, how large an input it accepts) are PGC_SUSET.
+ * Every setting is PGC_SUSET: each either weakens what the extension
+ * enforces (enforcement, type_match), decides which server files it reads
+ * or how much input it accepts, or writes comments on users' relations.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -17,6 +18,24 @@ PG_MODULE_MAGIC;
 
 char	   *dbtc_project_dir = NULL;
 int			dbtc_max_file_size_kb = 64 * 1024;
+int			dbtc_enforcement = ENFORCE_ERROR;
+int			dbtc_type_match = TYPE_MATCH_DECLARED;
+bool		dbtc_sync_descriptions = true;
+
+static const struct config_enum_entry enforcement_options[] = {
+	{"error", ENFORCE_ERROR, false},
+	{"warn", ENFORCE_WARN, false},
+	{"warning", ENFORCE_WARN, true},
+	{"off", ENFORCE_OFF, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry type_match_options[] = {
+	{"declared", TYPE_MATCH_DECLARED, false},
+	{"exact", TYPE_MATCH_EXACT, false},
+	{"dbt", TYPE_MATCH_DBT, false},
+	{NULL, 0, false}
+};
 
 void		_PG_init(void);
 
@@ -42,6 +61,38 @@ _PG_init(void)
 							PGC_SUSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("dbt_contract.enforcement",
+							 "What a DDL that breaks an enforced contract does: error, warn or off.",
+							 NULL,
+							 &dbtc_enforcement,
+							 ENFORCE_ERROR,
+							 enforcement_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("dbt_contract.type_match",
+							 "How column types are compared: declared, exact or dbt.",
+							 "declared: same type, and the same length/precision where the contract gives one; "
+							 "exact: same type and modifier; dbt: dbt-postgres' coarse type groups.",
+							 &dbtc_type_match,
+							 TYPE_MATCH_DECLARED,
+							 type_match_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("dbt_contract.sync_descriptions",
+							 "Copy model and column descriptions to COMMENTs on relations created for a model.",
+							 NULL,
+							 &dbtc_sync_descriptions,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	contract_cache_init();
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("dbt_contract");

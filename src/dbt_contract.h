@@ -19,8 +19,25 @@
 #include "nodes/pg_list.h"
 
 /* ---------- settings (dbt_contract.c) ---------- */
+typedef enum EnforcementMode
+{
+	ENFORCE_ERROR,
+	ENFORCE_WARN,
+	ENFORCE_OFF
+} EnforcementMode;
+
+typedef enum TypeMatchMode
+{
+	TYPE_MATCH_DECLARED,
+	TYPE_MATCH_EXACT,
+	TYPE_MATCH_DBT
+} TypeMatchMode;
+
 extern char *dbtc_project_dir;
 extern int	dbtc_max_file_size_kb;
+extern int	dbtc_enforcement;
+extern int	dbtc_type_match;
+extern bool dbtc_sync_descriptions;
 
 /* Hard limits that keep hostile YAML bounded. */
 #define DBTC_MAX_YAML_DEPTH			100
@@ -192,5 +209,77 @@ extern void contract_fingerprint(ContractModel *m);
 extern List *catalog_store_apply(const char *source, List *models,
 								 const char *checksum);
 extern Oid	catalog_owner(void);
+
+/* ---------- contract cache (contract_cache.c) ---------- */
+
+/* A loaded contract, as the DDL checks need it. */
+typedef struct SpecColumn
+{
+	char	   *attname;		/* identifier PostgreSQL uses */
+	char	   *name;			/* as written */
+	char	   *data_type;
+	char	   *description;
+	Oid			type_oid;
+	int32		typmod;
+	bool		quoted;
+} SpecColumn;
+
+typedef struct SpecConstraint
+{
+	ContractConstraintType type;
+	bool		model_level;
+	List	   *columns;		/* as written */
+	char	   *expression;
+	char	   *name;
+	char	   *to_text;
+	char	   *to_model;
+	char	   *to_relation;	/* ref() target resolved via the catalog */
+	int			to_version;
+	List	   *to_columns;
+} SpecConstraint;
+
+typedef struct ContractSpec
+{
+	int64		model_id;
+	char	   *model;
+	int			version;		/* -1: unversioned */
+	char	   *relation_schema;
+	char	   *relation_name;
+	char	   *materialized;
+	char	   *description;
+	bool		enforced;
+	int			ncolumns;
+	SpecColumn *columns;
+	List	   *constraints;	/* SpecConstraint * */
+} ContractSpec;
+
+typedef struct OwnerContext
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+} OwnerContext;
+
+extern void contract_cache_init(void);
+extern void contract_cache_notify_change(void);
+extern ContractSpec *contract_cache_lookup(const char *schema,
+										   const char *relname, bool *is_tmp);
+extern void begin_as_owner(OwnerContext *oc);
+extern void end_as_owner(OwnerContext *oc);
+
+/* ---------- matching a live relation (contract_match.c) ---------- */
+typedef struct MatchReport
+{
+	List	   *column_rows;	/* MismatchRow *, sorted by column name */
+	List	   *constraint_lines;	/* char *, one per problem */
+	List	   *repair_sql;		/* char *, DDL that would add what is missing */
+	int			nmissing_fk;
+} MatchReport;
+
+extern MatchReport *contract_match_relation(Oid relid, const ContractSpec *spec,
+											bool check_constraints);
+extern bool match_report_empty(const MatchReport *r);
+extern char *match_report_text(const MatchReport *r);
+extern char *spec_label(const ContractSpec *spec);
 
 #endif							/* DBT_CONTRACT_H */

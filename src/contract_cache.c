@@ -1,0 +1,409 @@
+/*-------------------------------------------------------------------------
+ * contract_cache.c
+ *	  Per-backend map from relation (schema, name) to the contract that
+ *	  governs it, loaded on first use and dropped when contracts change.
+ *
+ * The map holds every contracted relation and the __dbt_tmp name dbt
+ * builds it under, so DDL on any other relation costs one hash probe and
+ * no query.  A model's full contract (columns and constraints) is loaded
+ * the first time a relation of that model is checked, with one query, so
+ * it is one consistent version even while another session re-applies.
+ * Applies send a relcache invalidation for contract_model at commit; the
+ * callback registered here drops the whole map (pg_cron does the same).
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "dbt_contract.h"
+
+#define DBT_TMP_SUFFIX "__dbt_tmp"
+#define DBT_TMP_PREFIX_LEN 54	/* dbt: <identifier[:54]>__dbt_tmp */
+
+typedef struct RelKey
+{
+	char		schema[NAMEDATALEN];
+	char		relname[NAMEDATALEN];
+} RelKey;
+
+typedef struct RelEntry
+{
+	RelKey		key;
+	int64		model_id;
+	bool		is_tmp;			/* key is the model's __dbt_tmp name */
+	ContractSpec *spec;			/* loaded on first check */
+} RelEntry;
+
+static MemoryContext cache_cxt = NULL;
+static HTAB *rel_map = NULL;
+static Oid	catalog_relid = InvalidOid;
+static bool callback_registered = false;
+
+/* ------------------------------------------------------------------------
+ * Invalidation
+ * ------------------------------------------------------------------------
+ */
+static void
+invalidate_cache(void)
+{
+	rel_map = NULL;
+	catalog_relid = InvalidOid;
+	if (cache_cxt != NULL)
+		MemoryContextReset(cache_cxt);
+}
+
+static void
+relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == catalog_relid)
+		invalidate_cache();
+}
+
+void
+contract_cache_init(void)
+{
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+		callback_registered = true;
+	}
+}
+
+/* Tell every backend (at commit) that contracts changed. */
+void
+contract_cache_notify_change(void)
+{
+	Oid			nsp = get_namespace_oid("dbt_contract", true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid("contract_model", nsp) : InvalidOid;
+
+	if (OidIsValid(relid))
+		CacheInvalidateRelcacheByRelid(relid);
+}
+
+/* ------------------------------------------------------------------------
+ * Running catalog queries as the extension owner
+ * ------------------------------------------------------------------------
+ */
+/*
+ * Queries on our tables run as the catalog's owner with a fixed
+ * search_path: the user whose DDL we check needs no privileges on them
+ * and cannot redirect our SQL with objects of their own.
+ */
+void
+begin_as_owner(OwnerContext *oc)
+{
+	GetUserIdAndSecContext(&oc->save_userid, &oc->save_sec_context);
+	SetUserIdAndSecContext(catalog_owner(),
+						   oc->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	oc->save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+}
+
+void
+end_as_owner(OwnerContext *oc)
+{
+	AtEOXact_GUC(true, oc->save_nestlevel);
+	SetUserIdAndSecContext(oc->save_userid, oc->save_sec_context);
+}
+
+/* ------------------------------------------------------------------------
+ * Loading
+ * ------------------------------------------------------------------------
+ */
+static void
+make_key(RelKey *key, const char *schema, const char *relname)
+{
+	memset(key, 0, sizeof(RelKey));
+	/* Identifiers longer than NAMEDATALEN are truncated, as the server does. */
+	memcpy(key->schema, schema,
+		   pg_mbcliplen(schema, strlen(schema), NAMEDATALEN - 1));
+	memcpy(key->relname, relname,
+		   pg_mbcliplen(relname, strlen(relname), NAMEDATALEN - 1));
+}
+
+/* dbt's intermediate name: the identifier cut to 54 bytes, then __dbt_tmp. */
+static char *
+dbt_tmp_name(const char *relname)
+{
+	int			keep = pg_mbcliplen(relname, strlen(relname), DBT_TMP_PREFIX_LEN);
+
+	return psprintf("%.*s%s", keep, relname, DBT_TMP_SUFFIX);
+}
+
+static void
+add_entry(const char *schema, const char *relname, int64 model_id, bool is_tmp)
+{
+	RelKey		key;
+	RelEntry   *e;
+	bool		found;
+
+	make_key(&key, schema, relname);
+	e = hash_search(rel_map, &key, HASH_ENTER, &found);
+	/* A real relation name wins over another model's __dbt_tmp name. */
+	if (found && !e->is_tmp)
+		return;
+	e->model_id = model_id;
+	e->is_tmp = is_tmp;
+	e->spec = NULL;
+}
+
+static void
+load_map(void)
+{
+	OwnerContext oc;
+	HASHCTL		ctl;
+	Oid			nsp;
+	uint64		i;
+	int			rc;
+
+	contract_cache_init();
+	if (cache_cxt == NULL)
+		cache_cxt = AllocSetContextCreate(CacheMemoryContext, "dbt_contract cache",
+										  ALLOCSET_DEFAULT_SIZES);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(RelKey);
+	ctl.entrysize = sizeof(RelEntry);
+	ctl.hcxt = cache_cxt;
+	rel_map = hash_create("dbt_contract relations", 256, &ctl,
+						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	nsp = get_namespace_oid("dbt_contract", true);
+	catalog_relid = OidIsValid(nsp) ? get_relname_relid("contract_model", nsp) : InvalidOid;
+	if (!OidIsValid(catalog_relid))
+		return;					/* extension not (fully) installed */
+
+	begin_as_owner(&oc);
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+	rc = SPI_execute("SELECT model_id, relation_schema, relation_name "
+					 "FROM dbt_contract.contract_model", false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "dbt_contract: loading contracted relations failed: %s",
+			 SPI_result_code_string(rc));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		char	   *schema = SPI_getvalue(tup, td, 2);
+		char	   *relname = SPI_getvalue(tup, td, 3);
+
+		add_entry(schema, relname, id, false);
+		add_entry(schema, dbt_tmp_name(relname), id, true);
+	}
+	SPI_finish();
+	end_as_owner(&oc);
+}
+
+static List *
+text_array_list(Datum d)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(d);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	List	   *res = NIL;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			res = lappend(res, TextDatumGetCString(elems[i]));
+	return res;
+}
+
+static char *
+getstr(HeapTuple tup, TupleDesc td, int col)
+{
+	char	   *v = SPI_getvalue(tup, td, col);
+
+	return v ? MemoryContextStrdup(cache_cxt, v) : NULL;
+}
+
+/*
+ * One statement returns the model row, its columns and its constraints
+ * (with ref() targets resolved to relations), so all three come from the
+ * same snapshot.  Model ids are never reused, so a row set is immutable.
+ */
+static const char *const spec_query =
+"SELECT 'm' AS kind, 0 AS ord, m.model AS a, m.relation_schema AS b, "
+"       m.relation_name AS c, m.description AS d, NULL::text AS e, "
+"       coalesce(m.version, -1) AS n1, m.enforced::int AS n2, NULL::oid AS o, "
+"       NULL::text[] AS arr1, NULL::text[] AS arr2, m.materialized AS f "
+"  FROM dbt_contract.contract_model m WHERE m.model_id = $1 "
+"UNION ALL "
+"SELECT 'c', c.ordinal, c.attname, c.column_name, c.data_type, c.description, NULL, "
+"       c.typmod, c.quoted::int, c.type_oid, NULL, NULL, NULL "
+"  FROM dbt_contract.contract_column c WHERE c.model_id = $1 "
+"UNION ALL "
+"SELECT 'k', k.ordinal, k.constraint_type, k.expression, k.name, k.to_text, "
+"       CASE WHEN t.model_id IS NOT NULL "
+"            THEN pg_catalog.quote_ident(t.relation_schema) || '.' || "
+"                 pg_catalog.quote_ident(t.relation_name) END, "
+"       (k.level = 'model')::int, coalesce(k.to_version, -1), NULL, "
+"       k.columns, k.to_columns, k.to_model "
+"  FROM dbt_contract.contract_constraint k "
+"  LEFT JOIN LATERAL ( "
+"       SELECT t.model_id, t.relation_schema, t.relation_name "
+"         FROM dbt_contract.contract_model t "
+"        WHERE t.model = k.to_model "
+"          AND (t.version = k.to_version "
+"               OR (k.to_version IS NULL "
+"                   AND (t.version IS NULL OR t.version = coalesce(t.latest_version, "
+"                        (SELECT max(v.version) FROM dbt_contract.contract_model v "
+"                          WHERE v.model = t.model))))) "
+"        LIMIT 1) t ON true "
+" WHERE k.model_id = $1 "
+"ORDER BY 1 DESC, 2";
+
+static ContractSpec *
+load_spec(int64 model_id)
+{
+	OwnerContext oc;
+	Datum		args[1];
+	Oid			types[1] = {INT8OID};
+	ContractSpec *spec = NULL;
+	MemoryContext old;
+	uint64		i;
+	int			ncols = 0;
+	int			rc;
+
+	begin_as_owner(&oc);
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+	args[0] = Int64GetDatum(model_id);
+	rc = SPI_execute_with_args(spec_query, 1, types, args, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "dbt_contract: loading a contract failed: %s",
+			 SPI_result_code_string(rc));
+
+	old = MemoryContextSwitchTo(cache_cxt);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		char	   *kind = SPI_getvalue(tup, td, 1);
+		bool		isnull;
+		int			n1 = DatumGetInt32(SPI_getbinval(tup, td, 8, &isnull));
+		int			n2 = DatumGetInt32(SPI_getbinval(tup, td, 9, &isnull));
+
+		if (kind[0] == 'm')
+		{
+			spec = palloc0(sizeof(ContractSpec));
+			spec->model_id = model_id;
+			spec->model = getstr(tup, td, 3);
+			spec->relation_schema = getstr(tup, td, 4);
+			spec->relation_name = getstr(tup, td, 5);
+			spec->description = getstr(tup, td, 6);
+			spec->version = n1;
+			spec->enforced = (n2 != 0);
+			spec->materialized = getstr(tup, td, 13);
+			spec->columns = palloc0(sizeof(SpecColumn) * SPI_processed);
+		}
+		else if (spec == NULL)
+			break;				/* model row gone: stale map */
+		else if (kind[0] == 'c')
+		{
+			SpecColumn *c = &spec->columns[ncols++];
+			Datum		d = SPI_getbinval(tup, td, 10, &isnull);
+
+			c->attname = getstr(tup, td, 3);
+			c->name = getstr(tup, td, 4);
+			c->data_type = getstr(tup, td, 5);
+			c->description = getstr(tup, td, 6);
+			c->typmod = n1;
+			c->quoted = (n2 != 0);
+			c->type_oid = isnull ? InvalidOid : DatumGetObjectId(d);
+		}
+		else
+		{
+			SpecConstraint *k = palloc0(sizeof(SpecConstraint));
+			char	   *type = SPI_getvalue(tup, td, 3);
+			Datum		d;
+			int			t;
+
+			for (t = CC_NOT_NULL; t <= CC_CUSTOM; t++)
+				if (strcmp(type, contract_constraint_type_name(t)) == 0)
+					k->type = t;
+			k->expression = getstr(tup, td, 4);
+			k->name = getstr(tup, td, 5);
+			k->to_text = getstr(tup, td, 6);
+			k->to_relation = getstr(tup, td, 7);
+			k->model_level = (n1 != 0);
+			k->to_version = n2;
+			d = SPI_getbinval(tup, td, 11, &isnull);
+			k->columns = isnull ? NIL : text_array_list(d);
+			d = SPI_getbinval(tup, td, 12, &isnull);
+			k->to_columns = isnull ? NIL : text_array_list(d);
+			k->to_model = getstr(tup, td, 13);
+			spec->constraints = lappend(spec->constraints, k);
+		}
+	}
+	if (spec != NULL)
+		spec->ncolumns = ncols;
+	MemoryContextSwitchTo(old);
+
+	SPI_finish();
+	end_as_owner(&oc);
+	return spec;
+}
+
+/*
+ * The contract governing schema.relname, or NULL.  *is_tmp says whether
+ * the name is the model's __dbt_tmp relation.
+ */
+ContractSpec *
+contract_cache_lookup(const char *schema, const char *relname, bool *is_tmp)
+{
+	RelKey		key;
+	RelEntry   *e;
+	int			attempt;
+
+	for (attempt = 0; attempt < 2; attempt++)
+	{
+		if (rel_map == NULL)
+			load_map();
+		make_key(&key, schema, relname);
+		e = hash_search(rel_map, &key, HASH_FIND, NULL);
+		if (e == NULL)
+			return NULL;
+		if (e->spec == NULL)
+		{
+			ContractSpec *spec = load_spec(e->model_id);
+
+			/* load_spec may have run an invalidation; look again */
+			if (rel_map == NULL)
+				continue;
+			e = hash_search(rel_map, &key, HASH_FIND, NULL);
+			if (e == NULL)
+				return NULL;
+			if (spec == NULL)
+			{
+				/* the model vanished after the map was built: reload */
+				invalidate_cache();
+				continue;
+			}
+			e->spec = spec;
+		}
+		*is_tmp = e->is_tmp;
+		return e->spec;
+	}
+	return NULL;
+}

@@ -1,0 +1,409 @@
+/*-------------------------------------------------------------------------
+ * event_trigger.c
+ *	  Event triggers that check DDL on contracted relations against their
+ *	  contracts (ddl_command_end) and report constraints lost to CASCADE
+ *	  (sql_drop).
+ *
+ * The affected relation is read from the command's parse tree, so DDL on
+ * a relation without a contract costs a name lookup and one hash probe.
+ * dbt's own build flow passes: <model>__dbt_tmp is checked as its model,
+ * __dbt_backup relations, temporary relations and objects created by
+ * extension scripts are ignored.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "commands/comment.h"
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "dbt_contract.h"
+
+PG_FUNCTION_INFO_V1(dbt_contract_ddl_command_end);
+PG_FUNCTION_INFO_V1(dbt_contract_sql_drop);
+
+#define DBT_BACKUP_SUFFIX "__dbt_backup"
+
+typedef enum TargetKind
+{
+	TARGET_CREATED,				/* new relation: check and sync comments */
+	TARGET_CHANGED				/* existing relation changed: check */
+} TargetKind;
+
+typedef struct Target
+{
+	RangeVar   *rv;
+	TargetKind	kind;
+} Target;
+
+static bool
+has_suffix(const char *s, const char *suffix)
+{
+	size_t		ls = strlen(s);
+	size_t		lx = strlen(suffix);
+
+	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+/*
+ * ALTER TABLE subcommands that can make a conforming relation stop
+ * conforming.  Adding constraints or NOT NULL cannot, which is also what
+ * lets pg_restore add keys after the contracts are back.
+ */
+static bool
+alter_can_break(List *cmds)
+{
+	ListCell   *lc;
+
+	foreach(lc, cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddColumn:
+			case AT_DropColumn:
+			case AT_AlterColumnType:
+			case AT_DropNotNull:
+			case AT_DropConstraint:
+			case AT_ColumnDefault:
+			case AT_AlterConstraint:
+				return true;
+			default:
+				break;
+		}
+	}
+	return false;
+}
+
+static Target *
+make_target(RangeVar *rv, TargetKind kind)
+{
+	Target	   *t = palloc(sizeof(Target));
+
+	t->rv = rv;
+	t->kind = kind;
+	return t;
+}
+
+/* The relation a DDL command created or changed, from its parse tree. */
+static Target *
+command_target(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+		case T_CreateStmt:
+			return make_target(((CreateStmt *) parsetree)->relation, TARGET_CREATED);
+		case T_CreateTableAsStmt:
+			{
+				CreateTableAsStmt *ctas = (CreateTableAsStmt *) parsetree;
+
+#if PG_VERSION_NUM >= 140000
+				if (ctas->objtype != OBJECT_TABLE)
+#else
+				if (ctas->relkind != OBJECT_TABLE)
+#endif
+					return NULL;
+				return make_target(ctas->into->rel, TARGET_CREATED);
+			}
+		case T_ViewStmt:
+			return make_target(((ViewStmt *) parsetree)->view, TARGET_CREATED);
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *ats = (AlterTableStmt *) parsetree;
+
+				if (!alter_can_break(ats->cmds))
+					return NULL;
+				return make_target(ats->relation, TARGET_CHANGED);
+			}
+		case T_RenameStmt:
+			{
+				RenameStmt *rs = (RenameStmt *) parsetree;
+
+				if (rs->relation == NULL)
+					return NULL;
+				if (rs->renameType == OBJECT_TABLE || rs->renameType == OBJECT_VIEW)
+					return make_target(makeRangeVar(rs->relation->schemaname,
+													rs->newname, -1),
+									   TARGET_CHANGED);
+				if (rs->renameType == OBJECT_COLUMN ||
+					rs->renameType == OBJECT_TABCONSTRAINT)
+					return make_target(rs->relation, TARGET_CHANGED);
+				return NULL;
+			}
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *as = (AlterObjectSchemaStmt *) parsetree;
+
+				if (as->relation == NULL ||
+					(as->objectType != OBJECT_TABLE && as->objectType != OBJECT_VIEW))
+					return NULL;
+				return make_target(makeRangeVar(as->newschema, as->relation->relname, -1),
+								   TARGET_CHANGED);
+			}
+		default:
+			return NULL;
+	}
+}
+
+/* Model and column descriptions become comments on the new relation. */
+static void
+sync_descriptions(Oid relid, const ContractSpec *spec)
+{
+	int			i;
+
+	if (spec->description != NULL && spec->description[0] != '\0')
+		CreateComments(relid, RelationRelationId, 0, spec->description);
+	for (i = 0; i < spec->ncolumns; i++)
+	{
+		const SpecColumn *c = &spec->columns[i];
+		AttrNumber	attnum;
+
+		if (c->description == NULL || c->description[0] == '\0')
+			continue;
+		attnum = get_attnum(relid, c->attname);
+		if (attnum != InvalidAttrNumber)
+			CreateComments(relid, RelationRelationId, attnum, c->description);
+	}
+}
+
+static void
+report_violation(const char *relation, const ContractSpec *spec,
+				 TargetKind kind, MatchReport *report)
+{
+	int			level = dbtc_enforcement == ENFORCE_ERROR ? ERROR : WARNING;
+
+	if (kind == TARGET_CREATED)
+		ereport(level,
+				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+				 errmsg("relation %s does not match the enforced contract of %s",
+						relation, spec_label(spec)),
+				 errdetail_internal("%s", match_report_text(report)),
+				 errhint("Make the model's SQL (or this DDL) produce the contracted columns, types and constraints, or change the contract in its YAML and apply it again.")));
+	else
+		ereport(level,
+				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+				 errmsg("this change to relation %s breaks the enforced contract of %s",
+						relation, spec_label(spec)),
+				 errdetail_internal("%s", match_report_text(report)),
+				 errhint("Change the contract first (dbt_contract_apply), then the relation; or rebuild the model with dbt.")));
+}
+
+static void
+check_target(Target *t)
+{
+	Oid			relid;
+	char		relkind;
+	char	   *relname;
+	char	   *schema;
+	ContractSpec *spec;
+	MatchReport *report;
+	bool		is_tmp;
+
+	relid = RangeVarGetRelidExtended(t->rv, NoLock, RVR_MISSING_OK, NULL, NULL);
+	if (!OidIsValid(relid) || get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+		return;
+	relkind = get_rel_relkind(relid);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_VIEW)
+		return;
+	relname = get_rel_name(relid);
+	if (has_suffix(relname, DBT_BACKUP_SUFFIX))
+		return;
+	schema = get_namespace_name(get_rel_namespace(relid));
+
+	spec = contract_cache_lookup(schema, relname, &is_tmp);
+	if (spec == NULL)
+		return;
+	if (t->kind == TARGET_CREATED && dbtc_sync_descriptions)
+		sync_descriptions(relid, spec);
+	if (!spec->enforced || dbtc_enforcement == ENFORCE_OFF)
+		return;
+
+	report = contract_match_relation(relid, spec, true);
+	if (!match_report_empty(report))
+		report_violation(quote_qualified_identifier(schema, relname), spec,
+						 t->kind, report);
+}
+
+/*
+ * ddl_command_end: CREATE TABLE [AS], SELECT INTO, CREATE [OR REPLACE]
+ * VIEW, ALTER TABLE / ALTER VIEW.
+ */
+Datum
+dbt_contract_ddl_command_end(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	Target	   *target;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired as an event trigger",
+						"dbt_contract_ddl_command_end")));
+	trigdata = (EventTriggerData *) fcinfo->context;
+
+	/* Objects an extension script creates are not dbt models. */
+	if (creating_extension)
+		PG_RETURN_VOID();
+	if (dbtc_enforcement == ENFORCE_OFF && !dbtc_sync_descriptions)
+		PG_RETURN_VOID();
+
+	target = command_target(trigdata->parsetree);
+	if (target != NULL)
+		check_target(target);
+	PG_RETURN_VOID();
+}
+
+/* Could this command have dropped other tables' constraints? */
+static bool
+may_cascade(Node *parsetree)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_DropStmt:
+			return ((DropStmt *) parsetree)->behavior == DROP_CASCADE;
+		case T_DropOwnedStmt:
+			return ((DropOwnedStmt *) parsetree)->behavior == DROP_CASCADE;
+		case T_AlterTableStmt:
+			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+				if (((AlterTableCmd *) lfirst(lc))->behavior == DROP_CASCADE)
+				return true;
+			return false;
+		default:
+			return false;
+	}
+}
+
+typedef struct LostConstraint
+{
+	char	   *schema;
+	char	   *table;
+	char	   *names;			/* comma-separated constraint names */
+} LostConstraint;
+
+/* Constraints of surviving tables that this command dropped, per table. */
+static List *
+lost_constraints(void)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	List	   *res = NIL;
+	LostConstraint *cur = NULL;
+	uint64		i;
+	int			rc;
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+	rc = SPI_execute("SELECT address_names[1], address_names[2], address_names[3] "
+					 "FROM pg_catalog.pg_event_trigger_dropped_objects() "
+					 "WHERE object_type = 'table constraint' AND NOT original "
+					 "ORDER BY 1, 2, 3", true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "dbt_contract: reading dropped objects failed: %s",
+			 SPI_result_code_string(rc));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		char	   *schema = SPI_getvalue(tup, td, 1);
+		char	   *table = SPI_getvalue(tup, td, 2);
+		char	   *conname = SPI_getvalue(tup, td, 3);
+		MemoryContext spi = MemoryContextSwitchTo(outer);
+
+		if (schema == NULL || table == NULL || conname == NULL)
+		{
+			MemoryContextSwitchTo(spi);
+			continue;
+		}
+		if (cur == NULL || strcmp(cur->schema, schema) != 0 ||
+			strcmp(cur->table, table) != 0)
+		{
+			cur = palloc0(sizeof(LostConstraint));
+			cur->schema = pstrdup(schema);
+			cur->table = pstrdup(table);
+			cur->names = pstrdup(quote_identifier(conname));
+			res = lappend(res, cur);
+		}
+		else
+			cur->names = psprintf("%s, %s", cur->names, quote_identifier(conname));
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	return res;
+}
+
+static char *
+join_lines(List *lines)
+{
+	StringInfoData s;
+	ListCell   *lc;
+
+	initStringInfo(&s);
+	foreach(lc, lines)
+		appendStringInfo(&s, "%s%s", s.len ? "\n" : "", (char *) lfirst(lc));
+	return s.data;
+}
+
+/*
+ * sql_drop: DROP ... CASCADE (dbt drops __dbt_backup with CASCADE) can
+ * take other tables' foreign keys with it; say so for contracted tables,
+ * with the statements that put the contract's keys back.
+ */
+Datum
+dbt_contract_sql_drop(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	ListCell   *lc;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired as an event trigger",
+						"dbt_contract_sql_drop")));
+	trigdata = (EventTriggerData *) fcinfo->context;
+	if (creating_extension || dbtc_enforcement == ENFORCE_OFF ||
+		!may_cascade(trigdata->parsetree))
+		PG_RETURN_VOID();
+
+	foreach(lc, lost_constraints())
+	{
+		LostConstraint *lost = lfirst(lc);
+		RangeVar   *rv = makeRangeVar(lost->schema, lost->table, -1);
+		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+		ContractSpec *spec;
+		MatchReport *report;
+		bool		is_tmp;
+		char	   *relation;
+
+		if (!OidIsValid(relid))
+			continue;			/* the table itself was dropped */
+		spec = contract_cache_lookup(lost->schema, lost->table, &is_tmp);
+		if (spec == NULL || !spec->enforced || is_tmp)
+			continue;
+		report = contract_match_relation(relid, spec, true);
+		relation = quote_qualified_identifier(lost->schema, lost->table);
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("CASCADE dropped constraint %s of relation %s, which has the enforced contract of %s",
+						lost->names, relation, spec_label(spec)),
+				 match_report_empty(report) ?
+				 errdetail("The relation still matches its contract.") :
+				 errdetail_internal("%s", match_report_text(report)),
+				 report->repair_sql != NIL ?
+				 errhint("Restore the contract's foreign keys with:\n%s",
+						 join_lines(report->repair_sql)) :
+				 errhint("Rebuild the model with dbt, or re-create the constraint by hand.")));
+	}
+	PG_RETURN_VOID();
+}
