@@ -26,7 +26,7 @@ REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                apply_semantics bad_input security
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)
 
-ISOLATION      = concurrent_apply
+ISOLATION      = concurrent_apply apply_during_ddl
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --outputdir=$(CURDIR)/isolation_output
 
 PROVE_TESTS = test/t/*.pl
