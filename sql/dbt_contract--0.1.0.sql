@@ -98,6 +98,15 @@ CREATE TABLE dbt_contract.contract_test (
     PRIMARY KEY (model_id, ordinal)
 );
 
+-- Any write to the models table (an apply, a restore's COPY) makes every
+-- backend drop its cached contracts at commit.
+CREATE FUNCTION dbt_contract.cache_invalidate() RETURNS trigger
+AS 'MODULE_PATHNAME', 'dbt_contract_cache_invalidate'
+LANGUAGE C;
+CREATE TRIGGER contract_model_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbt_contract.contract_model
+    FOR EACH STATEMENT EXECUTE FUNCTION dbt_contract.cache_invalidate();
+
 -- pg_dump keeps the contracts with the database.
 SELECT pg_catalog.pg_extension_config_dump('dbt_contract.model_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dbt_contract.contract_source', '');

@@ -747,7 +747,6 @@ catalog_store_apply(const char *source, List *models, const char *checksum)
 	}
 
 	SPI_finish();
-	contract_cache_notify_change();
 	AtEOXact_GUC(true, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	return res;

@@ -16,6 +16,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -26,6 +27,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 
 #include "dbt_contract.h"
 
@@ -81,15 +83,25 @@ contract_cache_init(void)
 	}
 }
 
-/* Tell every backend (at commit) that contracts changed. */
-void
-contract_cache_notify_change(void)
-{
-	Oid			nsp = get_namespace_oid("dbt_contract", true);
-	Oid			relid = OidIsValid(nsp) ? get_relname_relid("contract_model", nsp) : InvalidOid;
+PG_FUNCTION_INFO_V1(dbt_contract_cache_invalidate);
 
-	if (OidIsValid(relid))
-		CacheInvalidateRelcacheByRelid(relid);
+/*
+ * Statement trigger on contract_model: whatever writes it (an apply, a
+ * restore's COPY, a superuser's UPDATE) tells every backend, at commit,
+ * to drop its cached contracts.
+ */
+Datum
+dbt_contract_cache_invalidate(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired as a trigger",
+						"dbt_contract_cache_invalidate")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	return PointerGetDatum(NULL);
 }
 
 /* ------------------------------------------------------------------------

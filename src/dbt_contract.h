@@ -261,7 +261,6 @@ typedef struct OwnerContext
 } OwnerContext;
 
 extern void contract_cache_init(void);
-extern void contract_cache_notify_change(void);
 extern ContractSpec *contract_cache_lookup(const char *schema,
 										   const char *relname, bool *is_tmp);
 extern void begin_as_owner(OwnerContext *oc);
