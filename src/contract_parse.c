@@ -1110,14 +1110,24 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 		{
 			ContractConstraint **slot = c->model_level ? &model_pk : &col_pk;
 
+			/*
+			 * Column-level: name both columns, since a constraint list
+			 * reused through an alias has one location for both.
+			 */
 			if (*slot != NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
 						 errmsg("%s has more than one %s primary_key constraint",
 								contract_model_label(m),
 								c->model_level ? "model-level" : "column-level"),
+						 c->model_level ?
 						 errdetail("First at %s, again at %s.",
-								   srcloc_string(&(*slot)->loc), srcloc_string(&c->loc)),
+								   srcloc_string(&(*slot)->loc), srcloc_string(&c->loc)) :
+						 errdetail("First on column \"%s\" at %s, again on column \"%s\" at %s.",
+								   (char *) linitial((*slot)->columns),
+								   srcloc_string(&(*slot)->loc),
+								   (char *) linitial(c->columns),
+								   srcloc_string(&c->loc)),
 						 errhint("Declare a composite primary key once, at the model level: constraints: [{type: primary_key, columns: [a, b]}].")));
 			*slot = c;
 		}
