@@ -109,6 +109,8 @@ report_parser_error(ComposeState *st)
 	{
 		bool		is_tab = p->problem_mark.index < st->len &&
 			st->data[p->problem_mark.index] == '\t';
+		bool		at_end = p->problem_mark.index >= st->len && p->context &&
+			(strstr(p->context, "flow") || strstr(p->context, "quoted"));
 
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
@@ -121,7 +123,10 @@ report_parser_error(ComposeState *st)
 						   (int) p->context_mark.column + 1) :
 				 errdetail("Found at %s:%d:%d.", file, line, col),
 				 is_tab ?
-				 errhint("YAML does not allow tab characters for indentation; use spaces.") : 0));
+				 errhint("YAML does not allow tab characters for indentation; use spaces.") :
+				 at_end ?
+				 errhint("The text ends before an opening [, { or quote is closed.") :
+				 0));
 	}
 }
 
