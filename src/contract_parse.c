@@ -643,7 +643,7 @@ test_columns(ParseCtx *cx, const YNode *body, const YNode *nested)
 }
 
 static ContractTest *
-parse_test(ParseCtx *cx, YNode *n)
+parse_test(ParseCtx *cx, YNode *n, const char *listkey)
 {
 	ContractTest *t = palloc0(sizeof(ContractTest));
 	StringInfoData js;
@@ -659,7 +659,10 @@ parse_test(ParseCtx *cx, YNode *n)
 	if (n->kind == YN_SCALAR)
 	{
 		if (yaml_scalar_type(n) == YS_NULL)
-			shape_error(cx, n, "data_tests", "a list of test names or mappings");
+			parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
+						psprintf("an entry of \"%s\" in %s is empty",
+								 listkey, subject(cx)),
+						"Each entry is a test name, or a mapping from the test name to its arguments.");
 		t->test_name = n->value;
 	}
 	else if (n->kind == YN_MAPPING)
@@ -692,7 +695,10 @@ parse_test(ParseCtx *cx, YNode *n)
 		}
 	}
 	else
-		shape_error(cx, n, "data_tests", "a list of test names or mappings");
+		parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
+					psprintf("each entry of \"%s\" must be a test name or a mapping, not %s, in %s",
+							 listkey, kind_name(n), subject(cx)),
+					NULL);
 
 	if (body != NULL)
 	{
@@ -731,7 +737,8 @@ parse_tests(ParseCtx *cx, const YNode *map, bool *present)
 	if (list == NULL)
 		return NIL;
 	for (i = 0; i < list->nitems; i++)
-		res = lappend(res, parse_test(cx, list->items[i]));
+		res = lappend(res, parse_test(cx, list->items[i],
+									  dt ? "data_tests" : "tests"));
 	return res;
 }
 

@@ -271,7 +271,7 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 		sel->lockingClause != NIL || sel->withClause != NULL ||
 		sel->intoClause != NULL || sel->distinctClause != NIL ||
 		sel->valuesLists != NIL)
-		not_one_expression(m, c, "it continues past the expression");
+		not_one_expression(m, c, "it continues past the expression with a clause such as FROM, WHERE or ORDER BY");
 	if (list_length(sel->targetList) != 1)
 		not_one_expression(m, c, "it is a list of expressions");
 	rt = linitial(sel->targetList);

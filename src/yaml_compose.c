@@ -156,9 +156,15 @@ scalar_text(ComposeState *st, const yaml_mark_t *mark, const char *val, size_t l
 {
 	char	   *res;
 
+	/* same code as PostgreSQL's own refusal of \u0000 in text */
 	if (memchr(val, '\0', len) != NULL)
-		compose_error(st, mark, "YAML scalar in \"%s\" contains a NUL character",
-					  st->doc->file);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+				 errmsg("YAML scalar in \"%s\" contains a NUL character",
+						st->doc->file),
+				 errdetail("Found at %s:%d:%d.", st->doc->file,
+						   (int) mark->line + 1, (int) mark->column + 1),
+				 errhint("PostgreSQL text cannot hold the character written as \\0 or \\x00.")));
 	if (GetDatabaseEncoding() == PG_UTF8)
 	{
 		if (!pg_verifymbstr(val, (int) len, true))
