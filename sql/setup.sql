@@ -55,3 +55,36 @@ CREATE FUNCTION regress_path(p text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT regexp_replace(p, '^/.*/(test/fixtures/)', '<srcdir>/\1')
 $$;
+
+-- Run a statement whose error message names a file source (an absolute
+-- path) or dbt_contract.project_dir, and re-raise the error with those
+-- shown as <srcdir>; the SQLSTATE, detail and hint are kept.
+CREATE FUNCTION regress_masked(stmt text) RETURNS SETOF record
+LANGUAGE plpgsql AS $$
+DECLARE
+    st text;
+    msg text;
+    det text;
+    hnt text;
+BEGIN
+    RETURN QUERY EXECUTE stmt;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+                            det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
+    msg := regexp_replace(msg, '/[^ "'']*/(test/fixtures/)', '<srcdir>/\1', 'g');
+    det := regexp_replace(det, '/[^ "'']*/(test/fixtures/)', '<srcdir>/\1', 'g');
+    hnt := regexp_replace(hnt, '/[^ "'']*/(test/fixtures/)', '<srcdir>/\1', 'g');
+    IF current_setting('dbt_contract.project_dir') <> '' THEN
+        det := replace(det, '"' || current_setting('dbt_contract.project_dir') || '"', '"<srcdir>"');
+    END IF;
+    IF det = '' AND hnt = '' THEN
+        RAISE EXCEPTION USING ERRCODE = st, MESSAGE = msg;
+    ELSIF hnt = '' THEN
+        RAISE EXCEPTION USING ERRCODE = st, MESSAGE = msg, DETAIL = det;
+    ELSIF det = '' THEN
+        RAISE EXCEPTION USING ERRCODE = st, MESSAGE = msg, HINT = hnt;
+    ELSE
+        RAISE EXCEPTION USING ERRCODE = st, MESSAGE = msg, DETAIL = det, HINT = hnt;
+    END IF;
+END
+$$;
