@@ -27,7 +27,51 @@ SELECT model, test_name, columns, arguments FROM dbt_contract.tests ORDER BY mod
 SELECT model, version, action FROM dbt_contract_apply('jaffle/models', 'analytics');
 
 \echo
-\echo '### 5. A contract that passes: an inline edit adds a column.'
+\echo '### 5. dbt builds dim_customers the way dbt-postgres does: the contract passes.'
+CREATE SCHEMA analytics;
+BEGIN;
+CREATE TABLE "analytics"."dim_customers__dbt_tmp" (
+    id int NOT NULL PRIMARY KEY, customer_name text,
+    email varchar(256) UNIQUE, first_order_date date);
+INSERT INTO "analytics"."dim_customers__dbt_tmp"
+    VALUES (1, 'Ada Lovelace', 'ada@example.com', '2024-01-05');
+ALTER TABLE "analytics"."dim_customers__dbt_tmp" RENAME TO "dim_customers";
+COMMIT;
+\echo 'Descriptions from the YAML became comments:'
+SELECT col_description('analytics.dim_customers'::regclass, 2) AS customer_name_comment;
+
+\echo
+\echo '### 6. A hand-run hotfix that loses the key and the types fails, with dbt''s'
+\echo '###    mismatch table and the constraint problems.'
+CREATE TABLE analytics.dim_customers__dbt_tmp AS
+  SELECT 1 AS id, 'x'::text AS customer_name, 'e'::text AS email, now() AS first_order_date;
+
+\echo
+\echo '### 7. Drift on the live table is refused; its data stays.'
+ALTER TABLE analytics.dim_customers ALTER COLUMN email TYPE text;
+ALTER TABLE analytics.dim_customers DROP COLUMN first_order_date;
+SELECT count(*) AS rows_still_there FROM analytics.dim_customers;
+
+\echo
+\echo '### 8. fct_orders references dim_customers. Rebuilding dim_customers the'
+\echo '###    dbt way drops that foreign key through CASCADE: a WARNING says so.'
+CREATE TABLE analytics.fct_orders (
+    order_id bigint, customer_id integer, amount numeric(12,2), status text,
+    "OrderedAt" timestamptz,
+    CONSTRAINT pk_fct_orders PRIMARY KEY (order_id),
+    CONSTRAINT fk_orders_customer FOREIGN KEY (customer_id) REFERENCES analytics.dim_customers (id),
+    CHECK (amount >= 0));
+BEGIN;
+CREATE TABLE "analytics"."dim_customers__dbt_tmp" (
+    id int NOT NULL PRIMARY KEY, customer_name text,
+    email varchar(256) UNIQUE, first_order_date date);
+ALTER TABLE analytics.dim_customers RENAME TO dim_customers__dbt_backup;
+ALTER TABLE analytics.dim_customers__dbt_tmp RENAME TO dim_customers;
+COMMIT;
+DROP TABLE IF EXISTS analytics.dim_customers__dbt_backup CASCADE;
+
+\echo
+\echo '### 9. An inline contract that passes: a new model.'
 SELECT * FROM dbt_contract_apply_yaml($yaml$
 version: 2
 models:
@@ -39,7 +83,7 @@ models:
 $yaml$, 'hotfix', 'analytics');
 
 \echo
-\echo '### 6. Contracts that fail: each error names file:line:col, model and column,'
+\echo '### 10. YAML that fails: each error names file:line:col, model and column,'
 \echo '###    and nothing already loaded changes.'
 SELECT * FROM dbt_contract_apply_yaml($yaml$
 version: 2
