@@ -144,7 +144,8 @@ shape_error(ParseCtx *cx, const YNode *n, const char *key, const char *want)
 	parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
 				psprintf("\"%s\" must be %s, not %s, in %s",
 						 key, want, kind_name(n), subject(cx)),
-				(strcmp(want, "a string") == 0 || strcmp(want, "a type name") == 0) &&
+				(strcmp(want, "a string") == 0 || strcmp(want, "a type name") == 0 ||
+				 strcmp(want, "a list of names") == 0) &&
 				yaml_scalar_bool(n, &b) ?
 				psprintf("YAML 1.1 reads %s as a boolean; write \"%s\" in quotes to mean the text.",
 						 n->value, n->value) : NULL);
@@ -258,7 +259,8 @@ get_name_list(ParseCtx *cx, const YNode *map, const char *key)
 
 	if (v == NULL)
 		return NIL;
-	if (v->kind == YN_SCALAR)
+	/* a name that YAML 1.1 reads as a boolean (on, no, ...) is refused */
+	if (v->kind == YN_SCALAR && yaml_scalar_type(v) != YS_BOOL)
 		return list_make1(v->value);
 	if (v->kind != YN_SEQUENCE)
 		shape_error(cx, v, key, "a list of names");
@@ -267,7 +269,8 @@ get_name_list(ParseCtx *cx, const YNode *map, const char *key)
 		YNode	   *it = v->items[i];
 
 		yaml_charge(cx->doc, it);
-		if (it->kind != YN_SCALAR || yaml_scalar_type(it) == YS_NULL)
+		if (it->kind != YN_SCALAR || yaml_scalar_type(it) == YS_NULL ||
+			yaml_scalar_type(it) == YS_BOOL)
 			shape_error(cx, it, key, "a list of names");
 		res = lappend(res, it->value);
 	}
