@@ -161,31 +161,42 @@ SELECT * FROM regress_masked($$
 SELECT * FROM dbt_contract_apply('/nonexistent/dbt_contract/models');
 \echo SQLSTATE :SQLSTATE
 
--- 21. directory with no YAML file (a README and a .yml.bak)
+-- 21. a directory the server may not read (made here, mode 000)
+\getenv abs_builddir PG_ABS_BUILDDIR
+\set unreadable_dir :abs_builddir '/results/bad_input_unreadable'
+\setenv UNREADABLE_DIR :unreadable_dir
+\! rm -rf "$UNREADABLE_DIR" && mkdir "$UNREADABLE_DIR" && chmod 000 "$UNREADABLE_DIR"
+SELECT * FROM regress_masked(format('SELECT * FROM dbt_contract_apply(%L)', :'unreadable_dir'),
+                             :'abs_builddir')
+  AS t(model text, version int, relation text, action text, columns int, constraints int);
+\echo SQLSTATE :SQLSTATE
+\! chmod 755 "$UNREADABLE_DIR" && rmdir "$UNREADABLE_DIR"
+
+-- 22. directory with no YAML file (a README and a .yml.bak)
 SELECT * FROM dbt_contract_apply('test/fixtures/bad/no_yaml');
 \echo SQLSTATE :SQLSTATE
 
--- 22. an error in a file deep in a directory names that file
+-- 23. an error in a file deep in a directory names that file
 SELECT * FROM dbt_contract_apply('test/fixtures/bad/nested_error');
 \echo SQLSTATE :SQLSTATE
 
--- 23. path NULL
+-- 24. path NULL
 SELECT * FROM dbt_contract_apply(NULL);
 \echo SQLSTATE :SQLSTATE
 
--- 24. yaml NULL
+-- 25. yaml NULL
 SELECT * FROM dbt_contract_apply_yaml(NULL, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 25. source NULL
+-- 26. source NULL
 SELECT * FROM dbt_contract_apply_yaml('version: 2', NULL);
 \echo SQLSTATE :SQLSTATE
 
--- 26. empty source name
+-- 27. empty source name
 SELECT * FROM dbt_contract_apply_yaml('version: 2', '');
 \echo SQLSTATE :SQLSTATE
 
--- 27. empty target_schema
+-- 28. empty target_schema
 SELECT * FROM dbt_contract_apply_yaml('version: 2', 'bad', '');
 \echo SQLSTATE :SQLSTATE
 
@@ -193,25 +204,25 @@ SELECT * FROM dbt_contract_apply_yaml('version: 2', 'bad', '');
 -- Document shape
 ------------------------------------------------------------------------
 
--- 28. unsupported properties file version
+-- 29. unsupported properties file version
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 1
 models: []
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 29. top level is a list
+-- 30. top level is a list
 SELECT * FROM dbt_contract_apply_yaml($$
 - version: 2
 - models: []
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 30. top level is a scalar
+-- 31. top level is a scalar
 SELECT * FROM dbt_contract_apply_yaml('just some words', 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 31. models is a mapping, not a list
+-- 32. models is a mapping, not a list
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -219,7 +230,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 32. a model entry is not a mapping
+-- 33. a model entry is not a mapping
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -227,7 +238,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 33. a model without a name
+-- 34. a model without a name
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -235,7 +246,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 34. a boolean where a string is expected (YAML 1.1 reads yes as true)
+-- 35. a boolean where a string is expected (YAML 1.1 reads yes as true)
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -243,7 +254,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 35. a string where a boolean is expected
+-- 36. a string where a boolean is expected
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -254,7 +265,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 36. a scalar where a mapping is expected
+-- 37. a scalar where a mapping is expected
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -263,7 +274,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 37. contract: written as a bare boolean
+-- 38. contract: written as a bare boolean
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -273,7 +284,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 38. columns is not a list
+-- 39. columns is not a list
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -283,7 +294,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 39. a column that is not a mapping
+-- 40. a column that is not a mapping
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -293,7 +304,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 40. a column without a name
+-- 41. a column without a name
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -304,7 +315,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 41. duplicate column names (unquoted names fold to lower case)
+-- 42. duplicate column names (unquoted names fold to lower case)
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -316,7 +327,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 42. duplicate model in one apply
+-- 43. duplicate model in one apply
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -326,7 +337,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 43. model already defined by another source
+-- 44. model already defined by another source
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -334,7 +345,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 44. version not an integer
+-- 45. version not an integer
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -344,7 +355,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 45. version negative
+-- 46. version negative
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -354,7 +365,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 46. latest_version not an integer
+-- 47. latest_version not an integer
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -369,7 +380,7 @@ $$, 'bad');
 -- Types
 ------------------------------------------------------------------------
 
--- 47. unknown data type
+-- 48. unknown data type
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -380,7 +391,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 48. serial is not a type
+-- 49. serial is not a type
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -391,7 +402,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 49. pseudo-type record
+-- 50. pseudo-type record
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -402,7 +413,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 50. pseudo-type void
+-- 51. pseudo-type void
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -413,7 +424,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 51. SQL smuggled into a type name
+-- 52. SQL smuggled into a type name
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -424,7 +435,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 52. an impossible type modifier
+-- 53. an impossible type modifier
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -435,7 +446,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 53. a type in a schema that does not exist
+-- 54. a type in a schema that does not exist
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -446,7 +457,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 54. data_type written as a list
+-- 55. data_type written as a list
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -461,7 +472,7 @@ $$, 'bad');
 -- Constraints
 ------------------------------------------------------------------------
 
--- 55. unknown constraint type
+-- 56. unknown constraint type
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -473,7 +484,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 56. constraint without a type
+-- 57. constraint without a type
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -484,7 +495,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 57. constraint written as a bare string
+-- 58. constraint written as a bare string
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -495,7 +506,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 58. check expression that tries to end the statement
+-- 59. check expression that tries to end the statement
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -509,7 +520,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 59. check with two expressions
+-- 60. check with two expressions
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -523,7 +534,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 60. check with a second statement
+-- 61. check with a second statement
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -537,7 +548,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 61. check with a FROM clause
+-- 62. check with a FROM clause
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -550,7 +561,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 62. check with an alias
+-- 63. check with an alias
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -562,7 +573,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 63. check that is a star
+-- 64. check that is a star
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -574,7 +585,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 64. check ending in a comment, which would swallow dbt's closing ")"
+-- 65. check ending in a comment, which would swallow dbt's closing ")"
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -588,7 +599,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 65. check without an expression
+-- 66. check without an expression
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -600,7 +611,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 66. custom constraint without an expression
+-- 67. custom constraint without an expression
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -611,7 +622,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 67. foreign key with neither to nor expression
+-- 68. foreign key with neither to nor expression
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -624,7 +635,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 68. foreign key to something that is not ref() or source()
+-- 69. foreign key to something that is not ref() or source()
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -638,7 +649,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 69. foreign key with a malformed ref()
+-- 70. foreign key with a malformed ref()
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -652,7 +663,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 70. to_columns count does not match columns
+-- 71. to_columns count does not match columns
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -666,7 +677,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 71. to_columns is not a list
+-- 72. to_columns is not a list
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -680,7 +691,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 72. model-level primary key without columns
+-- 73. model-level primary key without columns
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -692,7 +703,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 73. model-level constraint naming a column the contract does not have
+-- 74. model-level constraint naming a column the contract does not have
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -704,7 +715,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 74. two column-level primary keys
+-- 75. two column-level primary keys
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -717,7 +728,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 75. two model-level primary keys
+-- 76. two model-level primary keys
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -729,7 +740,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 76. primary key at both model and column level
+-- 77. primary key at both model and column level
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -742,11 +753,22 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
+-- 78. a column list entry that YAML 1.1 reads as a boolean
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: a
+    columns: [{name: "on"}, {name: id}]
+    constraints:
+      - {type: unique, columns: [id, on]}
+$$, 'bad');
+\echo SQLSTATE :SQLSTATE
+
 ------------------------------------------------------------------------
 -- Enforced contracts
 ------------------------------------------------------------------------
 
--- 77. enforced without columns
+-- 79. enforced without columns
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -756,7 +778,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 78. enforced with a column that has no data_type
+-- 80. enforced with a column that has no data_type
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -770,7 +792,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 79. incremental and enforced without on_schema_change
+-- 81. incremental and enforced without on_schema_change
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -782,7 +804,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 80. incremental and enforced with an on_schema_change dbt refuses
+-- 82. incremental and enforced with an on_schema_change dbt refuses
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -799,7 +821,7 @@ $$, 'bad');
 -- Data tests
 ------------------------------------------------------------------------
 
--- 81. both tests and data_tests
+-- 83. both tests and data_tests
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
@@ -811,7 +833,7 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 82. an empty entry in a test list
+-- 84. an empty entry in a test list
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:

@@ -58,8 +58,9 @@ $$;
 
 -- Run a statement whose error message names a file source (an absolute
 -- path) or dbt_contract.project_dir, and re-raise the error with those
--- shown as <srcdir>; the SQLSTATE, detail and hint are kept.
-CREATE FUNCTION regress_masked(stmt text) RETURNS SETOF record
+-- shown as <srcdir> (and the text `hide` as <hidden>); the SQLSTATE,
+-- detail and hint are kept.
+CREATE FUNCTION regress_masked(stmt text, hide text DEFAULT NULL) RETURNS SETOF record
 LANGUAGE plpgsql AS $$
 DECLARE
     st text;
@@ -74,6 +75,11 @@ EXCEPTION WHEN OTHERS THEN
     msg := regexp_replace(msg, '/[^ "'']*/(test/fixtures/)', '<srcdir>/\1', 'g');
     det := regexp_replace(det, '/[^ "'']*/(test/fixtures/)', '<srcdir>/\1', 'g');
     hnt := regexp_replace(hnt, '/[^ "'']*/(test/fixtures/)', '<srcdir>/\1', 'g');
+    IF hide IS NOT NULL THEN
+        msg := replace(msg, hide, '<hidden>');
+        det := replace(det, hide, '<hidden>');
+        hnt := replace(hnt, hide, '<hidden>');
+    END IF;
     IF current_setting('dbt_contract.project_dir') <> '' THEN
         det := replace(det, '"' || current_setting('dbt_contract.project_dir') || '"', '"<srcdir>"');
     END IF;
