@@ -245,9 +245,10 @@ read_path(const char *path, char **source)
 				(errcode_for_file_access(),
 				 errmsg("could not access \"%s\": %m", display),
 				 is_absolute_path(path) ? 0 :
-				 errdetail("Relative paths are read from \"%s\".",
-						   (dbtc_project_dir && dbtc_project_dir[0]) ?
-						   dbtc_project_dir : "the data directory"),
+				 (dbtc_project_dir && dbtc_project_dir[0]) ?
+				 errdetail("Relative paths are read from dbt_contract.project_dir, \"%s\".",
+						   dbtc_project_dir) :
+				 errdetail("Relative paths are read from the data directory."),
 				 is_absolute_path(path) ? 0 :
 				 errhint("Give an absolute path, or set dbt_contract.project_dir.")));
 	if (!S_ISDIR(st.st_mode))
