@@ -159,6 +159,301 @@ GRANT SELECT ON dbt_contract.models, dbt_contract.columns,
                 dbt_contract.constraints, dbt_contract.tests TO PUBLIC;
 
 ------------------------------------------------------------------------------
+-- Keys and relationships (what BI tools such as Omni consume)
+------------------------------------------------------------------------------
+
+-- Internal: a written column name of a model as PostgreSQL names it.
+CREATE VIEW dbt_contract.column_names AS
+SELECT c.model_id, c.column_name AS written, c.attname
+  FROM dbt_contract.contract_column c;
+
+-- Internal: the model a ref('m') or ref('m', v=N) resolves to.  Without a
+-- version, a versioned model resolves to its latest_version (or, when
+-- that is not set, its highest version), as dbt does.
+CREATE VIEW dbt_contract.ref_targets AS
+SELECT m.model, NULL::int AS requested_version, m.model_id, m.version,
+       m.relation_schema, m.relation_name
+  FROM dbt_contract.contract_model m
+ WHERE m.version IS NULL
+    OR m.version = coalesce(m.latest_version,
+                            (SELECT max(v.version) FROM dbt_contract.contract_model v
+                              WHERE v.model = m.model))
+UNION ALL
+SELECT m.model, m.version, m.model_id, m.version, m.relation_schema, m.relation_name
+  FROM dbt_contract.contract_model m
+ WHERE m.version IS NOT NULL;
+
+-- Internal: every candidate key with its rung on dbt's infer_primary_key
+-- ladder (lower wins) and, for ties, its declaration order.
+CREATE VIEW dbt_contract.key_candidates AS
+WITH declared AS (
+    SELECT k.model_id, k.columns AS written, k.ordinal,
+           CASE k.constraint_type WHEN 'primary_key' THEN 'primary' ELSE 'unique' END AS key_type,
+           CASE k.constraint_type WHEN 'primary_key' THEN 'primary_key constraint'
+                ELSE 'unique constraint' END AS derived_from,
+           CASE WHEN k.constraint_type = 'unique' THEN 5
+                WHEN k.level = 'model' THEN 1 ELSE 2 END AS rung
+      FROM dbt_contract.contract_constraint k
+     WHERE k.constraint_type IN ('primary_key', 'unique')
+    UNION ALL
+    SELECT t.model_id, t.columns, 1000 + t.ordinal,
+           CASE WHEN t.test_name = 'dbt_constraints.primary_key' THEN 'primary' ELSE 'unique' END,
+           CASE t.test_name
+                WHEN 'unique' THEN 'unique test'
+                WHEN 'dbt_constraints.primary_key' THEN 'dbt_constraints.primary_key test'
+                WHEN 'dbt_constraints.unique_key' THEN 'dbt_constraints.unique_key test'
+                ELSE 'unique_combination_of_columns test' END,
+           CASE t.test_name
+                WHEN 'dbt_constraints.primary_key' THEN 1
+                WHEN 'dbt_constraints.unique_key' THEN 5
+                ELSE 4 END
+      FROM dbt_contract.contract_test t
+     WHERE t.test_name IN ('unique', 'dbt_utils.unique_combination_of_columns',
+                           'unique_combination_of_columns', 'dbt_constraints.primary_key',
+                           'dbt_constraints.unique_key')
+       AND cardinality(t.columns) > 0
+    UNION ALL
+    -- a single column with both a not_null (test or constraint) and a unique test
+    SELECT u.model_id, u.columns, 2000 + u.ordinal, 'unique', 'not_null+unique tests', 3
+      FROM dbt_contract.contract_test u
+     WHERE u.test_name = 'unique' AND cardinality(u.columns) = 1
+       AND (EXISTS (SELECT 1 FROM dbt_contract.contract_test n
+                     WHERE n.model_id = u.model_id AND n.test_name = 'not_null'
+                       AND n.columns = u.columns)
+            OR EXISTS (SELECT 1 FROM dbt_contract.contract_constraint n
+                        WHERE n.model_id = u.model_id AND n.constraint_type = 'not_null'
+                          AND u.columns[1] = ANY (n.columns)))
+), named AS (
+    SELECT d.model_id, d.key_type, d.derived_from, d.rung, d.ordinal,
+           ARRAY(SELECT coalesce(cn.attname, lower(w.col))
+                   FROM unnest(d.written) WITH ORDINALITY AS w(col, ord)
+                   LEFT JOIN dbt_contract.column_names cn
+                          ON cn.model_id = d.model_id AND cn.written = w.col
+                  ORDER BY w.ord) AS key_columns
+      FROM declared d
+    UNION ALL
+    -- live keys of the relation that the YAML does not declare
+    SELECT m.model_id,
+           CASE con.contype WHEN 'p' THEN 'primary' ELSE 'unique' END,
+           'catalog',
+           CASE con.contype WHEN 'p' THEN 6 ELSE 7 END,
+           3000,
+           ARRAY(SELECT a.attname::text
+                   FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_catalog.pg_attribute a
+                     ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+                  ORDER BY k.ord)
+      FROM dbt_contract.contract_model m
+      JOIN pg_catalog.pg_namespace n ON n.nspname = m.relation_schema
+      JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = m.relation_name
+      JOIN pg_catalog.pg_constraint con ON con.conrelid = c.oid AND con.contype IN ('p', 'u')
+)
+SELECT DISTINCT ON (model_id, sorted_columns)
+       model_id, key_type, derived_from, rung, ordinal, key_columns, sorted_columns
+  FROM (SELECT named.*,
+               ARRAY(SELECT x FROM unnest(key_columns) AS x ORDER BY x) AS sorted_columns
+          FROM named) s
+ ORDER BY model_id, sorted_columns, rung, ordinal;
+
+CREATE VIEW dbt_contract.keys AS
+SELECT m.model, m.version,
+       pg_catalog.quote_ident(m.relation_schema) || '.' ||
+       pg_catalog.quote_ident(m.relation_name) AS relation,
+       k.key_columns, k.key_type, k.derived_from,
+       row_number() OVER (PARTITION BY k.model_id ORDER BY k.rung, k.ordinal) = 1 AS is_primary
+  FROM dbt_contract.key_candidates k
+  JOIN dbt_contract.contract_model m USING (model_id);
+COMMENT ON VIEW dbt_contract.keys IS
+    'Primary and unique keys of contracted models, derived from constraints, tests and the catalog; is_primary follows dbt''s infer_primary_key';
+
+-- Internal: every declared or live relationship, one row per source.
+CREATE VIEW dbt_contract.relationship_sources AS
+WITH raw AS (
+    -- foreign_key constraints: to: ref()/source(), or the legacy expression
+    SELECT k.model_id AS from_id, k.columns AS from_written,
+           k.to_model, k.to_version,
+           CASE WHEN k.to_model IS NOT NULL THEN NULL
+                WHEN k.to_text IS NOT NULL THEN k.to_text
+                ELSE k.expression END AS target_text,
+           coalesce(k.to_columns,
+                    CASE WHEN k.to_text IS NULL
+                         THEN string_to_array(pg_catalog.btrim(
+                                  (regexp_match(k.expression, '\(([^)]*)\)'))[1]), ',') END)
+               AS to_written,
+           'foreign_key constraint' AS derived_from, 1 AS prio, k.name AS constraint_name
+      FROM dbt_contract.contract_constraint k
+     WHERE k.constraint_type = 'foreign_key'
+    UNION ALL
+    -- relationships tests (to/field), and dbt_constraints.foreign_key tests
+    SELECT t.model_id,
+           CASE WHEN t.test_name = 'relationships' THEN t.columns
+                ELSE coalesce(CASE jsonb_typeof(t.arguments->'fk_column_names')
+                                   WHEN 'array' THEN ARRAY(SELECT jsonb_array_elements_text(t.arguments->'fk_column_names')) END,
+                              CASE WHEN t.arguments ? 'fk_column_name'
+                                   THEN ARRAY[t.arguments->>'fk_column_name'] END,
+                              t.columns) END,
+           NULL, NULL,
+           coalesce(t.arguments->>'to', t.arguments->>'pk_table_name'),
+           coalesce(CASE WHEN t.arguments ? 'field' THEN ARRAY[t.arguments->>'field'] END,
+                    CASE jsonb_typeof(t.arguments->'pk_column_names')
+                         WHEN 'array' THEN ARRAY(SELECT jsonb_array_elements_text(t.arguments->'pk_column_names')) END,
+                    CASE WHEN t.arguments ? 'pk_column_name'
+                         THEN ARRAY[t.arguments->>'pk_column_name'] END),
+           CASE t.test_name WHEN 'relationships' THEN 'relationships test'
+                ELSE 'dbt_constraints.foreign_key test' END,
+           CASE t.test_name WHEN 'relationships' THEN 2 ELSE 3 END,
+           NULL
+      FROM dbt_contract.contract_test t
+     WHERE t.test_name IN ('relationships', 'dbt_constraints.foreign_key')
+), parsed AS (
+    -- ref('m'), ref('pkg', 'm'), ref('m', v=2) in tests; source('s', 't')
+    SELECT r.*,
+           regexp_match(r.target_text,
+               '^\s*(?:\{\{\s*)?ref\(\s*[''"]([^''"]*)[''"]\s*(?:,\s*[''"]([^''"]*)[''"]\s*)?(?:,\s*(?:v|version)\s*=\s*[''"]?([0-9]+)[''"]?\s*)?\)') AS refm,
+           regexp_match(r.target_text,
+               '^\s*(?:\{\{\s*)?source\(\s*[''"]([^''"]*)[''"]\s*,\s*[''"]([^''"]*)[''"]\s*\)') AS srcm
+      FROM raw r
+), targeted AS (
+    SELECT p.from_id, p.from_written, p.to_written, p.derived_from, p.prio,
+           p.constraint_name, p.target_text,
+           coalesce(p.to_model, coalesce(p.refm[2], p.refm[1])) AS ref_model,
+           coalesce(p.to_version, p.refm[3]::int) AS ref_version,
+           CASE WHEN p.srcm IS NOT NULL
+                THEN pg_catalog.quote_ident(p.srcm[1]) || '.' || pg_catalog.quote_ident(p.srcm[2])
+                WHEN p.refm IS NULL AND p.to_model IS NULL
+                THEN pg_catalog.btrim(split_part(p.target_text, '(', 1)) END AS written_relation
+      FROM parsed p
+    UNION ALL
+    -- live foreign keys between contracted relations
+    SELECT fm.model_id,
+           ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(n, o)
+                   JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n
+                  ORDER BY k.o),
+           ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(n, o)
+                   JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n
+                  ORDER BY k.o),
+           'catalog', 4, con.conname::text, NULL,
+           tm.model, tm.version,
+           NULL
+      FROM pg_catalog.pg_constraint con
+      JOIN pg_catalog.pg_class fc ON fc.oid = con.conrelid
+      JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
+      JOIN dbt_contract.contract_model fm
+        ON fm.relation_schema = fn.nspname AND fm.relation_name = fc.relname
+      JOIN pg_catalog.pg_class tc ON tc.oid = con.confrelid
+      JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
+      JOIN dbt_contract.contract_model tm
+        ON tm.relation_schema = tn.nspname AND tm.relation_name = tc.relname
+     WHERE con.contype = 'f'
+)
+SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
+       ARRAY(SELECT coalesce(cn.attname, lower(pg_catalog.btrim(w.col)))
+               FROM unnest(t.from_written) WITH ORDINALITY AS w(col, ord)
+               LEFT JOIN dbt_contract.column_names cn
+                      ON cn.model_id = t.from_id AND cn.written = w.col
+              ORDER BY w.ord) AS from_columns,
+       rt.model_id AS to_id,
+       coalesce(CASE WHEN rt.model_id IS NOT NULL
+                     THEN pg_catalog.quote_ident(rt.relation_schema) || '.' ||
+                          pg_catalog.quote_ident(rt.relation_name) END,
+                CASE WHEN wm.model_id IS NOT NULL
+                     THEN pg_catalog.quote_ident(wm.relation_schema) || '.' ||
+                          pg_catalog.quote_ident(wm.relation_name) END,
+                t.written_relation, t.target_text) AS to_relation,
+       coalesce(rt.model_id, wm.model_id) AS resolved_to_id,
+       ARRAY(SELECT coalesce(cn.attname, lower(pg_catalog.btrim(w.col)))
+               FROM unnest(t.to_written) WITH ORDINALITY AS w(col, ord)
+               LEFT JOIN dbt_contract.column_names cn
+                      ON cn.model_id = coalesce(rt.model_id, wm.model_id) AND cn.written = pg_catalog.btrim(w.col)
+              ORDER BY w.ord) AS to_columns
+  FROM targeted t
+  LEFT JOIN dbt_contract.ref_targets rt
+         ON rt.model = t.ref_model
+        AND rt.requested_version IS NOT DISTINCT FROM t.ref_version
+  LEFT JOIN LATERAL (
+        -- a legacy or source() target that is itself a contracted relation
+        SELECT m.model_id, m.relation_schema, m.relation_name
+          FROM dbt_contract.contract_model m
+          JOIN dbt_contract.contract_model f ON f.model_id = t.from_id
+         WHERE t.written_relation IS NOT NULL
+           AND (pg_catalog.quote_ident(m.relation_schema) || '.' ||
+                pg_catalog.quote_ident(m.relation_name) = t.written_relation
+                OR m.relation_schema || '.' || m.relation_name = t.written_relation
+                OR (m.relation_schema = f.relation_schema
+                    AND m.relation_name = t.written_relation))
+         LIMIT 1) wm ON true;
+
+CREATE VIEW dbt_contract.relationships AS
+WITH merged AS (
+    SELECT s.from_id, s.resolved_to_id AS to_id, s.to_relation, s.from_columns,
+           -- a key without to_columns points at the target's primary key
+           CASE WHEN cardinality(s.to_columns) > 0 THEN s.to_columns
+                ELSE (SELECT k.key_columns FROM dbt_contract.keys k
+                        JOIN dbt_contract.contract_model tm
+                          ON tm.model = k.model AND tm.version IS NOT DISTINCT FROM k.version
+                       WHERE tm.model_id = s.resolved_to_id AND k.is_primary) END AS to_columns,
+           s.derived_from, s.prio, s.constraint_name
+      FROM dbt_contract.relationship_sources s
+), grouped AS (
+    SELECT from_id, to_id, to_relation, from_columns, to_columns,
+           (SELECT string_agg(d, ', ' ORDER BY p)
+              FROM (SELECT DISTINCT x.derived_from AS d, x.prio AS p
+                      FROM merged x
+                     WHERE x.from_id = g.from_id AND x.to_relation = g.to_relation
+                       AND x.from_columns = g.from_columns
+                       AND x.to_columns IS NOT DISTINCT FROM g.to_columns) dd) AS derived_from,
+           min(constraint_name) AS constraint_name
+      FROM merged g
+     GROUP BY from_id, to_id, to_relation, from_columns, to_columns
+)
+SELECT fm.model AS from_model, fm.version AS from_version,
+       pg_catalog.quote_ident(fm.relation_schema) || '.' ||
+       pg_catalog.quote_ident(fm.relation_name) AS from_relation,
+       g.from_columns,
+       tm.model AS to_model, tm.version AS to_version,
+       g.to_relation, g.to_columns,
+       CASE WHEN EXISTS (SELECT 1 FROM dbt_contract.keys k
+                          WHERE k.model = fm.model
+                            AND k.version IS NOT DISTINCT FROM fm.version
+                            AND ARRAY(SELECT x FROM unnest(k.key_columns) x ORDER BY x)
+                              = ARRAY(SELECT x FROM unnest(g.from_columns) x ORDER BY x))
+            THEN 'one_to_one' ELSE 'many_to_one' END AS relationship_type,
+       g.derived_from, g.constraint_name,
+       EXISTS (SELECT 1
+                 FROM pg_catalog.pg_constraint con
+                WHERE con.contype = 'f'
+                  AND con.conrelid = to_regclass(pg_catalog.quote_ident(fm.relation_schema) || '.' ||
+                                                 pg_catalog.quote_ident(fm.relation_name))
+                  AND con.confrelid = to_regclass(g.to_relation)
+                  AND ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(n, o)
+                              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n
+                             ORDER BY k.o) = g.from_columns
+                  AND (g.to_columns IS NULL OR
+                       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(n, o)
+                               JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n
+                              ORDER BY k.o) = g.to_columns)) AS enforced,
+       (SELECT string_agg(format('${%s.%s} = ${%s.%s}', fm.relation_name, f.col,
+                                 coalesce(tm.relation_name,
+                                          split_part(g.to_relation, '.', 2)), t.col),
+                          ' AND ' ORDER BY f.ord)
+          FROM unnest(g.from_columns) WITH ORDINALITY AS f(col, ord)
+          JOIN unnest(g.to_columns) WITH ORDINALITY AS t(col, ord) USING (ord)) AS on_sql,
+       (SELECT string_agg(format('%s.%I = %s.%I',
+                                 pg_catalog.quote_ident(fm.relation_schema) || '.' ||
+                                 pg_catalog.quote_ident(fm.relation_name), f.col,
+                                 g.to_relation, t.col),
+                          ' AND ' ORDER BY f.ord)
+          FROM unnest(g.from_columns) WITH ORDINALITY AS f(col, ord)
+          JOIN unnest(g.to_columns) WITH ORDINALITY AS t(col, ord) USING (ord)) AS join_sql
+  FROM grouped g
+  JOIN dbt_contract.contract_model fm ON fm.model_id = g.from_id
+  LEFT JOIN dbt_contract.contract_model tm ON tm.model_id = g.to_id;
+COMMENT ON VIEW dbt_contract.relationships IS
+    'Relationships between models from foreign_key constraints, relationships tests, dbt_constraints tests and live foreign keys, with cardinality and join conditions';
+
+GRANT SELECT ON dbt_contract.keys, dbt_contract.relationships TO PUBLIC;
+
+------------------------------------------------------------------------------
 -- Loading contracts
 ------------------------------------------------------------------------------
 
