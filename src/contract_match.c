@@ -28,6 +28,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_collate.h"
 #include "parser/parse_expr.h"
@@ -404,6 +405,27 @@ have_text(List *live, char contype)
 	return s.len > 0 ? s.data : "none";
 }
 
+/* Foreign keys of the same columns, whatever they reference. */
+static char *
+fk_have_text(List *live, List *cols)
+{
+	StringInfoData s;
+	ListCell   *lc;
+
+	initStringInfo(&s);
+	foreach(lc, live)
+	{
+		LiveConstraint *l = lfirst(lc);
+
+		if (l->contype != CONSTRAINT_FOREIGN || !same_set(l->cols, cols))
+			continue;
+		if (s.len > 0)
+			appendStringInfoString(&s, "; ");
+		appendStringInfoString(&s, constraint_def(l->oid));
+	}
+	return s.len > 0 ? s.data : psprintf("none on (%s)", name_list_text(cols));
+}
+
 static void
 add_line(MatchReport *r, const SpecConstraint *k, const char *want, const char *have)
 {
@@ -507,7 +529,8 @@ fk_target(const ContractSpec *spec, const SpecConstraint *k, List **to_cols,
 	}
 	if (names == NIL)
 	{
-		*target_text = k->to_text ? k->to_text : "(unresolved)";
+		*target_text = pstrdup(k->to_text ? k->to_text :
+							   k->expression ? k->expression : "(unresolved)");
 		return InvalidOid;
 	}
 	rv = makeRangeVarFromNameList(names);
@@ -563,11 +586,22 @@ match_foreign_key(const ContractSpec *spec, const SpecConstraint *k,
 			return;
 	}
 
+	/* written like pg_get_constraintdef, which the "have" side shows */
 	want = psprintf("FOREIGN KEY (%s) REFERENCES %s%s%s%s",
 					name_list_text(cols), target,
-					to_cols ? " (" : "", to_cols ? name_list_text(to_cols) : "",
+					to_cols ? "(" : "", to_cols ? name_list_text(to_cols) : "",
 					to_cols ? ")" : "");
-	add_line(r, k, want, have_text(live, CONSTRAINT_FOREIGN));
+	if (k->to_model != NULL && k->to_relation == NULL)
+	{
+		/* no SQL to offer for a key whose target is unknown */
+		add_line(r, k, psprintf("%s (no loaded contract defines model \"%s\"%s)",
+								want, k->to_model,
+								k->to_version >= 0 ?
+								psprintf(" version %d", k->to_version) : ""),
+				 fk_have_text(live, cols));
+		return;
+	}
+	add_line(r, k, want, fk_have_text(live, cols));
 	repair = psprintf("ALTER TABLE %s ADD %s%s%s;",
 					  quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 												 get_rel_name(relid)),
@@ -649,6 +683,55 @@ cook_check_safely(Relation rel, const char *expression, char **error)
 	return expr;
 }
 
+/*
+ * The relation's checks on the same columns as the contract's expression:
+ * the ones it was probably meant to be.  All of them would bury the
+ * difference in a long table.
+ */
+static char *
+check_have_text(Relation rel, List *live, Node *want)
+{
+	Bitmapset  *want_cols = NULL;
+	StringInfoData s;
+	ListCell   *lc;
+	int			attno;
+
+	pull_varattnos(want, 1, &want_cols);
+	initStringInfo(&s);
+	foreach(lc, live)
+	{
+		LiveConstraint *l = lfirst(lc);
+		Bitmapset  *cols = NULL;
+
+		if (l->contype != CONSTRAINT_CHECK || l->check_expr == NULL)
+			continue;
+		pull_varattnos(l->check_expr, 1, &cols);
+		if (!bms_equal(cols, want_cols))
+			continue;
+		if (s.len > 0)
+			appendStringInfoString(&s, "; ");
+		appendStringInfoString(&s, constraint_def(l->oid));
+	}
+	if (s.len > 0)
+		return s.data;
+	attno = -1;
+	while ((attno = bms_next_member(want_cols, attno)) >= 0)
+	{
+		AttrNumber	a = attno + FirstLowInvalidHeapAttributeNumber;
+
+		if (a <= 0)
+			continue;
+		appendStringInfoString(&s, s.len > 0 ? ", " : "no check on (");
+		appendStringInfoString(&s,
+							   quote_identifier(NameStr(TupleDescAttr(RelationGetDescr(rel),
+																	  a - 1)->attname)));
+	}
+	if (s.len == 0)
+		return "none";
+	appendStringInfoChar(&s, ')');
+	return s.data;
+}
+
 static void
 match_check(Relation rel, const SpecConstraint *k, List *live, MatchReport *r)
 {
@@ -659,8 +742,13 @@ match_check(Relation rel, const SpecConstraint *k, List *live, MatchReport *r)
 
 	if (want == NULL)
 	{
-		add_line(r, k, psprintf("CHECK (%s)", k->expression),
-				 psprintf("an expression that does not apply to this relation (%s)", error));
+		r->constraint_lines =
+			lappend(r->constraint_lines,
+					psprintf("%s%s%s: want CHECK (%s), which cannot apply to this relation: %s",
+							 contract_constraint_type_name(k->type),
+							 k->name ? " " : "",
+							 k->name ? quote_identifier(k->name) : "",
+							 k->expression, error));
 		return;
 	}
 	foreach(lc, live)
@@ -673,7 +761,7 @@ match_check(Relation rel, const SpecConstraint *k, List *live, MatchReport *r)
 	}
 	ctx = deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel));
 	add_line(r, k, psprintf("CHECK (%s)", deparse_expression(want, ctx, false, false)),
-			 have_text(live, CONSTRAINT_CHECK));
+			 check_have_text(rel, live, want));
 }
 
 /* ------------------------------------------------------------------------
@@ -777,6 +865,13 @@ match_constraints(Relation rel, const ContractSpec *spec, MatchReport *r)
 		switch (k->type)
 		{
 			case CC_NOT_NULL:
+				/*
+				 * dbt renders nothing for a model-level not_null, so the
+				 * tables it builds never have it: demanding it would refuse
+				 * every dbt build of the model.
+				 */
+				if (k->model_level)
+					break;
 				foreach(c, cols)
 				{
 					int			i;

@@ -43,6 +43,7 @@ typedef struct Target
 {
 	RangeVar   *rv;
 	TargetKind	kind;
+	bool		renamed;		/* rv is the new name given by a RENAME */
 } Target;
 
 static bool
@@ -92,6 +93,7 @@ make_target(RangeVar *rv, TargetKind kind)
 
 	t->rv = rv;
 	t->kind = kind;
+	t->renamed = false;
 	return t;
 }
 
@@ -132,9 +134,14 @@ command_target(Node *parsetree)
 				if (rs->relation == NULL)
 					return NULL;
 				if (rs->renameType == OBJECT_TABLE || rs->renameType == OBJECT_VIEW)
-					return make_target(makeRangeVar(rs->relation->schemaname,
-													rs->newname, -1),
-									   TARGET_CHANGED);
+				{
+					Target	   *t = make_target(makeRangeVar(rs->relation->schemaname,
+															 rs->newname, -1),
+												TARGET_CHANGED);
+
+					t->renamed = true;
+					return t;
+				}
 				if (rs->renameType == OBJECT_COLUMN ||
 					rs->renameType == OBJECT_TABCONSTRAINT)
 					return make_target(rs->relation, TARGET_CHANGED);
@@ -198,6 +205,61 @@ report_violation(const char *relation, const ContractSpec *spec,
 				 errhint("Change the contract first (dbt_contract_apply), then the relation; or rebuild the model with dbt.")));
 }
 
+/*
+ * The relation a RENAME without a schema name renamed.  The new name
+ * looked up through search_path could find a same-named relation in an
+ * earlier schema, so ask the command itself which object it changed.
+ */
+static Oid
+renamed_relation(void)
+{
+	Oid			relid = InvalidOid;
+	int			rc;
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+	rc = SPI_execute("SELECT objid FROM pg_catalog.pg_event_trigger_ddl_commands() "
+					 "WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					 "AND objsubid OPERATOR(pg_catalog.=) 0", true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "dbt_contract: reading the renamed relation failed: %s",
+			 SPI_result_code_string(rc));
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									  1, &isnull);
+
+		if (!isnull)
+			relid = DatumGetObjectId(d);
+	}
+	SPI_finish();
+	return relid;
+}
+
+/*
+ * The relation a command created or changed.  Names without a schema are
+ * resolved the way the command resolved them: a new relation is in the
+ * creation schema (a lookup through search_path would find a temporary
+ * relation of the same name first, and skip the check).
+ */
+static Oid
+target_relid(Target *t)
+{
+	if (t->rv->schemaname != NULL)
+		return RangeVarGetRelidExtended(t->rv, NoLock, RVR_MISSING_OK, NULL, NULL);
+	if (t->renamed)
+		return renamed_relation();
+	if (t->kind == TARGET_CREATED)
+	{
+		if (t->rv->relpersistence == RELPERSISTENCE_TEMP)
+			return InvalidOid;
+		return get_relname_relid(t->rv->relname,
+								 RangeVarGetCreationNamespace(t->rv));
+	}
+	return RangeVarGetRelidExtended(t->rv, NoLock, RVR_MISSING_OK, NULL, NULL);
+}
+
 static void
 check_target(Target *t)
 {
@@ -209,7 +271,7 @@ check_target(Target *t)
 	MatchReport *report;
 	bool		is_tmp;
 
-	relid = RangeVarGetRelidExtended(t->rv, NoLock, RVR_MISSING_OK, NULL, NULL);
+	relid = target_relid(t);
 	if (!OidIsValid(relid) || get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
 		return;
 	relkind = get_rel_relkind(relid);
@@ -307,7 +369,8 @@ lost_constraints(void)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
 	rc = SPI_execute("SELECT address_names[1], address_names[2], address_names[3] "
 					 "FROM pg_catalog.pg_event_trigger_dropped_objects() "
-					 "WHERE object_type = 'table constraint' AND NOT original "
+					 "WHERE object_type OPERATOR(pg_catalog.=) 'table constraint' "
+					 "AND NOT original "
 					 "ORDER BY 1, 2, 3", true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "dbt_contract: reading dropped objects failed: %s",
