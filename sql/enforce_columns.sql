@@ -154,6 +154,26 @@ CREATE TABLE enf_cols.cols_types (c_varchar256 text, c_text varchar(256),
 DROP TABLE enf_cols.cols_types;
 RESET dbt_contract.type_match;
 
+-- A domain is its own type to declared and exact; dbt's preflight sees
+-- its base type, and so does dbt mode.
+CREATE DOMAIN enf_cols.positive_int AS int CHECK (VALUE > 0);
+SELECT model, relation, action FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: cols_domains
+    config:
+      contract: {enforced: true}
+    columns:
+      - {name: plain, data_type: int}
+      - {name: domained, data_type: enf_cols.positive_int}
+$$, 'enf_cols_domains', 'enf_cols');
+CREATE TABLE enf_cols.cols_domains (plain enf_cols.positive_int, domained int);
+SET dbt_contract.type_match = dbt;
+CREATE TABLE enf_cols.cols_domains (plain enf_cols.positive_int, domained int);
+DROP TABLE enf_cols.cols_domains;
+CREATE TABLE enf_cols.cols_domains (plain enf_cols.positive_int, domained bigint);
+RESET dbt_contract.type_match;
+
 --
 -- Type names resolve as PostgreSQL's parser resolves them: int, integer
 -- and int4 are one type; string is text (dbt's alias_types); float is
@@ -329,10 +349,13 @@ CREATE TABLE enf_cols_marts.cols_marted (anything text);
 CREATE TABLE enf_cols_marts.cols_marted (id int);
 
 -- Clean up.
+SET client_min_messages = warning;
 DROP SCHEMA enf_cols, enf_cols_other, enf_cols_marts CASCADE;
+RESET client_min_messages;
 SELECT source, count(*) AS removed
   FROM unnest(ARRAY['enf_cols', 'enf_cols_quoted', 'enf_cols_types', 'enf_cols_aliases',
-                    'enf_cols_view', 'enf_cols_counts', 'enf_cols_loose', 'enf_cols_marts']) source,
+                    'enf_cols_view', 'enf_cols_counts', 'enf_cols_loose', 'enf_cols_marts',
+                    'enf_cols_domains']) source,
        LATERAL dbt_contract_apply_yaml('version: 2', source)
  GROUP BY source ORDER BY source COLLATE "C";
 SELECT count(*) FROM dbt_contract.models WHERE model LIKE 'cols\_%';

@@ -410,7 +410,9 @@ DROP TABLE enf_cons.cons_drift;
 DROP TABLE enf_cons.cons_drift_new;
 
 -- Clean up.
+SET client_min_messages = warning;
 DROP SCHEMA enf_cons, enf_cons_raw, enf_cons_shadow CASCADE;
+RESET client_min_messages;
 SELECT source, count(*) AS removed
   FROM unnest(ARRAY['enf_cons_nn', 'enf_cons_pk', 'enf_cons_uq', 'enf_cons_fk',
                     'enf_cons_orphan', 'enf_cons_check', 'enf_cons_custom',

@@ -408,7 +408,9 @@ SELECT * FROM enf_flows.flows_a_model_name_that_is_long_enough_for_dbt_to_trunca
 
 -- Clean up: relations first, then the contracts (an empty document
 -- empties a source).
+SET client_min_messages = warning;
 DROP SCHEMA enf_flows CASCADE;
+RESET client_min_messages;
 SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows');
 SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_incremental');
 SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_view');

@@ -224,7 +224,9 @@ CREATE TABLE enf_modes.modes_items (id int);
 CREATE TABLE enf_modes.modes_items (id bigint);
 
 -- Clean up.
+SET client_min_messages = warning;
 DROP SCHEMA enf_modes CASCADE;
+RESET client_min_messages;
 SELECT source, count(*) AS removed
   FROM unnest(ARRAY['enf_modes', 'enf_modes_sales']) source,
        LATERAL dbt_contract_apply_yaml('version: 2', source)

@@ -218,7 +218,9 @@ SELECT r.stmt, (r.sqlstate, r.message, r.detail, r.hint)
  ORDER BY r.stmt;
 
 -- Clean up.
+SET client_min_messages = warning;
 DROP SCHEMA enf_roles CASCADE;
+RESET client_min_messages;
 GRANT USAGE ON SCHEMA dbt_contract TO PUBLIC;
 DROP OWNED BY regress_enf_builder;
 DROP ROLE regress_enf_builder;

@@ -169,12 +169,16 @@ dbt_type_name(Oid typid)
 static bool
 types_match(Oid live_typid, int32 live_typmod, const SpecColumn *c)
 {
+	if (!OidIsValid(c->type_oid))
+		return false;
 	switch ((TypeMatchMode) dbtc_type_match)
 	{
 		case TYPE_MATCH_EXACT:
 			return live_typid == c->type_oid && live_typmod == c->typmod;
 		case TYPE_MATCH_DBT:
-			return strcmp(dbt_type_name(live_typid), dbt_type_name(c->type_oid)) == 0;
+			/* result columns of a domain type arrive as the base type */
+			return strcmp(dbt_type_name(getBaseType(live_typid)),
+						  dbt_type_name(getBaseType(c->type_oid))) == 0;
 		case TYPE_MATCH_DECLARED:
 		default:
 			return live_typid == c->type_oid &&
