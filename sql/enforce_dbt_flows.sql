@@ -406,6 +406,40 @@ insert into :"DBNAME"."enf_flows"."flows_a_model_name_that_is_long_enough_for_db
 ROLLBACK;
 SELECT * FROM enf_flows.flows_a_model_name_that_is_long_enough_for_dbt_to_truncate_it;
 
+-- dbt counts characters, not bytes: a 31-character, 56-byte name keeps all
+-- its characters before __dbt_tmp, and PostgreSQL cuts the result to 63
+-- bytes.  That cut name is the model's too.
+SELECT model, relation, action FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: flows_üüüüüüüüüüüüüüüüüüüüüüüüü
+    config:
+      materialized: table
+      contract: {enforced: true}
+    columns:
+      - name: id
+        data_type: int
+        constraints: [{type: not_null}]
+$$, 'enf_flows_multibyte', 'enf_flows');
+SELECT length('flows_üüüüüüüüüüüüüüüüüüüüüüüüü') AS name_chars,
+       octet_length('flows_üüüüüüüüüüüüüüüüüüüüüüüüü') AS name_bytes;
+BEGIN;
+create  table :"DBNAME"."enf_flows"."flows_üüüüüüüüüüüüüüüüüüüüüüüüü__dbt_tmp"
+  (id int not null)
+ \;
+insert into :"DBNAME"."enf_flows"."flows_üüüüüüüüüüüüüüüüüüüüüüüüü__dbt_tmp" ("id")
+  (select "id" from (select 1 as id) as model_subq);
+alter table :"DBNAME"."enf_flows"."flows_üüüüüüüüüüüüüüüüüüüüüüüüü__dbt_tmp" rename to "flows_üüüüüüüüüüüüüüüüüüüüüüüüü";
+COMMIT;
+BEGIN;
+create  table :"DBNAME"."enf_flows"."flows_üüüüüüüüüüüüüüüüüüüüüüüüü__dbt_tmp"
+  (id int)
+ \;
+insert into :"DBNAME"."enf_flows"."flows_üüüüüüüüüüüüüüüüüüüüüüüüü__dbt_tmp" ("id")
+  (select "id" from (select 2 as id) as model_subq);
+ROLLBACK;
+SELECT * FROM enf_flows."flows_üüüüüüüüüüüüüüüüüüüüüüüüü";
+
 -- Clean up: relations first, then the contracts (an empty document
 -- empties a source).
 SET client_min_messages = warning;
@@ -416,4 +450,5 @@ SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_incrementa
 SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_view');
 SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_versions');
 SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_long');
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_multibyte');
 SELECT count(*) FROM dbt_contract.models WHERE model LIKE 'flows\_%';

@@ -32,7 +32,7 @@
 #include "dbt_contract.h"
 
 #define DBT_TMP_SUFFIX "__dbt_tmp"
-#define DBT_TMP_PREFIX_LEN 54	/* dbt: <identifier[:54]>__dbt_tmp */
+#define DBT_TMP_PREFIX_CHARS 54	/* dbt: <identifier[:54]>__dbt_tmp */
 
 typedef struct RelKey
 {
@@ -148,11 +148,15 @@ make_key(RelKey *key, const char *schema, const char *relname)
 		   pg_mbcliplen(relname, strlen(relname), NAMEDATALEN - 1));
 }
 
-/* dbt's intermediate name: the identifier cut to 54 bytes, then __dbt_tmp. */
+/*
+ * dbt's intermediate name: the identifier cut to 54 characters (dbt counts
+ * characters, as Python does), then __dbt_tmp.  With multibyte names that
+ * can exceed 63 bytes; make_key() cuts it as the server will.
+ */
 static char *
 dbt_tmp_name(const char *relname)
 {
-	int			keep = pg_mbcliplen(relname, strlen(relname), DBT_TMP_PREFIX_LEN);
+	int			keep = pg_mbcharcliplen(relname, strlen(relname), DBT_TMP_PREFIX_CHARS);
 
 	return psprintf("%.*s%s", keep, relname, DBT_TMP_SUFFIX);
 }
