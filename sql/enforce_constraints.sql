@@ -128,6 +128,9 @@ models:
       - name: code
         data_type: text
         constraints: [{type: unique}]
+      - name: alt_id
+        data_type: int
+        constraints: [{type: unique}]
   - name: cons_versioned
     latest_version: 1
     config:
@@ -163,6 +166,12 @@ models:
           - type: foreign_key
             to: ref('cons_versioned')
             to_columns: [id]
+      - name: v1_id
+        data_type: int
+        constraints:
+          - type: foreign_key
+            to: ref('cons_versioned', v=1)
+            to_columns: [id]
       - name: v2_id
         data_type: int
         constraints:
@@ -186,7 +195,8 @@ $$, 'enf_cons_fk', 'enf_cons')
  ORDER BY model COLLATE "C", version;
 SELECT model, columns, expression, to_model, to_version, to_columns
   FROM dbt_contract.constraints WHERE model = 'cons_child' ORDER BY columns::text COLLATE "C";
-CREATE TABLE enf_cons.cons_parent (id int PRIMARY KEY, code text UNIQUE, UNIQUE (id, code));
+CREATE TABLE enf_cons.cons_parent (id int PRIMARY KEY, code text UNIQUE, alt_id int UNIQUE,
+                                   UNIQUE (id, code));
 CREATE TABLE enf_cons.cons_versioned_v1 (id int PRIMARY KEY);
 CREATE TABLE enf_cons.cons_versioned_v2 (id int PRIMARY KEY);
 -- Everything as dbt renders it.
@@ -194,6 +204,7 @@ CREATE TABLE enf_cons.cons_child (
   id int,
   parent_id int REFERENCES enf_cons.cons_parent (id),
   latest_id int REFERENCES enf_cons.cons_versioned_v1 (id),
+  v1_id int REFERENCES enf_cons.cons_versioned_v1 (id),
   v2_id int REFERENCES enf_cons.cons_versioned_v2 (id),
   country text REFERENCES enf_cons_raw.countries (code),
   parent_code text REFERENCES enf_cons.cons_parent (code),
@@ -207,20 +218,23 @@ CREATE TABLE enf_cons.cons_child (
   id int,
   parent_id int REFERENCES enf_cons.cons_parent,
   latest_id int REFERENCES enf_cons.cons_versioned_v1 (id),
+  v1_id int REFERENCES enf_cons.cons_versioned_v1 (id),
   v2_id int REFERENCES enf_cons.cons_versioned_v2 (id),
   country text REFERENCES enf_cons_raw.countries (code),
   parent_code text REFERENCES enf_cons.cons_parent (code),
   pair_id int, pair_code text,
   FOREIGN KEY (pair_code, pair_id) REFERENCES enf_cons.cons_parent (code, id));
 DROP TABLE enf_cons.cons_child;
--- Wrong targets: another table, the other version (both ways), a table
--- that is not the source, and one key missing; each line says what the
--- contract wants and what those columns have.  MATCH FULL on the pair and
--- an extra key on id are fine.
+-- Wrong targets: other columns of the right table, the other version
+-- (both ways), a table that is not the source, and one key missing; each
+-- line says what the contract wants and what those columns have.  A
+-- second key next to the right one, MATCH FULL on the pair and an extra
+-- key on id are fine.
 CREATE TABLE enf_cons.cons_child (
   id int,
-  parent_id int REFERENCES enf_cons.cons_versioned_v1 (id),
+  parent_id int REFERENCES enf_cons.cons_parent (alt_id),
   latest_id int REFERENCES enf_cons.cons_versioned_v2 (id),
+  v1_id int REFERENCES enf_cons.cons_versioned_v1 (id) REFERENCES enf_cons.cons_versioned_v2 (id),
   v2_id int REFERENCES enf_cons.cons_versioned_v1 (id),
   country text REFERENCES enf_cons.cons_parent (code),
   parent_code text,
