@@ -8,7 +8,8 @@ SELECT extname, extversion, n.nspname AS function_schema
   FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
  WHERE extname = 'dbt_contract';
 
--- The catalog schema and its four views, readable by everybody.
+-- The catalog schema's views: the public ones readable by everybody, the
+-- internal ones (building blocks of keys and relationships) not.
 SELECT c.relname, c.relkind, has_table_privilege('public', c.oid, 'SELECT') AS public_can_read
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = 'dbt_contract' AND c.relkind = 'v'

@@ -423,3 +423,26 @@ contract_cache_lookup(const char *schema, const char *relname, bool *is_tmp)
 	}
 	return NULL;
 }
+
+/*
+ * Names of the contracted relations (and their __dbt_tmp names) in one
+ * schema, for commands that move many relations at once (ALTER SCHEMA
+ * ... RENAME).
+ */
+List *
+contract_cache_schema_relations(const char *schema)
+{
+	HASH_SEQ_STATUS status;
+	RelEntry   *e;
+	RelKey		key;
+	List	   *res = NIL;
+
+	if (rel_map == NULL)
+		load_map();
+	make_key(&key, schema, "");
+	hash_seq_init(&status, rel_map);
+	while ((e = hash_seq_search(&status)) != NULL)
+		if (strcmp(e->key.schema, key.schema) == 0)
+			res = lappend(res, pstrdup(e->key.relname));
+	return res;
+}

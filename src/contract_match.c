@@ -166,10 +166,21 @@ dbt_type_name(Oid typid)
 	}
 }
 
+/*
+ * The contract stores the type's OID as resolved at apply time; a type
+ * dropped since (DROP TYPE ... CASCADE) leaves it dangling.
+ */
+static bool
+contract_type_exists(const SpecColumn *c)
+{
+	return OidIsValid(c->type_oid) &&
+		SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(c->type_oid));
+}
+
 static bool
 types_match(Oid live_typid, int32 live_typmod, const SpecColumn *c)
 {
-	if (!OidIsValid(c->type_oid))
+	if (!contract_type_exists(c))
 		return false;
 	switch ((TypeMatchMode) dbtc_type_match)
 	{
@@ -237,6 +248,9 @@ spec_type_text(const SpecColumn *c)
 {
 	if (!OidIsValid(c->type_oid))
 		return c->data_type ? pstrdup(c->data_type) : "";
+	if (!contract_type_exists(c))
+		return psprintf("%s (type dropped since the contract was applied)",
+						c->data_type);
 	return format_type_with_typemod(c->type_oid, c->typmod);
 }
 

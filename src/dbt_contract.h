@@ -263,6 +263,7 @@ typedef struct OwnerContext
 extern void contract_cache_init(void);
 extern ContractSpec *contract_cache_lookup(const char *schema,
 										   const char *relname, bool *is_tmp);
+extern List *contract_cache_schema_relations(const char *schema);
 extern void begin_as_owner(OwnerContext *oc);
 extern void end_as_owner(OwnerContext *oc);
 

@@ -97,7 +97,72 @@ make_target(RangeVar *rv, TargetKind kind)
 	return t;
 }
 
-/* The relation a DDL command created or changed, from its parse tree. */
+static Target *command_target(Node *parsetree);
+static List *command_targets(Node *parsetree);
+
+/*
+ * CREATE SCHEMA s CREATE TABLE ... / CREATE VIEW ...: each element is a
+ * new relation in s.
+ */
+static List *
+schema_element_targets(CreateSchemaStmt *cs)
+{
+	List	   *res = NIL;
+	ListCell   *lc;
+
+	foreach(lc, cs->schemaElts)
+	{
+		List	   *sub = command_targets(lfirst(lc));
+		ListCell   *lc2;
+
+		foreach(lc2, sub)
+		{
+			Target	   *t = lfirst(lc2);
+
+			if (t->rv->schemaname == NULL && cs->schemaname != NULL)
+			{
+				t->rv = copyObject(t->rv);
+				t->rv->schemaname = cs->schemaname;
+			}
+		}
+		res = list_concat(res, sub);
+	}
+	return res;
+}
+
+/*
+ * ALTER SCHEMA x RENAME TO s moves every relation of x into s at once:
+ * check each contracted name that now exists in s.
+ */
+static List *
+renamed_schema_targets(const char *newname)
+{
+	List	   *res = NIL;
+	ListCell   *lc;
+
+	foreach(lc, contract_cache_schema_relations(newname))
+		res = lappend(res, make_target(makeRangeVar(pstrdup(newname), lfirst(lc), -1),
+									   TARGET_CHANGED));
+	return res;
+}
+
+/* The relations a DDL command created or changed, from its parse tree. */
+static List *
+command_targets(Node *parsetree)
+{
+	Target	   *t = command_target(parsetree);
+
+	if (t != NULL)
+		return list_make1(t);
+	if (IsA(parsetree, CreateSchemaStmt))
+		return schema_element_targets((CreateSchemaStmt *) parsetree);
+	if (IsA(parsetree, RenameStmt) &&
+		((RenameStmt *) parsetree)->renameType == OBJECT_SCHEMA)
+		return renamed_schema_targets(((RenameStmt *) parsetree)->newname);
+	return NIL;
+}
+
+/* The relation a single-relation DDL command created or changed. */
 static Target *
 command_target(Node *parsetree)
 {
@@ -299,13 +364,14 @@ check_target(Target *t)
 
 /*
  * ddl_command_end: CREATE TABLE [AS], SELECT INTO, CREATE [OR REPLACE]
- * VIEW, ALTER TABLE / ALTER VIEW.
+ * VIEW, ALTER TABLE / ALTER VIEW, CREATE SCHEMA (with elements), ALTER
+ * SCHEMA ... RENAME.
  */
 Datum
 dbt_contract_ddl_command_end(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trigdata;
-	Target	   *target;
+	ListCell   *lc;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -320,9 +386,8 @@ dbt_contract_ddl_command_end(PG_FUNCTION_ARGS)
 	if (dbtc_enforcement == ENFORCE_OFF && !dbtc_sync_descriptions)
 		PG_RETURN_VOID();
 
-	target = command_target(trigdata->parsetree);
-	if (target != NULL)
-		check_target(target);
+	foreach(lc, command_targets(trigdata->parsetree))
+		check_target(lfirst(lc));
 	PG_RETURN_VOID();
 }
 
@@ -352,10 +417,14 @@ typedef struct LostConstraint
 {
 	char	   *schema;
 	char	   *table;
-	char	   *names;			/* comma-separated constraint names */
+	char	   *names;			/* "constraint x, column y", ... */
 } LostConstraint;
 
-/* Constraints of surviving tables that this command dropped, per table. */
+/*
+ * Constraints and columns of surviving tables that this command dropped
+ * (DROP TYPE ... CASCADE takes columns, DROP FUNCTION ... CASCADE checks),
+ * per table.
+ */
 static List *
 lost_constraints(void)
 {
@@ -367,9 +436,13 @@ lost_constraints(void)
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
-	rc = SPI_execute("SELECT address_names[1], address_names[2], address_names[3] "
+	rc = SPI_execute("SELECT address_names[1], address_names[2], "
+					 "       pg_catalog.replace(object_type, 'table ', '') "
+					 "       OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) "
+					 "       pg_catalog.quote_ident(address_names[3]) "
 					 "FROM pg_catalog.pg_event_trigger_dropped_objects() "
-					 "WHERE object_type OPERATOR(pg_catalog.=) 'table constraint' "
+					 "WHERE object_type OPERATOR(pg_catalog.=) ANY "
+					 "      ('{table constraint,table column}'::pg_catalog.text[]) "
 					 "AND NOT original "
 					 "ORDER BY 1, 2, 3", true, 0);
 	if (rc != SPI_OK_SELECT)
@@ -395,11 +468,11 @@ lost_constraints(void)
 			cur = palloc0(sizeof(LostConstraint));
 			cur->schema = pstrdup(schema);
 			cur->table = pstrdup(table);
-			cur->names = pstrdup(quote_identifier(conname));
+			cur->names = pstrdup(conname);
 			res = lappend(res, cur);
 		}
 		else
-			cur->names = psprintf("%s, %s", cur->names, quote_identifier(conname));
+			cur->names = psprintf("%s, %s", cur->names, conname);
 		MemoryContextSwitchTo(spi);
 	}
 	SPI_finish();
@@ -458,7 +531,7 @@ dbt_contract_sql_drop(PG_FUNCTION_ARGS)
 		relation = quote_qualified_identifier(lost->schema, lost->table);
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
-				 errmsg("CASCADE dropped constraint %s of relation %s, which has the enforced contract of %s",
+				 errmsg("CASCADE dropped %s of relation %s, which has the enforced contract of %s",
 						lost->names, relation, spec_label(spec)),
 				 match_report_empty(report) ?
 				 errdetail("The relation still matches its contract.") :
@@ -466,7 +539,7 @@ dbt_contract_sql_drop(PG_FUNCTION_ARGS)
 				 report->repair_sql != NIL ?
 				 errhint("Restore the contract's foreign keys with:\n%s",
 						 join_lines(report->repair_sql)) :
-				 errhint("Rebuild the model with dbt, or re-create the constraint by hand.")));
+				 errhint("Rebuild the model with dbt, or restore what was dropped by hand.")));
 	}
 	PG_RETURN_VOID();
 }
