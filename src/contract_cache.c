@@ -245,105 +245,127 @@ text_array_list(Datum d)
 	return res;
 }
 
-static char *
-getstr(HeapTuple tup, TupleDesc td, int col)
-{
-	char	   *v = SPI_getvalue(tup, td, col);
-
-	return v ? MemoryContextStrdup(cache_cxt, v) : NULL;
-}
-
 /*
- * One statement returns the model row, its columns and its constraints
- * (with ref() targets resolved to relations), so all three come from the
- * same snapshot.  Model ids are never reused, so a row set is immutable.
+ * One statement returns the model rows, their columns and constraints
+ * (with ref() targets resolved to relations), so all come from the same
+ * snapshot.  Model ids are never reused, so a model's rows are immutable.
+ * $1 restricts it to one model; NULL loads every enforced contract.
  */
 static const char *const spec_query =
-"SELECT 'm' AS kind, 0 AS ord, m.model AS a, m.relation_schema AS b, "
-"       m.relation_name AS c, m.description AS d, NULL::text AS e, "
-"       coalesce(m.version, -1) AS n1, m.enforced::int AS n2, NULL::oid AS o, "
-"       NULL::text[] AS arr1, NULL::text[] AS arr2, m.materialized AS f "
-"  FROM dbt_contract.contract_model m WHERE m.model_id = $1 "
+"SELECT m.model_id AS id, 'm' AS kind, 0 AS ord, m.model AS a, "
+"       m.relation_schema AS b, m.relation_name AS c, m.description AS d, "
+"       NULL::text AS e, coalesce(m.version, -1) AS n1, m.enforced::int AS n2, "
+"       NULL::oid AS o, NULL::text[] AS arr1, NULL::text[] AS arr2, "
+"       m.materialized AS f "
+"  FROM dbt_contract.contract_model m "
+" WHERE ($1 IS NULL AND m.enforced) OR m.model_id = $1 "
 "UNION ALL "
-"SELECT 'c', c.ordinal, c.attname, c.column_name, c.data_type, c.description, NULL, "
-"       c.typmod, c.quoted::int, c.type_oid, NULL, NULL, NULL "
-"  FROM dbt_contract.contract_column c WHERE c.model_id = $1 "
+"SELECT c.model_id, 'c', c.ordinal, c.attname, c.column_name, c.data_type, "
+"       c.description, NULL, c.typmod, c.quoted::int, c.type_oid, NULL, NULL, NULL "
+"  FROM dbt_contract.contract_column c "
+" WHERE ($1 IS NULL AND c.model_id IN (SELECT model_id FROM dbt_contract.contract_model "
+"                                       WHERE enforced)) "
+"    OR c.model_id = $1 "
 "UNION ALL "
-"SELECT 'k', k.ordinal, k.constraint_type, k.expression, k.name, k.to_text, "
+"SELECT k.model_id, 'k', k.ordinal, k.constraint_type, k.expression, k.name, k.to_text, "
 "       CASE WHEN t.model_id IS NOT NULL "
 "            THEN pg_catalog.quote_ident(t.relation_schema) || '.' || "
 "                 pg_catalog.quote_ident(t.relation_name) END, "
 "       (k.level = 'model')::int, coalesce(k.to_version, -1), NULL, "
 "       k.columns, k.to_columns, k.to_model "
 "  FROM dbt_contract.contract_constraint k "
-"  LEFT JOIN LATERAL ( "
-"       SELECT t.model_id, t.relation_schema, t.relation_name "
-"         FROM dbt_contract.contract_model t "
-"        WHERE t.model = k.to_model "
-"          AND (t.version = k.to_version "
-"               OR (k.to_version IS NULL "
-"                   AND (t.version IS NULL OR t.version = coalesce(t.latest_version, "
-"                        (SELECT max(v.version) FROM dbt_contract.contract_model v "
-"                          WHERE v.model = t.model))))) "
-"        LIMIT 1) t ON true "
-" WHERE k.model_id = $1 "
-"ORDER BY 1 DESC, 2";
+"  LEFT JOIN dbt_contract.ref_targets t "
+"         ON t.model = k.to_model "
+"        AND t.requested_version IS NOT DISTINCT FROM k.to_version "
+" WHERE ($1 IS NULL AND k.model_id IN (SELECT model_id FROM dbt_contract.contract_model "
+"                                       WHERE enforced)) "
+"    OR k.model_id = $1 "
+"ORDER BY 1, 2 DESC, 3";
 
-static ContractSpec *
-load_spec(int64 model_id)
+static char *
+getstr_in(HeapTuple tup, TupleDesc td, int col, MemoryContext cxt)
+{
+	char	   *v = SPI_getvalue(tup, td, col);
+
+	return v ? MemoryContextStrdup(cxt, v) : NULL;
+}
+
+/*
+ * Contracts as ContractSpecs in memory context cxt: one model's (model_id
+ * > 0) or every enforced one's (model_id = 0), with one query.
+ */
+static List *
+load_specs(int64 model_id, MemoryContext cxt)
 {
 	OwnerContext oc;
 	Datum		args[1];
 	Oid			types[1] = {INT8OID};
+	char		nulls[1] = {model_id > 0 ? ' ' : 'n'};
+	List	   *specs = NIL;
 	ContractSpec *spec = NULL;
 	MemoryContext old;
 	uint64		i;
-	int			ncols = 0;
+	uint64		ncols;
 	int			rc;
 
 	begin_as_owner(&oc);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
 	args[0] = Int64GetDatum(model_id);
-	rc = SPI_execute_with_args(spec_query, 1, types, args, NULL, false, 0);
+	rc = SPI_execute_with_args(spec_query, 1, types, args, nulls, false, 0);
 	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "dbt_contract: loading a contract failed: %s",
+		elog(ERROR, "dbt_contract: loading contracts failed: %s",
 			 SPI_result_code_string(rc));
 
-	old = MemoryContextSwitchTo(cache_cxt);
+	old = MemoryContextSwitchTo(cxt);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	td = SPI_tuptable->tupdesc;
-		char	   *kind = SPI_getvalue(tup, td, 1);
 		bool		isnull;
-		int			n1 = DatumGetInt32(SPI_getbinval(tup, td, 8, &isnull));
-		int			n2 = DatumGetInt32(SPI_getbinval(tup, td, 9, &isnull));
+		int64		id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		char	   *kind = SPI_getvalue(tup, td, 2);
+		int			n1 = DatumGetInt32(SPI_getbinval(tup, td, 9, &isnull));
+		int			n2 = DatumGetInt32(SPI_getbinval(tup, td, 10, &isnull));
 
 		if (kind[0] == 'm')
 		{
+			uint64		j;
+
 			spec = palloc0(sizeof(ContractSpec));
-			spec->model_id = model_id;
-			spec->model = getstr(tup, td, 3);
-			spec->relation_schema = getstr(tup, td, 4);
-			spec->relation_name = getstr(tup, td, 5);
-			spec->description = getstr(tup, td, 6);
+			spec->model_id = id;
+			spec->model = getstr_in(tup, td, 4, cxt);
+			spec->relation_schema = getstr_in(tup, td, 5, cxt);
+			spec->relation_name = getstr_in(tup, td, 6, cxt);
+			spec->description = getstr_in(tup, td, 7, cxt);
 			spec->version = n1;
 			spec->enforced = (n2 != 0);
-			spec->materialized = getstr(tup, td, 13);
-			spec->columns = palloc0(sizeof(SpecColumn) * SPI_processed);
+			spec->materialized = getstr_in(tup, td, 14, cxt);
+			/* this model's constraint and column rows follow: size the array */
+			ncols = 0;
+			for (j = i + 1; j < SPI_processed; j++)
+			{
+				HeapTuple	t2 = SPI_tuptable->vals[j];
+
+				if (DatumGetInt64(SPI_getbinval(t2, td, 1, &isnull)) != id)
+					break;
+				if (SPI_getvalue(t2, td, 2)[0] == 'c')
+					ncols++;
+			}
+			spec->columns = palloc0(sizeof(SpecColumn) * Max(1, ncols));
+			specs = lappend(specs, spec);
 		}
-		else if (spec == NULL)
-			break;				/* model row gone: stale map */
+		else if (spec == NULL || spec->model_id != id)
+			continue;			/* model row gone: a stale map */
 		else if (kind[0] == 'c')
 		{
-			SpecColumn *c = &spec->columns[ncols++];
-			Datum		d = SPI_getbinval(tup, td, 10, &isnull);
+			SpecColumn *c = &spec->columns[spec->ncolumns++];
+			Datum		d = SPI_getbinval(tup, td, 11, &isnull);
 
-			c->attname = getstr(tup, td, 3);
-			c->name = getstr(tup, td, 4);
-			c->data_type = getstr(tup, td, 5);
-			c->description = getstr(tup, td, 6);
+			c->attname = getstr_in(tup, td, 4, cxt);
+			c->name = getstr_in(tup, td, 5, cxt);
+			c->data_type = getstr_in(tup, td, 6, cxt);
+			c->description = getstr_in(tup, td, 7, cxt);
 			c->typmod = n1;
 			c->quoted = (n2 != 0);
 			c->type_oid = isnull ? InvalidOid : DatumGetObjectId(d);
@@ -351,34 +373,85 @@ load_spec(int64 model_id)
 		else
 		{
 			SpecConstraint *k = palloc0(sizeof(SpecConstraint));
-			char	   *type = SPI_getvalue(tup, td, 3);
+			char	   *type = SPI_getvalue(tup, td, 4);
 			Datum		d;
 			int			t;
 
 			for (t = CC_NOT_NULL; t <= CC_CUSTOM; t++)
 				if (strcmp(type, contract_constraint_type_name(t)) == 0)
 					k->type = t;
-			k->expression = getstr(tup, td, 4);
-			k->name = getstr(tup, td, 5);
-			k->to_text = getstr(tup, td, 6);
-			k->to_relation = getstr(tup, td, 7);
+			k->expression = getstr_in(tup, td, 5, cxt);
+			k->name = getstr_in(tup, td, 6, cxt);
+			k->to_text = getstr_in(tup, td, 7, cxt);
+			k->to_relation = getstr_in(tup, td, 8, cxt);
 			k->model_level = (n1 != 0);
 			k->to_version = n2;
-			d = SPI_getbinval(tup, td, 11, &isnull);
-			k->columns = isnull ? NIL : text_array_list(d);
 			d = SPI_getbinval(tup, td, 12, &isnull);
+			k->columns = isnull ? NIL : text_array_list(d);
+			d = SPI_getbinval(tup, td, 13, &isnull);
 			k->to_columns = isnull ? NIL : text_array_list(d);
-			k->to_model = getstr(tup, td, 13);
+			k->to_model = getstr_in(tup, td, 14, cxt);
 			spec->constraints = lappend(spec->constraints, k);
 		}
 	}
-	if (spec != NULL)
-		spec->ncolumns = ncols;
 	MemoryContextSwitchTo(old);
 
 	SPI_finish();
 	end_as_owner(&oc);
-	return spec;
+	return specs;
+}
+
+static ContractSpec *
+load_spec(int64 model_id)
+{
+	List	   *specs = load_specs(model_id, cache_cxt);
+
+	return specs != NIL ? linitial(specs) : NULL;
+}
+
+/* Every enforced contract, loaded afresh into the current memory context. */
+List *
+contract_load_enforced(void)
+{
+	return load_specs(0, CurrentMemoryContext);
+}
+
+/* One model's contract by name and version (-1: unversioned), or NULL. */
+ContractSpec *
+contract_load_model(const char *model, int version)
+{
+	OwnerContext oc;
+	Datum		args[2];
+	Oid			types[2] = {TEXTOID, INT4OID};
+	char		nulls[2] = {' ', version < 0 ? 'n' : ' '};
+	int64		id = 0;
+	int			rc;
+	List	   *specs;
+
+	begin_as_owner(&oc);
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+	args[0] = CStringGetTextDatum(model);
+	args[1] = Int32GetDatum(version);
+	rc = SPI_execute_with_args("SELECT model_id FROM dbt_contract.contract_model "
+							   "WHERE model = $1 AND version IS NOT DISTINCT FROM $2",
+							   2, types, args, nulls, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "dbt_contract: looking up a model failed: %s",
+			 SPI_result_code_string(rc));
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+
+		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	SPI_finish();
+	end_as_owner(&oc);
+	if (id == 0)
+		return NULL;
+	specs = load_specs(id, CurrentMemoryContext);
+	return specs != NIL ? linitial(specs) : NULL;
 }
 
 /*
