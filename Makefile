@@ -16,7 +16,8 @@ OBJS        = src/dbt_contract.o \
               src/apply.o \
               src/contract_cache.o \
               src/contract_match.o \
-              src/event_trigger.o
+              src/event_trigger.o \
+              src/reports.o
 
 DATA        = sql/dbt_contract--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src
@@ -43,6 +44,9 @@ else
 all install installcheck:
 	@echo "PGXS not found: install postgresql-server-dev-15, or run 'make test' / 'make demo', which install it"; exit 1
 endif
+
+# Every object depends on the shared header (PGXS tracks no headers).
+$(OBJS): src/dbt_contract.h
 
 .PHONY: test demo bench tapcheck
 # TAP tests against the installed extension (PostgreSQL::Test::Cluster

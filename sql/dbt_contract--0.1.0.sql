@@ -478,6 +478,68 @@ REVOKE ALL ON FUNCTION dbt_contract_apply(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dbt_contract_apply_yaml(text, text, text) FROM PUBLIC;
 
 ------------------------------------------------------------------------------
+-- Reports: verify, check, DDL, repair, Omni
+------------------------------------------------------------------------------
+
+CREATE FUNCTION dbt_contract_verify()
+RETURNS TABLE (model text, version int, relation text, object text,
+               problem text, have text, want text)
+AS 'MODULE_PATHNAME', 'dbt_contract_verify'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION dbt_contract_verify() IS
+    'Every discrepancy between enforced contracts and the live catalog';
+
+CREATE FUNCTION dbt_contract_check(rel regclass)
+RETURNS TABLE (model text, version int, relation text, object text,
+               problem text, have text, want text)
+AS 'MODULE_PATHNAME', 'dbt_contract_check'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION dbt_contract_check(regclass) IS
+    'Discrepancies between one relation and its contract';
+
+CREATE VIEW dbt_contract.violations AS
+SELECT * FROM dbt_contract_verify();
+COMMENT ON VIEW dbt_contract.violations IS
+    'Every discrepancy between enforced contracts and the live catalog (dbt_contract_verify())';
+GRANT SELECT ON dbt_contract.violations TO PUBLIC;
+
+CREATE FUNCTION dbt_contract_ddl(model text, version int DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dbt_contract_ddl'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION dbt_contract_ddl(text, int) IS
+    'The CREATE TABLE a model''s contract implies';
+
+CREATE FUNCTION dbt_contract_repair(rel regclass DEFAULT NULL)
+RETURNS TABLE (model text, version int, relation text, object text, statement text)
+AS 'MODULE_PATHNAME', 'dbt_contract_repair'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dbt_contract_repair(regclass) IS
+    'Add the declared constraints live relations lack (runs as the caller, validates data, drops nothing)';
+
+-- The relationships as an Omni relationships file.
+CREATE FUNCTION dbt_contract_omni_relationships()
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT coalesce(string_agg(
+         format(E'- join_from_view: %s\n  join_to_view: %s\n  on_sql: %s\n  relationship_type: %s\n  join_type: always_left\n',
+                r.from_name, r.to_name, quote_literal(r.on_sql), r.relationship_type),
+         '' ORDER BY r.from_name, r.to_name, r.on_sql), '')
+  FROM (SELECT split_part(rel.from_relation, '.', 2) AS from_name,
+               coalesce(tm.relation_name, split_part(rel.to_relation, '.', 2)) AS to_name,
+               rel.on_sql, rel.relationship_type
+          FROM dbt_contract.relationships rel
+          LEFT JOIN dbt_contract.models tm
+                 ON tm.model = rel.to_model
+                AND tm.version IS NOT DISTINCT FROM rel.to_version
+         WHERE rel.on_sql IS NOT NULL) r
+$$;
+COMMENT ON FUNCTION dbt_contract_omni_relationships() IS
+    'dbt_contract.relationships as an Omni relationships file (YAML)';
+
+------------------------------------------------------------------------------
 -- Enforcement: event triggers checking DDL against the contracts
 ------------------------------------------------------------------------------
 

@@ -213,7 +213,7 @@ spec_column(const ContractSpec *spec, const char *attname)
 }
 
 /* The attribute name a constraint's column (as written) refers to. */
-static char *
+char *
 constraint_attname(const ContractSpec *spec, const char *written)
 {
 	int			i;
@@ -232,6 +232,20 @@ row_cmp(const ListCell *a, const ListCell *b)
 }
 
 static void
+add_problem(MatchReport *r, const char *object, const char *problem,
+			const char *have, const char *want, const char *repair)
+{
+	MatchProblem *p = palloc(sizeof(MatchProblem));
+
+	p->object = pstrdup(object);
+	p->problem = problem;
+	p->have = have ? pstrdup(have) : NULL;
+	p->want = want ? pstrdup(want) : NULL;
+	p->repair = repair ? pstrdup(repair) : NULL;
+	r->problems = lappend(r->problems, p);
+}
+
+static void
 add_row(MatchReport *r, const char *name, char *def, char *con, const char *reason)
 {
 	MismatchRow *row = palloc(sizeof(MismatchRow));
@@ -241,6 +255,11 @@ add_row(MatchReport *r, const char *name, char *def, char *con, const char *reas
 	row->contract_type = con ? con : "";
 	row->reason = reason;
 	r->column_rows = lappend(r->column_rows, row);
+	add_problem(r, name,
+				strcmp(reason, "missing in contract") == 0 ? "column extra" :
+				strcmp(reason, "missing in definition") == 0 ? "column missing" :
+				"column type",
+				def, con, NULL);
 }
 
 static char *
@@ -444,9 +463,42 @@ fk_have_text(List *live, List *cols)
 	return s.len > 0 ? s.data : psprintf("none on (%s)", name_list_text(cols));
 }
 
-static void
-add_line(MatchReport *r, const SpecConstraint *k, const char *want, const char *have)
+/* How a constraint is named in reports: its name, else its columns. */
+static char *
+constraint_object(const SpecConstraint *k)
 {
+	if (k->name)
+		return psprintf("%s %s", contract_constraint_type_name(k->type),
+						quote_identifier(k->name));
+	if (k->columns != NIL)
+		return psprintf("%s (%s)", contract_constraint_type_name(k->type),
+						name_list_text(k->columns));
+	return pstrdup(contract_constraint_type_name(k->type));
+}
+
+/* ALTER TABLE that adds a contract constraint, named as declared. */
+static char *
+add_constraint_sql(const MatchReport *r, const SpecConstraint *k, const char *body)
+{
+	return psprintf("ALTER TABLE %s ADD %s%s%s;", r->relation,
+					k->name ? "CONSTRAINT " : "",
+					k->name ? psprintf("%s ", quote_identifier(k->name)) : "",
+					body);
+}
+
+/*
+ * One constraint problem.  "have" says what the relation has instead;
+ * when it has nothing of the kind the constraint is missing (a missing
+ * foreign key is reported as lost: it is what CASCADE takes away).
+ */
+static void
+add_line(MatchReport *r, const SpecConstraint *k, const char *want,
+		 const char *have, const char *repair)
+{
+	bool		missing = strncmp(have, "none", 4) == 0 ||
+		strncmp(have, "no ", 3) == 0 ||
+		strcmp(have, "a nullable column") == 0;
+
 	r->constraint_lines =
 		lappend(r->constraint_lines,
 				psprintf("%s%s%s: want %s, have %s",
@@ -454,6 +506,10 @@ add_line(MatchReport *r, const SpecConstraint *k, const char *want, const char *
 						 k->name ? " " : "",
 						 k->name ? quote_identifier(k->name) : "",
 						 want, have));
+	add_problem(r, constraint_object(k),
+				!missing ? "constraint different" :
+				k->type == CC_FOREIGN_KEY ? "foreign key lost" : "constraint missing",
+				missing ? NULL : have, want, repair);
 }
 
 /* ------------------------------------------------------------------------
@@ -616,18 +672,30 @@ match_foreign_key(const ContractSpec *spec, const SpecConstraint *k,
 								want, k->to_model,
 								k->to_version >= 0 ?
 								psprintf(" version %d", k->to_version) : ""),
-				 fk_have_text(live, cols));
+				 fk_have_text(live, cols), NULL);
 		return;
 	}
-	add_line(r, k, want, fk_have_text(live, cols));
-	repair = psprintf("ALTER TABLE %s ADD %s%s%s;",
-					  quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-												 get_rel_name(relid)),
-					  k->name ? "CONSTRAINT " : "",
-					  k->name ? psprintf("%s ", quote_identifier(k->name)) : "",
-					  want);
+	repair = add_constraint_sql(r, k, want);
+	add_line(r, k, want, fk_have_text(live, cols), repair);
 	r->repair_sql = lappend(r->repair_sql, repair);
-	r->nmissing_fk++;
+}
+
+/*
+ * "REFERENCES target (cols)" for a contract foreign key, as DDL; NULL when
+ * the target is unknown (a ref() to a model without a contract).
+ */
+char *
+contract_fk_references(const ContractSpec *spec, const SpecConstraint *k)
+{
+	List	   *to_cols;
+	char	   *target;
+
+	if (k->to_model != NULL && k->to_relation == NULL)
+		return NULL;
+	(void) fk_target(spec, k, &to_cols, &target);
+	if (to_cols == NIL)
+		return psprintf("REFERENCES %s", target);
+	return psprintf("REFERENCES %s (%s)", target, name_list_text(to_cols));
 }
 
 /* ------------------------------------------------------------------------
@@ -779,7 +847,8 @@ match_check(Relation rel, const SpecConstraint *k, List *live, MatchReport *r)
 	}
 	ctx = deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel));
 	add_line(r, k, psprintf("CHECK (%s)", deparse_expression(want, ctx, false, false)),
-			 check_have_text(rel, live, want));
+			 check_have_text(rel, live, want),
+			 add_constraint_sql(r, k, psprintf("CHECK (%s)", k->expression)));
 }
 
 /* ------------------------------------------------------------------------
@@ -847,7 +916,7 @@ match_custom(Relation rel, const SpecConstraint *k, List *cols, List *live,
 			}
 		}
 	}
-	add_line(r, k, k->expression, "no constraint or default with that definition");
+	add_line(r, k, k->expression, "no constraint or default with that definition", NULL);
 }
 
 /* ------------------------------------------------------------------------
@@ -902,7 +971,9 @@ match_constraints(Relation rel, const ContractSpec *spec, MatchReport *r)
 							strcmp(NameStr(att->attname), lfirst(c)) == 0)
 							add_line(r, k,
 									 psprintf("NOT NULL on %s", quote_identifier(lfirst(c))),
-									 "a nullable column");
+									 "a nullable column",
+									 psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;",
+											  r->relation, quote_identifier(lfirst(c))));
 					}
 				}
 				break;
@@ -915,8 +986,15 @@ match_constraints(Relation rel, const ContractSpec *spec, MatchReport *r)
 						found = true;
 				}
 				if (!found)
-					add_line(r, k, psprintf("PRIMARY KEY (%s)", name_list_text(cols)),
-							 have_text(live, CONSTRAINT_PRIMARY));
+				{
+					char	   *want = psprintf("PRIMARY KEY (%s)", name_list_text(cols));
+					char	   *have = have_text(live, CONSTRAINT_PRIMARY);
+
+					/* a table has one primary key: only a missing one can be added */
+					add_line(r, k, want, have,
+							 strncmp(have, "none", 4) == 0 ?
+							 add_constraint_sql(r, k, want) : NULL);
+				}
 				break;
 			case CC_UNIQUE:
 				foreach(l, live)
@@ -929,8 +1007,12 @@ match_constraints(Relation rel, const ContractSpec *spec, MatchReport *r)
 						found = true;
 				}
 				if (!found)
-					add_line(r, k, psprintf("UNIQUE (%s)", name_list_text(cols)),
-							 have_text(live, CONSTRAINT_UNIQUE));
+				{
+					char	   *want = psprintf("UNIQUE (%s)", name_list_text(cols));
+
+					add_line(r, k, want, have_text(live, CONSTRAINT_UNIQUE),
+							 add_constraint_sql(r, k, want));
+				}
 				break;
 			case CC_FOREIGN_KEY:
 				match_foreign_key(spec, k, RelationGetRelid(rel), cols, live, r);
@@ -956,6 +1038,8 @@ contract_match_relation(Oid relid, const ContractSpec *spec, bool check_constrai
 	Relation	rel = relation_open(relid, AccessShareLock);
 	char		relkind = rel->rd_rel->relkind;
 
+	r->relation = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+											 RelationGetRelationName(rel));
 	match_columns(rel, spec, r);
 	if (check_constraints &&
 		(relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE))

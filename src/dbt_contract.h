@@ -270,12 +270,24 @@ extern void begin_as_owner(OwnerContext *oc);
 extern void end_as_owner(OwnerContext *oc);
 
 /* ---------- matching a live relation (contract_match.c) ---------- */
+/* One discrepancy, as dbt_contract_verify() reports it. */
+typedef struct MatchProblem
+{
+	char	   *object;			/* column name, or constraint */
+	const char *problem;		/* column missing/extra/type, constraint
+								 * missing/different, foreign key lost */
+	char	   *have;
+	char	   *want;
+	char	   *repair;			/* ALTER TABLE adding what is missing, or NULL */
+} MatchProblem;
+
 typedef struct MatchReport
 {
+	char	   *relation;		/* schema.name, quoted */
 	List	   *column_rows;	/* MismatchRow *, sorted by column name */
 	List	   *constraint_lines;	/* char *, one per problem */
-	List	   *repair_sql;		/* char *, DDL that would add what is missing */
-	int			nmissing_fk;
+	List	   *problems;		/* MatchProblem *, columns then constraints */
+	List	   *repair_sql;		/* char *, foreign keys that would restore */
 } MatchReport;
 
 extern MatchReport *contract_match_relation(Oid relid, const ContractSpec *spec,
@@ -283,5 +295,8 @@ extern MatchReport *contract_match_relation(Oid relid, const ContractSpec *spec,
 extern bool match_report_empty(const MatchReport *r);
 extern char *match_report_text(const MatchReport *r);
 extern char *spec_label(const ContractSpec *spec);
+extern char *constraint_attname(const ContractSpec *spec, const char *written);
+extern char *contract_fk_references(const ContractSpec *spec,
+									const SpecConstraint *k);
 
 #endif							/* DBT_CONTRACT_H */

@@ -1,0 +1,483 @@
+/*-------------------------------------------------------------------------
+ * reports.c
+ *	  What the contracts say about the live database: every discrepancy
+ *	  (dbt_contract_verify, dbt_contract_check), the DDL a contract
+ *	  implies (dbt_contract_ddl), and adding what is missing
+ *	  (dbt_contract_repair).
+ *
+ * All contracts are read with one query and compared through the catalog
+ * caches, so verifying thousands of relations issues no query per table.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/tuplestore.h"
+
+#include "dbt_contract.h"
+
+PG_FUNCTION_INFO_V1(dbt_contract_verify);
+PG_FUNCTION_INFO_V1(dbt_contract_check);
+PG_FUNCTION_INFO_V1(dbt_contract_ddl);
+PG_FUNCTION_INFO_V1(dbt_contract_repair);
+
+/* A materialized result set for an SRF. */
+typedef struct ResultSink
+{
+	Tuplestorestate *store;
+	TupleDesc	desc;
+} ResultSink;
+
+static ResultSink
+begin_results(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ResultSink	sink;
+	MemoryContext oldcxt;
+	TupleDesc	tupdesc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	sink.desc = CreateTupleDescCopy(tupdesc);
+	sink.store = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = sink.store;
+	rsinfo->setDesc = sink.desc;
+	MemoryContextSwitchTo(oldcxt);
+	return sink;
+}
+
+static Datum
+text_or_null(const char *s, bool *isnull)
+{
+	*isnull = (s == NULL);
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+/* One row of (model, version, relation, object, problem, have, want). */
+static void
+put_problem(ResultSink *sink, const ContractSpec *spec, const char *relation,
+			const char *object, const char *problem, const char *have,
+			const char *want)
+{
+	Datum		values[7];
+	bool		nulls[7];
+
+	values[0] = CStringGetTextDatum(spec->model);
+	nulls[0] = false;
+	values[1] = Int32GetDatum(spec->version);
+	nulls[1] = spec->version < 0;
+	values[2] = text_or_null(relation, &nulls[2]);
+	values[3] = text_or_null(object, &nulls[3]);
+	values[4] = text_or_null(problem, &nulls[4]);
+	values[5] = text_or_null(have, &nulls[5]);
+	values[6] = text_or_null(want, &nulls[6]);
+	tuplestore_putvalues(sink->store, sink->desc, values, nulls);
+}
+
+static Oid
+spec_relid(const ContractSpec *spec)
+{
+	Oid			nsp = get_namespace_oid(spec->relation_schema, true);
+
+	return OidIsValid(nsp) ? get_relname_relid(spec->relation_name, nsp) : InvalidOid;
+}
+
+static bool
+is_checkable(Oid relid)
+{
+	char		relkind = get_rel_relkind(relid);
+
+	return relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE ||
+		relkind == RELKIND_VIEW;
+}
+
+/* Every problem of one contract against the live catalog. */
+static void
+verify_spec(ResultSink *sink, const ContractSpec *spec)
+{
+	char	   *relation = quote_qualified_identifier(spec->relation_schema,
+													  spec->relation_name);
+	Oid			relid;
+	MatchReport *report;
+	ListCell   *lc;
+
+	if (spec->materialized && strcmp(spec->materialized, "ephemeral") == 0)
+		return;					/* nothing is built for it */
+	relid = spec_relid(spec);
+	if (!OidIsValid(relid))
+	{
+		put_problem(sink, spec, relation, relation, "relation missing", NULL,
+					spec->materialized ? spec->materialized : "a table or view");
+		return;
+	}
+	if (!is_checkable(relid))
+	{
+		put_problem(sink, spec, relation, relation, "relation kind",
+					format_type_be(get_rel_type_id(relid)), "a table or view");
+		return;
+	}
+	report = contract_match_relation(relid, spec, true);
+	foreach(lc, report->problems)
+	{
+		MatchProblem *p = lfirst(lc);
+
+		put_problem(sink, spec, relation, p->object, p->problem, p->have, p->want);
+	}
+}
+
+/*
+ * dbt_contract_verify() RETURNS TABLE (model, version, relation, object,
+ * problem, have, want): every discrepancy between enforced contracts and
+ * the live catalog.
+ */
+Datum
+dbt_contract_verify(PG_FUNCTION_ARGS)
+{
+	ResultSink	sink = begin_results(fcinfo);
+	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext,
+											   "dbt_contract verify",
+											   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext per_spec = AllocSetContextCreate(work, "dbt_contract verify one",
+												   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldcxt = MemoryContextSwitchTo(work);
+	ListCell   *lc;
+
+	foreach(lc, contract_load_enforced())
+	{
+		CHECK_FOR_INTERRUPTS();
+		MemoryContextSwitchTo(per_spec);
+		verify_spec(&sink, lfirst(lc));
+		MemoryContextSwitchTo(work);
+		MemoryContextReset(per_spec);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(work);
+	return (Datum) 0;
+}
+
+/* The contract a relation is governed by, or an error saying there is none. */
+static ContractSpec *
+spec_for_relation(Oid relid, bool missing_ok)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *schema;
+	bool		is_tmp;
+	ContractSpec *spec;
+
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	schema = get_namespace_name(get_rel_namespace(relid));
+	spec = contract_cache_lookup(schema, relname, &is_tmp);
+	if (spec == NULL && !missing_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("relation %s has no contract",
+						quote_qualified_identifier(schema, relname)),
+				 errhint("dbt_contract.models lists the relations of loaded contracts.")));
+	return spec;
+}
+
+/* dbt_contract_check(regclass): dbt_contract_verify() for one relation. */
+Datum
+dbt_contract_check(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	ResultSink	sink = begin_results(fcinfo);
+	ContractSpec *spec = spec_for_relation(relid, false);
+	MatchReport *report;
+	char	   *relation;
+	ListCell   *lc;
+
+	if (!is_checkable(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table or view", get_rel_name(relid))));
+	report = contract_match_relation(relid, spec, spec->enforced);
+	relation = report->relation;
+	foreach(lc, report->problems)
+	{
+		MatchProblem *p = lfirst(lc);
+
+		put_problem(&sink, spec, relation, p->object, p->problem, p->have, p->want);
+	}
+	return (Datum) 0;
+}
+
+/* ------------------------------------------------------------------------
+ * dbt_contract_ddl
+ * ------------------------------------------------------------------------
+ */
+static char *
+column_list(const ContractSpec *spec, List *written)
+{
+	StringInfoData s;
+	ListCell   *lc;
+
+	initStringInfo(&s);
+	foreach(lc, written)
+		appendStringInfo(&s, "%s%s", s.len ? ", " : "",
+						 quote_identifier(constraint_attname(spec, lfirst(lc))));
+	return s.data;
+}
+
+/* The clause a constraint renders to, or NULL (e.g. an unknown FK target). */
+static char *
+constraint_clause(const ContractSpec *spec, const SpecConstraint *k, bool column_level)
+{
+	char	   *refs;
+	char	   *body;
+
+	switch (k->type)
+	{
+		case CC_NOT_NULL:
+			return column_level ? pstrdup("NOT NULL") : NULL;
+		case CC_PRIMARY_KEY:
+			body = column_level ? pstrdup("PRIMARY KEY") :
+				psprintf("PRIMARY KEY (%s)", column_list(spec, k->columns));
+			break;
+		case CC_UNIQUE:
+			body = column_level ? pstrdup("UNIQUE") :
+				psprintf("UNIQUE (%s)", column_list(spec, k->columns));
+			break;
+		case CC_CHECK:
+			body = psprintf("CHECK (%s)", k->expression);
+			break;
+		case CC_FOREIGN_KEY:
+			refs = contract_fk_references(spec, k);
+			if (refs == NULL)
+				return NULL;
+			body = column_level ? refs :
+				psprintf("FOREIGN KEY (%s) %s", column_list(spec, k->columns), refs);
+			break;
+		case CC_CUSTOM:
+			return pstrdup(k->expression);
+		default:
+			return NULL;
+	}
+	if (k->name)
+		return psprintf("CONSTRAINT %s %s", quote_identifier(k->name), body);
+	return body;
+}
+
+static bool
+column_has_not_null(const ContractSpec *spec, const SpecColumn *c)
+{
+	ListCell   *lc;
+
+	foreach(lc, spec->constraints)
+	{
+		SpecConstraint *k = lfirst(lc);
+		ListCell   *l2;
+
+		if (k->type != CC_NOT_NULL || !k->model_level)
+			continue;
+		foreach(l2, k->columns)
+			if (strcmp(constraint_attname(spec, lfirst(l2)), c->attname) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* The CREATE TABLE a contract implies. */
+static char *
+contract_ddl(const ContractSpec *spec)
+{
+	StringInfoData s;
+	ListCell   *lc;
+	int			i;
+	bool		first = true;
+
+	initStringInfo(&s);
+	appendStringInfo(&s, "CREATE TABLE %s (",
+					 quote_qualified_identifier(spec->relation_schema, spec->relation_name));
+	for (i = 0; i < spec->ncolumns; i++)
+	{
+		const SpecColumn *c = &spec->columns[i];
+
+		if (!OidIsValid(c->type_oid))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+					 errmsg("column \"%s\" of %s has no data_type", c->name, spec_label(spec)),
+					 errhint("A contract implies DDL only when every column has a data_type.")));
+		appendStringInfo(&s, "%s\n    %s %s", first ? "" : ",",
+						 quote_identifier(c->attname),
+						 format_type_with_typemod(c->type_oid, c->typmod));
+		first = false;
+		/* dbt renders nothing for a model-level not_null; NOT NULL says it */
+		if (column_has_not_null(spec, c))
+			appendStringInfoString(&s, " NOT NULL");
+		foreach(lc, spec->constraints)
+		{
+			SpecConstraint *k = lfirst(lc);
+			char	   *clause;
+
+			if (k->model_level || list_length(k->columns) != 1 ||
+				strcmp(constraint_attname(spec, linitial(k->columns)), c->attname) != 0)
+				continue;
+			if ((clause = constraint_clause(spec, k, true)) != NULL)
+				appendStringInfo(&s, " %s", clause);
+		}
+	}
+	foreach(lc, spec->constraints)
+	{
+		SpecConstraint *k = lfirst(lc);
+		char	   *clause;
+
+		if (!k->model_level)
+			continue;
+		if ((clause = constraint_clause(spec, k, false)) != NULL)
+			appendStringInfo(&s, ",\n    %s", clause);
+	}
+	appendStringInfoString(&s, "\n);");
+	return s.data;
+}
+
+/* dbt_contract_ddl(model text, version int DEFAULT NULL) RETURNS text */
+Datum
+dbt_contract_ddl(PG_FUNCTION_ARGS)
+{
+	char	   *model;
+	int			version;
+	ContractSpec *spec;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model must not be null")));
+	model = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	version = PG_ARGISNULL(1) ? -1 : PG_GETARG_INT32(1);
+	spec = contract_load_model(model, version);
+	if (spec == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 version >= 0 ?
+				 errmsg("no contract is loaded for model \"%s\" version %d", model, version) :
+				 errmsg("no contract is loaded for model \"%s\"", model),
+				 errhint("Versioned models need their version: dbt_contract_ddl('%s', 2).",
+						 model)));
+	PG_RETURN_TEXT_P(cstring_to_text(contract_ddl(spec)));
+}
+
+/* ------------------------------------------------------------------------
+ * dbt_contract_repair
+ * ------------------------------------------------------------------------
+ */
+typedef struct RepairStep
+{
+	const ContractSpec *spec;
+	char	   *relation;
+	char	   *object;
+	char	   *sql;
+	bool		foreign_key;
+} RepairStep;
+
+static List *
+repair_steps(List *specs)
+{
+	List	   *steps = NIL;
+	ListCell   *lc;
+
+	foreach(lc, specs)
+	{
+		ContractSpec *spec = lfirst(lc);
+		Oid			relid = spec_relid(spec);
+		MatchReport *report;
+		ListCell   *lp;
+
+		if (!OidIsValid(relid) || !spec->enforced)
+			continue;
+		if (get_rel_relkind(relid) != RELKIND_RELATION &&
+			get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+			continue;
+		report = contract_match_relation(relid, spec, true);
+		foreach(lp, report->problems)
+		{
+			MatchProblem *p = lfirst(lp);
+			RepairStep *step;
+
+			if (p->repair == NULL)
+				continue;
+			step = palloc(sizeof(RepairStep));
+			step->spec = spec;
+			step->relation = report->relation;
+			step->object = p->object;
+			step->sql = p->repair;
+			step->foreign_key = strcmp(p->problem, "foreign key lost") == 0;
+			steps = lappend(steps, step);
+		}
+	}
+	return steps;
+}
+
+/*
+ * dbt_contract_repair(rel regclass DEFAULT NULL) RETURNS TABLE (model,
+ * version, relation, object, statement): add the declared constraints
+ * that live relations lack.  Runs as the caller (who must own the
+ * tables), in the caller's transaction: every ADD validates the existing
+ * rows, and one failure undoes all.  Nothing is dropped or rewritten.
+ */
+Datum
+dbt_contract_repair(PG_FUNCTION_ARGS)
+{
+	ResultSink	sink = begin_results(fcinfo);
+	List	   *specs;
+	List	   *steps;
+	int			pass;
+	int			rc;
+
+	if (PG_ARGISNULL(0))
+		specs = contract_load_enforced();
+	else
+		specs = list_make1(spec_for_relation(PG_GETARG_OID(0), false));
+	steps = repair_steps(specs);
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+	/* keys before the foreign keys that may reference them */
+	for (pass = 0; pass < 2; pass++)
+	{
+		ListCell   *lc;
+
+		foreach(lc, steps)
+		{
+			RepairStep *step = lfirst(lc);
+			Datum		values[5];
+			bool		nulls[5] = {false, false, false, false, false};
+
+			if (step->foreign_key != (pass == 1))
+				continue;
+			rc = SPI_execute(step->sql, false, 0);
+			if (rc != SPI_OK_UTILITY)
+				elog(ERROR, "dbt_contract: \"%s\" failed: %s", step->sql,
+					 SPI_result_code_string(rc));
+			values[0] = CStringGetTextDatum(step->spec->model);
+			values[1] = Int32GetDatum(step->spec->version);
+			nulls[1] = step->spec->version < 0;
+			values[2] = CStringGetTextDatum(step->relation);
+			values[3] = CStringGetTextDatum(step->object);
+			values[4] = CStringGetTextDatum(step->sql);
+			tuplestore_putvalues(sink.store, sink.desc, values, nulls);
+		}
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
