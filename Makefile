@@ -17,7 +17,8 @@ OBJS        = src/dbt_contract.o \
               src/contract_cache.o \
               src/contract_match.o \
               src/event_trigger.o \
-              src/reports.o
+              src/reports.o \
+              src/contract_diff.o
 
 DATA        = sql/dbt_contract--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -13,6 +13,7 @@
 
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 #include "parser/scansup.h"
 #include "utils/json.h"
 
@@ -1233,6 +1234,42 @@ build_model(ParseCtx *cx, const YNode *mnode, const char *name, int version,
 	return m;
 }
 
+/*
+ * deprecation_date: a date or timestamp, as dbt accepts.  Checked here so
+ * that deciding later whether it has passed cannot fail.
+ */
+static char *
+get_deprecation_date(ParseCtx *cx, const YNode *map)
+{
+	char	   *value = get_string(cx, map, "deprecation_date");
+	MemoryContext oldcxt = CurrentMemoryContext;
+
+	if (value == NULL)
+		return NULL;
+	PG_TRY();
+	{
+		(void) DirectFunctionCall3(timestamptz_in, CStringGetDatum(value),
+								   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		parse_error(cx, get_node(cx, map, "deprecation_date"),
+					ERRCODE_INVALID_DATETIME_FORMAT,
+					psprintf("deprecation_date \"%s\" of %s is not a date: %s",
+							 value, subject(cx), edata->message),
+					"Write a date such as 2025-06-30, or a timestamp.");
+	}
+	PG_END_TRY();
+	return value;
+}
+
 static int
 version_number(ParseCtx *cx, const YNode *map, const char *key)
 {
@@ -1292,7 +1329,7 @@ parse_versions(ParseCtx *cx, const YNode *mnode, const YNode *versions,
 		if (!has_tests)
 			tests = model_tests;
 		vdesc = get_string(cx, vn, "description");
-		vdep = get_string(cx, vn, "deprecation_date");
+		vdep = get_deprecation_date(cx, vn);
 
 		if (cfg.enabled != 0)
 			out = lappend(out,
@@ -1340,7 +1377,7 @@ parse_model(ParseCtx *cx, YNode *mnode, List *out)
 	config_init(&cfg);
 	parse_config(cx, mnode, &cfg);
 	description = get_string(cx, mnode, "description");
-	deprecation_date = get_string(cx, mnode, "deprecation_date");
+	deprecation_date = get_deprecation_date(cx, mnode);
 	cols = parse_columns(cx, get_list(cx, mnode, "columns"));
 	cons = parse_constraint_list(cx, get_list(cx, mnode, "constraints"), true);
 	tests = parse_tests(cx, mnode, NULL);

@@ -194,6 +194,54 @@ extern void contract_resolve_types(ContractModel *m, TypeCache *cache);
 extern void contract_check_expression(const ContractModel *m,
 									  const ContractConstraint *c);
 
+/* ---------- comparing contracts (contract_diff.c) ---------- */
+
+/* One difference between the stored and the applied contract of a model. */
+typedef struct ContractChange
+{
+	char	   *model;
+	int			version;
+	const char *change;			/* "column removed", "model added", ... */
+	char	   *detail;
+	bool		breaking;
+} ContractChange;
+
+/* The previous contract of a model, as read back from the catalog. */
+typedef struct StoredColumn
+{
+	char	   *attname;
+	Oid			type_oid;
+	int32		typmod;
+	char	   *type_text;		/* format_type of the stored type */
+} StoredColumn;
+
+typedef struct StoredConstraint
+{
+	const char *type;
+	bool		model_level;
+	List	   *columns;		/* as written */
+	char	   *expression;
+	char	   *name;
+	char	   *to_text;
+	List	   *to_columns;
+} StoredConstraint;
+
+typedef struct StoredModel
+{
+	char	   *model;
+	int			version;
+	bool		enforced;
+	char	   *materialized;
+	char	   *deprecation_date;
+	char	   *relation;		/* schema.name, quoted */
+	char	   *fingerprint;
+	List	   *columns;		/* StoredColumn * */
+	List	   *constraints;	/* StoredConstraint * */
+} StoredModel;
+
+extern List *contract_diff_model(const StoredModel *old, const ContractModel *new);
+extern bool contract_deprecation_passed(const char *deprecation_date);
+
 /* ---------- catalog (catalog_store.c) ---------- */
 typedef struct ApplyResult
 {
