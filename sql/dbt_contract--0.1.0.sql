@@ -98,6 +98,22 @@ CREATE TABLE dbt_contract.contract_test (
     PRIMARY KEY (model_id, ordinal)
 );
 
+-- One row per apply (dry runs with dbt_contract_diff leave none).
+CREATE SEQUENCE dbt_contract.apply_id_seq;
+CREATE TABLE dbt_contract.apply_history (
+    apply_id          bigint PRIMARY KEY DEFAULT nextval('dbt_contract.apply_id_seq'),
+    applied_at        timestamptz NOT NULL,
+    applied_by        name NOT NULL,       -- the role that called the apply
+    source            text NOT NULL,
+    checksum          text NOT NULL,       -- md5 of the YAML applied
+    added             int NOT NULL,
+    changed           int NOT NULL,
+    removed           int NOT NULL,
+    unchanged         int NOT NULL,
+    allow_breaking    boolean NOT NULL,
+    breaking_accepted text[] NOT NULL      -- breaking changes that went through
+);
+
 -- Any write to the models table (an apply, a restore's COPY) makes every
 -- backend drop its cached contracts at commit.
 CREATE FUNCTION dbt_contract.cache_invalidate() RETURNS trigger
@@ -114,9 +130,11 @@ SELECT pg_catalog.pg_extension_config_dump('dbt_contract.contract_model', '');
 SELECT pg_catalog.pg_extension_config_dump('dbt_contract.contract_column', '');
 SELECT pg_catalog.pg_extension_config_dump('dbt_contract.contract_constraint', '');
 SELECT pg_catalog.pg_extension_config_dump('dbt_contract.contract_test', '');
+SELECT pg_catalog.pg_extension_config_dump('dbt_contract.apply_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dbt_contract.apply_history', '');
 
 REVOKE ALL ON ALL TABLES IN SCHEMA dbt_contract FROM PUBLIC;
-REVOKE ALL ON SEQUENCE dbt_contract.model_id_seq FROM PUBLIC;
+REVOKE ALL ON SEQUENCE dbt_contract.model_id_seq, dbt_contract.apply_id_seq FROM PUBLIC;
 
 ------------------------------------------------------------------------------
 -- Views (the public interface)
@@ -155,6 +173,15 @@ SELECT m.model, m.version, t.test_name, t.columns, t.arguments
   JOIN dbt_contract.contract_test t USING (model_id);
 COMMENT ON VIEW dbt_contract.tests IS 'Data tests declared on contracted models (tests: and data_tests:)';
 
+CREATE VIEW dbt_contract.history AS
+SELECT h.apply_id, h.applied_at, h.applied_by, h.source, h.checksum,
+       h.added, h.changed, h.removed, h.unchanged,
+       h.allow_breaking, h.breaking_accepted
+  FROM dbt_contract.apply_history h;
+COMMENT ON VIEW dbt_contract.history IS
+    'One row per apply: when, by whom, which source and content, what changed, which breaking changes were accepted';
+
+GRANT SELECT ON dbt_contract.history TO PUBLIC;
 GRANT SELECT ON dbt_contract.models, dbt_contract.columns,
                 dbt_contract.constraints, dbt_contract.tests TO PUBLIC;
 
@@ -184,19 +211,22 @@ SELECT m.model, m.version, m.model_id, m.version, m.relation_schema, m.relation_
  WHERE m.version IS NOT NULL;
 
 -- Internal: every candidate key with its rung on dbt's infer_primary_key
--- ladder (lower wins) and, for ties, its declaration order.
+-- ladder (lower wins) and, for ties, its place: model-level constraints
+-- (dbt looks at those first), column-level ones, tests, each in
+-- declaration order, then live keys.
 CREATE VIEW dbt_contract.key_candidates AS
 WITH declared AS (
-    SELECT k.model_id, k.columns AS written, k.ordinal,
+    SELECT k.model_id, k.columns AS written,
+           CASE k.level WHEN 'model' THEN 0 ELSE 100000 END + k.ordinal AS ordinal,
            CASE k.constraint_type WHEN 'primary_key' THEN 'primary' ELSE 'unique' END AS key_type,
            CASE k.constraint_type WHEN 'primary_key' THEN 'primary_key constraint'
                 ELSE 'unique constraint' END AS derived_from,
-           CASE WHEN k.constraint_type = 'unique' THEN 5
-                WHEN k.level = 'model' THEN 1 ELSE 2 END AS rung
+           -- a model has one primary key, at model or column level
+           CASE k.constraint_type WHEN 'primary_key' THEN 1 ELSE 5 END AS rung
       FROM dbt_contract.contract_constraint k
      WHERE k.constraint_type IN ('primary_key', 'unique')
     UNION ALL
-    SELECT t.model_id, t.columns, 1000 + t.ordinal,
+    SELECT t.model_id, t.columns, 200000 + t.ordinal,
            CASE WHEN t.test_name = 'dbt_constraints.primary_key' THEN 'primary' ELSE 'unique' END,
            CASE t.test_name
                 WHEN 'unique' THEN 'unique test'
@@ -213,16 +243,22 @@ WITH declared AS (
                            'dbt_constraints.unique_key')
        AND cardinality(t.columns) > 0
     UNION ALL
-    -- a single column with both a not_null (test or constraint) and a unique test
-    SELECT u.model_id, u.columns, 2000 + u.ordinal, 'unique', 'not_null+unique tests', 3
+    -- unique columns (a unique or unique_combination_of_columns test) that
+    -- are all not null (a not_null test or constraint): dbt's third rung
+    SELECT u.model_id, u.columns, 200000 + u.ordinal, 'unique', 'not_null+unique tests', 3
       FROM dbt_contract.contract_test u
-     WHERE u.test_name = 'unique' AND cardinality(u.columns) = 1
-       AND (EXISTS (SELECT 1 FROM dbt_contract.contract_test n
-                     WHERE n.model_id = u.model_id AND n.test_name = 'not_null'
-                       AND n.columns = u.columns)
-            OR EXISTS (SELECT 1 FROM dbt_contract.contract_constraint n
-                        WHERE n.model_id = u.model_id AND n.constraint_type = 'not_null'
-                          AND u.columns[1] = ANY (n.columns)))
+     WHERE u.test_name IN ('unique', 'dbt_utils.unique_combination_of_columns',
+                           'unique_combination_of_columns')
+       AND cardinality(u.columns) > 0
+       AND NOT EXISTS (
+           SELECT 1 FROM unnest(u.columns) AS c(col)
+            WHERE NOT EXISTS (SELECT 1 FROM dbt_contract.contract_test n
+                               WHERE n.model_id = u.model_id AND n.test_name = 'not_null'
+                                 AND n.columns = ARRAY[c.col])
+              AND NOT EXISTS (SELECT 1 FROM dbt_contract.contract_constraint n
+                               WHERE n.model_id = u.model_id
+                                 AND n.constraint_type = 'not_null'
+                                 AND c.col = ANY (n.columns)))
 ), named AS (
     SELECT d.model_id, d.key_type, d.derived_from, d.rung, d.ordinal,
            ARRAY(SELECT coalesce(cn.attname, lower(w.col))
@@ -237,7 +273,7 @@ WITH declared AS (
            CASE con.contype WHEN 'p' THEN 'primary' ELSE 'unique' END,
            'catalog',
            CASE con.contype WHEN 'p' THEN 6 ELSE 7 END,
-           3000,
+           300000,
            ARRAY(SELECT a.attname::text
                    FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
                    JOIN pg_catalog.pg_attribute a
@@ -260,11 +296,34 @@ SELECT m.model, m.version,
        pg_catalog.quote_ident(m.relation_schema) || '.' ||
        pg_catalog.quote_ident(m.relation_name) AS relation,
        k.key_columns, k.key_type, k.derived_from,
-       row_number() OVER (PARTITION BY k.model_id ORDER BY k.rung, k.ordinal) = 1 AS is_primary
+       row_number() OVER (PARTITION BY k.model_id
+                          ORDER BY k.rung, k.ordinal, k.sorted_columns) = 1 AS is_primary
   FROM dbt_contract.key_candidates k
   JOIN dbt_contract.contract_model m USING (model_id);
 COMMENT ON VIEW dbt_contract.keys IS
     'Primary and unique keys of contracted models, derived from constraints, tests and the catalog; is_primary follows dbt''s infer_primary_key';
+
+-- The name a relationship target goes by in Omni's on_sql: the model of
+-- ref('m') / ref('pkg', 'm', v=2), the table of source('s', 't'), or the
+-- last part of a relation name (folded unless quoted).
+CREATE FUNCTION dbt_contract.target_name(target text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE
+       WHEN target ~ '^\s*(\{\{\s*)?(ref|source)\s*\('
+       THEN (SELECT coalesce(a[array_length(a, 1)], target)
+               FROM (SELECT ARRAY(SELECT m[1]
+                                    FROM regexp_matches(
+                                             regexp_replace(split_part(target, ')', 1),
+                                                            ',\s*(v|version)\s*=.*$', ''),
+                                             '[''"]([^''"]*)[''"]', 'g') AS m)
+                            AS a) q)
+       ELSE (SELECT CASE WHEN m[1] IS NOT NULL THEN replace(m[1], '""', '"')
+                         ELSE lower(m[2]) END
+               FROM regexp_match(target, '(?:"((?:[^"]|"")*)"|([^."[:space:]]+))\s*$') AS m)
+       END
+$$;
 
 -- Internal: every declared or live relationship, one row per source.
 CREATE VIEW dbt_contract.relationship_sources AS
@@ -272,9 +331,8 @@ WITH raw AS (
     -- foreign_key constraints: to: ref()/source(), or the legacy expression
     SELECT k.model_id AS from_id, k.columns AS from_written,
            k.to_model, k.to_version,
-           CASE WHEN k.to_model IS NOT NULL THEN NULL
-                WHEN k.to_text IS NOT NULL THEN k.to_text
-                ELSE k.expression END AS target_text,
+           -- as written, also for a ref() the catalog cannot resolve
+           coalesce(k.to_text, k.expression) AS target_text,
            coalesce(k.to_columns,
                     CASE WHEN k.to_text IS NULL
                          THEN string_to_array(pg_catalog.btrim(
@@ -360,6 +418,8 @@ SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
                      THEN pg_catalog.quote_ident(wm.relation_schema) || '.' ||
                           pg_catalog.quote_ident(wm.relation_name) END,
                 t.written_relation, t.target_text) AS to_relation,
+       coalesce(rt.relation_name, wm.relation_name,
+                dbt_contract.target_name(coalesce(t.written_relation, t.target_text))) AS to_name,
        coalesce(rt.model_id, wm.model_id) AS resolved_to_id,
        ARRAY(SELECT coalesce(cn.attname, lower(pg_catalog.btrim(w.col)))
                FROM unnest(t.to_written) WITH ORDINALITY AS w(col, ord)
@@ -379,13 +439,19 @@ SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
            AND (pg_catalog.quote_ident(m.relation_schema) || '.' ||
                 pg_catalog.quote_ident(m.relation_name) = t.written_relation
                 OR m.relation_schema || '.' || m.relation_name = t.written_relation
+                -- unquoted names fold to lower case, as in the DDL
+                OR (t.written_relation !~ '"'
+                    AND m.relation_schema || '.' || m.relation_name = lower(t.written_relation))
                 OR (m.relation_schema = f.relation_schema
-                    AND m.relation_name = t.written_relation))
+                    AND (pg_catalog.quote_ident(m.relation_name) = t.written_relation
+                         OR (t.written_relation !~ '"'
+                             AND m.relation_name = lower(t.written_relation)))))
+         ORDER BY m.version DESC NULLS FIRST
          LIMIT 1) wm ON true;
 
 CREATE VIEW dbt_contract.relationships AS
 WITH merged AS (
-    SELECT s.from_id, s.resolved_to_id AS to_id, s.to_relation, s.from_columns,
+    SELECT s.from_id, s.resolved_to_id AS to_id, s.to_relation, s.to_name, s.from_columns,
            -- a key without to_columns points at the target's primary key
            CASE WHEN cardinality(s.to_columns) > 0 THEN s.to_columns
                 ELSE (SELECT k.key_columns FROM dbt_contract.keys k
@@ -394,60 +460,99 @@ WITH merged AS (
                        WHERE tm.model_id = s.resolved_to_id AND k.is_primary) END AS to_columns,
            s.derived_from, s.prio, s.constraint_name
       FROM dbt_contract.relationship_sources s
+), keyed AS (
+    -- the column pairs, in any order: (a, b) -> (x, y) is (b, a) -> (y, x)
+    SELECT m.*,
+           ARRAY(SELECT p.f || '=' || coalesce(p.t, '')
+                   FROM unnest(m.from_columns, m.to_columns) AS p(f, t)
+                  ORDER BY 1) AS pairs
+      FROM merged m
 ), grouped AS (
-    SELECT from_id, to_id, to_relation, from_columns, to_columns,
+    -- one row per relationship, its columns in the order of the first source
+    SELECT DISTINCT ON (g.from_id, g.to_id, g.to_relation, g.pairs)
+           g.from_id, g.to_id, g.to_relation, g.to_name, g.from_columns, g.to_columns,
            (SELECT string_agg(d, ', ' ORDER BY p)
               FROM (SELECT DISTINCT x.derived_from AS d, x.prio AS p
-                      FROM merged x
+                      FROM keyed x
                      WHERE x.from_id = g.from_id AND x.to_relation = g.to_relation
-                       AND x.from_columns = g.from_columns
-                       AND x.to_columns IS NOT DISTINCT FROM g.to_columns) dd) AS derived_from,
-           min(constraint_name) AS constraint_name
-      FROM merged g
-     GROUP BY from_id, to_id, to_relation, from_columns, to_columns
+                       AND x.to_id IS NOT DISTINCT FROM g.to_id
+                       AND x.pairs = g.pairs) dd) AS derived_from,
+           -- the declared name first, else the live foreign key's
+           (SELECT x.constraint_name
+              FROM keyed x
+             WHERE x.from_id = g.from_id AND x.to_relation = g.to_relation
+               AND x.to_id IS NOT DISTINCT FROM g.to_id
+               AND x.pairs = g.pairs AND x.constraint_name IS NOT NULL
+             ORDER BY x.prio, x.constraint_name
+             LIMIT 1) AS constraint_name
+      FROM keyed g
+     ORDER BY g.from_id, g.to_id, g.to_relation, g.pairs, g.prio
+), located AS (
+    SELECT g.*, fm.model AS from_model, fm.version AS from_version,
+           pg_catalog.quote_ident(fm.relation_schema) || '.' ||
+           pg_catalog.quote_ident(fm.relation_name) AS from_relation,
+           fm.relation_name AS from_name,
+           tm.model AS to_model, tm.version AS to_version,
+           -- the target as a relation: a loaded model's, or a written
+           -- relation name (a ref() to no loaded model is none)
+           (SELECT c.oid FROM pg_catalog.pg_class c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = fm.relation_schema AND c.relname = fm.relation_name) AS from_oid,
+           CASE WHEN tm.model_id IS NOT NULL
+                THEN (SELECT c.oid FROM pg_catalog.pg_class c
+                        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                       WHERE n.nspname = tm.relation_schema AND c.relname = tm.relation_name)
+                WHEN g.to_relation ~ '^\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)(\s*\.\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)){0,2}\s*$'
+                THEN pg_catalog.to_regclass(g.to_relation)::oid END AS to_oid,
+           tm.model_id IS NOT NULL
+           OR g.to_relation ~ '^\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)(\s*\.\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)){0,2}\s*$'
+               AS to_is_relation
+      FROM grouped g
+      JOIN dbt_contract.contract_model fm ON fm.model_id = g.from_id
+      LEFT JOIN dbt_contract.contract_model tm ON tm.model_id = g.to_id
 )
-SELECT fm.model AS from_model, fm.version AS from_version,
-       pg_catalog.quote_ident(fm.relation_schema) || '.' ||
-       pg_catalog.quote_ident(fm.relation_name) AS from_relation,
-       g.from_columns,
-       tm.model AS to_model, tm.version AS to_version,
-       g.to_relation, g.to_columns,
+SELECT l.from_model, l.from_version, l.from_relation, l.from_columns,
+       l.to_model, l.to_version, l.to_relation, l.to_columns,
        CASE WHEN EXISTS (SELECT 1 FROM dbt_contract.keys k
-                          WHERE k.model = fm.model
-                            AND k.version IS NOT DISTINCT FROM fm.version
+                          WHERE k.model = l.from_model
+                            AND k.version IS NOT DISTINCT FROM l.from_version
                             AND ARRAY(SELECT x FROM unnest(k.key_columns) x ORDER BY x)
-                              = ARRAY(SELECT x FROM unnest(g.from_columns) x ORDER BY x))
+                              = ARRAY(SELECT x FROM unnest(l.from_columns) x ORDER BY x))
             THEN 'one_to_one' ELSE 'many_to_one' END AS relationship_type,
-       g.derived_from, g.constraint_name,
+       l.derived_from, l.constraint_name,
+       -- a live foreign key with the same column pairs, in any order
        EXISTS (SELECT 1
                  FROM pg_catalog.pg_constraint con
                 WHERE con.contype = 'f'
-                  AND con.conrelid = to_regclass(pg_catalog.quote_ident(fm.relation_schema) || '.' ||
-                                                 pg_catalog.quote_ident(fm.relation_name))
-                  AND con.confrelid = to_regclass(g.to_relation)
-                  AND ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(n, o)
-                              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n
-                             ORDER BY k.o) = g.from_columns
-                  AND (g.to_columns IS NULL OR
-                       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(n, o)
-                               JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n
-                              ORDER BY k.o) = g.to_columns)) AS enforced,
-       (SELECT string_agg(format('${%s.%s} = ${%s.%s}', fm.relation_name, f.col,
-                                 coalesce(tm.relation_name,
-                                          split_part(g.to_relation, '.', 2)), t.col),
+                  AND con.conrelid = l.from_oid
+                  AND con.confrelid = l.to_oid
+                  AND cardinality(con.conkey) = cardinality(l.from_columns)
+                  AND CASE WHEN l.to_columns IS NULL
+                           THEN ARRAY(SELECT a.attname::text FROM unnest(con.conkey) AS k(n)
+                                        JOIN pg_catalog.pg_attribute a
+                                          ON a.attrelid = con.conrelid AND a.attnum = k.n
+                                       ORDER BY 1)
+                              = ARRAY(SELECT x FROM unnest(l.from_columns) x ORDER BY 1)
+                           ELSE ARRAY(SELECT fa.attname::text || '=' || ta.attname::text
+                                        FROM unnest(con.conkey, con.confkey) AS k(fn, tn)
+                                        JOIN pg_catalog.pg_attribute fa
+                                          ON fa.attrelid = con.conrelid AND fa.attnum = k.fn
+                                        JOIN pg_catalog.pg_attribute ta
+                                          ON ta.attrelid = con.confrelid AND ta.attnum = k.tn
+                                       ORDER BY 1)
+                              = ARRAY(SELECT p.f || '=' || p.t
+                                        FROM unnest(l.from_columns, l.to_columns) AS p(f, t)
+                                       ORDER BY 1) END) AS enforced,
+       (SELECT string_agg(format('${%s.%s} = ${%s.%s}', l.from_name, f.col, l.to_name, t.col),
                           ' AND ' ORDER BY f.ord)
-          FROM unnest(g.from_columns) WITH ORDINALITY AS f(col, ord)
-          JOIN unnest(g.to_columns) WITH ORDINALITY AS t(col, ord) USING (ord)) AS on_sql,
-       (SELECT string_agg(format('%s.%I = %s.%I',
-                                 pg_catalog.quote_ident(fm.relation_schema) || '.' ||
-                                 pg_catalog.quote_ident(fm.relation_name), f.col,
-                                 g.to_relation, t.col),
+          FROM unnest(l.from_columns) WITH ORDINALITY AS f(col, ord)
+          JOIN unnest(l.to_columns) WITH ORDINALITY AS t(col, ord) USING (ord)) AS on_sql,
+       CASE WHEN l.to_is_relation THEN
+       (SELECT string_agg(format('%s.%I = %s.%I', l.from_relation, f.col, l.to_relation, t.col),
                           ' AND ' ORDER BY f.ord)
-          FROM unnest(g.from_columns) WITH ORDINALITY AS f(col, ord)
-          JOIN unnest(g.to_columns) WITH ORDINALITY AS t(col, ord) USING (ord)) AS join_sql
-  FROM grouped g
-  JOIN dbt_contract.contract_model fm ON fm.model_id = g.from_id
-  LEFT JOIN dbt_contract.contract_model tm ON tm.model_id = g.to_id;
+          FROM unnest(l.from_columns) WITH ORDINALITY AS f(col, ord)
+          JOIN unnest(l.to_columns) WITH ORDINALITY AS t(col, ord) USING (ord)) END AS join_sql
+  FROM located l;
 COMMENT ON VIEW dbt_contract.relationships IS
     'Relationships between models from foreign_key constraints, relationships tests, dbt_constraints tests and live foreign keys, with cardinality and join conditions';
 
@@ -457,25 +562,45 @@ GRANT SELECT ON dbt_contract.keys, dbt_contract.relationships TO PUBLIC;
 -- Loading contracts
 ------------------------------------------------------------------------------
 
-CREATE FUNCTION dbt_contract_apply(path text, target_schema text DEFAULT NULL)
+CREATE FUNCTION dbt_contract_apply(path text, target_schema text DEFAULT NULL,
+                                   allow_breaking boolean DEFAULT false)
 RETURNS TABLE (model text, version int, relation text, action text,
                columns int, constraints int)
 AS 'MODULE_PATHNAME', 'dbt_contract_apply'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dbt_contract_apply(text, text) IS
+COMMENT ON FUNCTION dbt_contract_apply(text, text, boolean) IS
     'Load the dbt contracts of a YAML file, or of every YAML file below a directory';
 
 CREATE FUNCTION dbt_contract_apply_yaml(yaml text, source text DEFAULT 'inline',
-                                        target_schema text DEFAULT NULL)
+                                        target_schema text DEFAULT NULL,
+                                        allow_breaking boolean DEFAULT false)
 RETURNS TABLE (model text, version int, relation text, action text,
                columns int, constraints int)
 AS 'MODULE_PATHNAME', 'dbt_contract_apply_yaml'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dbt_contract_apply_yaml(text, text, text) IS
+COMMENT ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) IS
     'Load the dbt contracts of YAML text, as the named source';
 
-REVOKE ALL ON FUNCTION dbt_contract_apply(text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION dbt_contract_apply_yaml(text, text, text) FROM PUBLIC;
+-- What an apply would do, changing nothing.
+CREATE FUNCTION dbt_contract_diff(path text, target_schema text DEFAULT NULL)
+RETURNS TABLE (model text, version int, change text, detail text, breaking boolean)
+AS 'MODULE_PATHNAME', 'dbt_contract_diff'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dbt_contract_diff(text, text) IS
+    'What dbt_contract_apply of this path would change, and which changes break contracts';
+
+CREATE FUNCTION dbt_contract_diff_yaml(yaml text, source text DEFAULT 'inline',
+                                       target_schema text DEFAULT NULL)
+RETURNS TABLE (model text, version int, change text, detail text, breaking boolean)
+AS 'MODULE_PATHNAME', 'dbt_contract_diff_yaml'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dbt_contract_diff_yaml(text, text, text) IS
+    'What dbt_contract_apply_yaml of this text would change, and which changes break contracts';
+
+REVOKE ALL ON FUNCTION dbt_contract_apply(text, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dbt_contract_diff(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dbt_contract_diff_yaml(text, text, text) FROM PUBLIC;
 
 ------------------------------------------------------------------------------
 -- Reports: verify, check, DDL, repair, Omni
@@ -517,7 +642,20 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dbt_contract_repair(regclass) IS
     'Add the declared constraints live relations lack (runs as the caller, validates data, drops nothing)';
 
--- The relationships as an Omni relationships file.
+-- A YAML scalar: plain where YAML reads it back as the same string,
+-- single-quoted otherwise.
+CREATE FUNCTION dbt_contract.yaml_scalar(v text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN v ~ '^[[:alpha:]_$][^[:cntrl:]]*$' AND v !~ '(: |:$|[[:space:]]#|[[:space:]]$)'
+                 AND lower(v) NOT IN ('y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false', 'null')
+            THEN v
+            ELSE '''' || replace(v, '''', '''''') || '''' END
+$$;
+
+-- The relationships as an Omni relationships file.  Views are named as in
+-- on_sql: by relation name (a ref() no contract resolves: by model name).
 CREATE FUNCTION dbt_contract_omni_relationships()
 RETURNS text
 LANGUAGE sql STABLE
@@ -525,12 +663,16 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT coalesce(string_agg(
          format(E'- join_from_view: %s\n  join_to_view: %s\n  on_sql: %s\n  relationship_type: %s\n  join_type: always_left\n',
-                r.from_name, r.to_name, quote_literal(r.on_sql), r.relationship_type),
+                dbt_contract.yaml_scalar(r.from_name), dbt_contract.yaml_scalar(r.to_name),
+                dbt_contract.yaml_scalar(r.on_sql), r.relationship_type),
          '' ORDER BY r.from_name, r.to_name, r.on_sql), '')
-  FROM (SELECT split_part(rel.from_relation, '.', 2) AS from_name,
-               coalesce(tm.relation_name, split_part(rel.to_relation, '.', 2)) AS to_name,
+  FROM (SELECT fm.relation_name AS from_name,
+               coalesce(tm.relation_name, dbt_contract.target_name(rel.to_relation)) AS to_name,
                rel.on_sql, rel.relationship_type
           FROM dbt_contract.relationships rel
+          JOIN dbt_contract.models fm
+            ON fm.model = rel.from_model
+           AND fm.version IS NOT DISTINCT FROM rel.from_version
           LEFT JOIN dbt_contract.models tm
                  ON tm.model = rel.to_model
                 AND tm.version IS NOT DISTINCT FROM rel.to_version

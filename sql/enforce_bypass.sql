@@ -49,4 +49,4 @@ DROP VIEW enf_bypass.bypass_view;
 DROP SCHEMA enf_bypass CASCADE;
 DROP SCHEMA enf_bypass_staging CASCADE;
 DROP SCHEMA enf_bypass_types CASCADE;
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enforce_bypass');
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enforce_bypass', allow_breaking => true);

@@ -10,7 +10,7 @@ GRANT USAGE, CREATE ON SCHEMA enf_roles TO regress_enf_builder;
 REVOKE USAGE ON SCHEMA dbt_contract FROM PUBLIC;
 SELECT has_schema_privilege('regress_enf_builder', 'dbt_contract', 'USAGE') AS catalog_usage,
        has_table_privilege('regress_enf_builder', 'dbt_contract.contract_model', 'SELECT') AS catalog_select,
-       has_function_privilege('regress_enf_builder', 'dbt_contract_apply_yaml(text, text, text)', 'EXECUTE') AS can_apply,
+       has_function_privilege('regress_enf_builder', 'dbt_contract_apply_yaml(text, text, text, boolean)', 'EXECUTE') AS can_apply,
        has_schema_privilege('regress_enf_builder', 'enf_roles', 'CREATE') AS can_create;
 
 SELECT model, relation, action, columns, constraints FROM dbt_contract_apply_yaml($$
@@ -224,5 +224,5 @@ RESET client_min_messages;
 GRANT USAGE ON SCHEMA dbt_contract TO PUBLIC;
 DROP OWNED BY regress_enf_builder;
 DROP ROLE regress_enf_builder;
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_roles');
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_roles', allow_breaking => true);
 SELECT count(*) FROM dbt_contract.models WHERE model LIKE 'roles\_%';

@@ -80,7 +80,7 @@ RESET ROLE;
 -- A role granted EXECUTE on dbt_contract_apply_yaml loads contracts
 -- without any right on the tables: the writes run as the extension owner.
 --
-GRANT EXECUTE ON FUNCTION dbt_contract_apply_yaml(text, text, text) TO regress_dbtc_loader;
+GRANT EXECUTE ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) TO regress_dbtc_loader;
 SET ROLE regress_dbtc_loader;
 SELECT has_table_privilege('dbt_contract.contract_model', 'INSERT') AS can_insert,
        has_table_privilege('dbt_contract.contract_model', 'SELECT') AS can_select;
@@ -102,7 +102,7 @@ SELECT source, applied_by = session_user AS applied_by_session_user
 -- Reading a server file needs pg_read_server_files, as pg_read_file does,
 -- even with EXECUTE on dbt_contract_apply.
 --
-GRANT EXECUTE ON FUNCTION dbt_contract_apply(text, text) TO regress_dbtc_loader;
+GRANT EXECUTE ON FUNCTION dbt_contract_apply(text, text, boolean) TO regress_dbtc_loader;
 SET ROLE regress_dbtc_loader;
 SELECT * FROM dbt_contract_apply('test/fixtures/basic/project');
 \echo SQLSTATE :SQLSTATE

@@ -34,6 +34,8 @@
 
 PG_FUNCTION_INFO_V1(dbt_contract_apply);
 PG_FUNCTION_INFO_V1(dbt_contract_apply_yaml);
+PG_FUNCTION_INFO_V1(dbt_contract_diff);
+PG_FUNCTION_INFO_V1(dbt_contract_diff_yaml);
 
 #define MAX_DIRECTORY_DEPTH 32
 
@@ -289,15 +291,29 @@ inputs_checksum(List *inputs)
 	return sum;
 }
 
+/* What the caller asked for: apply (possibly accepting breaks) or diff. */
+typedef struct ApplyRequest
+{
+	const char *source;
+	const char *target_schema;
+	bool		allow_breaking;
+	bool		dry_run;
+} ApplyRequest;
+
+/*
+ * Parse, validate and resolve every input, then store (or only compare).
+ * Returns ApplyResults, or ContractChanges for a dry run.
+ */
 static List *
-apply_inputs(const char *source, List *inputs, const char *target_schema)
+apply_inputs(const ApplyRequest *req, List *inputs)
 {
 	ParseOptions opts;
+	ApplyOptions store;
 	List	   *models = NIL;
 	TypeCache  *types = type_cache_create();
 	ListCell   *lc;
 
-	opts.target_schema = target_schema;
+	opts.target_schema = req->target_schema;
 	foreach(lc, inputs)
 	{
 		InputText  *in = lfirst(lc);
@@ -312,18 +328,21 @@ apply_inputs(const char *source, List *inputs, const char *target_schema)
 		contract_resolve_types(m, types);
 		contract_fingerprint(m);
 	}
-	return catalog_store_apply(source, models, inputs_checksum(inputs));
+	store.checksum = inputs_checksum(inputs);
+	store.caller = GetUserId();
+	store.allow_breaking = req->allow_breaking;
+	store.dry_run = req->dry_run;
+	if (req->dry_run)
+		return catalog_store_diff(req->source, models, &store);
+	return catalog_store_apply(req->source, models, &store);
 }
 
-/* Materialize result rows into the caller's tuplestore. */
-static void
-return_results(FunctionCallInfo fcinfo, List *results)
+static ReturnSetInfo *
+begin_results(FunctionCallInfo fcinfo, Tuplestorestate **store, TupleDesc *desc)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	TupleDesc	tupdesc;
-	Tuplestorestate *store;
 	MemoryContext oldcxt;
-	ListCell   *lc;
+	TupleDesc	tupdesc;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
 		!(rsinfo->allowedModes & SFRM_Materialize))
@@ -334,13 +353,24 @@ return_results(FunctionCallInfo fcinfo, List *results)
 		elog(ERROR, "return type must be a row type");
 
 	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	tupdesc = CreateTupleDescCopy(tupdesc);
-	store = tuplestore_begin_heap(true, false, work_mem);
+	*desc = CreateTupleDescCopy(tupdesc);
+	*store = tuplestore_begin_heap(true, false, work_mem);
 	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = tupdesc;
+	rsinfo->setResult = *store;
+	rsinfo->setDesc = *desc;
 	MemoryContextSwitchTo(oldcxt);
+	return rsinfo;
+}
 
+/* Materialize apply results (model, version, relation, action, counts). */
+static void
+return_results(FunctionCallInfo fcinfo, List *results)
+{
+	Tuplestorestate *store;
+	TupleDesc	tupdesc;
+	ListCell   *lc;
+
+	(void) begin_results(fcinfo, &store, &tupdesc);
 	foreach(lc, results)
 	{
 		ApplyResult *r = lfirst(lc);
@@ -358,6 +388,31 @@ return_results(FunctionCallInfo fcinfo, List *results)
 	}
 }
 
+/* Materialize diff rows (model, version, change, detail, breaking). */
+static void
+return_changes(FunctionCallInfo fcinfo, List *changes)
+{
+	Tuplestorestate *store;
+	TupleDesc	tupdesc;
+	ListCell   *lc;
+
+	(void) begin_results(fcinfo, &store, &tupdesc);
+	foreach(lc, changes)
+	{
+		ContractChange *c = lfirst(lc);
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+
+		values[0] = CStringGetTextDatum(c->model);
+		values[1] = Int32GetDatum(c->version);
+		nulls[1] = c->version < 0;
+		values[2] = CStringGetTextDatum(c->change);
+		values[3] = CStringGetTextDatum(c->detail);
+		values[4] = BoolGetDatum(c->breaking);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+}
+
 static MemoryContext
 begin_work(void)
 {
@@ -365,47 +420,63 @@ begin_work(void)
 								 ALLOCSET_DEFAULT_SIZES);
 }
 
-/*
- * dbt_contract_apply(path text, target_schema text DEFAULT NULL)
- */
-Datum
-dbt_contract_apply(PG_FUNCTION_ARGS)
+static bool
+allow_breaking_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno) || !PG_GETARG_BOOL(argno))
+		return false;
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superusers may accept breaking contract changes"),
+				 errhint("Publish the change as a new model version instead.")));
+	return true;
+}
+
+/* A file or directory apply (or diff). */
+static Datum
+apply_path(FunctionCallInfo fcinfo, bool dry_run)
 {
 	MemoryContext work = begin_work();
 	MemoryContext oldcxt = MemoryContextSwitchTo(work);
 	char	   *path = text_arg(fcinfo, 0, "path");
-	char	   *schema = target_schema_arg(fcinfo, 1);
+	ApplyRequest req = {0};
 	char	   *source;
 	List	   *inputs;
 	List	   *results;
 
-	PreventCommandDuringRecovery("dbt_contract_apply()");
+	PreventCommandDuringRecovery(dry_run ? "dbt_contract_diff()" : "dbt_contract_apply()");
+	req.target_schema = target_schema_arg(fcinfo, 1);
+	req.allow_breaking = !dry_run && allow_breaking_arg(fcinfo, 2);
+	req.dry_run = dry_run;
 	check_read_privilege();
 	inputs = read_path(path, &source);
-	results = apply_inputs(source, inputs, schema);
+	req.source = source;
+	results = apply_inputs(&req, inputs);
 
 	MemoryContextSwitchTo(oldcxt);
-	return_results(fcinfo, results);
+	if (dry_run)
+		return_changes(fcinfo, results);
+	else
+		return_results(fcinfo, results);
 	MemoryContextDelete(work);
 	return (Datum) 0;
 }
 
-/*
- * dbt_contract_apply_yaml(yaml text, source text DEFAULT 'inline',
- *						   target_schema text DEFAULT NULL)
- */
-Datum
-dbt_contract_apply_yaml(PG_FUNCTION_ARGS)
+/* An inline-text apply (or diff). */
+static Datum
+apply_text(FunctionCallInfo fcinfo, bool dry_run)
 {
 	MemoryContext work = begin_work();
 	MemoryContext oldcxt = MemoryContextSwitchTo(work);
+	ApplyRequest req = {0};
 	text	   *yaml;
 	char	   *source;
-	char	   *schema;
 	InputText  *in = palloc0(sizeof(InputText));
 	List	   *results;
 
-	PreventCommandDuringRecovery("dbt_contract_apply_yaml()");
+	PreventCommandDuringRecovery(dry_run ? "dbt_contract_diff_yaml()" :
+								 "dbt_contract_apply_yaml()");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -416,7 +487,10 @@ dbt_contract_apply_yaml(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("source must not be empty")));
-	schema = target_schema_arg(fcinfo, 2);
+	req.source = source;
+	req.target_schema = target_schema_arg(fcinfo, 2);
+	req.allow_breaking = !dry_run && allow_breaking_arg(fcinfo, 3);
+	req.dry_run = dry_run;
 
 	check_size(source, VARSIZE_ANY_EXHDR(yaml));
 	in->display = source;
@@ -427,10 +501,51 @@ dbt_contract_apply_yaml(PG_FUNCTION_ARGS)
 	else
 		in->len = strlen(in->data);
 
-	results = apply_inputs(source, list_make1(in), schema);
+	results = apply_inputs(&req, list_make1(in));
 
 	MemoryContextSwitchTo(oldcxt);
-	return_results(fcinfo, results);
+	if (dry_run)
+		return_changes(fcinfo, results);
+	else
+		return_results(fcinfo, results);
 	MemoryContextDelete(work);
 	return (Datum) 0;
+}
+
+/*
+ * dbt_contract_apply(path text, target_schema text DEFAULT NULL,
+ *					  allow_breaking boolean DEFAULT false)
+ */
+Datum
+dbt_contract_apply(PG_FUNCTION_ARGS)
+{
+	return apply_path(fcinfo, false);
+}
+
+/*
+ * dbt_contract_apply_yaml(yaml text, source text DEFAULT 'inline',
+ *						   target_schema text DEFAULT NULL,
+ *						   allow_breaking boolean DEFAULT false)
+ */
+Datum
+dbt_contract_apply_yaml(PG_FUNCTION_ARGS)
+{
+	return apply_text(fcinfo, false);
+}
+
+/* dbt_contract_diff(path text, target_schema text DEFAULT NULL) */
+Datum
+dbt_contract_diff(PG_FUNCTION_ARGS)
+{
+	return apply_path(fcinfo, true);
+}
+
+/*
+ * dbt_contract_diff_yaml(yaml text, source text DEFAULT 'inline',
+ *						  target_schema text DEFAULT NULL)
+ */
+Datum
+dbt_contract_diff_yaml(PG_FUNCTION_ARGS)
+{
+	return apply_text(fcinfo, true);
 }

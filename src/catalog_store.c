@@ -318,6 +318,7 @@ version_key(int v)
 /* Entry of either side of the old/new merge. */
 typedef struct KeyedRow
 {
+	int64		model_id;		/* old side only */
 	const char *model;
 	int			version;		/* -1: unversioned */
 	const char *relation;
@@ -458,7 +459,7 @@ load_old_models(const char *source, int *n)
 	args[0] = CStringGetTextDatum(source);
 	rc = SPI_execute_with_args(
 							   "SELECT model, version, relation_schema, relation_name, "
-							   "       fingerprint, column_count, constraint_count "
+							   "       fingerprint, column_count, constraint_count, model_id "
 							   "FROM dbt_contract.contract_model WHERE source = $1",
 							   1, types, args, NULL, false, 0);
 	spi_check(rc, SPI_OK_SELECT, "loading the previous contracts");
@@ -477,6 +478,7 @@ load_old_models(const char *source, int *n)
 		rows[i].fingerprint = SPI_getvalue(tup, td, 5);
 		rows[i].ncolumns = DatumGetInt32(SPI_getbinval(tup, td, 6, &isnull));
 		rows[i].nconstraints = DatumGetInt32(SPI_getbinval(tup, td, 7, &isnull));
+		rows[i].model_id = DatumGetInt64(SPI_getbinval(tup, td, 8, &isnull));
 	}
 	*n = (int) SPI_processed;
 	qsort(rows, *n, sizeof(KeyedRow), keyed_cmp);
@@ -840,6 +842,324 @@ record_source(const char *source, const char *checksum, int nmodels)
 		spi_check(rc, SPI_OK_INSERT, "recording the source");
 }
 
+/* ------------------------------------------------------------------------
+ * Breaking changes: the stored contracts of changed models, compared
+ * ------------------------------------------------------------------------
+ */
+static List *
+text_array_to_list(Datum d)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(d);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	List	   *res = NIL;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			res = lappend(res, TextDatumGetCString(elems[i]));
+	return res;
+}
+
+/*
+ * The stored contracts of the given models, header, columns and
+ * constraints, with one query.  Returned in model_id order.
+ */
+static List *
+load_stored_models(ColArray *ids)
+{
+	Datum		args[1];
+	Oid			types[1] = {INT8ARRAYOID};
+	List	   *res = NIL;
+	StoredModel *cur = NULL;
+	int64		cur_id = -1;
+	uint64		i;
+	int			rc;
+
+	if (ids->n == 0)
+		return NIL;
+	args[0] = col_array(ids);
+	rc = SPI_execute_with_args(
+							   "SELECT m.model_id, 'm' AS kind, 0 AS ord, m.model, m.materialized, "
+							   "       m.deprecation_date, quote_ident(m.relation_schema) || '.' || "
+							   "       quote_ident(m.relation_name), m.fingerprint, "
+							   "       coalesce(m.version, -1), m.enforced::int, NULL::oid, "
+							   "       NULL::text[], NULL::text[] "
+							   "  FROM dbt_contract.contract_model m WHERE m.model_id = ANY ($1) "
+							   "UNION ALL "
+							   "SELECT c.model_id, 'c', c.ordinal, c.attname, NULL, NULL, "
+							   "       format_type(c.type_oid, c.typmod), NULL, c.typmod, 0, "
+							   "       c.type_oid, NULL, NULL "
+							   "  FROM dbt_contract.contract_column c WHERE c.model_id = ANY ($1) "
+							   "UNION ALL "
+							   "SELECT k.model_id, 'k', k.ordinal, k.constraint_type, k.expression, "
+							   "       k.name, k.to_text, NULL, 0, (k.level = 'model')::int, NULL, "
+							   "       k.columns, k.to_columns "
+							   "  FROM dbt_contract.contract_constraint k WHERE k.model_id = ANY ($1) "
+							   "ORDER BY 1, 2 DESC, 3",
+							   1, types, args, NULL, false, 0);
+	spi_check(rc, SPI_OK_SELECT, "loading the previous contracts");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		char		kind = SPI_getvalue(tup, td, 2)[0];
+		int			n1 = DatumGetInt32(SPI_getbinval(tup, td, 9, &isnull));
+		int			n2 = DatumGetInt32(SPI_getbinval(tup, td, 10, &isnull));
+
+		if (kind == 'm')
+		{
+			cur = palloc0(sizeof(StoredModel));
+			cur_id = id;
+			cur->model = SPI_getvalue(tup, td, 4);
+			cur->materialized = SPI_getvalue(tup, td, 5);
+			cur->deprecation_date = SPI_getvalue(tup, td, 6);
+			cur->relation = SPI_getvalue(tup, td, 7);
+			cur->fingerprint = SPI_getvalue(tup, td, 8);
+			cur->version = n1;
+			cur->enforced = (n2 != 0);
+			res = lappend(res, cur);
+		}
+		else if (cur == NULL || cur_id != id)
+			continue;
+		else if (kind == 'c')
+		{
+			StoredColumn *c = palloc0(sizeof(StoredColumn));
+			Datum		d = SPI_getbinval(tup, td, 11, &isnull);
+
+			c->attname = SPI_getvalue(tup, td, 4);
+			c->type_text = SPI_getvalue(tup, td, 7);
+			c->typmod = n1;
+			c->type_oid = isnull ? InvalidOid : DatumGetObjectId(d);
+			cur->columns = lappend(cur->columns, c);
+		}
+		else
+		{
+			StoredConstraint *k = palloc0(sizeof(StoredConstraint));
+			Datum		d;
+
+			k->type = SPI_getvalue(tup, td, 4);
+			k->expression = SPI_getvalue(tup, td, 5);
+			k->name = SPI_getvalue(tup, td, 6);
+			k->to_text = SPI_getvalue(tup, td, 7);
+			k->model_level = (n2 != 0);
+			d = SPI_getbinval(tup, td, 12, &isnull);
+			k->columns = isnull ? NIL : text_array_to_list(d);
+			d = SPI_getbinval(tup, td, 13, &isnull);
+			k->to_columns = isnull ? NIL : text_array_to_list(d);
+			cur->constraints = lappend(cur->constraints, k);
+		}
+	}
+	return res;
+}
+
+/*
+ * Every change between the old and new models of a source (both sorted
+ * by key).  Only models whose fingerprint differs are read back.
+ */
+static List *
+diff_source(KeyedRow *old, int nold, KeyedRow *new, int nnew)
+{
+	ColArray	ids;
+	List	   *stored;
+	List	   *changes = NIL;
+	ListCell   *sc;
+	int			i = 0;
+	int			j = 0;
+
+	col_init(&ids, INT8OID);
+	while (i < nold || j < nnew)
+	{
+		int			c = i >= nold ? 1 : j >= nnew ? -1 : keyed_cmp(&old[i], &new[j]);
+
+		if (c < 0)
+			col_push(&ids, Int64GetDatum(old[i++].model_id), false);
+		else if (c > 0)
+			j++;
+		else
+		{
+			if (strcmp(old[i].fingerprint, new[j].fingerprint) != 0)
+				col_push(&ids, Int64GetDatum(old[i].model_id), false);
+			i++, j++;
+		}
+	}
+	stored = load_stored_models(&ids);
+
+	/* walk again, pairing each stored model with its new version */
+	sc = list_head(stored);
+	i = j = 0;
+	while (i < nold || j < nnew)
+	{
+		int			c = i >= nold ? 1 : j >= nnew ? -1 : keyed_cmp(&old[i], &new[j]);
+		StoredModel *sm = NULL;
+
+		if (c <= 0 && sc != NULL)
+		{
+			sm = lfirst(sc);
+			if (strcmp(sm->model, old[i].model) != 0 || sm->version != old[i].version)
+				sm = NULL;
+		}
+		if (c < 0)
+		{
+			if (sm != NULL)
+			{
+				changes = list_concat(changes, contract_diff_model(sm, NULL));
+				sc = lnext(stored, sc);
+			}
+			i++;
+		}
+		else if (c > 0)
+			changes = list_concat(changes, contract_diff_model(NULL, new[j++].m));
+		else
+		{
+			if (sm != NULL)
+			{
+				changes = list_concat(changes, contract_diff_model(sm, new[j].m));
+				sc = lnext(stored, sc);
+			}
+			i++, j++;
+		}
+	}
+	return changes;
+}
+
+static char *
+change_label(const ContractChange *c)
+{
+	return c->version >= 0 ?
+		psprintf("model \"%s\" version %d", c->model, c->version) :
+		psprintf("model \"%s\"", c->model);
+}
+
+/*
+ * dbt's policy: breaking changes to a versioned model are an error (unless
+ * a superuser accepts them), to an unversioned model a warning.  Returns
+ * the breaking changes that go through, for the history.
+ */
+static List *
+enforce_breaking_policy(List *changes, bool allow_breaking)
+{
+	StringInfoData versioned;
+	List	   *accepted = NIL;
+	List	   *labels = NIL;
+	ListCell   *lc;
+	int			nversioned = 0;
+
+	initStringInfo(&versioned);
+	foreach(lc, changes)
+	{
+		ContractChange *c = lfirst(lc);
+
+		if (!c->breaking)
+			continue;
+		accepted = lappend(accepted, psprintf("%s: %s: %s", change_label(c),
+											  c->change, c->detail));
+		if (c->version >= 0 && !allow_breaking)
+		{
+			appendStringInfo(&versioned, "%s%s: %s: %s", versioned.len ? "\n" : "",
+							 change_label(c), c->change, c->detail);
+			if (!list_member(labels, makeString(change_label(c))))
+				labels = lappend(labels, makeString(change_label(c)));
+			nversioned++;
+		}
+	}
+	if (nversioned > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 list_length(labels) == 1 ?
+				 errmsg("breaking change to the enforced contract of %s",
+						strVal(linitial(labels))) :
+				 errmsg("breaking changes to the enforced contracts of %d versioned models",
+						list_length(labels)),
+				 errdetail_internal("%s", versioned.data),
+				 errhint("Publish the change as a new version of the model, or accept it deliberately with allow_breaking => true (superuser only). Nothing was applied.")));
+
+	/* unversioned models: one warning per model, listing its changes */
+	foreach(lc, changes)
+	{
+		ContractChange *c = lfirst(lc);
+		StringInfoData detail;
+		ListCell   *l2;
+
+		/* accepted deliberately, or a versioned model (handled above) */
+		if (!c->breaking || allow_breaking || c->version >= 0)
+			continue;
+		/* first breaking change of this model? */
+		foreach(l2, changes)
+		{
+			ContractChange *p = lfirst(l2);
+
+			if (p == c)
+				break;
+			if (p->breaking && strcmp(p->model, c->model) == 0)
+				break;
+		}
+		if (lfirst(l2) != c)
+			continue;
+		initStringInfo(&detail);
+		for_each_cell(l2, changes, lc)
+		{
+			ContractChange *p = lfirst(l2);
+
+			if (p->breaking && p->version < 0 && strcmp(p->model, c->model) == 0)
+				appendStringInfo(&detail, "%s%s: %s", detail.len ? "\n" : "",
+								 p->change, p->detail);
+		}
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("breaking change to the enforced contract of %s", change_label(c)),
+				 errdetail_internal("%s", detail.data),
+				 errhint("Consumers of this model may break. Versioned models turn this into an error; see the README on evolving a contract.")));
+	}
+	return accepted;
+}
+
+static void
+record_history(const char *source, const char *checksum, Oid caller,
+			   List *results, bool allow_breaking, List *accepted)
+{
+	Datum		args[10];
+	Oid			types[10] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID,
+	INT4OID, BOOLOID, TEXTARRAYOID, TEXTOID};
+	int			counts[4] = {0, 0, 0, 0};
+	ColArray	acc;
+	ListCell   *lc;
+	int			rc;
+
+	foreach(lc, results)
+	{
+		const char *action = ((ApplyResult *) lfirst(lc))->action;
+
+		counts[strcmp(action, "added") == 0 ? 0 :
+			   strcmp(action, "changed") == 0 ? 1 :
+			   strcmp(action, "removed") == 0 ? 2 : 3]++;
+	}
+	col_init(&acc, TEXTOID);
+	foreach(lc, accepted)
+		col_text(&acc, lfirst(lc));
+
+	args[0] = CStringGetTextDatum(source);
+	args[1] = CStringGetTextDatum(checksum);
+	args[2] = CStringGetTextDatum(GetUserNameFromId(caller, false));
+	args[3] = Int32GetDatum(counts[0]);
+	args[4] = Int32GetDatum(counts[1]);
+	args[5] = Int32GetDatum(counts[2]);
+	args[6] = Int32GetDatum(counts[3]);
+	args[7] = BoolGetDatum(allow_breaking);
+	args[8] = col_array(&acc);
+	args[9] = (Datum) 0;
+	rc = SPI_execute_with_args("INSERT INTO dbt_contract.apply_history "
+							   "  (applied_at, applied_by, source, checksum, added, changed, "
+							   "   removed, unchanged, allow_breaking, breaking_accepted) "
+							   "VALUES (statement_timestamp(), $3, $1, $2, $4, $5, $6, $7, $8, $9)",
+							   9, types, args, NULL, false, 0);
+	spi_check(rc, SPI_OK_INSERT, "recording the apply");
+}
+
 static ApplyResult *
 result_row(const KeyedRow *r, const char *action)
 {
@@ -889,11 +1209,14 @@ compute_actions(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 }
 
 /*
- * Replace everything `source` defined with `models`.  Runs inside the
- * caller's transaction: an error anywhere leaves the catalog untouched.
+ * Shared by apply and diff: lock, compare with what the source defined
+ * before, apply dbt's breaking-change policy, and (unless dry_run) replace
+ * the source's rows.  Runs inside the caller's transaction, as the owner
+ * of the catalog: an error anywhere leaves the catalog untouched.
  */
-List *
-catalog_store_apply(const char *source, List *models, const char *checksum)
+static List *
+store_or_diff(const char *source, List *models, const ApplyOptions *opts,
+			  List **changes_out)
 {
 	Oid			owner = catalog_owner();
 	Oid			save_userid;
@@ -904,10 +1227,12 @@ catalog_store_apply(const char *source, List *models, const char *checksum)
 	int			nnew;
 	int			nold;
 	int64	   *ids;
-	List	   *res;
-	int			rc;
-
+	List	   *changes;
+	List	   *accepted;
+	List	   *res = NIL;
 	MemoryContext callercxt = CurrentMemoryContext;
+	MemoryContext spicxt;
+	int			rc;
 
 	new = sort_new_models(models, &nnew);
 
@@ -920,30 +1245,67 @@ catalog_store_apply(const char *source, List *models, const char *checksum)
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+	spicxt = CurrentMemoryContext;
 
-	rc = SPI_execute("LOCK TABLE dbt_contract.contract_model IN EXCLUSIVE MODE", false, 0);
+	/* applies exclude each other; a dry run only keeps them out meanwhile */
+	rc = SPI_execute(opts->dry_run ?
+					 "LOCK TABLE dbt_contract.contract_model IN SHARE MODE" :
+					 "LOCK TABLE dbt_contract.contract_model IN EXCLUSIVE MODE",
+					 false, 0);
 	spi_check(rc, SPI_OK_UTILITY, "locking the contract catalog");
 
 	check_other_sources(source, new, nnew);
 	old = load_old_models(source, &nold);
-	delete_source(source);
-	ids = allocate_ids(nnew);
-	insert_models(source, new, nnew, ids);
-	insert_columns(new, nnew, ids);
-	insert_constraints(new, nnew, ids);
-	insert_tests(new, nnew, ids);
-	record_source(source, checksum, nnew);
 
-	/* Result strings must outlive SPI's memory. */
+	MemoryContextSwitchTo(callercxt);
+	changes = diff_source(old, nold, new, nnew);
+	MemoryContextSwitchTo(spicxt);
+
+	if (!opts->dry_run)
 	{
-		MemoryContext spicxt = MemoryContextSwitchTo(callercxt);
+		accepted = enforce_breaking_policy(changes, opts->allow_breaking);
+		delete_source(source);
+		ids = allocate_ids(nnew);
+		insert_models(source, new, nnew, ids);
+		insert_columns(new, nnew, ids);
+		insert_constraints(new, nnew, ids);
+		insert_tests(new, nnew, ids);
+		record_source(source, opts->checksum, nnew);
 
+		/* Result strings must outlive SPI's memory. */
+		MemoryContextSwitchTo(callercxt);
 		res = compute_actions(old, nold, new, nnew);
 		MemoryContextSwitchTo(spicxt);
+		record_history(source, opts->checksum, opts->caller, res,
+					   opts->allow_breaking, accepted);
 	}
 
 	SPI_finish();
 	AtEOXact_GUC(true, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
+	if (changes_out)
+		*changes_out = changes;
 	return res;
+}
+
+/* Replace everything `source` defined with `models`. */
+List *
+catalog_store_apply(const char *source, List *models, const ApplyOptions *opts)
+{
+	ApplyOptions o = *opts;
+
+	o.dry_run = false;
+	return store_or_diff(source, models, &o, NULL);
+}
+
+/* What catalog_store_apply would change, changing nothing. */
+List *
+catalog_store_diff(const char *source, List *models, const ApplyOptions *opts)
+{
+	ApplyOptions o = *opts;
+	List	   *changes;
+
+	o.dry_run = true;
+	(void) store_or_diff(source, models, &o, &changes);
+	return changes;
 }

@@ -77,7 +77,7 @@ constraint_key(const char *type, bool model_level, List *columns)
 	ListCell   *lc;
 
 	initStringInfo(&s);
-	appendStringInfo(&s, "%s %s (", type, model_level ? "model" : "column");
+	appendStringInfo(&s, "%s-level %s (", model_level ? "model" : "column", type);
 	foreach(lc, columns)
 		appendStringInfo(&s, "%s%s", lc == list_head(columns) ? "" : ", ",
 						 quote_identifier(lfirst(lc)));
@@ -95,20 +95,21 @@ constraint_body(const char *name, const char *expression, const char *to,
 
 	initStringInfo(&s);
 	if (name)
-		appendStringInfo(&s, "name %s ", quote_identifier(name));
+		appendStringInfo(&s, " name %s", quote_identifier(name));
 	if (expression)
-		appendStringInfo(&s, "expression %s ", quote_literal_cstr(expression));
+		appendStringInfo(&s, " expression %s", quote_literal_cstr(expression));
 	if (to)
-		appendStringInfo(&s, "to %s ", to);
+		appendStringInfo(&s, " to %s", to);
 	if (to_columns != NIL)
 	{
-		appendStringInfoString(&s, "to_columns (");
+		appendStringInfoString(&s, " to_columns (");
 		foreach(lc, to_columns)
 			appendStringInfo(&s, "%s%s", lc == list_head(to_columns) ? "" : ", ",
 							 quote_identifier(lfirst(lc)));
 		appendStringInfoChar(&s, ')');
 	}
-	return s.len > 0 ? s.data : pstrdup("(no options)");
+	/* without the leading blank; "" when the constraint has no options */
+	return s.len > 0 ? s.data + 1 : s.data;
 }
 
 static char *
@@ -209,10 +210,12 @@ diff_constraints(List **changes, const StoredModel *old, const ContractModel *ne
 			continue;
 		if (other_body != NULL)
 			add_change(changes, new->name, new->version, "constraint changed",
-					   psprintf("%s: %s -> %s", key, body, other_body), enforced);
+					   psprintf("%s: %s -> %s", key, body[0] ? body : "(plain)",
+								other_body[0] ? other_body : "(plain)"),
+					   enforced);
 		else
 			add_change(changes, new->name, new->version, "constraint removed",
-					   psprintf("%s %s", key, body), enforced);
+					   body[0] ? psprintf("%s %s", key, body) : key, enforced);
 	}
 	foreach(lc, new->constraints)
 	{
@@ -230,11 +233,13 @@ diff_constraints(List **changes, const StoredModel *old, const ContractModel *ne
 				found = true;
 		}
 		if (!found)
+		{
+			char	   *body = constraint_body(k->name, k->expression, k->to_text,
+											   k->to_columns);
+
 			add_change(changes, new->name, new->version, "constraint added",
-					   psprintf("%s %s", key,
-								constraint_body(k->name, k->expression, k->to_text,
-												k->to_columns)),
-					   false);
+					   body[0] ? psprintf("%s %s", key, body) : key, false);
+		}
 	}
 }
 
@@ -283,8 +288,9 @@ contract_diff_model(const StoredModel *old, const ContractModel *new)
 
 	if (!same_text(old->materialized, new->materialized))
 	{
+		/* not declared: dbt_project.yml decides, which we cannot see */
 		bool		breaking = enforced && table_like(old->materialized) &&
-			!table_like(new->materialized) &&
+			new->materialized != NULL && !table_like(new->materialized) &&
 			(old->constraints != NIL || new->constraints != NIL);
 
 		add_change(&changes, new->name, new->version, "materialization changed",

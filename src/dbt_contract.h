@@ -254,8 +254,18 @@ typedef struct ApplyResult
 } ApplyResult;
 
 extern void contract_fingerprint(ContractModel *m);
+typedef struct ApplyOptions
+{
+	const char *checksum;		/* md5 of the YAML */
+	Oid			caller;			/* role that called the apply */
+	bool		allow_breaking;
+	bool		dry_run;
+} ApplyOptions;
+
 extern List *catalog_store_apply(const char *source, List *models,
-								 const char *checksum);
+								 const ApplyOptions *opts);
+extern List *catalog_store_diff(const char *source, List *models,
+								const ApplyOptions *opts);
 extern Oid	catalog_owner(void);
 
 /* ---------- contract cache (contract_cache.c) ---------- */
