@@ -27,7 +27,8 @@ SHLIB_LINK += -lyaml
 REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                apply_semantics bad_input security \
                enforce_dbt_flows enforce_columns enforce_constraints \
-               enforce_modes enforce_roles enforce_bypass
+               enforce_modes enforce_roles enforce_bypass \
+               keys relationships
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)
 
 ISOLATION      = concurrent_apply apply_during_ddl
