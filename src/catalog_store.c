@@ -238,7 +238,7 @@ contract_fingerprint(ContractModel *m)
 		ContractColumn *c = lfirst(lc);
 
 		canon_str(&s, "col", c->name);
-		canon_str(&s, "dt", c->data_type);
+		/* int and integer are the same contract: compare resolved types */
 		canon_uint(&s, "oid", c->type_oid);
 		canon_int(&s, "mod", c->typmod);
 		canon_int(&s, "q", c->quoted);
