@@ -28,6 +28,7 @@ REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                apply_semantics bad_input security \
                enforce_dbt_flows enforce_columns enforce_constraints \
                enforce_modes enforce_roles enforce_bypass \
+               breaking_changes \
                keys relationships
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)
 

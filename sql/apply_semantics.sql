@@ -116,8 +116,8 @@ models:
     columns: [{name: id, data_type: int, quote: true}]
 $$, 'sem', 'elsewhere');
 
--- A type spelled differently but resolving the same is still a change of
--- what was written (int vs integer).
+-- A type spelled differently but resolving the same (int vs integer) is
+-- no change: the contract is the resolved type.
 SELECT model, action FROM dbt_contract_apply_yaml($$
 version: 2
 models:

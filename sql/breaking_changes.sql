@@ -14,7 +14,7 @@ CREATE SCHEMA brk;
 CREATE FUNCTION brk.baseline() RETURNS text LANGUAGE sql AS $f$ SELECT $y$
 version: 2
 models:
-  - name: orders
+  - name: brk_orders
     config:
       materialized: table
       contract: {enforced: true}
@@ -32,7 +32,7 @@ models:
         data_type: timestamptz
       - name: note
         data_type: varchar(20)
-  - name: customers
+  - name: brk_customers
     latest_version: 2
     config:
       materialized: table
@@ -46,16 +46,16 @@ models:
     versions:
       - v: 1
       - v: 2
-  - name: loose
+  - name: brk_loose
     columns:
       - {name: a, data_type: int}
-  - name: retired
+  - name: brk_retired
     deprecation_date: 2020-01-31
     config:
       contract: {enforced: true}
     columns:
       - {name: id, data_type: int}
-  - name: retiring
+  - name: brk_retiring
     deprecation_date: 2999-12-31
     config:
       contract: {enforced: true}
@@ -87,7 +87,7 @@ SELECT model, version, action FROM dbt_contract_apply_yaml(
             'data_type: string', 'data_type: text'),
     'brk', 'brk');
 SELECT DISTINCT data_type, formatted_type FROM dbt_contract.columns
- WHERE model IN ('orders', 'customers') AND column_name IN ('id', 'name') ORDER BY 1;
+ WHERE model IN ('brk_orders', 'brk_customers') AND column_name IN ('id', 'name') ORDER BY 1;
 SELECT model, version, action FROM dbt_contract_apply_yaml(brk.baseline(), 'brk', 'brk');
 
 ------------------------------------------------------------------------
@@ -116,14 +116,14 @@ SELECT * FROM dbt_contract_diff_yaml(
     'brk', 'brk');
 -- materialization changed away from table while constraints exist
 SELECT * FROM dbt_contract_diff_yaml(
-    replace(brk.baseline(), E'name: orders\n    config:\n      materialized: table',
-                            E'name: orders\n    config:\n      materialized: view'),
+    replace(brk.baseline(), E'name: brk_orders\n    config:\n      materialized: table',
+                            E'name: brk_orders\n    config:\n      materialized: view'),
     'brk', 'brk');
 -- models removed: breaking unless their deprecation_date has passed
 SELECT * FROM dbt_contract_diff_yaml($y$
 version: 2
 models:
-  - name: loose
+  - name: brk_loose
     columns:
       - {name: a, data_type: int}
 $y$, 'brk', 'brk');
@@ -135,7 +135,7 @@ $y$, 'brk', 'brk');
 SELECT * FROM dbt_contract_diff_yaml(
     replace(replace(replace(brk.baseline(),
         E'      - name: note\n', E'      - name: extra\n        data_type: text\n        constraints: [{type: unique}]\n      - name: note\n'),
-        E'  - name: loose\n    columns:', E'  - name: loose\n    config: {contract: {enforced: true}}\n    columns:'),
+        E'  - name: brk_loose\n    columns:', E'  - name: brk_loose\n    config: {contract: {enforced: true}}\n    columns:'),
         E'      - {name: a, data_type: int}', E'      - {name: a, data_type: bigint}'),
     'brk', 'brk');
 
@@ -154,14 +154,14 @@ SELECT count(*) AS history_rows FROM dbt_contract.history WHERE source = 'brk';
 ------------------------------------------------------------------------
 SELECT model, version, action
   FROM dbt_contract_apply_yaml(replace(brk.baseline(), 'numeric(10, 2)', 'numeric(12, 2)'), 'brk', 'brk');
-SELECT formatted_type FROM dbt_contract.columns WHERE model = 'orders' AND column_name = 'amount';
+SELECT formatted_type FROM dbt_contract.columns WHERE model = 'brk_orders' AND column_name = 'amount';
 
 SELECT model, version, action
   FROM dbt_contract_apply_yaml(replace(brk.baseline(), 'data_type: string', 'data_type: varchar(50)'), 'brk', 'brk');
 \echo SQLSTATE :SQLSTATE
 -- nothing of that apply was kept, not even the unversioned change back
 SELECT model, version, column_name, formatted_type FROM dbt_contract.columns
- WHERE model IN ('customers', 'orders') AND column_name IN ('name', 'amount')
+ WHERE model IN ('brk_customers', 'brk_orders') AND column_name IN ('name', 'amount')
  ORDER BY 1, 2;
 
 -- Removing a version that is not deprecated is breaking too.
