@@ -18,6 +18,9 @@ trap 'stop_cluster "$WORKDIR/regress_cluster"' EXIT
 
 PASSED=0
 FAILED=0
+matches() {  # matches REGEX FILE: number of matching lines (0 if none)
+  grep -cE "$1" "$2" || true
+}
 count() {  # count LABEL PASSED FAILED
   printf '%-12s %d passed, %d failed\n' "$1" "$2" "$3" >>"$WORKDIR/summary"
   PASSED=$((PASSED + $2))
@@ -33,28 +36,30 @@ start_cluster "$WORKDIR/regress_cluster" 54329
 log "pg_regress"
 as_user env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
   make -C "$WORKDIR" -s with_llvm=no installcheck ISOLATION= 2>&1 | tee "$WORKDIR/regress.log" || true
-ok=$(grep -E '\.\.\. ok|^ok [0-9]' "$WORKDIR/regress.log" | wc -l)
-bad=$(grep -E '\.\.\. FAILED|^not ok [0-9]|\.\.\. failed' "$WORKDIR/regress.log" | wc -l)
+ok=$(matches '\.\.\. ok|^ok [0-9]' "$WORKDIR/regress.log")
+bad=$(matches '\.\.\. FAILED|^not ok [0-9]|\.\.\. failed' "$WORKDIR/regress.log")
 if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
-[ -f "$WORKDIR/regression.diffs" ] && cat "$WORKDIR/regression.diffs" | head -200
+if [ -f "$WORKDIR/regression.diffs" ]; then head -200 "$WORKDIR/regression.diffs"; fi
 count pg_regress "$ok" "$bad"
 
 log "isolation"
 as_user env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
   make -C "$WORKDIR" -s with_llvm=no installcheck REGRESS= 2>&1 | tee "$WORKDIR/isolation.log" || true
-ok=$(grep -E '\.\.\. ok|^ok [0-9]' "$WORKDIR/isolation.log" | wc -l)
-bad=$(grep -E '\.\.\. FAILED|^not ok [0-9]|\.\.\. failed' "$WORKDIR/isolation.log" | wc -l)
+ok=$(matches '\.\.\. ok|^ok [0-9]' "$WORKDIR/isolation.log")
+bad=$(matches '\.\.\. FAILED|^not ok [0-9]|\.\.\. failed' "$WORKDIR/isolation.log")
 if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
-[ -f "$WORKDIR/isolation_output/regression.diffs" ] && head -200 "$WORKDIR/isolation_output/regression.diffs"
+if [ -f "$WORKDIR/isolation_output/regression.diffs" ]; then
+  head -200 "$WORKDIR/isolation_output/regression.diffs"
+fi
 count isolation "$ok" "$bad"
 stop_cluster "$WORKDIR/regress_cluster"
 
 log "TAP"
 as_user make -C "$WORKDIR" -s with_llvm=no tapcheck PROVE_FLAGS=-v 2>&1 \
   | tee "$WORKDIR/tap.log" || true
-ok=$(grep -cE '^ok [0-9]+' "$WORKDIR/tap.log" || true)
-bad=$(grep -cE '^not ok [0-9]+' "$WORKDIR/tap.log" || true)
-dubious=$(grep -cE 'Dubious|No subtests run|Parse errors' "$WORKDIR/tap.log" || true)
+ok=$(matches '^ok [0-9]+' "$WORKDIR/tap.log")
+bad=$(matches '^not ok [0-9]+' "$WORKDIR/tap.log")
+dubious=$(matches 'Dubious|No subtests run|Parse errors' "$WORKDIR/tap.log")
 bad=$((bad + dubious))
 if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
 count TAP "$ok" "$bad"
