@@ -29,7 +29,7 @@ REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                enforce_dbt_flows enforce_columns enforce_constraints \
                enforce_modes enforce_roles enforce_bypass \
                breaking_changes \
-               keys relationships
+               keys relationships reports
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)
 
 ISOLATION      = concurrent_apply apply_during_ddl

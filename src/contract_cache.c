@@ -247,8 +247,8 @@ text_array_list(Datum d)
 
 /*
  * One statement returns the model rows, their columns and constraints
- * (with ref() targets resolved to relations), so all come from the same
- * snapshot.  Model ids are never reused, so a model's rows are immutable.
+ * (with ref() targets resolved to relations, and their to_columns to the
+ * target's attribute names), so all come from the same snapshot.  Model ids are never reused, so a model's rows are immutable.
  * $1 restricts it to one model; NULL loads every enforced contract.
  */
 static const char *const spec_query =
@@ -272,7 +272,14 @@ static const char *const spec_query =
 "            THEN pg_catalog.quote_ident(t.relation_schema) || '.' || "
 "                 pg_catalog.quote_ident(t.relation_name) END, "
 "       (k.level = 'model')::int, coalesce(k.to_version, -1), NULL, "
-"       k.columns, k.to_columns, k.to_model "
+"       k.columns, "
+"       CASE WHEN t.model_id IS NULL OR k.to_columns IS NULL THEN k.to_columns "
+"            ELSE ARRAY(SELECT coalesce(tc.attname, pg_catalog.lower(w.col)) "
+"                         FROM pg_catalog.unnest(k.to_columns) WITH ORDINALITY AS w(col, ord) "
+"                         LEFT JOIN dbt_contract.contract_column tc "
+"                                ON tc.model_id = t.model_id AND tc.column_name = w.col "
+"                        ORDER BY w.ord) END, "
+"       k.to_model "
 "  FROM dbt_contract.contract_constraint k "
 "  LEFT JOIN dbt_contract.ref_targets t "
 "         ON t.model = k.to_model "

@@ -476,10 +476,37 @@ constraint_object(const SpecConstraint *k)
 	return pstrdup(contract_constraint_type_name(k->type));
 }
 
-/* ALTER TABLE that adds a contract constraint, named as declared. */
-static char *
-add_constraint_sql(const MatchReport *r, const SpecConstraint *k, const char *body)
+/*
+ * Is the declared name of k already taken, by another constraint of the
+ * relation or, for keys (whose index takes the name), by a relation of its
+ * schema?  Adding k under that name would fail, and the repair never drops
+ * what is there.
+ */
+static bool
+constraint_name_taken(Relation rel, List *live, const SpecConstraint *k)
 {
+	ListCell   *lc;
+
+	if (k->name == NULL)
+		return false;
+	foreach(lc, live)
+		if (strcmp(((LiveConstraint *) lfirst(lc))->name, k->name) == 0)
+			return true;
+	if (k->type == CC_PRIMARY_KEY || k->type == CC_UNIQUE)
+		return OidIsValid(get_relname_relid(k->name, RelationGetNamespace(rel)));
+	return false;
+}
+
+/*
+ * ALTER TABLE that adds a contract constraint, named as declared; NULL
+ * when the name is taken.
+ */
+static char *
+add_constraint_sql(Relation rel, List *live, const MatchReport *r,
+				   const SpecConstraint *k, const char *body)
+{
+	if (constraint_name_taken(rel, live, k))
+		return NULL;
 	return psprintf("ALTER TABLE %s ADD %s%s%s;", r->relation,
 					k->name ? "CONSTRAINT " : "",
 					k->name ? psprintf("%s ", quote_identifier(k->name)) : "",
@@ -558,9 +585,14 @@ fk_target(const ContractSpec *spec, const SpecConstraint *k, List **to_cols,
 	RangeVar   *rv;
 	ListCell   *lc;
 
+	/*
+	 * The loader maps to_columns of a ref() it resolves to the target's
+	 * attribute names (quoted columns keep their case); others fold as
+	 * unquoted identifiers.
+	 */
 	*to_cols = NIL;
 	foreach(lc, k->to_columns)
-		*to_cols = lappend(*to_cols,
+		*to_cols = lappend(*to_cols, k->to_relation != NULL ? pstrdup(lfirst(lc)) :
 						   downcase_identifier(lfirst(lc), strlen(lfirst(lc)),
 											   false, false));
 
@@ -616,7 +648,7 @@ fk_target(const ContractSpec *spec, const SpecConstraint *k, List **to_cols,
 
 static void
 match_foreign_key(const ContractSpec *spec, const SpecConstraint *k,
-				  Oid relid, List *cols, List *live, MatchReport *r)
+				  Relation rel, List *cols, List *live, MatchReport *r)
 {
 	List	   *to_cols;
 	char	   *target;
@@ -675,9 +707,10 @@ match_foreign_key(const ContractSpec *spec, const SpecConstraint *k,
 				 fk_have_text(live, cols), NULL);
 		return;
 	}
-	repair = add_constraint_sql(r, k, want);
+	repair = add_constraint_sql(rel, live, r, k, want);
 	add_line(r, k, want, fk_have_text(live, cols), repair);
-	r->repair_sql = lappend(r->repair_sql, repair);
+	if (repair != NULL)
+		r->repair_sql = lappend(r->repair_sql, repair);
 }
 
 /*
@@ -835,6 +868,10 @@ match_check(Relation rel, const SpecConstraint *k, List *live, MatchReport *r)
 							 k->name ? " " : "",
 							 k->name ? quote_identifier(k->name) : "",
 							 k->expression, error));
+		/* the relation cannot have it, so it is missing; say why */
+		add_problem(r, constraint_object(k), "constraint missing",
+					psprintf("cannot apply: %s", error),
+					psprintf("CHECK (%s)", k->expression), NULL);
 		return;
 	}
 	foreach(lc, live)
@@ -848,7 +885,7 @@ match_check(Relation rel, const SpecConstraint *k, List *live, MatchReport *r)
 	ctx = deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel));
 	add_line(r, k, psprintf("CHECK (%s)", deparse_expression(want, ctx, false, false)),
 			 check_have_text(rel, live, want),
-			 add_constraint_sql(r, k, psprintf("CHECK (%s)", k->expression)));
+			 add_constraint_sql(rel, live, r, k, psprintf("CHECK (%s)", k->expression)));
 }
 
 /* ------------------------------------------------------------------------
@@ -993,7 +1030,7 @@ match_constraints(Relation rel, const ContractSpec *spec, MatchReport *r)
 					/* a table has one primary key: only a missing one can be added */
 					add_line(r, k, want, have,
 							 strncmp(have, "none", 4) == 0 ?
-							 add_constraint_sql(r, k, want) : NULL);
+							 add_constraint_sql(rel, live, r, k, want) : NULL);
 				}
 				break;
 			case CC_UNIQUE:
@@ -1011,11 +1048,11 @@ match_constraints(Relation rel, const ContractSpec *spec, MatchReport *r)
 					char	   *want = psprintf("UNIQUE (%s)", name_list_text(cols));
 
 					add_line(r, k, want, have_text(live, CONSTRAINT_UNIQUE),
-							 add_constraint_sql(r, k, want));
+							 add_constraint_sql(rel, live, r, k, want));
 				}
 				break;
 			case CC_FOREIGN_KEY:
-				match_foreign_key(spec, k, RelationGetRelid(rel), cols, live, r);
+				match_foreign_key(spec, k, rel, cols, live, r);
 				break;
 			case CC_CHECK:
 				match_check(rel, k, live, r);

@@ -99,38 +99,90 @@ spec_relid(const ContractSpec *spec)
 	return OidIsValid(nsp) ? get_relname_relid(spec->relation_name, nsp) : InvalidOid;
 }
 
+/*
+ * Relations whose columns can be compared with a contract: what dbt builds
+ * (tables, views, materialized views) and foreign tables.  Constraints
+ * are compared on tables only.
+ */
 static bool
-is_checkable(Oid relid)
+is_checkable(char relkind)
 {
-	char		relkind = get_rel_relkind(relid);
-
 	return relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE ||
-		relkind == RELKIND_VIEW;
+		relkind == RELKIND_VIEW || relkind == RELKIND_MATVIEW ||
+		relkind == RELKIND_FOREIGN_TABLE;
 }
 
-/* Every problem of one contract against the live catalog. */
-static void
-verify_spec(ResultSink *sink, const ContractSpec *spec)
+static const char *
+relkind_name(char relkind)
 {
-	char	   *relation = quote_qualified_identifier(spec->relation_schema,
-													  spec->relation_name);
-	Oid			relid;
+	switch (relkind)
+	{
+		case RELKIND_RELATION:
+			return "table";
+		case RELKIND_PARTITIONED_TABLE:
+			return "partitioned table";
+		case RELKIND_VIEW:
+			return "view";
+		case RELKIND_MATVIEW:
+			return "materialized view";
+		case RELKIND_FOREIGN_TABLE:
+			return "foreign table";
+		case RELKIND_SEQUENCE:
+			return "sequence";
+		case RELKIND_INDEX:
+		case RELKIND_PARTITIONED_INDEX:
+			return "index";
+		case RELKIND_COMPOSITE_TYPE:
+			return "composite type";
+		case RELKIND_TOASTVALUE:
+			return "TOAST table";
+		default:
+			return "relation";
+	}
+}
+
+/* Contracts that say something about a live relation. */
+static bool
+spec_is_verified(const ContractSpec *spec)
+{
+	/* an ephemeral model is never built */
+	return spec->enforced &&
+		!(spec->materialized && strcmp(spec->materialized, "ephemeral") == 0);
+}
+
+/*
+ * Every problem of one contract against the live catalog: its relation,
+ * or relid when given (dbt_contract_check of a relation under another
+ * name, such as dbt's __dbt_tmp).
+ */
+static void
+verify_spec(ResultSink *sink, const ContractSpec *spec, Oid relid)
+{
+	char	   *relation;
+	char		relkind;
 	MatchReport *report;
 	ListCell   *lc;
 
-	if (spec->materialized && strcmp(spec->materialized, "ephemeral") == 0)
-		return;					/* nothing is built for it */
-	relid = spec_relid(spec);
+	if (!spec_is_verified(spec))
+		return;
+	if (!OidIsValid(relid))
+		relid = spec_relid(spec);
 	if (!OidIsValid(relid))
 	{
+		relation = quote_qualified_identifier(spec->relation_schema,
+											  spec->relation_name);
 		put_problem(sink, spec, relation, relation, "relation missing", NULL,
 					spec->materialized ? spec->materialized : "a table or view");
 		return;
 	}
-	if (!is_checkable(relid))
+	relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+										  get_rel_name(relid));
+	relkind = get_rel_relkind(relid);
+	if (!is_checkable(relkind))
 	{
 		put_problem(sink, spec, relation, relation, "relation kind",
-					format_type_be(get_rel_type_id(relid)), "a table or view");
+					relkind_name(relkind),
+					spec->materialized ? spec->materialized : "a table or view");
 		return;
 	}
 	report = contract_match_relation(relid, spec, true);
@@ -163,7 +215,7 @@ dbt_contract_verify(PG_FUNCTION_ARGS)
 	{
 		CHECK_FOR_INTERRUPTS();
 		MemoryContextSwitchTo(per_spec);
-		verify_spec(&sink, lfirst(lc));
+		verify_spec(&sink, lfirst(lc), InvalidOid);
 		MemoryContextSwitchTo(work);
 		MemoryContextReset(per_spec);
 	}
@@ -172,22 +224,35 @@ dbt_contract_verify(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* The contract a relation is governed by, or an error saying there is none. */
+/*
+ * The contract a relation is governed by (as its own relation or as dbt's
+ * __dbt_tmp of it), or an error saying there is none.  The result is a
+ * private copy: the backend's cached one goes away when contracts change,
+ * which any catalog access may notice.
+ */
 static ContractSpec *
-spec_for_relation(Oid relid, bool missing_ok)
+spec_for_relation(Oid relid)
 {
 	char	   *relname = get_rel_name(relid);
 	char	   *schema;
 	bool		is_tmp;
-	ContractSpec *spec;
+	ContractSpec *cached;
+	ContractSpec *spec = NULL;
 
 	if (relname == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation with OID %u does not exist", relid)));
 	schema = get_namespace_name(get_rel_namespace(relid));
-	spec = contract_cache_lookup(schema, relname, &is_tmp);
-	if (spec == NULL && !missing_ok)
+	cached = contract_cache_lookup(schema, relname, &is_tmp);
+	if (cached != NULL)
+	{
+		char	   *model = pstrdup(cached->model);
+		int			version = cached->version;
+
+		spec = contract_load_model(model, version);
+	}
+	if (spec == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("relation %s has no contract",
@@ -196,29 +261,19 @@ spec_for_relation(Oid relid, bool missing_ok)
 	return spec;
 }
 
-/* dbt_contract_check(regclass): dbt_contract_verify() for one relation. */
+/*
+ * dbt_contract_check(regclass): the rows dbt_contract_verify() has for
+ * one relation -- none when its contract is not enforced, as verify skips
+ * those.  A relation with no contract at all is an error.
+ */
 Datum
 dbt_contract_check(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
 	ResultSink	sink = begin_results(fcinfo);
-	ContractSpec *spec = spec_for_relation(relid, false);
-	MatchReport *report;
-	char	   *relation;
-	ListCell   *lc;
+	ContractSpec *spec = spec_for_relation(relid);
 
-	if (!is_checkable(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table or view", get_rel_name(relid))));
-	report = contract_match_relation(relid, spec, spec->enforced);
-	relation = report->relation;
-	foreach(lc, report->problems)
-	{
-		MatchProblem *p = lfirst(lc);
-
-		put_problem(&sink, spec, relation, p->object, p->problem, p->have, p->want);
-	}
+	verify_spec(&sink, spec, relid);
 	return (Datum) 0;
 }
 
@@ -239,7 +294,33 @@ column_list(const ContractSpec *spec, List *written)
 	return s.data;
 }
 
-/* The clause a constraint renders to, or NULL (e.g. an unknown FK target). */
+/* " <expression>" of a key or not_null constraint: dbt appends it. */
+static const char *
+clause_suffix(const SpecConstraint *k)
+{
+	if (k->expression == NULL || k->expression[0] == '\0')
+		return "";
+	return psprintf(" %s", k->expression);
+}
+
+/*
+ * The REFERENCES clause of a foreign key: a ref() or source() target
+ * resolved to its relation, or the legacy expression pasted as dbt pastes
+ * it.  NULL when a ref() names a model no loaded contract defines.
+ */
+static char *
+references_clause(const ContractSpec *spec, const SpecConstraint *k)
+{
+	if (k->to_text == NULL && k->expression != NULL)
+		return psprintf("REFERENCES %s", k->expression);
+	return contract_fk_references(spec, k);
+}
+
+/*
+ * The clause a constraint renders to at column or model level, as dbt
+ * renders it, or NULL when it renders to nothing here.  not_null is
+ * rendered by the caller, once per column.
+ */
 static char *
 constraint_clause(const ContractSpec *spec, const SpecConstraint *k, bool column_level)
 {
@@ -248,28 +329,35 @@ constraint_clause(const ContractSpec *spec, const SpecConstraint *k, bool column
 
 	switch (k->type)
 	{
-		case CC_NOT_NULL:
-			return column_level ? pstrdup("NOT NULL") : NULL;
 		case CC_PRIMARY_KEY:
-			body = column_level ? pstrdup("PRIMARY KEY") :
-				psprintf("PRIMARY KEY (%s)", column_list(spec, k->columns));
+			body = column_level ?
+				psprintf("PRIMARY KEY%s", clause_suffix(k)) :
+				psprintf("PRIMARY KEY%s (%s)", clause_suffix(k),
+						 column_list(spec, k->columns));
 			break;
 		case CC_UNIQUE:
-			body = column_level ? pstrdup("UNIQUE") :
-				psprintf("UNIQUE (%s)", column_list(spec, k->columns));
+			body = column_level ?
+				psprintf("UNIQUE%s", clause_suffix(k)) :
+				psprintf("UNIQUE%s (%s)", clause_suffix(k),
+						 column_list(spec, k->columns));
 			break;
 		case CC_CHECK:
 			body = psprintf("CHECK (%s)", k->expression);
 			break;
 		case CC_FOREIGN_KEY:
-			refs = contract_fk_references(spec, k);
+			refs = references_clause(spec, k);
 			if (refs == NULL)
 				return NULL;
 			body = column_level ? refs :
 				psprintf("FOREIGN KEY (%s) %s", column_list(spec, k->columns), refs);
 			break;
 		case CC_CUSTOM:
-			return pstrdup(k->expression);
+			/* dbt names a custom constraint at model level only */
+			if (column_level)
+				return pstrdup(k->expression);
+			body = pstrdup(k->expression);
+			break;
+		case CC_NOT_NULL:
 		default:
 			return NULL;
 	}
@@ -278,6 +366,10 @@ constraint_clause(const ContractSpec *spec, const SpecConstraint *k, bool column
 	return body;
 }
 
+/*
+ * Does a not_null constraint cover the column?  dbt renders a model-level
+ * not_null as nothing, but the table the contract implies has NOT NULL.
+ */
 static bool
 column_has_not_null(const ContractSpec *spec, const SpecColumn *c)
 {
@@ -288,7 +380,7 @@ column_has_not_null(const ContractSpec *spec, const SpecColumn *c)
 		SpecConstraint *k = lfirst(lc);
 		ListCell   *l2;
 
-		if (k->type != CC_NOT_NULL || !k->model_level)
+		if (k->type != CC_NOT_NULL)
 			continue;
 		foreach(l2, k->columns)
 			if (strcmp(constraint_attname(spec, lfirst(l2)), c->attname) == 0)
@@ -297,11 +389,36 @@ column_has_not_null(const ContractSpec *spec, const SpecColumn *c)
 	return false;
 }
 
-/* The CREATE TABLE a contract implies. */
+/* Is k a column-level constraint of column c? */
+static bool
+constraint_of_column(const ContractSpec *spec, const SpecConstraint *k,
+					 const SpecColumn *c)
+{
+	return !k->model_level && list_length(k->columns) == 1 &&
+		strcmp(constraint_attname(spec, linitial(k->columns)), c->attname) == 0;
+}
+
+/* The line saying why a foreign key is not in the DDL. */
+static char *
+unrendered_fk_comment(const ContractSpec *spec, const SpecConstraint *k)
+{
+	return psprintf("    -- not rendered: foreign_key (%s) to %s: no loaded contract defines model \"%s\"%s",
+					column_list(spec, k->columns), k->to_text ? k->to_text : k->to_model,
+					k->to_model,
+					k->to_version >= 0 ? psprintf(" version %d", k->to_version) : "");
+}
+
+/*
+ * The CREATE TABLE a contract implies: columns in contract order with
+ * their types, column-level constraints after each column, model-level
+ * ones after the columns, foreign keys pointing at the relations of the
+ * models they ref().
+ */
 static char *
 contract_ddl(const ContractSpec *spec)
 {
 	StringInfoData s;
+	List	   *unrendered = NIL;
 	ListCell   *lc;
 	int			i;
 	bool		first = true;
@@ -322,7 +439,6 @@ contract_ddl(const ContractSpec *spec)
 						 quote_identifier(c->attname),
 						 format_type_with_typemod(c->type_oid, c->typmod));
 		first = false;
-		/* dbt renders nothing for a model-level not_null; NOT NULL says it */
 		if (column_has_not_null(spec, c))
 			appendStringInfoString(&s, " NOT NULL");
 		foreach(lc, spec->constraints)
@@ -330,11 +446,12 @@ contract_ddl(const ContractSpec *spec)
 			SpecConstraint *k = lfirst(lc);
 			char	   *clause;
 
-			if (k->model_level || list_length(k->columns) != 1 ||
-				strcmp(constraint_attname(spec, linitial(k->columns)), c->attname) != 0)
+			if (!constraint_of_column(spec, k, c))
 				continue;
 			if ((clause = constraint_clause(spec, k, true)) != NULL)
 				appendStringInfo(&s, " %s", clause);
+			else if (k->type == CC_FOREIGN_KEY)
+				unrendered = lappend(unrendered, unrendered_fk_comment(spec, k));
 		}
 	}
 	foreach(lc, spec->constraints)
@@ -346,7 +463,12 @@ contract_ddl(const ContractSpec *spec)
 			continue;
 		if ((clause = constraint_clause(spec, k, false)) != NULL)
 			appendStringInfo(&s, ",\n    %s", clause);
+		else if (k->type == CC_FOREIGN_KEY)
+			unrendered = lappend(unrendered, unrendered_fk_comment(spec, k));
 	}
+	/* after the last element, where a comment keeps the statement valid */
+	foreach(lc, unrendered)
+		appendStringInfo(&s, "\n%s", (char *) lfirst(lc));
 	appendStringInfoString(&s, "\n);");
 	return s.data;
 }
@@ -372,7 +494,7 @@ dbt_contract_ddl(PG_FUNCTION_ARGS)
 				 version >= 0 ?
 				 errmsg("no contract is loaded for model \"%s\" version %d", model, version) :
 				 errmsg("no contract is loaded for model \"%s\"", model),
-				 errhint("Versioned models need their version: dbt_contract_ddl('%s', 2).",
+				 errhint("dbt_contract.models lists the loaded models; a versioned model needs its version, as in dbt_contract_ddl('%s', 2).",
 						 model)));
 	PG_RETURN_TEXT_P(cstring_to_text(contract_ddl(spec)));
 }
@@ -390,65 +512,78 @@ typedef struct RepairStep
 	bool		foreign_key;
 } RepairStep;
 
+/* What repairing one relation (a table) against its contract takes. */
 static List *
-repair_steps(List *specs)
+repair_steps(List *steps, const ContractSpec *spec, Oid relid)
 {
-	List	   *steps = NIL;
-	ListCell   *lc;
+	MatchReport *report;
+	char		relkind;
+	ListCell   *lp;
 
-	foreach(lc, specs)
+	if (!OidIsValid(relid) || !spec_is_verified(spec))
+		return steps;
+	relkind = get_rel_relkind(relid);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		return steps;
+	report = contract_match_relation(relid, spec, true);
+	foreach(lp, report->problems)
 	{
-		ContractSpec *spec = lfirst(lc);
-		Oid			relid = spec_relid(spec);
-		MatchReport *report;
-		ListCell   *lp;
+		MatchProblem *p = lfirst(lp);
+		RepairStep *step;
 
-		if (!OidIsValid(relid) || !spec->enforced)
+		if (p->repair == NULL)
 			continue;
-		if (get_rel_relkind(relid) != RELKIND_RELATION &&
-			get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
-			continue;
-		report = contract_match_relation(relid, spec, true);
-		foreach(lp, report->problems)
-		{
-			MatchProblem *p = lfirst(lp);
-			RepairStep *step;
-
-			if (p->repair == NULL)
-				continue;
-			step = palloc(sizeof(RepairStep));
-			step->spec = spec;
-			step->relation = report->relation;
-			step->object = p->object;
-			step->sql = p->repair;
-			step->foreign_key = strcmp(p->problem, "foreign key lost") == 0;
-			steps = lappend(steps, step);
-		}
+		step = palloc(sizeof(RepairStep));
+		step->spec = spec;
+		step->relation = report->relation;
+		step->object = p->object;
+		step->sql = p->repair;
+		step->foreign_key = strcmp(p->problem, "foreign key lost") == 0;
+		steps = lappend(steps, step);
 	}
 	return steps;
+}
+
+/* Say which statement of the repair failed, and for which model. */
+static void
+repair_error_context(void *arg)
+{
+	RepairStep *step = (RepairStep *) arg;
+
+	errcontext("dbt_contract_repair of %s, %s",
+			   step->relation, spec_label(step->spec));
 }
 
 /*
  * dbt_contract_repair(rel regclass DEFAULT NULL) RETURNS TABLE (model,
  * version, relation, object, statement): add the declared constraints
- * that live relations lack.  Runs as the caller (who must own the
- * tables), in the caller's transaction: every ADD validates the existing
- * rows, and one failure undoes all.  Nothing is dropped or rewritten.
+ * that live tables lack -- of every enforced contract, or of rel.  Runs
+ * as the caller (who must own the tables), in the caller's transaction:
+ * every ADD validates the existing rows, and one failure undoes all.
+ * Nothing is dropped or rewritten; a constraint whose declared name is
+ * taken by another is left to the user.
  */
 Datum
 dbt_contract_repair(PG_FUNCTION_ARGS)
 {
 	ResultSink	sink = begin_results(fcinfo);
-	List	   *specs;
-	List	   *steps;
+	List	   *steps = NIL;
 	int			pass;
 	int			rc;
 
 	if (PG_ARGISNULL(0))
-		specs = contract_load_enforced();
+	{
+		ListCell   *lc;
+
+		foreach(lc, contract_load_enforced())
+			steps = repair_steps(steps, lfirst(lc), spec_relid(lfirst(lc)));
+	}
 	else
-		specs = list_make1(spec_for_relation(PG_GETARG_OID(0), false));
-	steps = repair_steps(specs);
+	{
+		Oid			relid = PG_GETARG_OID(0);
+
+		steps = repair_steps(steps, spec_for_relation(relid), relid);
+	}
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
@@ -460,12 +595,18 @@ dbt_contract_repair(PG_FUNCTION_ARGS)
 		foreach(lc, steps)
 		{
 			RepairStep *step = lfirst(lc);
+			ErrorContextCallback errcallback;
 			Datum		values[5];
 			bool		nulls[5] = {false, false, false, false, false};
 
 			if (step->foreign_key != (pass == 1))
 				continue;
+			errcallback.callback = repair_error_context;
+			errcallback.arg = step;
+			errcallback.previous = error_context_stack;
+			error_context_stack = &errcallback;
 			rc = SPI_execute(step->sql, false, 0);
+			error_context_stack = errcallback.previous;
 			if (rc != SPI_OK_UTILITY)
 				elog(ERROR, "dbt_contract: \"%s\" failed: %s", step->sql,
 					 SPI_result_code_string(rc));
