@@ -18,7 +18,9 @@ OBJS        = src/dbt_contract.o \
               src/contract_match.o \
               src/event_trigger.o \
               src/reports.o \
-              src/contract_diff.o
+              src/contract_diff.o \
+              src/contract_manifest.o \
+              src/clone.o
 
 DATA        = sql/dbt_contract--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src
@@ -28,7 +30,7 @@ REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                apply_semantics bad_input security \
                enforce_dbt_flows enforce_columns enforce_constraints \
                enforce_modes enforce_roles enforce_bypass \
-               breaking_changes \
+               breaking_changes manifest_clone \
                keys relationships reports
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)
 

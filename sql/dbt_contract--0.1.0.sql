@@ -114,6 +114,17 @@ CREATE TABLE dbt_contract.apply_history (
     breaking_accepted text[] NOT NULL      -- breaking changes that went through
 );
 
+-- Views dbt_contract_clone created in dev schemas (so it never touches a
+-- relation it did not create).
+CREATE TABLE dbt_contract.clone_view (
+    to_schema      text NOT NULL,
+    relation_name  text NOT NULL,
+    from_schema    text NOT NULL,
+    created_at     timestamptz NOT NULL,
+    created_by     name NOT NULL,
+    PRIMARY KEY (to_schema, relation_name)
+);
+
 -- Any write to the models table (an apply, a restore's COPY) makes every
 -- backend drop its cached contracts at commit.
 CREATE FUNCTION dbt_contract.cache_invalidate() RETURNS trigger
@@ -132,6 +143,7 @@ SELECT pg_catalog.pg_extension_config_dump('dbt_contract.contract_constraint', '
 SELECT pg_catalog.pg_extension_config_dump('dbt_contract.contract_test', '');
 SELECT pg_catalog.pg_extension_config_dump('dbt_contract.apply_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dbt_contract.apply_history', '');
+SELECT pg_catalog.pg_extension_config_dump('dbt_contract.clone_view', '');
 
 REVOKE ALL ON ALL TABLES IN SCHEMA dbt_contract FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dbt_contract.model_id_seq, dbt_contract.apply_id_seq FROM PUBLIC;
@@ -581,6 +593,26 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) IS
     'Load the dbt contracts of YAML text, as the named source';
 
+-- Contracts from dbt's manifest.json, or from the compact object the
+-- dbt_contract package sends at on-run-start: {"nodes": {...}}.
+CREATE FUNCTION dbt_contract_apply_manifest(manifest jsonb, source text DEFAULT 'manifest',
+                                            allow_breaking boolean DEFAULT false)
+RETURNS TABLE (model text, version int, relation text, action text,
+               columns int, constraints int)
+AS 'MODULE_PATHNAME', 'dbt_contract_apply_manifest'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dbt_contract_apply_manifest(jsonb, text, boolean) IS
+    'Load the contracts of a dbt manifest (model nodes, columns, constraints, tests), relations as compiled';
+
+-- Dev schemas: views onto production relations a dev schema lacks.
+CREATE FUNCTION dbt_contract_clone(from_schema text, to_schema text)
+RETURNS TABLE (model text, relation text, action text)
+AS 'MODULE_PATHNAME', 'dbt_contract_clone'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dbt_contract_clone(text, text) IS
+    'Create views in to_schema for contracted relations of from_schema it lacks (dbt clone''s fallback on PostgreSQL)';
+REVOKE ALL ON FUNCTION dbt_contract_clone(text, text) FROM PUBLIC;
+
 -- What an apply would do, changing nothing.
 CREATE FUNCTION dbt_contract_diff(path text, target_schema text DEFAULT NULL)
 RETURNS TABLE (model text, version int, change text, detail text, breaking boolean)
@@ -599,6 +631,7 @@ COMMENT ON FUNCTION dbt_contract_diff_yaml(text, text, text) IS
 
 REVOKE ALL ON FUNCTION dbt_contract_apply(text, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dbt_contract_apply_manifest(jsonb, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dbt_contract_diff(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dbt_contract_diff_yaml(text, text, text) FROM PUBLIC;
 

@@ -27,6 +27,7 @@
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -36,6 +37,7 @@ PG_FUNCTION_INFO_V1(dbt_contract_apply);
 PG_FUNCTION_INFO_V1(dbt_contract_apply_yaml);
 PG_FUNCTION_INFO_V1(dbt_contract_diff);
 PG_FUNCTION_INFO_V1(dbt_contract_diff_yaml);
+PG_FUNCTION_INFO_V1(dbt_contract_apply_manifest);
 
 #define MAX_DIRECTORY_DEPTH 32
 
@@ -298,6 +300,7 @@ typedef struct ApplyRequest
 	const char *target_schema;
 	bool		allow_breaking;
 	bool		dry_run;
+	bool		manifest;		/* inputs are a dbt manifest (JSON) */
 } ApplyRequest;
 
 /*
@@ -314,12 +317,16 @@ apply_inputs(const ApplyRequest *req, List *inputs)
 	ListCell   *lc;
 
 	opts.target_schema = req->target_schema;
+	opts.relation_targets = false;
 	foreach(lc, inputs)
 	{
 		InputText  *in = lfirst(lc);
 		YDoc	   *doc = yaml_compose(in->data, in->len, in->display);
 
-		models = contract_parse_document(doc, &opts, models);
+		if (req->manifest)
+			models = contract_parse_manifest(doc, models);
+		else
+			models = contract_parse_document(doc, &opts, models);
 	}
 	foreach(lc, models)
 	{
@@ -548,4 +555,50 @@ Datum
 dbt_contract_diff_yaml(PG_FUNCTION_ARGS)
 {
 	return apply_text(fcinfo, true);
+}
+
+/*
+ * dbt_contract_apply_manifest(manifest jsonb, source text DEFAULT
+ *							   'manifest', allow_breaking boolean DEFAULT
+ *							   false): contracts from dbt's manifest.json,
+ * or from the object the dbt_contract package sends at on-run-start.
+ */
+Datum
+dbt_contract_apply_manifest(PG_FUNCTION_ARGS)
+{
+	MemoryContext work = begin_work();
+	MemoryContext oldcxt = MemoryContextSwitchTo(work);
+	ApplyRequest req = {0};
+	InputText  *in = palloc0(sizeof(InputText));
+	Jsonb	   *manifest;
+	char	   *text;
+	List	   *results;
+
+	PreventCommandDuringRecovery("dbt_contract_apply_manifest()");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("manifest must not be null")));
+	manifest = PG_GETARG_JSONB_P(0);
+	req.source = text_arg(fcinfo, 1, "source");
+	if (req.source[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("source must not be empty")));
+	req.allow_breaking = allow_breaking_arg(fcinfo, 2);
+	req.manifest = true;
+
+	/* JSON is YAML: the same reader, limits and error reporting apply */
+	text = JsonbToCString(NULL, &manifest->root, VARSIZE(manifest));
+	check_size(req.source, strlen(text));
+	in->display = (char *) req.source;
+	in->data = pg_server_to_any(text, strlen(text), PG_UTF8);
+	in->len = strlen(in->data);
+
+	results = apply_inputs(&req, list_make1(in));
+
+	MemoryContextSwitchTo(oldcxt);
+	return_results(fcinfo, results);
+	MemoryContextDelete(work);
+	return (Datum) 0;
 }

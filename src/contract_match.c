@@ -609,6 +609,15 @@ fk_target(const ContractSpec *spec, const SpecConstraint *k, List **to_cols,
 		if (st != NIL)
 			names = list_make2(makeString(linitial(st)), makeString(lsecond(st)));
 	}
+	else if (k->to_text != NULL && k->to_model == NULL)
+	{
+		/* a relation name as dbt compiled it, from a manifest */
+		names = stringToQualifiedNameList(k->to_text
+#if PG_VERSION_NUM >= 160000
+										  , NULL
+#endif
+			);
+	}
 	else if (k->to_text == NULL && k->expression != NULL)
 	{
 		char	   *expr = pstrdup(k->expression);

@@ -539,7 +539,9 @@ parse_constraint(ParseCtx *cx, YNode *n, bool model_level)
 							psprintf("foreign_key constraint without \"to\" or \"expression\" in %s",
 									 subject(cx)),
 							"Write to: ref('other_model') with to_columns: [...], or the legacy expression: \"schema.table (column)\".");
-			if (c->to_text != NULL && !parse_to(c, c->to_text))
+			/* a manifest may carry the compiled relation instead of ref() */
+			if (c->to_text != NULL && !parse_to(c, c->to_text) &&
+				!cx->opts->relation_targets)
 				parse_error(cx, get_node(cx, n, "to"), ERRCODE_INVALID_PARAMETER_VALUE,
 							psprintf("cannot understand foreign_key target \"%s\" in %s",
 									 c->to_text, subject(cx)),
@@ -1443,4 +1445,20 @@ contract_parse_document(YDoc *doc, const ParseOptions *opts, List *models)
 	for (i = 0; i < list->nitems; i++)
 		models = parse_model(&cx, list->items[i], models);
 	return models;
+}
+
+/*
+ * Parse one model entry (a mapping shaped like an item of `models:`) and
+ * append its models; used for model nodes synthesized from a manifest.
+ */
+List *
+contract_parse_model_entry(YDoc *doc, YNode *model, const ParseOptions *opts,
+						   List *models)
+{
+	ParseCtx	cx = {0};
+
+	cx.doc = doc;
+	cx.opts = opts;
+	cx.version = -1;
+	return parse_model(&cx, model, models);
 }

@@ -178,10 +178,16 @@ typedef struct ContractModel
 typedef struct ParseOptions
 {
 	const char *target_schema;
+	bool		relation_targets;	/* `to:` may be a compiled relation name */
 } ParseOptions;
 
 extern List *contract_parse_document(YDoc *doc, const ParseOptions *opts,
 									 List *models);
+extern List *contract_parse_model_entry(YDoc *doc, YNode *model,
+										const ParseOptions *opts, List *models);
+
+/* ---------- dbt manifests (contract_manifest.c) ---------- */
+extern List *contract_parse_manifest(YDoc *doc, List *models);
 extern const char *contract_constraint_type_name(ContractConstraintType t);
 extern char *contract_model_label(const ContractModel *m);
 extern char *srcloc_string(const SrcLoc *loc);

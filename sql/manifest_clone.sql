@@ -1,0 +1,99 @@
+--
+-- manifest_clone: contracts from a dbt manifest (relations as compiled,
+-- versions as nodes, tests as attached nodes), and dev-schema clones.
+--
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+
+-- The manifest dbt writes to target/manifest.json.
+SELECT * FROM dbt_contract_apply_manifest(
+    pg_read_file(:'abs_srcdir' || '/test/fixtures/manifest/manifest.json')::jsonb, 'dbt:shop');
+SELECT model, version, relation_schema, relation_name, materialized, enforced
+  FROM dbt_contract.models WHERE source = 'dbt:shop' ORDER BY 1, 2;
+SELECT model, version, column_name, formatted_type, quoted
+  FROM dbt_contract.columns WHERE model LIKE 'mf\_%' ORDER BY 1, 2, ordinal;
+-- A `to:` compiled to a relation names the model that has that relation.
+SELECT model, version, constraint_type, columns, expression, name, to_model, to_columns, level
+  FROM dbt_contract.constraints WHERE model LIKE 'mf\_%' ORDER BY 1, 2, 3;
+SELECT model, version, test_name, columns, arguments
+  FROM dbt_contract.tests WHERE model LIKE 'mf\_%' ORDER BY 1, 2, 3;
+-- Unversioned ref('mf_orders') resolves to latest_version 2.
+SELECT from_relation, to_relation, to_columns, derived_from
+  FROM dbt_contract.relationships WHERE from_model LIKE 'mf\_%' ORDER BY 1;
+
+-- Same result columns, same keyed re-apply: unchanged.
+SELECT model, version, action FROM dbt_contract_apply_manifest(
+    pg_read_file(:'abs_srcdir' || '/test/fixtures/manifest/manifest.json')::jsonb, 'dbt:shop')
+ ORDER BY 1, 2;
+
+-- Same breaking-change rules: a versioned model's type change is an error.
+SELECT * FROM dbt_contract_apply_manifest(
+    replace(pg_read_file(:'abs_srcdir' || '/test/fixtures/manifest/manifest.json'),
+            '"numeric(12,2)"', '"numeric(14,2)"')::jsonb, 'dbt:shop');
+\echo SQLSTATE :SQLSTATE
+
+-- Bad manifests: clear errors, nothing changes.
+SELECT * FROM dbt_contract_apply_manifest('[1, 2]', 'dbt:shop');
+\echo SQLSTATE :SQLSTATE
+SELECT * FROM dbt_contract_apply_manifest('{"metadata": {}}', 'dbt:shop');
+\echo SQLSTATE :SQLSTATE
+SELECT * FROM dbt_contract_apply_manifest($j${"nodes": {"model.x.bad": {"resource_type": "model",
+  "name": "mf_bad", "schema": "mf_prod", "alias": "mf_bad",
+  "config": {"contract": {"enforced": true}},
+  "columns": {"id": {"name": "id", "data_type": "integr"}}}}}$j$, 'dbt:shop');
+\echo SQLSTATE :SQLSTATE
+SELECT * FROM dbt_contract_apply_manifest($j${"nodes": {"model.x.nos": {"resource_type": "model", "name": "mf_nos"}}}$j$, 'dbt:shop');
+\echo SQLSTATE :SQLSTATE
+SELECT * FROM dbt_contract_apply_manifest(NULL, 'dbt:shop');
+\echo SQLSTATE :SQLSTATE
+SELECT count(*) AS models_still_loaded FROM dbt_contract.models WHERE source = 'dbt:shop';
+
+-- The enforcement trigger checks the compiled relations.
+CREATE SCHEMA mf_prod;
+CREATE TABLE mf_prod.mf_customers (id int PRIMARY KEY, name text, "Region" text);
+CREATE TABLE mf_prod.mf_orders__dbt_tmp (order_id bigint PRIMARY KEY, customer_id int,
+                                         amount numeric(12,2) CHECK (amount >= 0));
+\echo SQLSTATE :SQLSTATE
+CREATE TABLE mf_prod.mf_orders (order_id bigint PRIMARY KEY,
+    customer_id int CONSTRAINT fk_mf_orders_customer REFERENCES mf_prod.mf_customers (id),
+    amount numeric(12,2) CHECK (amount >= 0));
+SELECT * FROM dbt_contract_check('mf_prod.mf_orders');
+
+------------------------------------------------------------------------
+-- dbt_contract_clone: views in a dev schema for what it lacks.
+------------------------------------------------------------------------
+CREATE SCHEMA mf_dev;
+CREATE TABLE mf_dev.mf_customers (id int, note text);   -- something of the developer's
+SELECT * FROM dbt_contract_clone('mf_prod', 'mf_dev') ORDER BY 1, 2;
+-- a BI query through the dev schema works
+INSERT INTO mf_prod.mf_customers VALUES (1, 'Ada', 'EU');
+INSERT INTO mf_prod.mf_orders VALUES (10, 1, 9.5);
+SELECT o.order_id, o.amount FROM mf_dev.mf_orders o;
+-- idempotent
+SELECT * FROM dbt_contract_clone('mf_prod', 'mf_dev') ORDER BY 1, 2;
+-- a later dbt build of the model in dev replaces the view cleanly
+BEGIN;
+CREATE TABLE mf_dev.mf_orders__dbt_tmp (order_id bigint, customer_id int, amount numeric(12,2));
+ALTER TABLE mf_dev.mf_orders RENAME TO mf_orders__dbt_backup;
+ALTER TABLE mf_dev.mf_orders__dbt_tmp RENAME TO mf_orders;
+COMMIT;
+DROP VIEW IF EXISTS mf_dev.mf_orders__dbt_backup CASCADE;
+SELECT relkind FROM pg_class WHERE oid = 'mf_dev.mf_orders'::regclass;
+SELECT * FROM dbt_contract_clone('mf_prod', 'mf_dev') ORDER BY 1, 2;
+-- errors
+SELECT * FROM dbt_contract_clone('mf_prod', 'mf_prod');
+\echo SQLSTATE :SQLSTATE
+SELECT * FROM dbt_contract_clone('mf_prod', 'mf_nowhere');
+\echo SQLSTATE :SQLSTATE
+CREATE ROLE regress_mf_dev;
+SET ROLE regress_mf_dev;
+SELECT * FROM dbt_contract_clone('mf_prod', 'mf_dev');
+\echo SQLSTATE :SQLSTATE
+RESET ROLE;
+DROP ROLE regress_mf_dev;
+
+-- Clean up.
+DROP SCHEMA mf_dev CASCADE;
+DROP SCHEMA mf_prod CASCADE;
+SELECT count(*) FROM dbt_contract_apply_manifest('{"nodes": {}}', 'dbt:shop', allow_breaking => true);

@@ -1,0 +1,411 @@
+/*-------------------------------------------------------------------------
+ * contract_manifest.c
+ *	  Read contracts from a dbt manifest.json (or the compact object the
+ *	  dbt package sends from on-run-start): model nodes, their columns,
+ *	  constraints and attached test nodes.
+ *
+ * The manifest, being JSON, is read with the same YAML reader, and each
+ * model node is rewritten into the shape of a schema.yml model entry so
+ * that one parser validates both.  Relations are taken as dbt compiled
+ * them (node schema and alias), never re-derived.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "nodes/makefuncs.h"
+#include "utils/builtins.h"
+#include "utils/regproc.h"
+#include "utils/varlena.h"
+
+#include "dbt_contract.h"
+
+/* ------------------------------------------------------------------------
+ * Building YAML-shaped nodes
+ * ------------------------------------------------------------------------
+ */
+static YNode *
+synth_scalar(const char *value, const YNode *like)
+{
+	YNode	   *n = palloc0(sizeof(YNode));
+
+	n->kind = YN_SCALAR;
+	n->value = pstrdup(value);
+	n->plain = false;			/* a string, whatever it looks like */
+	n->line = like ? like->line : 1;
+	n->col = like ? like->col : 1;
+	return n;
+}
+
+static YNode *
+synth_collection(YNodeKind kind, const YNode *like, int capacity)
+{
+	YNode	   *n = palloc0(sizeof(YNode));
+
+	n->kind = kind;
+	n->items = palloc0(sizeof(YNode *) * Max(1, capacity) * (kind == YN_MAPPING ? 2 : 1));
+	n->line = like ? like->line : 1;
+	n->col = like ? like->col : 1;
+	return n;
+}
+
+static void
+synth_put(YNode *map, const char *key, YNode *value)
+{
+	if (value == NULL)
+		return;
+	map->items[2 * map->nitems] = synth_scalar(key, value);
+	map->items[2 * map->nitems + 1] = value;
+	map->nitems++;
+}
+
+static void
+synth_append(YNode *seq, YNode *item)
+{
+	seq->items[seq->nitems++] = item;
+}
+
+/* A value that is present and not JSON null. */
+static YNode *
+get(YDoc *doc, const YNode *map, const char *key)
+{
+	YNode	   *v;
+
+	if (map == NULL || map->kind != YN_MAPPING)
+		return NULL;
+	v = yaml_map_get(doc, map, key);
+	if (v != NULL && v->kind == YN_SCALAR && yaml_scalar_type(v) == YS_NULL)
+		return NULL;
+	return v;
+}
+
+static const char *
+get_text(YDoc *doc, const YNode *map, const char *key)
+{
+	YNode	   *v = get(doc, map, key);
+
+	return v != NULL && v->kind == YN_SCALAR ? v->value : NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Tests attached to models
+ * ------------------------------------------------------------------------
+ */
+typedef struct AttachedTest
+{
+	const char *model_id;		/* unique_id of the model */
+	const char *column;			/* column_name, unquoted, or NULL */
+	YNode	   *entry;			/* {test_name: {kwargs}} */
+} AttachedTest;
+
+static char *
+strip_quotes(const char *s)
+{
+	size_t		len = strlen(s);
+
+	if (len >= 2 && s[0] == '"' && s[len - 1] == '"')
+		return pnstrdup(s + 1, len - 2);
+	return pstrdup(s);
+}
+
+/* A test node as a data_tests entry: {name: {kwargs but model/column}}. */
+static AttachedTest *
+attached_test(YDoc *doc, YNode *node)
+{
+	YNode	   *meta = get(doc, node, "test_metadata");
+	YNode	   *kwargs = get(doc, meta, "kwargs");
+	const char *name = get_text(doc, meta, "name");
+	const char *ns = get_text(doc, meta, "namespace");
+	const char *attached = get_text(doc, node, "attached_node");
+	const char *column = get_text(doc, node, "column_name");
+	AttachedTest *t;
+	YNode	   *args;
+	YNode	   *entry;
+	List	   *pairs = NIL;
+	ListCell   *lc;
+
+	if (name == NULL || attached == NULL)
+		return NULL;			/* a singular (SQL) test: not a declaration */
+	if (kwargs != NULL && kwargs->kind == YN_MAPPING)
+		pairs = yaml_map_pairs(doc, kwargs);
+	args = synth_collection(YN_MAPPING, node, list_length(pairs));
+	foreach(lc, pairs)
+	{
+		YPair	   *p = lfirst(lc);
+
+		if (strcmp(p->key, "model") == 0 ||
+			(column != NULL && strcmp(p->key, "column_name") == 0))
+			continue;
+		synth_put(args, p->key, p->value);
+	}
+	entry = synth_collection(YN_MAPPING, node, 1);
+	synth_put(entry, ns ? psprintf("%s.%s", ns, name) : name, args);
+
+	t = palloc0(sizeof(AttachedTest));
+	t->model_id = attached;
+	t->column = column ? strip_quotes(column) : NULL;
+	t->entry = entry;
+	return t;
+}
+
+/* ------------------------------------------------------------------------
+ * Model nodes
+ * ------------------------------------------------------------------------
+ */
+
+/* Copy the keys a column entry of schema.yml has, plus its tests. */
+static YNode *
+column_entry(YDoc *doc, YNode *col, List *tests)
+{
+	static const char *const keys[] = {"name", "data_type", "description",
+	"quote", "constraints"};
+	YNode	   *entry = synth_collection(YN_MAPPING, col, lengthof(keys) + 1);
+	int			i;
+
+	for (i = 0; i < lengthof(keys); i++)
+		synth_put(entry, keys[i], get(doc, col, keys[i]));
+	if (tests != NIL)
+	{
+		YNode	   *list = synth_collection(YN_SEQUENCE, col, list_length(tests));
+		ListCell   *lc;
+
+		foreach(lc, tests)
+			synth_append(list, ((AttachedTest *) lfirst(lc))->entry);
+		synth_put(entry, "data_tests", list);
+	}
+	return entry;
+}
+
+/*
+ * A model node as a schema.yml model entry.  The relation dbt compiled is
+ * kept by turning the node's alias into config.alias; a version becomes a
+ * one-item versions list.
+ */
+static YNode *
+model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
+{
+	YNode	   *entry = synth_collection(YN_MAPPING, node, 10);
+	YNode	   *config = get(doc, node, "config");
+	YNode	   *cfg = synth_collection(YN_MAPPING, node, 6);
+	YNode	   *columns = get(doc, node, "columns");
+	YNode	   *version = get(doc, node, "version");
+	const char *alias = get_text(doc, node, "alias");
+	List	   *model_tests = NIL;
+	ListCell   *lc;
+
+	synth_put(entry, "name", get(doc, node, "name"));
+	synth_put(entry, "description", get(doc, node, "description"));
+	synth_put(entry, "deprecation_date", get(doc, node, "deprecation_date"));
+
+	synth_put(cfg, "materialized", get(doc, config, "materialized"));
+	synth_put(cfg, "contract", get(doc, config, "contract"));
+	synth_put(cfg, "on_schema_change", get(doc, config, "on_schema_change"));
+	synth_put(cfg, "enabled", get(doc, config, "enabled"));
+	if (alias != NULL)
+		synth_put(cfg, "alias", synth_scalar(alias, node));
+	synth_put(entry, "config", cfg);
+
+	if (columns != NULL && columns->kind == YN_MAPPING)
+	{
+		List	   *pairs = yaml_map_pairs(doc, columns);
+		YNode	   *list = synth_collection(YN_SEQUENCE, columns, list_length(pairs));
+
+		foreach(lc, pairs)
+		{
+			YPair	   *p = lfirst(lc);
+			const char *colname = get_text(doc, p->value, "name");
+			List	   *coltests = NIL;
+			ListCell   *lt;
+
+			if (p->value->kind != YN_MAPPING)
+				continue;
+			foreach(lt, tests)
+			{
+				AttachedTest *t = lfirst(lt);
+
+				if (t->column != NULL && colname != NULL &&
+					strcmp(t->column, colname) == 0)
+					coltests = lappend(coltests, t);
+			}
+			synth_append(list, column_entry(doc, p->value, coltests));
+		}
+		synth_put(entry, "columns", list);
+	}
+	synth_put(entry, "constraints", get(doc, node, "constraints"));
+
+	/* tests on no declared column are model-level */
+	foreach(lc, tests)
+	{
+		AttachedTest *t = lfirst(lc);
+		bool		on_column = false;
+
+		if (t->column != NULL && columns != NULL && columns->kind == YN_MAPPING)
+		{
+			ListCell   *lp;
+
+			foreach(lp, yaml_map_pairs(doc, columns))
+			{
+				const char *colname = get_text(doc, ((YPair *) lfirst(lp))->value, "name");
+
+				if (colname != NULL && strcmp(colname, t->column) == 0)
+					on_column = true;
+			}
+		}
+		if (!on_column)
+			model_tests = lappend(model_tests, t);
+	}
+	if (model_tests != NIL)
+	{
+		YNode	   *list = synth_collection(YN_SEQUENCE, node, list_length(model_tests));
+
+		foreach(lc, model_tests)
+			synth_append(list, ((AttachedTest *) lfirst(lc))->entry);
+		synth_put(entry, "data_tests", list);
+	}
+
+	if (version != NULL)
+	{
+		YNode	   *versions = synth_collection(YN_SEQUENCE, version, 1);
+		YNode	   *v = synth_collection(YN_MAPPING, version, 1);
+
+		synth_put(v, "v", version);
+		synth_append(versions, v);
+		synth_put(entry, "versions", versions);
+	}
+	(void) uid;
+	return entry;
+}
+
+/* The version dbt resolves an unversioned ref() to, or -1. */
+static int
+latest_version(YDoc *doc, YNode *node)
+{
+	const char *v = get_text(doc, node, "latest_version");
+	char	   *end;
+	long		val;
+
+	if (v == NULL)
+		return -1;
+	val = strtol(v, &end, 10);
+	return (*end == '\0' && val >= 0 && val <= PG_INT32_MAX) ? (int) val : -1;
+}
+
+/*
+ * A `to:` that dbt already compiled into a relation name ("db"."s"."t")
+ * names the model whose relation it is, when this manifest has one.
+ */
+static void
+resolve_relation_targets(List *models)
+{
+	ListCell   *lc;
+
+	foreach(lc, models)
+	{
+		ContractModel *m = lfirst(lc);
+		ListCell   *lk;
+
+		foreach(lk, m->constraints)
+		{
+			ContractConstraint *k = lfirst(lk);
+			List	   *names;
+			RangeVar   *rv;
+			ListCell   *lt;
+
+			if (k->type != CC_FOREIGN_KEY || k->to_text == NULL || k->to_model != NULL ||
+				strncmp(k->to_text, "source", 6) == 0)
+				continue;
+			names = stringToQualifiedNameList(k->to_text
+#if PG_VERSION_NUM >= 160000
+											  , NULL
+#endif
+				);
+			rv = makeRangeVarFromNameList(names);
+			foreach(lt, models)
+			{
+				ContractModel *t = lfirst(lt);
+
+				if (strcmp(t->relation_name, rv->relname) == 0 &&
+					(rv->schemaname == NULL ||
+					 strcmp(t->relation_schema, rv->schemaname) == 0))
+				{
+					k->to_model = t->name;
+					k->to_version = t->version;
+					break;
+				}
+			}
+		}
+	}
+}
+
+/*
+ * Every model node of a manifest with its tests; models are appended to
+ * `models` as a schema.yml apply would produce them.
+ */
+List *
+contract_parse_manifest(YDoc *doc, List *models)
+{
+	YNode	   *nodes = get(doc, doc->root, "nodes");
+	List	   *pairs;
+	List	   *tests = NIL;
+	List	   *ours = NIL;
+	ListCell   *lc;
+
+	if (doc->root == NULL || doc->root->kind != YN_MAPPING)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a dbt manifest must be a JSON object")));
+	if (nodes == NULL || nodes->kind != YN_MAPPING)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the manifest has no \"nodes\" object"),
+				 errhint("Pass dbt's target/manifest.json, or {\"nodes\": {...}} as the dbt_contract package sends it.")));
+
+	pairs = yaml_map_pairs(doc, nodes);
+	foreach(lc, pairs)
+	{
+		YPair	   *p = lfirst(lc);
+		const char *type = get_text(doc, p->value, "resource_type");
+
+		if (type != NULL && strcmp(type, "test") == 0)
+		{
+			AttachedTest *t = attached_test(doc, p->value);
+
+			if (t != NULL)
+				tests = lappend(tests, t);
+		}
+	}
+	foreach(lc, pairs)
+	{
+		YPair	   *p = lfirst(lc);
+		const char *type = get_text(doc, p->value, "resource_type");
+		const char *schema;
+		ParseOptions opts;
+		List	   *mine = NIL;
+		List	   *parsed;
+		ListCell   *lt;
+
+		if (type == NULL || strcmp(type, "model") != 0)
+			continue;
+		schema = get_text(doc, p->value, "schema");
+		if (schema == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model node \"%s\" of the manifest has no schema", p->key)));
+		foreach(lt, tests)
+		{
+			AttachedTest *t = lfirst(lt);
+
+			if (strcmp(t->model_id, p->key) == 0)
+				mine = lappend(mine, t);
+		}
+		opts.target_schema = schema;
+		opts.relation_targets = true;
+		parsed = contract_parse_model_entry(doc, model_entry(doc, p->key, p->value, mine),
+											&opts, NIL);
+		foreach(lt, parsed)
+			((ContractModel *) lfirst(lt))->latest_version = latest_version(doc, p->value);
+		ours = list_concat(ours, parsed);
+	}
+	resolve_relation_targets(ours);
+	return list_concat(models, ours);
+}
