@@ -53,7 +53,7 @@ endif
 # Every object depends on the shared header (PGXS tracks no headers).
 $(OBJS): src/dbt_contract.h
 
-.PHONY: test demo bench tapcheck
+.PHONY: test demo bench tapcheck valgrind
 # TAP tests against the installed extension (PostgreSQL::Test::Cluster
 # makes its own clusters; run as a non-root user).
 tapcheck:
@@ -67,3 +67,6 @@ demo:
 
 bench:
 	bash scripts/run-bench.sh
+
+valgrind:
+	bash scripts/run-valgrind.sh
