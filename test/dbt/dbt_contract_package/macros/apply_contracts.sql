@@ -1,0 +1,113 @@
+{#-
+  dbt_contract.apply_contracts(source=none, allow_breaking=false)
+
+  Used as an on-run-start hook:
+
+      on-run-start: "{{ dbt_contract.apply_contracts() }}"
+
+  it renders ONE statement,
+
+      select * from dbt_contract_apply_manifest($tag$<json>$tag$::jsonb,
+                                                'dbt:<project_name>', false)
+
+  where <json> is {"nodes": {...}} built from this run's `graph`: every
+  model node (versions included, enforced contract or not) with its
+  resolved relation (schema, alias), config (materialized, contract,
+  on_schema_change, enabled), columns and column- and model-level
+  constraints as dbt parsed them (a foreign key's `to` is still the
+  `ref(...)` / `source(...)` text at on-run-start), and every generic test
+  node attached to one of those models (test_metadata, column_name,
+  attached_node).  The JSON is dollar-quoted with a tag checked not to
+  occur in it.
+
+  Variables:
+    dbt_contract_enabled  (default true)  false: the hook renders nothing
+    dbt_contract_schema   (default none)  schema of the extension's functions
+                                          when it is not on the search_path
+-#}
+{% macro apply_contracts(source=none, allow_breaking=false) -%}
+  {%- if not execute or not var('dbt_contract_enabled', true) -%}
+    {{- return('') -}}
+  {%- endif -%}
+  {%- set payload = dbt_contract.contracts_json() -%}
+  {%- set tag = dbt_contract.dollar_quote_tag(payload) -%}
+  {%- set src = source if source is not none else 'dbt:' ~ project_name -%}
+  {%- set fn_schema = var('dbt_contract_schema', none) -%}
+  {%- set fn = (adapter.quote(fn_schema) ~ '.' if fn_schema else '') ~ 'dbt_contract_apply_manifest' -%}
+  select * from {{ fn }}({{ tag }}{{ payload }}{{ tag }}::jsonb, '{{ src | replace("'", "''") }}', {{ 'true' if allow_breaking else 'false' }})
+{%- endmacro %}
+
+
+{#- The compact manifest, {"nodes": {...}}, as one JSON string. -#}
+{% macro contracts_json() -%}
+  {%- set nodes = {} -%}
+  {%- for uid, node in graph.nodes.items() if node.resource_type == 'model' -%}
+    {%- set columns = {} -%}
+    {%- for key, col in node.columns.items() -%}
+      {%- do columns.update({key: {
+            'name': col.name,
+            'data_type': col.data_type,
+            'description': col.description,
+            'quote': col.quote,
+            'constraints': col.constraints,
+          }}) -%}
+    {%- endfor -%}
+    {%- do nodes.update({uid: {
+          'resource_type': 'model',
+          'unique_id': uid,
+          'package_name': node.package_name,
+          'name': node.name,
+          'version': node.version,
+          'latest_version': node.latest_version,
+          'database': node.database,
+          'schema': node.schema,
+          'alias': node.alias,
+          'relation_name': node.relation_name,
+          'config': {
+            'materialized': node.config.materialized,
+            'contract': node.config.contract,
+            'on_schema_change': node.config.on_schema_change,
+            'enabled': node.config.enabled,
+          },
+          'description': node.description,
+          'deprecation_date': (node.deprecation_date | string) if node.deprecation_date else none,
+          'columns': columns,
+          'constraints': node.constraints,
+        }}) -%}
+  {%- endfor -%}
+  {%- for uid, node in graph.nodes.items()
+        if node.resource_type == 'test' and node.test_metadata
+           and node.attached_node and node.attached_node in nodes -%}
+    {%- do nodes.update({uid: {
+          'resource_type': 'test',
+          'unique_id': uid,
+          'name': node.name,
+          'attached_node': node.attached_node,
+          'column_name': node.column_name,
+          'test_metadata': {
+            'name': node.test_metadata.name,
+            'namespace': node.test_metadata.namespace,
+            'kwargs': node.test_metadata.kwargs,
+          },
+        }}) -%}
+  {%- endfor -%}
+  {%- set text = tojson({'nodes': nodes}) -%}
+  {%- if text is none -%}
+    {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
+  {%- endif -%}
+  {{- return(text) -}}
+{%- endmacro %}
+
+
+{#- A dollar-quote delimiter that does not occur in `text`. -#}
+{% macro dollar_quote_tag(text) -%}
+  {%- set ns = namespace(n=0) -%}
+  {%- for i in range(10000) if ('$dbt_contract_' ~ ns.n ~ '$') in text -%}
+    {%- set ns.n = ns.n + 1 -%}
+  {%- endfor -%}
+  {%- set tag = '$dbt_contract_' ~ ns.n ~ '$' -%}
+  {%- if tag in text -%}
+    {{ exceptions.raise_compiler_error('dbt_contract: no dollar-quote tag is free in the contracts JSON') }}
+  {%- endif -%}
+  {{- return(tag) -}}
+{%- endmacro %}
