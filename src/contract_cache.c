@@ -124,6 +124,14 @@ begin_as_owner(OwnerContext *oc)
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
+
+	/*
+	 * Loading every contract is a big query by the planner's estimate, and
+	 * compiling it would take longer than running it.
+	 */
+	(void) set_config_option("jit", "off",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
 }
 
 void
@@ -248,58 +256,198 @@ text_array_list(Datum d)
 /*
  * One statement returns the model rows, their columns and constraints
  * (with ref() targets resolved to relations, and their to_columns to the
- * target's attribute names), so all come from the same snapshot.  Model ids are never reused, so a model's rows are immutable.
- * $1 restricts it to one model; NULL loads every enforced contract.
+ * target's attribute names), so all come from the same snapshot.  Model
+ * ids are never reused, so a model's rows are immutable.  Two variants:
+ * one model ($1), or every enforced contract (joins, no parameter).
  */
-static const char *const spec_query =
-"SELECT m.model_id AS id, 'm' AS kind, 0 AS ord, m.model AS a, "
-"       m.relation_schema AS b, m.relation_name AS c, m.description AS d, "
-"       NULL::text AS e, coalesce(m.version, -1) AS n1, m.enforced::int AS n2, "
-"       NULL::oid AS o, NULL::text[] AS arr1, NULL::text[] AS arr2, "
-"       m.materialized AS f "
-"  FROM dbt_contract.contract_model m "
-" WHERE ($1 IS NULL AND m.enforced) OR m.model_id = $1 "
-"UNION ALL "
-"SELECT c.model_id, 'c', c.ordinal, c.attname, c.column_name, c.data_type, "
-"       c.description, NULL, c.typmod, c.quoted::int, c.type_oid, NULL, NULL, NULL "
-"  FROM dbt_contract.contract_column c "
-" WHERE ($1 IS NULL AND c.model_id IN (SELECT model_id FROM dbt_contract.contract_model "
-"                                       WHERE enforced)) "
-"    OR c.model_id = $1 "
-"UNION ALL "
-"SELECT k.model_id, 'k', k.ordinal, k.constraint_type, k.expression, k.name, k.to_text, "
-"       CASE WHEN t.model_id IS NOT NULL "
-"            THEN pg_catalog.quote_ident(t.relation_schema) || '.' || "
-"                 pg_catalog.quote_ident(t.relation_name) END, "
-"       (k.level = 'model')::int, coalesce(k.to_version, -1), NULL, "
-"       k.columns, "
-"       CASE WHEN t.model_id IS NULL OR k.to_columns IS NULL THEN k.to_columns "
-"            ELSE ARRAY(SELECT coalesce(tc.attname, pg_catalog.lower(w.col)) "
-"                         FROM pg_catalog.unnest(k.to_columns) WITH ORDINALITY AS w(col, ord) "
-"                         LEFT JOIN dbt_contract.contract_column tc "
-"                                ON tc.model_id = t.model_id AND tc.column_name = w.col "
-"                        ORDER BY w.ord) END, "
-"       k.to_model "
-"  FROM dbt_contract.contract_constraint k "
-"  LEFT JOIN dbt_contract.ref_targets t "
-"         ON t.model = k.to_model "
-"        AND t.requested_version IS NOT DISTINCT FROM k.to_version "
-" WHERE ($1 IS NULL AND k.model_id IN (SELECT model_id FROM dbt_contract.contract_model "
-"                                       WHERE enforced)) "
-"    OR k.model_id = $1 "
-"ORDER BY 1, 2 DESC, 3";
+#define SPEC_QUERY(MWHERE, CJOIN, CWHERE, KJOIN, KWHERE) \
+"SELECT m.model_id AS id, 'm' AS kind, 0 AS ord, m.model AS a, " \
+"       m.relation_schema AS b, m.relation_name AS c, m.description AS d, " \
+"       NULL::text AS e, coalesce(m.version, -1) AS n1, m.enforced::int AS n2, " \
+"       NULL::oid AS o, NULL::text[] AS arr1, NULL::text[] AS arr2, " \
+"       m.materialized AS f " \
+"  FROM dbt_contract.contract_model m " \
+" WHERE " MWHERE " " \
+"UNION ALL " \
+"SELECT c.model_id, 'c', c.ordinal, c.attname, c.column_name, c.data_type, " \
+"       c.description, NULL, c.typmod, c.quoted::int, c.type_oid, NULL, NULL, NULL " \
+"  FROM dbt_contract.contract_column c " CJOIN " " CWHERE " " \
+"UNION ALL " \
+"SELECT k.model_id, 'k', k.ordinal, k.constraint_type, k.expression, k.name, k.to_text, " \
+"       CASE WHEN t.model_id IS NOT NULL " \
+"            THEN pg_catalog.quote_ident(t.relation_schema) || '.' || " \
+"                 pg_catalog.quote_ident(t.relation_name) END, " \
+"       (k.level = 'model')::int, coalesce(k.to_version, -1), NULL, " \
+"       k.columns, " \
+"       CASE WHEN t.model_id IS NULL OR k.to_columns IS NULL THEN k.to_columns " \
+"            ELSE ARRAY(SELECT coalesce(tc.attname, pg_catalog.lower(w.col)) " \
+"                         FROM pg_catalog.unnest(k.to_columns) WITH ORDINALITY AS w(col, ord) " \
+"                         LEFT JOIN dbt_contract.contract_column tc " \
+"                                ON tc.model_id = t.model_id AND tc.column_name = w.col " \
+"                        ORDER BY w.ord) END, " \
+"       k.to_model " \
+"  FROM dbt_contract.contract_constraint k " KJOIN " " \
+"  LEFT JOIN dbt_contract.ref_targets t " \
+"         ON t.model = k.to_model " \
+"        AND t.requested_version IS NOT DISTINCT FROM k.to_version " KWHERE
 
+static const char *const spec_query_one =
+SPEC_QUERY("m.model_id = $1", "", "WHERE c.model_id = $1", "", "WHERE k.model_id = $1");
+
+static const char *const spec_query_enforced =
+SPEC_QUERY("m.enforced",
+		   "JOIN dbt_contract.contract_model cm ON cm.model_id = c.model_id AND cm.enforced", "",
+		   "JOIN dbt_contract.contract_model km ON km.model_id = k.model_id AND km.enforced", "");
+
+/* A text value as a C string in cxt, or NULL. */
 static char *
-getstr_in(HeapTuple tup, TupleDesc td, int col, MemoryContext cxt)
+str_in(Datum d, bool isnull, MemoryContext cxt)
 {
-	char	   *v = SPI_getvalue(tup, td, col);
+	MemoryContext old;
+	char	   *res;
 
-	return v ? MemoryContextStrdup(cxt, v) : NULL;
+	if (isnull)
+		return NULL;
+	old = MemoryContextSwitchTo(cxt);
+	res = TextDatumGetCString(d);
+	MemoryContextSwitchTo(old);
+	return res;
+}
+
+/* A model's rows while they arrive, in no particular order. */
+typedef struct SpecBuild
+{
+	int64		model_id;		/* hash key */
+	ContractSpec *spec;			/* NULL until its model row arrives */
+	List	   *columns;		/* OrderedItem * */
+	List	   *constraints;	/* OrderedItem * */
+} SpecBuild;
+
+typedef struct OrderedItem
+{
+	int			ordinal;
+	void	   *item;
+} OrderedItem;
+
+static int
+ordered_cmp(const ListCell *a, const ListCell *b)
+{
+	int			x = ((OrderedItem *) lfirst(a))->ordinal;
+	int			y = ((OrderedItem *) lfirst(b))->ordinal;
+
+	return (x > y) - (x < y);
+}
+
+static int
+spec_id_cmp(const ListCell *a, const ListCell *b)
+{
+	int64		x = ((ContractSpec *) lfirst(a))->model_id;
+	int64		y = ((ContractSpec *) lfirst(b))->model_id;
+
+	return (x > y) - (x < y);
+}
+
+static void
+add_ordered(List **list, int ordinal, void *item)
+{
+	OrderedItem *o = palloc(sizeof(OrderedItem));
+
+	o->ordinal = ordinal;
+	o->item = item;
+	*list = lappend(*list, o);
+}
+
+/* Columns of the spec queries, 1-based as SPI numbers them. */
+#define SQ_NCOLS 14
+
+/* One row of a spec query into the model it belongs to. */
+static void
+load_spec_row(HTAB *builds, HeapTuple tup, TupleDesc td, MemoryContext cxt)
+{
+	Datum		v[SQ_NCOLS + 1];
+	bool		n[SQ_NCOLS + 1];
+	int64		id;
+	char		kind;
+	int			ord;
+	int			n1;
+	int			n2;
+	SpecBuild  *b;
+	bool		found;
+
+	/* deform once: these rows are read by the hundred thousand */
+	heap_deform_tuple(tup, td, v + 1, n + 1);
+	id = DatumGetInt64(v[1]);
+	kind = *VARDATA_ANY(DatumGetTextPP(v[2]));
+	ord = DatumGetInt32(v[3]);
+	n1 = DatumGetInt32(v[9]);
+	n2 = DatumGetInt32(v[10]);
+
+	b = hash_search(builds, &id, HASH_ENTER, &found);
+	if (!found)
+	{
+		b->spec = NULL;
+		b->columns = NIL;
+		b->constraints = NIL;
+	}
+	/* what the result keeps goes to cxt; the SpecColumns are copied later */
+	if (kind == 'm')
+	{
+		ContractSpec *spec = MemoryContextAllocZero(cxt, sizeof(ContractSpec));
+
+		spec->model_id = id;
+		spec->model = str_in(v[4], n[4], cxt);
+		spec->relation_schema = str_in(v[5], n[5], cxt);
+		spec->relation_name = str_in(v[6], n[6], cxt);
+		spec->description = str_in(v[7], n[7], cxt);
+		spec->version = n1;
+		spec->enforced = (n2 != 0);
+		spec->materialized = str_in(v[14], n[14], cxt);
+		b->spec = spec;
+	}
+	else if (kind == 'c')
+	{
+		SpecColumn *c = palloc0(sizeof(SpecColumn));
+
+		c->attname = str_in(v[4], n[4], cxt);
+		c->name = str_in(v[5], n[5], cxt);
+		c->data_type = str_in(v[6], n[6], cxt);
+		c->description = str_in(v[7], n[7], cxt);
+		c->typmod = n1;
+		c->quoted = (n2 != 0);
+		c->type_oid = n[11] ? InvalidOid : DatumGetObjectId(v[11]);
+		add_ordered(&b->columns, ord, c);
+	}
+	else
+	{
+		SpecConstraint *k = MemoryContextAllocZero(cxt, sizeof(SpecConstraint));
+		char	   *type = str_in(v[4], n[4], cxt);
+		MemoryContext old;
+		int			t;
+
+		for (t = CC_NOT_NULL; t <= CC_CUSTOM; t++)
+			if (strcmp(type, contract_constraint_type_name(t)) == 0)
+				k->type = t;
+		k->expression = str_in(v[5], n[5], cxt);
+		k->name = str_in(v[6], n[6], cxt);
+		k->to_text = str_in(v[7], n[7], cxt);
+		k->to_relation = str_in(v[8], n[8], cxt);
+		k->model_level = (n1 != 0);
+		k->to_version = n2;
+		old = MemoryContextSwitchTo(cxt);
+		k->columns = n[12] ? NIL : text_array_list(v[12]);
+		k->to_columns = n[13] ? NIL : text_array_list(v[13]);
+		MemoryContextSwitchTo(old);
+		k->to_model = str_in(v[14], n[14], cxt);
+		add_ordered(&b->constraints, ord, k);
+	}
 }
 
 /*
  * Contracts as ContractSpecs in memory context cxt: one model's (model_id
- * > 0) or every enforced one's (model_id = 0), with one query.
+ * > 0) or every enforced one's (model_id = 0), ordered by model id.  One
+ * query, read in batches and put together by model id here: for every
+ * contract that is a few hundred thousand rows, which the query need not
+ * sort nor SPI hold all at once.
  */
 static List *
 load_specs(int64 model_id, MemoryContext cxt)
@@ -307,104 +455,81 @@ load_specs(int64 model_id, MemoryContext cxt)
 	OwnerContext oc;
 	Datum		args[1];
 	Oid			types[1] = {INT8OID};
-	char		nulls[1] = {model_id > 0 ? ' ' : 'n'};
+	char		nulls[1] = {' '};
 	List	   *specs = NIL;
-	ContractSpec *spec = NULL;
+	MemoryContext work;
 	MemoryContext old;
-	uint64		i;
-	uint64		ncols;
+	HASHCTL		ctl;
+	HTAB	   *builds;
+	HASH_SEQ_STATUS status;
+	SpecBuild  *b;
+	Portal		portal;
 	int			rc;
+
+	/* scratch space for the assembly, freed at the end */
+	work = AllocSetContextCreate(CurrentMemoryContext, "dbt_contract load",
+								 ALLOCSET_DEFAULT_SIZES);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(SpecBuild);
+	ctl.hcxt = work;
+	builds = hash_create("dbt_contract load", model_id > 0 ? 4 : 1024, &ctl,
+						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	begin_as_owner(&oc);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
 	args[0] = Int64GetDatum(model_id);
-	rc = SPI_execute_with_args(spec_query, 1, types, args, nulls, false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "dbt_contract: loading contracts failed: %s",
-			 SPI_result_code_string(rc));
-
-	old = MemoryContextSwitchTo(cxt);
-	for (i = 0; i < SPI_processed; i++)
+	if (model_id > 0)
+		portal = SPI_cursor_open_with_args(NULL, spec_query_one, 1, types, args,
+										   nulls, true, 0);
+	else
+		portal = SPI_cursor_open_with_args(NULL, spec_query_enforced, 0, NULL, NULL,
+										   NULL, true, 0);
+	for (;;)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int64		id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
-		char	   *kind = SPI_getvalue(tup, td, 2);
-		int			n1 = DatumGetInt32(SPI_getbinval(tup, td, 9, &isnull));
-		int			n2 = DatumGetInt32(SPI_getbinval(tup, td, 10, &isnull));
+		uint64		i;
 
-		if (kind[0] == 'm')
-		{
-			uint64		j;
-
-			spec = palloc0(sizeof(ContractSpec));
-			spec->model_id = id;
-			spec->model = getstr_in(tup, td, 4, cxt);
-			spec->relation_schema = getstr_in(tup, td, 5, cxt);
-			spec->relation_name = getstr_in(tup, td, 6, cxt);
-			spec->description = getstr_in(tup, td, 7, cxt);
-			spec->version = n1;
-			spec->enforced = (n2 != 0);
-			spec->materialized = getstr_in(tup, td, 14, cxt);
-			/* this model's constraint and column rows follow: size the array */
-			ncols = 0;
-			for (j = i + 1; j < SPI_processed; j++)
-			{
-				HeapTuple	t2 = SPI_tuptable->vals[j];
-
-				if (DatumGetInt64(SPI_getbinval(t2, td, 1, &isnull)) != id)
-					break;
-				if (SPI_getvalue(t2, td, 2)[0] == 'c')
-					ncols++;
-			}
-			spec->columns = palloc0(sizeof(SpecColumn) * Max(1, ncols));
-			specs = lappend(specs, spec);
-		}
-		else if (spec == NULL || spec->model_id != id)
-			continue;			/* model row gone: a stale map */
-		else if (kind[0] == 'c')
-		{
-			SpecColumn *c = &spec->columns[spec->ncolumns++];
-			Datum		d = SPI_getbinval(tup, td, 11, &isnull);
-
-			c->attname = getstr_in(tup, td, 4, cxt);
-			c->name = getstr_in(tup, td, 5, cxt);
-			c->data_type = getstr_in(tup, td, 6, cxt);
-			c->description = getstr_in(tup, td, 7, cxt);
-			c->typmod = n1;
-			c->quoted = (n2 != 0);
-			c->type_oid = isnull ? InvalidOid : DatumGetObjectId(d);
-		}
-		else
-		{
-			SpecConstraint *k = palloc0(sizeof(SpecConstraint));
-			char	   *type = SPI_getvalue(tup, td, 4);
-			Datum		d;
-			int			t;
-
-			for (t = CC_NOT_NULL; t <= CC_CUSTOM; t++)
-				if (strcmp(type, contract_constraint_type_name(t)) == 0)
-					k->type = t;
-			k->expression = getstr_in(tup, td, 5, cxt);
-			k->name = getstr_in(tup, td, 6, cxt);
-			k->to_text = getstr_in(tup, td, 7, cxt);
-			k->to_relation = getstr_in(tup, td, 8, cxt);
-			k->model_level = (n1 != 0);
-			k->to_version = n2;
-			d = SPI_getbinval(tup, td, 12, &isnull);
-			k->columns = isnull ? NIL : text_array_list(d);
-			d = SPI_getbinval(tup, td, 13, &isnull);
-			k->to_columns = isnull ? NIL : text_array_list(d);
-			k->to_model = getstr_in(tup, td, 14, cxt);
-			spec->constraints = lappend(spec->constraints, k);
-		}
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		old = MemoryContextSwitchTo(work);
+		for (i = 0; i < SPI_processed; i++)
+			load_spec_row(builds, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, cxt);
+		MemoryContextSwitchTo(old);
+		SPI_freetuptable(SPI_tuptable);
 	}
-	MemoryContextSwitchTo(old);
-
+	SPI_cursor_close(portal);
 	SPI_finish();
 	end_as_owner(&oc);
+
+	hash_seq_init(&status, builds);
+	while ((b = hash_seq_search(&status)) != NULL)
+	{
+		ContractSpec *spec = b->spec;
+		ListCell   *lc;
+		int			n = 0;
+
+		if (spec == NULL)
+			continue;			/* its model row is gone: a stale map */
+		old = MemoryContextSwitchTo(work);
+		list_sort(b->columns, ordered_cmp);
+		list_sort(b->constraints, ordered_cmp);
+		MemoryContextSwitchTo(cxt);
+		spec->ncolumns = list_length(b->columns);
+		spec->columns = palloc0(sizeof(SpecColumn) * Max(1, spec->ncolumns));
+		foreach(lc, b->columns)
+			spec->columns[n++] = *(SpecColumn *) ((OrderedItem *) lfirst(lc))->item;
+		foreach(lc, b->constraints)
+			spec->constraints = lappend(spec->constraints,
+										((OrderedItem *) lfirst(lc))->item);
+		specs = lappend(specs, spec);
+		MemoryContextSwitchTo(old);
+	}
+	old = MemoryContextSwitchTo(cxt);
+	list_sort(specs, spec_id_cmp);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(work);
 	return specs;
 }
 

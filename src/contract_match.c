@@ -22,7 +22,9 @@
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -40,6 +42,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
@@ -70,6 +73,85 @@ typedef struct LiveConstraint
 	List	   *fcols;			/* referenced attribute names */
 	Node	   *check_expr;		/* CHECK: stored expression */
 } LiveConstraint;
+
+/* One live column. */
+typedef struct LiveAttr
+{
+	char	   *name;
+	AttrNumber	attnum;
+	Oid			typid;
+	int32		typmod;
+	Oid			collation;
+	bool		notnull;
+	bool		hasdef;
+} LiveAttr;
+
+/*
+ * What matching needs of a live relation: read from an open relation (one
+ * DDL command's check), or from the catalog for many relations at once
+ * (dbt_contract_verify), in which case the relation itself is opened only
+ * when something needs it (cooking a check no earlier relation had).
+ */
+typedef struct LiveRel
+{
+	Oid			relid;
+	Oid			nsp;
+	char		relkind;
+	char	   *schema;
+	char	   *relname;
+	AttrNumber	maxattnum;
+	LiveAttr  **byattnum;		/* [1..maxattnum]; NULL: dropped */
+	List	   *attrs;			/* LiveAttr *, by attnum */
+	List	   *constraints;	/* LiveConstraint * */
+	Relation	rel;			/* open relation, or NULL */
+	bool		opened;			/* rel was opened here, close it */
+} LiveRel;
+
+/* A check expression as cooked against one relation, for the others. */
+typedef struct CookedCheck
+{
+	char	   *expression;
+	int			ncols;			/* columns it refers to: */
+	char	  **names;
+	AttrNumber *attnos;			/* ... as numbered in expr */
+	Oid		   *typids;
+	int32	   *typmods;
+	Oid		   *collations;
+	Node	   *expr;
+} CookedCheck;
+
+typedef struct CookedBucket
+{
+	uint32		hash;			/* of the expression text */
+	List	   *entries;		/* CookedCheck * */
+} CookedBucket;
+
+typedef struct RelNameKey
+{
+	char		schema[NAMEDATALEN];
+	char		relname[NAMEDATALEN];
+} RelNameKey;
+
+typedef struct RelNameEntry
+{
+	RelNameKey	key;
+	Oid			relid;
+	char		relkind;
+} RelNameEntry;
+
+typedef struct LiveRelEntry
+{
+	Oid			relid;
+	LiveRel    *live;
+} LiveRelEntry;
+
+struct LiveCatalog
+{
+	MemoryContext cxt;
+	HTAB	   *names;			/* RelNameEntry: the relations of the contracts */
+	HTAB	   *rels;			/* LiveRelEntry: those that exist */
+	HTAB	   *cooked;			/* CookedBucket */
+};
 
 char *
 spec_label(const ContractSpec *spec)
@@ -274,31 +356,29 @@ spec_type_text(const SpecColumn *c)
 }
 
 static void
-match_columns(Relation rel, const ContractSpec *spec, MatchReport *r)
+match_columns(LiveRel *lr, const ContractSpec *spec, MatchReport *r)
 {
-	TupleDesc	td = RelationGetDescr(rel);
 	bool	   *seen = palloc0(sizeof(bool) * Max(1, spec->ncolumns));
+	ListCell   *lc;
 	int			i;
 
-	for (i = 0; i < td->natts; i++)
+	foreach(lc, lr->attrs)
 	{
-		Form_pg_attribute att = TupleDescAttr(td, i);
+		LiveAttr   *att = lfirst(lc);
 		const SpecColumn *c;
 
-		if (att->attisdropped)
-			continue;
-		c = spec_column(spec, NameStr(att->attname));
+		c = spec_column(spec, att->name);
 		if (c == NULL)
 		{
-			add_row(r, NameStr(att->attname),
-					format_type_with_typemod(att->atttypid, att->atttypmod),
+			add_row(r, att->name,
+					format_type_with_typemod(att->typid, att->typmod),
 					NULL, "missing in contract");
 			continue;
 		}
 		seen[c - spec->columns] = true;
-		if (!types_match(att->atttypid, att->atttypmod, c))
-			add_row(r, NameStr(att->attname),
-					format_type_with_typemod(att->atttypid, att->atttypmod),
+		if (!types_match(att->typid, att->typmod, c))
+			add_row(r, att->name,
+					format_type_with_typemod(att->typid, att->typmod),
 					spec_type_text(c), "data type mismatch");
 	}
 	for (i = 0; i < spec->ncolumns; i++)
@@ -312,6 +392,27 @@ match_columns(Relation rel, const ContractSpec *spec, MatchReport *r)
  * Live constraints
  * ------------------------------------------------------------------------
  */
+/* Attribute names of rel itself, from its descriptor (no catalog lookups). */
+static List *
+own_attnums_to_names(Relation rel, Datum arr)
+{
+	ArrayType  *a = DatumGetArrayTypeP(arr);
+	int16	   *nums = (int16 *) ARR_DATA_PTR(a);
+	int			n = ARR_DIMS(a)[0];
+	TupleDesc	td = RelationGetDescr(rel);
+	List	   *res = NIL;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (nums[i] > 0 && nums[i] <= td->natts)
+			res = lappend(res, NameStr(TupleDescAttr(td, nums[i] - 1)->attname));
+		else
+			res = lappend(res, get_attname(RelationGetRelid(rel), nums[i], false));
+	}
+	return res;
+}
+
 static List *
 attnums_to_names(Oid relid, Datum arr)
 {
@@ -351,7 +452,7 @@ live_constraints(Relation rel)
 		lc->name = pstrdup(NameStr(con->conname));
 		d = heap_getattr(tup, Anum_pg_constraint_conkey, RelationGetDescr(conrel), &isnull);
 		if (!isnull)
-			lc->cols = attnums_to_names(RelationGetRelid(rel), d);
+			lc->cols = own_attnums_to_names(rel, d);
 		if (con->contype == CONSTRAINT_FOREIGN)
 		{
 			lc->confrelid = con->confrelid;
@@ -483,7 +584,7 @@ constraint_object(const SpecConstraint *k)
  * what is there.
  */
 static bool
-constraint_name_taken(Relation rel, List *live, const SpecConstraint *k)
+constraint_name_taken(LiveRel *lr, List *live, const SpecConstraint *k)
 {
 	ListCell   *lc;
 
@@ -493,7 +594,7 @@ constraint_name_taken(Relation rel, List *live, const SpecConstraint *k)
 		if (strcmp(((LiveConstraint *) lfirst(lc))->name, k->name) == 0)
 			return true;
 	if (k->type == CC_PRIMARY_KEY || k->type == CC_UNIQUE)
-		return OidIsValid(get_relname_relid(k->name, RelationGetNamespace(rel)));
+		return OidIsValid(get_relname_relid(k->name, lr->nsp));
 	return false;
 }
 
@@ -502,10 +603,10 @@ constraint_name_taken(Relation rel, List *live, const SpecConstraint *k)
  * when the name is taken.
  */
 static char *
-add_constraint_sql(Relation rel, List *live, const MatchReport *r,
+add_constraint_sql(LiveRel *lr, List *live, const MatchReport *r,
 				   const SpecConstraint *k, const char *body)
 {
-	if (constraint_name_taken(rel, live, k))
+	if (constraint_name_taken(lr, live, k))
 		return NULL;
 	return psprintf("ALTER TABLE %s ADD %s%s%s;", r->relation,
 					k->name ? "CONSTRAINT " : "",
@@ -657,7 +758,7 @@ fk_target(const ContractSpec *spec, const SpecConstraint *k, List **to_cols,
 
 static void
 match_foreign_key(const ContractSpec *spec, const SpecConstraint *k,
-				  Relation rel, List *cols, List *live, MatchReport *r)
+				  LiveRel *lr, List *cols, List *live, MatchReport *r)
 {
 	List	   *to_cols;
 	char	   *target;
@@ -716,7 +817,7 @@ match_foreign_key(const ContractSpec *spec, const SpecConstraint *k,
 				 fk_have_text(live, cols), NULL);
 		return;
 	}
-	repair = add_constraint_sql(rel, live, r, k, want);
+	repair = add_constraint_sql(lr, live, r, k, want);
 	add_line(r, k, want, fk_have_text(live, cols), repair);
 	if (repair != NULL)
 		r->repair_sql = lappend(r->repair_sql, repair);
@@ -811,13 +912,169 @@ cook_check_safely(Relation rel, const char *expression, char **error)
 	return expr;
 }
 
+/* The relation itself, opened on first need; NULL if it is gone. */
+static Relation
+live_rel_open(LiveRel *lr)
+{
+	if (lr->rel == NULL)
+	{
+		lr->rel = try_relation_open(lr->relid, AccessShareLock);
+		lr->opened = (lr->rel != NULL);
+	}
+	return lr->rel;
+}
+
+static LiveAttr *
+live_attr(LiveRel *lr, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, lr->attrs)
+		if (strcmp(((LiveAttr *) lfirst(lc))->name, name) == 0)
+			return lfirst(lc);
+	return NULL;
+}
+
+/* Renumber the Vars of a cooked check for another relation. */
+typedef struct VarRenumber
+{
+	int			n;
+	AttrNumber *from;
+	AttrNumber *to;
+} VarRenumber;
+
+static Node *
+renumber_vars_mutator(Node *node, void *context)
+{
+	VarRenumber *vr = (VarRenumber *) context;
+
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Var))
+	{
+		Var		   *v = (Var *) copyObject(node);
+		int			i;
+
+		for (i = 0; i < vr->n; i++)
+			if (v->varattno == vr->from[i])
+			{
+				v->varattno = vr->to[i];
+				v->varattnosyn = vr->to[i];
+				break;
+			}
+		return (Node *) v;
+	}
+	return expression_tree_mutator(node, renumber_vars_mutator, context);
+}
+
+/*
+ * The contract's expression cooked against the relation.  Cooking depends
+ * only on the columns the expression names, so within one verify a check
+ * that an earlier relation with the same columns (names, types, typmods,
+ * collations) had is reused, its Vars renumbered: verifying thousands of
+ * tables built from one template cooks each expression once.  A text that
+ * names the relation itself (rel.col) is always cooked afresh.
+ */
+static Node *
+cook_live(LiveCatalog *cat, LiveRel *lr, const char *expression, char **error)
+{
+	uint32		hash = 0;
+	CookedBucket *bucket = NULL;
+	bool		cacheable;
+	Relation	rel;
+	Node	   *expr;
+	ListCell   *lc;
+
+	cacheable = cat != NULL && strstr(expression, lr->relname) == NULL;
+	if (cacheable)
+	{
+		bool		found;
+
+		hash = hash_bytes((const unsigned char *) expression, strlen(expression));
+		bucket = hash_search(cat->cooked, &hash, HASH_ENTER, &found);
+		if (!found)
+			bucket->entries = NIL;
+		foreach(lc, bucket->entries)
+		{
+			CookedCheck *cc = lfirst(lc);
+			VarRenumber vr;
+			int			i;
+
+			if (strcmp(cc->expression, expression) != 0)
+				continue;
+			vr.n = cc->ncols;
+			vr.from = cc->attnos;
+			vr.to = palloc(sizeof(AttrNumber) * Max(1, cc->ncols));
+			for (i = 0; i < cc->ncols; i++)
+			{
+				LiveAttr   *a = live_attr(lr, cc->names[i]);
+
+				if (a == NULL || a->typid != cc->typids[i] ||
+					a->typmod != cc->typmods[i] || a->collation != cc->collations[i])
+					break;
+				vr.to[i] = a->attnum;
+			}
+			if (i < cc->ncols)
+				continue;
+			*error = NULL;
+			return renumber_vars_mutator(cc->expr, &vr);
+		}
+	}
+
+	rel = live_rel_open(lr);
+	if (rel == NULL)
+	{
+		*error = pstrdup("the relation was dropped");
+		return NULL;
+	}
+	expr = cook_check_safely(rel, expression, error);
+	if (expr != NULL && cacheable)
+	{
+		Bitmapset  *attnos = NULL;
+		MemoryContext old = MemoryContextSwitchTo(cat->cxt);
+		CookedCheck *cc = palloc0(sizeof(CookedCheck));
+		int			n = 0;
+		int			x = -1;
+
+		pull_varattnos(expr, 1, &attnos);
+		cc->expression = pstrdup(expression);
+		cc->ncols = bms_num_members(attnos);
+		cc->names = palloc(sizeof(char *) * Max(1, cc->ncols));
+		cc->attnos = palloc(sizeof(AttrNumber) * Max(1, cc->ncols));
+		cc->typids = palloc(sizeof(Oid) * Max(1, cc->ncols));
+		cc->typmods = palloc(sizeof(int32) * Max(1, cc->ncols));
+		cc->collations = palloc(sizeof(Oid) * Max(1, cc->ncols));
+		while ((x = bms_next_member(attnos, x)) >= 0)
+		{
+			AttrNumber	a = x + FirstLowInvalidHeapAttributeNumber;
+
+			/* system columns and whole-row references: not reusable */
+			if (a <= 0 || a > lr->maxattnum || lr->byattnum[a] == NULL)
+				break;
+			cc->names[n] = pstrdup(lr->byattnum[a]->name);
+			cc->attnos[n] = a;
+			cc->typids[n] = lr->byattnum[a]->typid;
+			cc->typmods[n] = lr->byattnum[a]->typmod;
+			cc->collations[n] = lr->byattnum[a]->collation;
+			n++;
+		}
+		if (n == cc->ncols)
+		{
+			cc->expr = copyObject(expr);
+			bucket->entries = lappend(bucket->entries, cc);
+		}
+		MemoryContextSwitchTo(old);
+	}
+	return expr;
+}
+
 /*
  * The relation's checks on the same columns as the contract's expression:
  * the ones it was probably meant to be.  All of them would bury the
  * difference in a long table.
  */
 static char *
-check_have_text(Relation rel, List *live, Node *want)
+check_have_text(LiveRel *lr, List *live, Node *want)
 {
 	Bitmapset  *want_cols = NULL;
 	StringInfoData s;
@@ -847,12 +1104,10 @@ check_have_text(Relation rel, List *live, Node *want)
 	{
 		AttrNumber	a = attno + FirstLowInvalidHeapAttributeNumber;
 
-		if (a <= 0)
+		if (a <= 0 || a > lr->maxattnum || lr->byattnum[a] == NULL)
 			continue;
 		appendStringInfoString(&s, s.len > 0 ? ", " : "no check on (");
-		appendStringInfoString(&s,
-							   quote_identifier(NameStr(TupleDescAttr(RelationGetDescr(rel),
-																	  a - 1)->attname)));
+		appendStringInfoString(&s, quote_identifier(lr->byattnum[a]->name));
 	}
 	if (s.len == 0)
 		return "none";
@@ -861,10 +1116,11 @@ check_have_text(Relation rel, List *live, Node *want)
 }
 
 static void
-match_check(Relation rel, const SpecConstraint *k, List *live, MatchReport *r)
+match_check(LiveCatalog *cat, LiveRel *lr, const SpecConstraint *k, List *live,
+			MatchReport *r)
 {
 	char	   *error;
-	Node	   *want = cook_check_safely(rel, k->expression, &error);
+	Node	   *want = cook_live(cat, lr, k->expression, &error);
 	ListCell   *lc;
 	List	   *ctx;
 
@@ -891,10 +1147,10 @@ match_check(Relation rel, const SpecConstraint *k, List *live, MatchReport *r)
 			equal(l->check_expr, want))
 			return;
 	}
-	ctx = deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel));
+	ctx = deparse_context_for(lr->relname, lr->relid);
 	add_line(r, k, psprintf("CHECK (%s)", deparse_expression(want, ctx, false, false)),
-			 check_have_text(rel, live, want),
-			 add_constraint_sql(rel, live, r, k, psprintf("CHECK (%s)", k->expression)));
+			 check_have_text(lr, live, want),
+			 add_constraint_sql(lr, live, r, k, psprintf("CHECK (%s)", k->expression)));
 }
 
 /* ------------------------------------------------------------------------
@@ -929,31 +1185,29 @@ normalize_def(const char *s)
 }
 
 static void
-match_custom(Relation rel, const SpecConstraint *k, List *cols, List *live,
+match_custom(LiveRel *lr, const SpecConstraint *k, List *cols, List *live,
 			 MatchReport *r)
 {
 	char	   *want = normalize_def(k->expression);
-	TupleDesc	td = RelationGetDescr(rel);
 	ListCell   *lc;
-	int			i;
 
 	foreach(lc, live)
 		if (strstr(normalize_def(constraint_def(((LiveConstraint *) lfirst(lc))->oid)), want))
 			return;
 	/* dbt users also use custom for column defaults */
-	for (i = 0; i < td->natts; i++)
+	foreach(lc, lr->attrs)
 	{
-		Form_pg_attribute att = TupleDescAttr(td, i);
+		LiveAttr   *att = lfirst(lc);
 
-		if (att->atthasdef && !att->attisdropped &&
-			(cols == NIL || name_in_list(cols, NameStr(att->attname))))
+		if (att->hasdef &&
+			(cols == NIL || name_in_list(cols, att->name)) &&
+			live_rel_open(lr) != NULL)
 		{
-			Node	   *def = build_column_default(rel, att->attnum);
+			Node	   *def = build_column_default(lr->rel, att->attnum);
 
 			if (def != NULL)
 			{
-				List	   *ctx = deparse_context_for(RelationGetRelationName(rel),
-													  RelationGetRelid(rel));
+				List	   *ctx = deparse_context_for(lr->relname, lr->relid);
 				char	   *txt = psprintf("default %s",
 										   deparse_expression(def, ctx, false, false));
 
@@ -981,10 +1235,10 @@ attnames_of(const ContractSpec *spec, List *written)
 }
 
 static void
-match_constraints(Relation rel, const ContractSpec *spec, MatchReport *r)
+match_constraints(LiveCatalog *cat, LiveRel *lr, const ContractSpec *spec,
+				  MatchReport *r)
 {
-	TupleDesc	td = RelationGetDescr(rel);
-	List	   *live = live_constraints(rel);
+	List	   *live = lr->constraints;
 	ListCell   *lc;
 
 	foreach(lc, spec->constraints)
@@ -1007,20 +1261,14 @@ match_constraints(Relation rel, const ContractSpec *spec, MatchReport *r)
 					break;
 				foreach(c, cols)
 				{
-					int			i;
+					LiveAttr   *att = live_attr(lr, lfirst(c));
 
-					for (i = 0; i < td->natts; i++)
-					{
-						Form_pg_attribute att = TupleDescAttr(td, i);
-
-						if (!att->attisdropped && !att->attnotnull &&
-							strcmp(NameStr(att->attname), lfirst(c)) == 0)
-							add_line(r, k,
-									 psprintf("NOT NULL on %s", quote_identifier(lfirst(c))),
-									 "a nullable column",
-									 psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;",
-											  r->relation, quote_identifier(lfirst(c))));
-					}
+					if (att != NULL && !att->notnull)
+						add_line(r, k,
+								 psprintf("NOT NULL on %s", quote_identifier(lfirst(c))),
+								 "a nullable column",
+								 psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;",
+										  r->relation, quote_identifier(lfirst(c))));
 				}
 				break;
 			case CC_PRIMARY_KEY:
@@ -1039,7 +1287,7 @@ match_constraints(Relation rel, const ContractSpec *spec, MatchReport *r)
 					/* a table has one primary key: only a missing one can be added */
 					add_line(r, k, want, have,
 							 strncmp(have, "none", 4) == 0 ?
-							 add_constraint_sql(rel, live, r, k, want) : NULL);
+							 add_constraint_sql(lr, live, r, k, want) : NULL);
 				}
 				break;
 			case CC_UNIQUE:
@@ -1057,20 +1305,58 @@ match_constraints(Relation rel, const ContractSpec *spec, MatchReport *r)
 					char	   *want = psprintf("UNIQUE (%s)", name_list_text(cols));
 
 					add_line(r, k, want, have_text(live, CONSTRAINT_UNIQUE),
-							 add_constraint_sql(rel, live, r, k, want));
+							 add_constraint_sql(lr, live, r, k, want));
 				}
 				break;
 			case CC_FOREIGN_KEY:
-				match_foreign_key(spec, k, rel, cols, live, r);
+				match_foreign_key(spec, k, lr, cols, live, r);
 				break;
 			case CC_CHECK:
-				match_check(rel, k, live, r);
+				match_check(cat, lr, k, live, r);
 				break;
 			case CC_CUSTOM:
-				match_custom(rel, k, cols, live, r);
+				match_custom(lr, k, cols, live, r);
 				break;
 		}
 	}
+}
+
+static MatchReport *
+match_live(LiveCatalog *cat, LiveRel *lr, const ContractSpec *spec,
+		   bool check_constraints)
+{
+	MatchReport *r = palloc0(sizeof(MatchReport));
+
+	r->relation = quote_qualified_identifier(lr->schema, lr->relname);
+	match_columns(lr, spec, r);
+	if (check_constraints &&
+		(lr->relkind == RELKIND_RELATION || lr->relkind == RELKIND_PARTITIONED_TABLE))
+		match_constraints(cat, lr, spec, r);
+	return r;
+}
+
+/* attrs and byattnum from a list of LiveAttr, sorted here. */
+static int
+attr_cmp(const ListCell *a, const ListCell *b)
+{
+	AttrNumber	x = ((LiveAttr *) lfirst(a))->attnum;
+	AttrNumber	y = ((LiveAttr *) lfirst(b))->attnum;
+
+	return (x > y) - (x < y);
+}
+
+static void
+live_rel_index_attrs(LiveRel *lr)
+{
+	ListCell   *lc;
+
+	list_sort(lr->attrs, attr_cmp);
+	lr->maxattnum = 0;
+	foreach(lc, lr->attrs)
+		lr->maxattnum = Max(lr->maxattnum, ((LiveAttr *) lfirst(lc))->attnum);
+	lr->byattnum = palloc0(sizeof(LiveAttr *) * (lr->maxattnum + 1));
+	foreach(lc, lr->attrs)
+		lr->byattnum[((LiveAttr *) lfirst(lc))->attnum] = lfirst(lc);
 }
 
 /*
@@ -1080,17 +1366,316 @@ match_constraints(Relation rel, const ContractSpec *spec, MatchReport *r)
 MatchReport *
 contract_match_relation(Oid relid, const ContractSpec *spec, bool check_constraints)
 {
-	MatchReport *r = palloc0(sizeof(MatchReport));
 	Relation	rel = relation_open(relid, AccessShareLock);
-	char		relkind = rel->rd_rel->relkind;
+	TupleDesc	td = RelationGetDescr(rel);
+	LiveRel		lr;
+	MatchReport *r;
+	int			i;
 
-	r->relation = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-											 RelationGetRelationName(rel));
-	match_columns(rel, spec, r);
+	memset(&lr, 0, sizeof(lr));
+	lr.relid = relid;
+	lr.nsp = RelationGetNamespace(rel);
+	lr.relkind = rel->rd_rel->relkind;
+	lr.schema = get_namespace_name(lr.nsp);
+	lr.relname = RelationGetRelationName(rel);
+	lr.rel = rel;
+	for (i = 0; i < td->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(td, i);
+		LiveAttr   *a;
+
+		if (att->attisdropped)
+			continue;
+		a = palloc(sizeof(LiveAttr));
+		a->name = NameStr(att->attname);
+		a->attnum = att->attnum;
+		a->typid = att->atttypid;
+		a->typmod = att->atttypmod;
+		a->collation = att->attcollation;
+		a->notnull = att->attnotnull;
+		a->hasdef = att->atthasdef;
+		lr.attrs = lappend(lr.attrs, a);
+	}
+	live_rel_index_attrs(&lr);
 	if (check_constraints &&
-		(relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE))
-		match_constraints(rel, spec, r);
+		(lr.relkind == RELKIND_RELATION || lr.relkind == RELKIND_PARTITIONED_TABLE))
+		lr.constraints = live_constraints(rel);
+	r = match_live(NULL, &lr, spec, check_constraints);
 	relation_close(rel, AccessShareLock);
+	return r;
+}
+
+/* ------------------------------------------------------------------------
+ * Many relations at once: one pass over pg_class, pg_attribute and
+ * pg_constraint for every relation the contracts name, instead of opening
+ * each relation (building its relcache entry) and scanning its constraints.
+ * ------------------------------------------------------------------------
+ */
+static void
+make_relname_key(RelNameKey *key, const char *schema, const char *relname)
+{
+	memset(key, 0, sizeof(RelNameKey));
+	/* longer identifiers are truncated, as the server does */
+	memcpy(key->schema, schema, pg_mbcliplen(schema, strlen(schema), NAMEDATALEN - 1));
+	memcpy(key->relname, relname, pg_mbcliplen(relname, strlen(relname), NAMEDATALEN - 1));
+}
+
+static int
+live_constraint_cmp(const ListCell *a, const ListCell *b)
+{
+	return strcmp(((LiveConstraint *) lfirst(a))->name,
+				  ((LiveConstraint *) lfirst(b))->name);
+}
+
+static LiveRel *
+live_catalog_rel(LiveCatalog *cat, Oid relid)
+{
+	LiveRelEntry *e = hash_search(cat->rels, &relid, HASH_FIND, NULL);
+
+	return e ? e->live : NULL;
+}
+
+/* Names of attnums of a relation read into the catalog, else looked up. */
+static List *
+catalog_attnums_to_names(LiveCatalog *cat, Oid relid, Datum arr)
+{
+	ArrayType  *a = DatumGetArrayTypeP(arr);
+	int16	   *nums = (int16 *) ARR_DATA_PTR(a);
+	int			n = ARR_DIMS(a)[0];
+	LiveRel    *lr = live_catalog_rel(cat, relid);
+	List	   *res = NIL;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		char	   *name = NULL;
+
+		if (lr != NULL && nums[i] > 0 && nums[i] <= lr->maxattnum &&
+			lr->byattnum[nums[i]] != NULL)
+			name = lr->byattnum[nums[i]]->name;
+		else
+			name = get_attname(relid, nums[i], true);
+		/* a concurrently dropped column: keep the position */
+		res = lappend(res, name ? name : psprintf("#%d", nums[i]));
+	}
+	return res;
+}
+
+/*
+ * The live relations of the given contracts (ContractSpec *), read in one
+ * pass over each catalog, in the current memory context.
+ */
+LiveCatalog *
+live_catalog_load(List *specs)
+{
+	LiveCatalog *cat = palloc0(sizeof(LiveCatalog));
+	HASHCTL		ctl;
+	HTAB	   *nspnames;
+	Relation	catrel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	HASH_SEQ_STATUS status;
+	LiveRelEntry *re;
+	ListCell   *lc;
+	typedef struct NspEntry
+	{
+		Oid			oid;
+		char		name[NAMEDATALEN];
+	} NspEntry;
+
+	cat->cxt = CurrentMemoryContext;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(RelNameKey);
+	ctl.entrysize = sizeof(RelNameEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	cat->names = hash_create("dbt_contract relation names", Max(64, list_length(specs)),
+							 &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(LiveRelEntry);
+	cat->rels = hash_create("dbt_contract live relations", Max(64, list_length(specs)),
+							&ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.keysize = sizeof(uint32);
+	ctl.entrysize = sizeof(CookedBucket);
+	cat->cooked = hash_create("dbt_contract cooked checks", 64,
+							  &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(NspEntry);
+	nspnames = hash_create("dbt_contract schemas", 64,
+						   &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	foreach(lc, specs)
+	{
+		ContractSpec *spec = lfirst(lc);
+		RelNameKey	key;
+		RelNameEntry *e;
+		bool		found;
+
+		make_relname_key(&key, spec->relation_schema, spec->relation_name);
+		e = hash_search(cat->names, &key, HASH_ENTER, &found);
+		if (!found)
+		{
+			e->relid = InvalidOid;
+			e->relkind = '\0';
+		}
+	}
+
+	/* schemas by OID */
+	catrel = table_open(NamespaceRelationId, AccessShareLock);
+	scan = systable_beginscan(catrel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_namespace nsp = (Form_pg_namespace) GETSTRUCT(tup);
+		NspEntry   *e = hash_search(nspnames, &nsp->oid, HASH_ENTER, NULL);
+
+		strlcpy(e->name, NameStr(nsp->nspname), NAMEDATALEN);
+	}
+	systable_endscan(scan);
+	table_close(catrel, AccessShareLock);
+
+	/* the contracted relations that exist */
+	catrel = table_open(RelationRelationId, AccessShareLock);
+	scan = systable_beginscan(catrel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
+		NspEntry   *nsp = hash_search(nspnames, &cls->relnamespace, HASH_FIND, NULL);
+		RelNameKey	key;
+		RelNameEntry *e;
+
+		if (nsp == NULL)
+			continue;
+		make_relname_key(&key, nsp->name, NameStr(cls->relname));
+		e = hash_search(cat->names, &key, HASH_FIND, NULL);
+		if (e == NULL)
+			continue;
+		e->relid = cls->oid;
+		e->relkind = cls->relkind;
+		if (cls->relkind == RELKIND_RELATION || cls->relkind == RELKIND_PARTITIONED_TABLE ||
+			cls->relkind == RELKIND_VIEW || cls->relkind == RELKIND_MATVIEW ||
+			cls->relkind == RELKIND_FOREIGN_TABLE)
+		{
+			LiveRel    *lr = palloc0(sizeof(LiveRel));
+
+			lr->relid = cls->oid;
+			lr->nsp = cls->relnamespace;
+			lr->relkind = cls->relkind;
+			lr->schema = pstrdup(nsp->name);
+			lr->relname = pstrdup(NameStr(cls->relname));
+			re = hash_search(cat->rels, &lr->relid, HASH_ENTER, NULL);
+			re->live = lr;
+		}
+	}
+	systable_endscan(scan);
+	table_close(catrel, AccessShareLock);
+
+	/* their columns */
+	catrel = table_open(AttributeRelationId, AccessShareLock);
+	scan = systable_beginscan(catrel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tup);
+		LiveRel    *lr;
+		LiveAttr   *a;
+
+		if (att->attnum <= 0 || att->attisdropped ||
+			(lr = live_catalog_rel(cat, att->attrelid)) == NULL)
+			continue;
+		a = palloc(sizeof(LiveAttr));
+		a->name = pstrdup(NameStr(att->attname));
+		a->attnum = att->attnum;
+		a->typid = att->atttypid;
+		a->typmod = att->atttypmod;
+		a->collation = att->attcollation;
+		a->notnull = att->attnotnull;
+		a->hasdef = att->atthasdef;
+		lr->attrs = lappend(lr->attrs, a);
+	}
+	systable_endscan(scan);
+	table_close(catrel, AccessShareLock);
+	hash_seq_init(&status, cat->rels);
+	while ((re = hash_seq_search(&status)) != NULL)
+		live_rel_index_attrs(re->live);
+
+	/* the constraints of the tables among them */
+	catrel = table_open(ConstraintRelationId, AccessShareLock);
+	scan = systable_beginscan(catrel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		LiveRel    *lr;
+		LiveConstraint *l;
+		bool		isnull;
+		Datum		d;
+
+		if (!OidIsValid(con->conrelid) ||
+			(lr = live_catalog_rel(cat, con->conrelid)) == NULL ||
+			(lr->relkind != RELKIND_RELATION && lr->relkind != RELKIND_PARTITIONED_TABLE))
+			continue;
+		l = palloc0(sizeof(LiveConstraint));
+		l->oid = con->oid;
+		l->contype = con->contype;
+		l->name = pstrdup(NameStr(con->conname));
+		d = heap_getattr(tup, Anum_pg_constraint_conkey, RelationGetDescr(catrel), &isnull);
+		if (!isnull)
+			l->cols = catalog_attnums_to_names(cat, con->conrelid, d);
+		if (con->contype == CONSTRAINT_FOREIGN)
+		{
+			l->confrelid = con->confrelid;
+			d = heap_getattr(tup, Anum_pg_constraint_confkey, RelationGetDescr(catrel), &isnull);
+			if (!isnull)
+				l->fcols = catalog_attnums_to_names(cat, con->confrelid, d);
+		}
+		if (con->contype == CONSTRAINT_CHECK)
+		{
+			d = heap_getattr(tup, Anum_pg_constraint_conbin, RelationGetDescr(catrel), &isnull);
+			if (!isnull)
+				l->check_expr = stringToNode(TextDatumGetCString(d));
+		}
+		lr->constraints = lappend(lr->constraints, l);
+	}
+	systable_endscan(scan);
+	table_close(catrel, AccessShareLock);
+	/* in name order, as the per-relation index scan returns them */
+	hash_seq_init(&status, cat->rels);
+	while ((re = hash_seq_search(&status)) != NULL)
+		list_sort(re->live->constraints, live_constraint_cmp);
+	return cat;
+}
+
+/*
+ * The relation a contract names, as the catalog had it: its OID and kind,
+ * or InvalidOid.
+ */
+Oid
+live_catalog_relid(LiveCatalog *cat, const char *schema, const char *relname,
+				   char *relkind)
+{
+	RelNameKey	key;
+	RelNameEntry *e;
+
+	make_relname_key(&key, schema, relname);
+	e = hash_search(cat->names, &key, HASH_FIND, NULL);
+	if (e == NULL || !OidIsValid(e->relid))
+		return InvalidOid;
+	*relkind = e->relkind;
+	return e->relid;
+}
+
+/* contract_match_relation() of a relation read by live_catalog_load(). */
+MatchReport *
+contract_match_live(LiveCatalog *cat, Oid relid, const ContractSpec *spec)
+{
+	LiveRel    *lr = live_catalog_rel(cat, relid);
+	MatchReport *r;
+
+	if (lr == NULL)
+		elog(ERROR, "relation %u was not read by live_catalog_load", relid);
+	r = match_live(cat, lr, spec, true);
+	if (lr->opened)
+		relation_close(lr->rel, AccessShareLock);
+	lr->rel = NULL;
+	lr->opened = false;
 	return r;
 }
 

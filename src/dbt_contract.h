@@ -356,6 +356,15 @@ typedef struct MatchReport
 
 extern MatchReport *contract_match_relation(Oid relid, const ContractSpec *spec,
 											bool check_constraints);
+
+/* Many relations read from the catalog at once, for dbt_contract_verify. */
+typedef struct LiveCatalog LiveCatalog;
+
+extern LiveCatalog *live_catalog_load(List *specs);
+extern Oid	live_catalog_relid(LiveCatalog *cat, const char *schema,
+							   const char *relname, char *relkind);
+extern MatchReport *contract_match_live(LiveCatalog *cat, Oid relid,
+										const ContractSpec *spec);
 extern bool match_report_empty(const MatchReport *r);
 extern char *match_report_text(const MatchReport *r);
 extern char *spec_label(const ContractSpec *spec);

@@ -153,19 +153,23 @@ spec_is_verified(const ContractSpec *spec)
 /*
  * Every problem of one contract against the live catalog: its relation,
  * or relid when given (dbt_contract_check of a relation under another
- * name, such as dbt's __dbt_tmp).
+ * name, such as dbt's __dbt_tmp).  With cat, the relations were read from
+ * the catalog in bulk (dbt_contract_verify).
  */
 static void
-verify_spec(ResultSink *sink, const ContractSpec *spec, Oid relid)
+verify_spec(ResultSink *sink, const ContractSpec *spec, Oid relid, LiveCatalog *cat)
 {
 	char	   *relation;
-	char		relkind;
+	char		relkind = '\0';
 	MatchReport *report;
 	ListCell   *lc;
 
 	if (!spec_is_verified(spec))
 		return;
-	if (!OidIsValid(relid))
+	if (cat != NULL)
+		relid = live_catalog_relid(cat, spec->relation_schema, spec->relation_name,
+								   &relkind);
+	else if (!OidIsValid(relid))
 		relid = spec_relid(spec);
 	if (!OidIsValid(relid))
 	{
@@ -175,9 +179,14 @@ verify_spec(ResultSink *sink, const ContractSpec *spec, Oid relid)
 					spec->materialized ? spec->materialized : "a table or view");
 		return;
 	}
-	relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-										  get_rel_name(relid));
-	relkind = get_rel_relkind(relid);
+	if (cat != NULL)
+		relation = quote_qualified_identifier(spec->relation_schema, spec->relation_name);
+	else
+	{
+		relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											  get_rel_name(relid));
+		relkind = get_rel_relkind(relid);
+	}
 	if (!is_checkable(relkind))
 	{
 		put_problem(sink, spec, relation, relation, "relation kind",
@@ -185,7 +194,8 @@ verify_spec(ResultSink *sink, const ContractSpec *spec, Oid relid)
 					spec->materialized ? spec->materialized : "a table or view");
 		return;
 	}
-	report = contract_match_relation(relid, spec, true);
+	report = cat != NULL ? contract_match_live(cat, relid, spec) :
+		contract_match_relation(relid, spec, true);
 	foreach(lc, report->problems)
 	{
 		MatchProblem *p = lfirst(lc);
@@ -209,13 +219,18 @@ dbt_contract_verify(PG_FUNCTION_ARGS)
 	MemoryContext per_spec = AllocSetContextCreate(work, "dbt_contract verify one",
 												   ALLOCSET_DEFAULT_SIZES);
 	MemoryContext oldcxt = MemoryContextSwitchTo(work);
+	List	   *specs;
+	LiveCatalog *cat;
 	ListCell   *lc;
 
-	foreach(lc, contract_load_enforced())
+	/* one query for the contracts, one pass over each catalog */
+	specs = contract_load_enforced();
+	cat = live_catalog_load(specs);
+	foreach(lc, specs)
 	{
 		CHECK_FOR_INTERRUPTS();
 		MemoryContextSwitchTo(per_spec);
-		verify_spec(&sink, lfirst(lc), InvalidOid);
+		verify_spec(&sink, lfirst(lc), InvalidOid, cat);
 		MemoryContextSwitchTo(work);
 		MemoryContextReset(per_spec);
 	}
@@ -273,7 +288,7 @@ dbt_contract_check(PG_FUNCTION_ARGS)
 	ResultSink	sink = begin_results(fcinfo);
 	ContractSpec *spec = spec_for_relation(relid);
 
-	verify_spec(&sink, spec, relid);
+	verify_spec(&sink, spec, relid, NULL);
 	return (Datum) 0;
 }
 
