@@ -18,6 +18,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
+#include "common/md5.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -272,23 +273,47 @@ read_path(const char *path, char **source)
  * ------------------------------------------------------------------------
  */
 static char *
+md5_hex(const char *data, size_t len)
+{
+	char	   *hex = palloc(2 * MD5_DIGEST_LENGTH + 1);
+#if PG_VERSION_NUM >= 150000
+	const char *errstr = NULL;
+
+	if (!pg_md5_hash(data, len, hex, &errstr))
+		elog(ERROR, "could not compute an MD5 checksum: %s", errstr);
+#else
+	if (!pg_md5_hash(data, len, hex))
+		elog(ERROR, "could not compute an MD5 checksum");
+#endif
+	return hex;
+}
+
+/*
+ * md5 of what was applied: the text itself for one input (so it matches
+ * md5() of the same text in SQL), names and contents for several.
+ */
+static char *
 inputs_checksum(List *inputs)
 {
 	StringInfoData all;
 	ListCell   *lc;
 	char	   *sum;
 
+	if (list_length(inputs) == 1)
+	{
+		InputText  *in = linitial(inputs);
+
+		return md5_hex(in->data, in->len);
+	}
 	initStringInfo(&all);
 	foreach(lc, inputs)
 	{
 		InputText  *in = lfirst(lc);
 
-		if (list_length(inputs) > 1)
-			appendStringInfo(&all, "%s%c", in->display, '\0');
+		appendStringInfo(&all, "%s%c", in->display, '\0');
 		appendBinaryStringInfo(&all, in->data, (int) in->len);
 	}
-	sum = TextDatumGetCString(DirectFunctionCall1(md5_text,
-												  PointerGetDatum(cstring_to_text_with_len(all.data, all.len))));
+	sum = md5_hex(all.data, all.len);
 	pfree(all.data);
 	return sum;
 }

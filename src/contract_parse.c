@@ -714,7 +714,9 @@ parse_test(ParseCtx *cx, YNode *n, const char *listkey)
 			append_args(cx, nested, &js, &first);
 	}
 	appendStringInfoChar(&js, '}');
-	t->arguments = js.data;
+	/* exact size: a project has many tests, each with a small text */
+	t->arguments = pnstrdup(js.data, js.len);
+	pfree(js.data);
 
 	if (cx->column != NULL)
 		t->columns = list_make1((char *) cx->column);

@@ -179,6 +179,7 @@ resolve_column(const ContractModel *m, ContractColumn *c, TypeCache *cache)
 void
 contract_resolve_types(ContractModel *m, TypeCache *cache)
 {
+	MemoryContext check_cxt = NULL;
 	ListCell   *lc;
 
 	foreach(lc, m->columns)
@@ -196,10 +197,22 @@ contract_resolve_types(ContractModel *m, TypeCache *cache)
 	foreach(lc, m->constraints)
 	{
 		ContractConstraint *c = lfirst(lc);
+		MemoryContext oldcxt;
 
-		if (c->type == CC_CHECK)
-			contract_check_expression(m, c);
+		if (c->type != CC_CHECK)
+			continue;
+		/* parse trees and scanner buffers are only needed for the verdict */
+		if (check_cxt == NULL)
+			check_cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "dbt_contract check expression",
+											  ALLOCSET_SMALL_SIZES);
+		oldcxt = MemoryContextSwitchTo(check_cxt);
+		contract_check_expression(m, c);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(check_cxt);
 	}
+	if (check_cxt != NULL)
+		MemoryContextDelete(check_cxt);
 }
 
 static const char *
