@@ -9,6 +9,7 @@
 #   pg_regress  - SQL behaviour            (sql/*.sql, expected/*.out)
 #   isolation   - concurrent sessions      (test/isolation/specs)
 #   TAP         - restarts, dumps, roles   (test/t/*.pl)
+#   valgrind    - pg_regress under memcheck (scripts/run-valgrind.sh)
 source "$(dirname "$0")/common.sh"
 
 install_packages
@@ -63,6 +64,17 @@ dubious=$(matches 'Dubious|No subtests run|Parse errors' "$WORKDIR/tap.log")
 bad=$((bad + dubious))
 if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
 count TAP "$ok" "$bad"
+
+log "valgrind"
+# The pg_regress suites again, every backend under memcheck; findings in
+# dbt_contract or libyaml fail the run.
+bash "$REPO/scripts/run-valgrind.sh" 2>&1 | tee "$WORKDIR/valgrind.log" || true
+ok=$(matches '\.\.\. ok' "$WORKDIR/valgrind.log")
+bad=$(matches '\.\.\. FAILED|\.\.\. failed' "$WORKDIR/valgrind.log")
+if ! grep -q ', 0 with findings in dbt_contract or libyaml' "$WORKDIR/valgrind.log"; then
+  bad=$((bad + 1))
+fi
+count valgrind "$ok" "$bad"
 
 log "summary"
 cat "$WORKDIR/summary"
