@@ -369,40 +369,13 @@ apply_inputs(const ApplyRequest *req, List *inputs)
 	return catalog_store_apply(req->source, models, &store);
 }
 
-static ReturnSetInfo *
-begin_results(FunctionCallInfo fcinfo, Tuplestorestate **store, TupleDesc *desc)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext oldcxt;
-	TupleDesc	tupdesc;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-
-	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	*desc = CreateTupleDescCopy(tupdesc);
-	*store = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = *store;
-	rsinfo->setDesc = *desc;
-	MemoryContextSwitchTo(oldcxt);
-	return rsinfo;
-}
-
 /* Materialize apply results (model, version, relation, action, counts). */
 static void
 return_results(FunctionCallInfo fcinfo, List *results)
 {
-	Tuplestorestate *store;
-	TupleDesc	tupdesc;
+	ResultSink	sink = srf_begin(fcinfo);
 	ListCell   *lc;
 
-	(void) begin_results(fcinfo, &store, &tupdesc);
 	foreach(lc, results)
 	{
 		ApplyResult *r = lfirst(lc);
@@ -416,7 +389,7 @@ return_results(FunctionCallInfo fcinfo, List *results)
 		values[3] = CStringGetTextDatum(r->action);
 		values[4] = Int32GetDatum(r->ncolumns);
 		values[5] = Int32GetDatum(r->nconstraints);
-		tuplestore_putvalues(store, tupdesc, values, nulls);
+		tuplestore_putvalues(sink.store, sink.desc, values, nulls);
 	}
 }
 
@@ -424,11 +397,9 @@ return_results(FunctionCallInfo fcinfo, List *results)
 static void
 return_changes(FunctionCallInfo fcinfo, List *changes)
 {
-	Tuplestorestate *store;
-	TupleDesc	tupdesc;
+	ResultSink	sink = srf_begin(fcinfo);
 	ListCell   *lc;
 
-	(void) begin_results(fcinfo, &store, &tupdesc);
 	foreach(lc, changes)
 	{
 		ContractChange *c = lfirst(lc);
@@ -441,7 +412,7 @@ return_changes(FunctionCallInfo fcinfo, List *changes)
 		values[2] = CStringGetTextDatum(c->change);
 		values[3] = CStringGetTextDatum(c->detail);
 		values[4] = BoolGetDatum(c->breaking);
-		tuplestore_putvalues(store, tupdesc, values, nulls);
+		tuplestore_putvalues(sink.store, sink.desc, values, nulls);
 	}
 }
 

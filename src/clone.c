@@ -126,14 +126,11 @@ track_clone(const char *to_schema, const char *relname, const char *from_schema,
 Datum
 dbt_contract_clone(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ResultSink	sink;
 	char	   *from_schema;
 	char	   *to_schema;
 	Oid			from_nsp;
 	Oid			to_nsp;
-	Tuplestorestate *store;
-	TupleDesc	tupdesc;
-	MemoryContext oldcxt;
 	ListCell   *lc;
 	int			rc;
 
@@ -150,20 +147,7 @@ dbt_contract_clone(PG_FUNCTION_ARGS)
 	from_nsp = get_namespace_oid(from_schema, false);
 	to_nsp = get_namespace_oid(to_schema, false);
 
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	tupdesc = CreateTupleDescCopy(tupdesc);
-	store = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = tupdesc;
-	MemoryContextSwitchTo(oldcxt);
+	sink = srf_begin(fcinfo);
 
 	foreach(lc, clone_candidates(from_schema, to_schema))
 	{
@@ -207,7 +191,7 @@ dbt_contract_clone(PG_FUNCTION_ARGS)
 		values[0] = CStringGetTextDatum(c->model);
 		values[1] = CStringGetTextDatum(quote_qualified_identifier(to_schema, c->relname));
 		values[2] = CStringGetTextDatum(action);
-		tuplestore_putvalues(store, tupdesc, values, nulls);
+		tuplestore_putvalues(sink.store, sink.desc, values, nulls);
 	}
 	return (Datum) 0;
 }

@@ -1,6 +1,7 @@
 /*-------------------------------------------------------------------------
  * dbt_contract.c
- *	  Module entry point: defines the dbt_contract.* settings.
+ *	  Module entry point: defines the dbt_contract.* settings; and the
+ *	  set-returning-function set-up the SQL functions share.
  *
  * Every setting is PGC_SUSET: each either weakens what the extension
  * enforces (enforcement, type_match), decides which server files it reads
@@ -10,7 +11,10 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/tuplestore.h"
 
 #include "dbt_contract.h"
 
@@ -99,4 +103,34 @@ _PG_init(void)
 #else
 	EmitWarningsOnPlaceholders("dbt_contract");
 #endif
+}
+
+/*
+ * Set up materialize mode for a set-returning function: rows go into the
+ * returned sink's tuplestore, which lives as long as the query.
+ */
+ResultSink
+srf_begin(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ResultSink	sink;
+	MemoryContext oldcxt;
+	TupleDesc	tupdesc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	sink.desc = CreateTupleDescCopy(tupdesc);
+	sink.store = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = sink.store;
+	rsinfo->setDesc = sink.desc;
+	MemoryContextSwitchTo(oldcxt);
+	return sink;
 }

@@ -15,6 +15,7 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 
@@ -38,6 +39,15 @@ extern int	dbtc_max_file_size_kb;
 extern int	dbtc_enforcement;
 extern int	dbtc_type_match;
 extern bool dbtc_sync_descriptions;
+
+/* A materialized result set of a set-returning function (dbt_contract.c). */
+typedef struct ResultSink
+{
+	struct Tuplestorestate *store;
+	struct TupleDescData *desc;
+} ResultSink;
+
+extern ResultSink srf_begin(FunctionCallInfo fcinfo);
 
 /* Hard limits that keep hostile YAML bounded. */
 #define DBTC_MAX_YAML_DEPTH			100

@@ -30,39 +30,6 @@ PG_FUNCTION_INFO_V1(dbt_contract_check);
 PG_FUNCTION_INFO_V1(dbt_contract_ddl);
 PG_FUNCTION_INFO_V1(dbt_contract_repair);
 
-/* A materialized result set for an SRF. */
-typedef struct ResultSink
-{
-	Tuplestorestate *store;
-	TupleDesc	desc;
-} ResultSink;
-
-static ResultSink
-begin_results(FunctionCallInfo fcinfo)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ResultSink	sink;
-	MemoryContext oldcxt;
-	TupleDesc	tupdesc;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-
-	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	sink.desc = CreateTupleDescCopy(tupdesc);
-	sink.store = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = sink.store;
-	rsinfo->setDesc = sink.desc;
-	MemoryContextSwitchTo(oldcxt);
-	return sink;
-}
-
 static Datum
 text_or_null(const char *s, bool *isnull)
 {
@@ -212,7 +179,7 @@ verify_spec(ResultSink *sink, const ContractSpec *spec, Oid relid, LiveCatalog *
 Datum
 dbt_contract_verify(PG_FUNCTION_ARGS)
 {
-	ResultSink	sink = begin_results(fcinfo);
+	ResultSink	sink = srf_begin(fcinfo);
 	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext,
 											   "dbt_contract verify",
 											   ALLOCSET_DEFAULT_SIZES);
@@ -285,7 +252,7 @@ Datum
 dbt_contract_check(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
-	ResultSink	sink = begin_results(fcinfo);
+	ResultSink	sink = srf_begin(fcinfo);
 	ContractSpec *spec = spec_for_relation(relid);
 
 	verify_spec(&sink, spec, relid, NULL);
@@ -581,7 +548,7 @@ repair_error_context(void *arg)
 Datum
 dbt_contract_repair(PG_FUNCTION_ARGS)
 {
-	ResultSink	sink = begin_results(fcinfo);
+	ResultSink	sink = srf_begin(fcinfo);
 	List	   *steps = NIL;
 	int			pass;
 	int			rc;
