@@ -1,5 +1,5 @@
 {#-
-  dbt_contract.apply_contracts(source=none, allow_breaking=false)
+  dbt_contract.apply_contracts(source=none, allow_breaking=false, targets=none)
 
   Used as an on-run-start hook:
 
@@ -20,21 +20,53 @@
   attached_node).  The JSON is dollar-quoted with a tag checked not to
   occur in it.
 
+  Arguments:
+    source          the source name the contracts are kept under
+                    (default 'dbt:<project_name>')
+    allow_breaking  accept breaking changes of versioned models
+    targets         a list of target names the hook applies contracts for
+                    (default: every target); e.g. ['prod'] keeps a dev run
+                    from re-pointing the contracts to the dev schema
+
   Variables:
     dbt_contract_enabled  (default true)  false: the hook renders nothing
     dbt_contract_schema   (default none)  schema of the extension's functions
                                           when it is not on the search_path
 -#}
-{% macro apply_contracts(source=none, allow_breaking=false) -%}
-  {%- if not execute or not var('dbt_contract_enabled', true) -%}
+{% macro apply_contracts(source=none, allow_breaking=false, targets=none) -%}
+  {%- if not execute or not var('dbt_contract_enabled', true)
+        or (targets is not none and target.name not in targets) -%}
     {{- return('') -}}
   {%- endif -%}
+  {{- return(dbt_contract.apply_contracts_sql(source, allow_breaking)) -}}
+{%- endmacro %}
+
+
+{#-
+  dbt_contract.apply(source=none, allow_breaking=false): the same apply as
+  an operation, printing what changed:
+
+      dbt run-operation dbt_contract.apply --target prod
+-#}
+{% macro apply(source=none, allow_breaking=false) -%}
+  {%- set result = run_query(dbt_contract.apply_contracts_sql(source, allow_breaking)) -%}
+  {%- for row in result.rows -%}
+    {%- do log('dbt_contract: ' ~ row['action'] ~ ' ' ~ row['model']
+               ~ (' v' ~ row['version'] if row['version'] is not none else '')
+               ~ ' -> ' ~ row['relation'], info=true) -%}
+  {%- endfor -%}
+{%- endmacro %}
+
+
+{#- The one statement that applies this run's contracts. -#}
+{% macro apply_contracts_sql(source=none, allow_breaking=false) -%}
   {%- set payload = dbt_contract.contracts_json() -%}
   {%- set tag = dbt_contract.dollar_quote_tag(payload) -%}
   {%- set src = source if source is not none else 'dbt:' ~ project_name -%}
   {%- set fn_schema = var('dbt_contract_schema', none) -%}
   {%- set fn = (adapter.quote(fn_schema) ~ '.' if fn_schema else '') ~ 'dbt_contract_apply_manifest' -%}
-  select * from {{ fn }}({{ tag }}{{ payload }}{{ tag }}::jsonb, '{{ src | replace("'", "''") }}', {{ 'true' if allow_breaking else 'false' }})
+  {{- return('select * from ' ~ fn ~ '(' ~ tag ~ payload ~ tag ~ "::jsonb, '"
+             ~ (src | replace("'", "''")) ~ "', " ~ ('true' if allow_breaking else 'false') ~ ')') -}}
 {%- endmacro %}
 
 
