@@ -9,6 +9,7 @@
 #   pg_regress  - SQL behaviour            (sql/*.sql, expected/*.out)
 #   isolation   - concurrent sessions      (test/isolation/specs)
 #   TAP         - restarts, dumps, roles   (test/t/*.pl)
+#   dbt         - real dbt, pytest         (test/dbt/run_dbt_tests.sh)
 #   valgrind    - pg_regress under memcheck (scripts/run-valgrind.sh)
 source "$(dirname "$0")/common.sh"
 
@@ -64,6 +65,17 @@ dubious=$(matches 'Dubious|No subtests run|Parse errors' "$WORKDIR/tap.log")
 bad=$((bad + dubious))
 if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
 count TAP "$ok" "$bad"
+
+log "dbt"
+DBT_SUITE_SKIP_BUILD=1 bash "$REPO/test/dbt/run_dbt_tests.sh" 2>&1 \
+  | tee "$WORKDIR/dbt.log" || true
+closing=$(grep -E '^=* *[0-9]+ (passed|failed|errors?|xfailed|xpassed|skipped)\b.* in [0-9.]+s' \
+  "$WORKDIR/dbt.log" | tail -1 || true)
+ok=$(grep -oE '[0-9]+ passed' <<<"$closing" | grep -oE '[0-9]+' || echo 0)
+bad=$(( $(grep -oE '[0-9]+ failed' <<<"$closing" | grep -oE '[0-9]+' || echo 0) \
+      + $(grep -oE '[0-9]+ errors?' <<<"$closing" | grep -oE '[0-9]+' || echo 0) ))
+if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
+count dbt "$ok" "$bad"
 
 log "valgrind"
 # The pg_regress suites again, every backend under memcheck; findings in
