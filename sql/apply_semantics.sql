@@ -304,8 +304,9 @@ COMMIT;
 
 SELECT * FROM regress_catalog_diff('snap');
 
--- Re-applying what is stored reports unchanged and leaves the catalog
--- rows (other than timestamps and ids) as they were.
+-- Re-applying what is stored reports unchanged and writes nothing: the
+-- models keep their rows, ids and applied_at; only the sources' record of
+-- their last apply moves on.
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:

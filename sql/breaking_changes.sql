@@ -72,7 +72,8 @@ SELECT * FROM dbt_contract_diff_yaml(brk.baseline(), 'brk', 'brk');
 -- Spellings that resolve to the same type are not changes: int/integer,
 -- numeric(10, 2)/numeric(10,2), timestamptz/timestamp with time zone,
 -- varchar(20)/character varying(20), string/text.  Applying them reports
--- every model unchanged, and the columns view shows the new spelling.
+-- every model unchanged and writes nothing, so the columns view keeps the
+-- spelling of the apply that last changed the contract.
 ------------------------------------------------------------------------
 SELECT * FROM dbt_contract_diff_yaml(
     replace(replace(replace(replace(replace(brk.baseline(),

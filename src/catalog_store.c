@@ -485,29 +485,63 @@ load_old_models(const char *source, int *n)
 	return rows;
 }
 
+/*
+ * Split a source's old and new models (both sorted by key): old rows to
+ * delete (removed or changed) and new models to insert (added or
+ * changed).  Unchanged models keep their rows, ids and applied_at, so
+ * re-applying an unchanged project writes nothing.
+ */
 static void
-delete_source(const char *source)
+plan_writes(KeyedRow *old, int nold, KeyedRow *new, int nnew,
+			ColArray *stale, KeyedRow **fresh, int *nfresh)
+{
+	int			i = 0;
+	int			j = 0;
+
+	col_init(stale, INT8OID);
+	*fresh = palloc(sizeof(KeyedRow) * Max(1, nnew));
+	*nfresh = 0;
+	while (i < nold || j < nnew)
+	{
+		int			c = i >= nold ? 1 : j >= nnew ? -1 : keyed_cmp(&old[i], &new[j]);
+
+		if (c < 0)
+			col_push(stale, Int64GetDatum(old[i++].model_id), false);
+		else if (c > 0)
+			(*fresh)[(*nfresh)++] = new[j++];
+		else
+		{
+			if (strcmp(old[i].fingerprint, new[j].fingerprint) != 0)
+			{
+				col_push(stale, Int64GetDatum(old[i].model_id), false);
+				(*fresh)[(*nfresh)++] = new[j];
+			}
+			i++, j++;
+		}
+	}
+}
+
+static void
+delete_models(ColArray *ids)
 {
 	static const char *const tables[] = {"contract_column", "contract_constraint",
-	"contract_test"};
+	"contract_test", "contract_model"};
 	Datum		args[1];
-	Oid			types[1] = {TEXTOID};
+	Oid			types[1] = {INT8ARRAYOID};
 	int			i;
 	int			rc;
 
-	args[0] = CStringGetTextDatum(source);
+	if (ids->n == 0)
+		return;
+	args[0] = col_array(ids);
 	for (i = 0; i < lengthof(tables); i++)
 	{
-		char	   *sql = psprintf("DELETE FROM dbt_contract.%s t USING dbt_contract.contract_model m "
-								   "WHERE t.model_id = m.model_id AND m.source = $1",
+		char	   *sql = psprintf("DELETE FROM dbt_contract.%s WHERE model_id = ANY ($1)",
 								   tables[i]);
 
 		rc = SPI_execute_with_args(sql, 1, types, args, NULL, false, 0);
 		spi_check(rc, SPI_OK_DELETE, "removing the previous contracts");
 	}
-	rc = SPI_execute_with_args("DELETE FROM dbt_contract.contract_model WHERE source = $1",
-							   1, types, args, NULL, false, 0);
-	spi_check(rc, SPI_OK_DELETE, "removing the previous contracts");
 }
 
 /* One block of fresh model ids from the sequence. */
@@ -1263,13 +1297,18 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 
 	if (!opts->dry_run)
 	{
+		ColArray	stale;
+		KeyedRow   *fresh;
+		int			nfresh;
+
 		accepted = enforce_breaking_policy(changes, opts->allow_breaking);
-		delete_source(source);
-		ids = allocate_ids(nnew);
-		insert_models(source, new, nnew, ids);
-		insert_columns(new, nnew, ids);
-		insert_constraints(new, nnew, ids);
-		insert_tests(new, nnew, ids);
+		plan_writes(old, nold, new, nnew, &stale, &fresh, &nfresh);
+		delete_models(&stale);
+		ids = allocate_ids(nfresh);
+		insert_models(source, fresh, nfresh, ids);
+		insert_columns(fresh, nfresh, ids);
+		insert_constraints(fresh, nfresh, ids);
+		insert_tests(fresh, nfresh, ids);
 		record_source(source, opts->checksum, nnew);
 
 		/* Result strings must outlive SPI's memory. */
