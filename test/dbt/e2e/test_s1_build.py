@@ -93,6 +93,9 @@ def test_hook_loaded_constraints(project, first_build):
     # the quoted column keeps its case
     assert ("dim_customers", "not_null", ["Customer Name"]) in [
         (m, t, c) for m, t, c, *_ in rows]
+    # the description that holds the first dollar-quote tag arrived intact
+    assert project.value("SELECT description FROM dbt_contract.models WHERE model = 'fct_payments'") \
+        == "One row per payment (\u20ac, 'card' or \"bank\"), C:\\x; never $dbt_contract_0$ nor $$."
     # the merge key (<<: *customer_id_column) carried name and type
     assert project.value(
         "SELECT formatted_type FROM dbt_contract.columns "
@@ -128,13 +131,13 @@ def test_manifest_json_gives_the_same_contracts(project, first_build):
     with open(project.path("target/manifest.json")) as f:
         manifest = f.read()
     assert '"to": "\\"dbt_e2e_s1\\".\\"analytics\\".\\"dim_customers\\""' in manifest
-    before = project.sql("SELECT model, version, constraint_type, columns, to_model, to_columns "
-                         "FROM dbt_contract.constraints ORDER BY 1, 2, 3, 4::text")
+    before = project.sql("SELECT model, version, constraint_type, columns, to_model, to_columns, level "
+                         "FROM dbt_contract.constraints ORDER BY 1, 2, 3, columns::text, level")
     rows = project.sql("SELECT model, version, relation, action "
                        "FROM dbt_contract_apply_manifest(%s::jsonb, %s)", (manifest, SOURCE))
     assert {(m, v): r for m, v, r, _ in rows} == RELATIONS
-    after = project.sql("SELECT model, version, constraint_type, columns, to_model, to_columns "
-                        "FROM dbt_contract.constraints ORDER BY 1, 2, 3, 4::text")
+    after = project.sql("SELECT model, version, constraint_type, columns, to_model, to_columns, level "
+                        "FROM dbt_contract.constraints ORDER BY 1, 2, 3, columns::text, level")
     assert after == before
     assert {a for *_, a in rows} == {"unchanged"}, rows
 

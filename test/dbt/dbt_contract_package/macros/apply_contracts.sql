@@ -131,15 +131,18 @@
 {%- endmacro %}
 
 
-{#- A dollar-quote delimiter that does not occur in `text`. -#}
+{#- A dollar-quote delimiter that does not occur in `text`: one of
+    $dbt_contract_0$ .. $dbt_contract_<c>$, where c counts the occurrences
+    of "$dbt_contract_" in text, is free (usually the first). -#}
 {% macro dollar_quote_tag(text) -%}
-  {%- set ns = namespace(n=0) -%}
-  {%- for i in range(10000) if ('$dbt_contract_' ~ ns.n ~ '$') in text -%}
-    {%- set ns.n = ns.n + 1 -%}
+  {%- set prefix = '$dbt_contract_' -%}
+  {%- set ns = namespace(tag=none) -%}
+  {%- for i in range(text.count(prefix) + 1)
+        if ns.tag is none and (prefix ~ i ~ '$') not in text -%}
+    {%- set ns.tag = prefix ~ i ~ '$' -%}
   {%- endfor -%}
-  {%- set tag = '$dbt_contract_' ~ ns.n ~ '$' -%}
-  {%- if tag in text -%}
+  {%- if ns.tag is none -%}
     {{ exceptions.raise_compiler_error('dbt_contract: no dollar-quote tag is free in the contracts JSON') }}
   {%- endif -%}
-  {{- return(tag) -}}
+  {{- return(ns.tag) -}}
 {%- endmacro %}
