@@ -1252,10 +1252,7 @@ static List *
 store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 			  List **changes_out)
 {
-	Oid			owner = catalog_owner();
-	Oid			save_userid;
-	int			save_sec_context;
-	int			save_nestlevel;
+	OwnerContext oc;
 	KeyedRow   *new;
 	KeyedRow   *old;
 	int			nnew;
@@ -1270,13 +1267,7 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 
 	new = sort_new_models(models, &nnew);
 
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
-
+	begin_as_owner(&oc);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
 	spicxt = CurrentMemoryContext;
@@ -1320,8 +1311,7 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 	}
 
 	SPI_finish();
-	AtEOXact_GUC(true, save_nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	end_as_owner(&oc);
 	if (changes_out)
 		*changes_out = changes;
 	return res;
