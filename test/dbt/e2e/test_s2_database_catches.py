@@ -5,7 +5,9 @@
   * a hand-run CREATE TABLE ... AS hotfix of a contracted table, which
     silently drops its constraints, is refused;
   * ALTER TABLE ... ALTER COLUMN ... TYPE on a live contracted table is
-    refused.
+    refused;
+  * a breaking change to a versioned model (dbt sees none without --state)
+    fails the hook, and the build is checked against the old contract.
 Each fails with the extension's error (SQLSTATE 42P16) and the data of the
 previous build is intact."""
 import pytest
@@ -90,6 +92,35 @@ def test_alter_column_type_refused(project):
     assert "| amount      | numeric(14,2)   | numeric(12,2) | data type mismatch |" in e.pgerror, e.pgerror
     assert project.column_type("analytics.fct_payments", "amount") == "numeric(12,2)"
     assert project.sql("SELECT * FROM analytics.fct_payments ORDER BY payment_id") == data
+
+
+def test_breaking_change_to_a_versioned_model_refused(project):
+    """dbt notices a breaking change only with --state; the database has the
+    previous contract.  A column type changed in the YAML and the SQL of a
+    versioned model: the hook's apply fails, and the table dbt then builds
+    is refused against the contract still in force."""
+    yml = project.read("models/marts/_marts.yml")
+    sql = project.read("models/marts/customer_orders_v1.sql")
+    before = project.sql("SELECT * FROM analytics.customer_orders_v1 ORDER BY 1")
+    project.write("models/marts/_marts.yml", yml.replace(
+        "      - name: first_order_on\n        data_type: date",
+        "      - name: first_order_on\n        data_type: timestamp"))
+    project.write("models/marts/customer_orders_v1.sql", sql.replace(
+        "min(o.ordered_at)                    as first_order_on",
+        "min(o.ordered_at)::timestamp        as first_order_on"))
+    try:
+        res = project.dbt("run", "-s", "customer_orders.v1", expect_ok=False)
+    finally:
+        project.write("models/marts/_marts.yml", yml)
+        project.write("models/marts/customer_orders_v1.sql", sql)
+    out = res.output
+    assert "breaking changes to the enforced contracts of 2 versioned models" in out, res.tail()
+    assert ('model "customer_orders" version 1: column type changed: column first_order_on: '
+            'date -> timestamp without time zone') in out
+    assert ('relation analytics.customer_orders_v1__dbt_tmp does not match the enforced '
+            'contract of model "customer_orders" version 1') in out, res.tail()
+    assert project.column_type("analytics.customer_orders_v1", "first_order_on") == "date"
+    assert project.sql("SELECT * FROM analytics.customer_orders_v1 ORDER BY 1") == before
 
 
 def test_rebuild_after_the_attempts(project):
