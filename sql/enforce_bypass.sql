@@ -45,6 +45,29 @@ ROLLBACK;
 -- Without CASCADE nothing else can be dropped, and nothing is said.
 DROP VIEW enf_bypass.bypass_view;
 
+-- A model-level constraint may name a quoted column as dbt passes it to
+-- SQL, '"from"': it is the column named exactly from.
+SELECT model, action FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: bypass_quoted
+    config: {materialized: table, contract: {enforced: true}}
+    constraints:
+      - type: check
+        columns: ['"from"']
+        expression: '"from" <> ''red'''
+      - type: unique
+        columns: ['"from"', id]
+    columns:
+      - {name: id, data_type: integer}
+      - {name: from, quote: true, data_type: text}
+$$, 'enforce_bypass_quoted', 'enf_bypass');
+CREATE TABLE enf_bypass.bypass_quoted (id integer, "from" text CHECK ("from" <> 'red'));
+\echo SQLSTATE :SQLSTATE
+CREATE TABLE enf_bypass.bypass_quoted (id integer, "from" text CHECK ("from" <> 'red'), UNIQUE ("from", id));
+SELECT * FROM dbt_contract_check('enf_bypass.bypass_quoted');
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enforce_bypass_quoted', allow_breaking => true);
+
 -- Clean up.
 DROP SCHEMA enf_bypass CASCADE;
 DROP SCHEMA enf_bypass_staging CASCADE;

@@ -303,7 +303,7 @@ constraint_attname(const ContractSpec *spec, const char *written)
 	for (i = 0; i < spec->ncolumns; i++)
 		if (strcmp(spec->columns[i].name, written) == 0)
 			return spec->columns[i].attname;
-	return downcase_identifier(written, strlen(written), false, false);
+	return contract_written_ident(written);
 }
 
 static int

@@ -65,6 +65,34 @@ srcloc_string(const SrcLoc *loc)
 	return psprintf("%s:%d:%d", loc->file, loc->line, loc->col);
 }
 
+/*
+ * The identifier a column name written in YAML stands for: dbt passes
+ * constraint columns into SQL as written, so "Name" in double quotes is
+ * exactly Name, and anything else folds to lower case.
+ */
+char *
+contract_written_ident(const char *written)
+{
+	size_t		len = strlen(written);
+
+	if (len >= 2 && written[0] == '"' && written[len - 1] == '"')
+	{
+		char	   *res = palloc(len);
+		char	   *o = res;
+		const char *p;
+
+		for (p = written + 1; p < written + len - 1; p++)
+		{
+			*o++ = *p;
+			if (*p == '"' && p[1] == '"')
+				p++;			/* "" is one quote inside a quoted name */
+		}
+		*o = '\0';
+		return res;
+	}
+	return downcase_identifier(written, len, false, false);
+}
+
 char *
 contract_model_label(const ContractModel *m)
 {
@@ -1154,9 +1182,7 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 				char	   *cname = lfirst(lc2);
 
 				if (!nameset_has(&known_set, cname) &&
-					!nameset_has(&known_set,
-								 downcase_identifier(cname, strlen(cname),
-													 false, false)))
+					!nameset_has(&known_set, contract_written_ident(cname)))
 					ereport(ERROR,
 							(errcode(ERRCODE_UNDEFINED_COLUMN),
 							 errmsg("%s constraint of %s names column \"%s\", which is not in its columns",

@@ -200,6 +200,7 @@ extern List *contract_parse_model_entry(YDoc *doc, YNode *model,
 extern List *contract_parse_manifest(YDoc *doc, List *models);
 extern const char *contract_constraint_type_name(ContractConstraintType t);
 extern char *contract_model_label(const ContractModel *m);
+extern char *contract_written_ident(const char *written);
 extern char *srcloc_string(const SrcLoc *loc);
 
 /* ---------- types and expressions (contract_types.c) ---------- */
