@@ -71,7 +71,27 @@ COMMIT;
 DROP TABLE IF EXISTS analytics.dim_customers__dbt_backup CASCADE;
 
 \echo
-\echo '### 9. An inline contract that passes: a new model.'
+\echo '### 9. What BI tools read: keys (dbt''s infer_primary_key ladder) and'
+\echo '###    relationships with cardinality and Omni join conditions.'
+SELECT model, key_columns, key_type, derived_from, is_primary
+  FROM dbt_contract.keys ORDER BY model, version, is_primary DESC;
+SELECT from_relation, from_columns, to_relation, to_columns, relationship_type,
+       derived_from, enforced
+  FROM dbt_contract.relationships ORDER BY 1;
+SELECT dbt_contract_omni_relationships() AS omni_relationships_yaml;
+
+\echo
+\echo '### 10. Does the warehouse match its contracts?  (and putting back the'
+\echo '###     foreign key the CASCADE took)'
+SELECT relation, object, problem, have, want FROM dbt_contract.violations
+ WHERE relation LIKE 'analytics.%' ORDER BY 1, 2;
+SELECT relation, statement FROM dbt_contract_repair('analytics.fct_orders');
+SELECT count(*) AS fct_orders_problems FROM dbt_contract_check('analytics.fct_orders');
+\echo 'The DDL a contract implies:'
+SELECT dbt_contract_ddl('customer_orders', 2);
+
+\echo
+\echo '### 11. An inline contract that passes: a new model.'
 SELECT * FROM dbt_contract_apply_yaml($yaml$
 version: 2
 models:
@@ -83,7 +103,28 @@ models:
 $yaml$, 'hotfix', 'analytics');
 
 \echo
-\echo '### 10. YAML that fails: each error names file:line:col, model and column,'
+\echo '### 12. Evolving a contract: a dry run shows what would break (an int'
+\echo '###     becoming bigint, a column dropped); a real apply warns.'
+SELECT * FROM dbt_contract_diff_yaml($yaml$
+version: 2
+models:
+  - name: dim_products
+    config: {materialized: table, contract: {enforced: true}}
+    columns:
+      - {name: product_id, data_type: bigint, constraints: [{type: primary_key}]}
+$yaml$, 'hotfix', 'analytics');
+SELECT model, action FROM dbt_contract_apply_yaml($yaml$
+version: 2
+models:
+  - name: dim_products
+    config: {materialized: table, contract: {enforced: true}}
+    columns:
+      - {name: product_id, data_type: bigint, constraints: [{type: primary_key}]}
+$yaml$, 'hotfix', 'analytics');
+
+
+\echo
+\echo '### 13. YAML that fails: each error names file:line:col, model and column,'
 \echo '###    and nothing already loaded changes.'
 SELECT * FROM dbt_contract_apply_yaml($yaml$
 version: 2
@@ -122,3 +163,8 @@ models:
 $yaml$, 'hotfix', 'analytics');
 SELECT model, column_name, formatted_type FROM dbt_contract.columns
  WHERE model = 'dim_products' ORDER BY ordinal;
+
+\echo
+\echo '### 14. One row per apply in the history.'
+SELECT applied_by, source ~ 'jaffle' AS jaffle_project, added, changed, removed, unchanged
+  FROM dbt_contract.history ORDER BY apply_id;
