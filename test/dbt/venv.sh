@@ -26,12 +26,20 @@ dbt_venv() {
       # Debian's python3 needs python3-venv for "python3 -m venv".
       install_packages python3-venv
     fi
+    if ! mkdir -p "$cache" 2>/dev/null || [ ! -w "$cache" ]; then
+      cache=$(mktemp -d /tmp/dbt_contract_venv.XXXXXX)   # no cache: this run only
+      dir=$cache/venv-$hash
+    fi
     log "creating the dbt virtualenv $dir"
     rm -rf "$dir"
-    mkdir -p "$cache"
     "$py" -m venv "$dir"
-    "$dir/bin/python" -m pip install -q --disable-pip-version-check \
-      --no-input -r "$req"
+    local i
+    for i in 1 2 3; do
+      "$dir/bin/python" -m pip install -q --disable-pip-version-check \
+        --no-input -r "$req" && break
+      [ "$i" = 3 ] && { echo "pip install of $req failed" >&2; return 1; }
+      sleep $((i * 10))
+    done
     touch "$dir/.complete"
   fi
   DBT_VENV=$dir
