@@ -91,13 +91,6 @@ class TestModelConstraintsRuntimeEnforcement(BaseModelConstraintsRuntimeEnforcem
     pass
 
 
-QUOTED_CONSTRAINT_COLUMN = (
-    "extension: a model-level constraint naming its column as a quoted identifier "
-    "(columns: ['\"from\"'], dbt's own fixture) is rejected as naming no column of the "
-    "model, so the hook's apply fails for this project; dbt accepts it")
-
-
-@pytest.mark.xfail(reason=QUOTED_CONSTRAINT_COLUMN, strict=False)
 class TestConstraintQuotedColumn(BaseConstraintQuotedColumn):
     pass
 
