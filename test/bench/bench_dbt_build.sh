@@ -7,7 +7,7 @@
 #   on.  in a database with the extension, the project with the
 #        dbt_contract package's on-run-start hook (contracts applied on
 #        every run, every relation dbt creates checked),
-# best of BENCH_RUNS (default 3) each, after one untimed build of each (so
+# best of BENCH_RUNS (default 5) each, after one untimed build of each (so
 # the timed builds replace existing relations, dbt's usual case).  Prints
 # both times and the ratio on/off; the target is <= 1.03.  Nothing is
 # asserted.
@@ -18,7 +18,7 @@
 source "$(dirname "$0")/../../scripts/common.sh"
 source "$REPO/test/dbt/venv.sh"
 
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-5}
 MODELS=${BENCH_MODELS:-200}
 PORT=${BENCH_PORT:-54338}
 
