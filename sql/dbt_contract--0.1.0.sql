@@ -408,12 +408,13 @@ WITH raw AS (
       FROM pg_catalog.pg_constraint con
       JOIN pg_catalog.pg_class fc ON fc.oid = con.conrelid
       JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
+      -- compared as text, so that both names make one hash key
       JOIN dbt_contract.contract_model fm
-        ON fm.relation_schema = fn.nspname AND fm.relation_name = fc.relname
+        ON fm.relation_schema = fn.nspname::text AND fm.relation_name = fc.relname::text
       JOIN pg_catalog.pg_class tc ON tc.oid = con.confrelid
       JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
       JOIN dbt_contract.contract_model tm
-        ON tm.relation_schema = tn.nspname AND tm.relation_name = tc.relname
+        ON tm.relation_schema = tn.nspname::text AND tm.relation_name = tc.relname::text
      WHERE con.contype = 'f'
 )
 SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
@@ -462,43 +463,45 @@ SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
          LIMIT 1) wm ON true;
 
 CREATE VIEW dbt_contract.relationships AS
-WITH merged AS (
+-- Keys are worked out once and joined (a subquery on dbt_contract.keys
+-- per relationship would work out every model's keys for each).
+WITH key_sets AS MATERIALIZED (
+    SELECT k.model_id, k.key_columns, k.sorted_columns,
+           row_number() OVER (PARTITION BY k.model_id
+                              ORDER BY k.rung, k.ordinal, k.sorted_columns) = 1 AS is_primary
+      FROM dbt_contract.key_candidates k
+), merged AS (
     SELECT s.from_id, s.resolved_to_id AS to_id, s.to_relation, s.to_name, s.from_columns,
            -- a key without to_columns points at the target's primary key
            CASE WHEN cardinality(s.to_columns) > 0 THEN s.to_columns
-                ELSE (SELECT k.key_columns FROM dbt_contract.keys k
-                        JOIN dbt_contract.contract_model tm
-                          ON tm.model = k.model AND tm.version IS NOT DISTINCT FROM k.version
-                       WHERE tm.model_id = s.resolved_to_id AND k.is_primary) END AS to_columns,
+                ELSE pk.key_columns END AS to_columns,
            s.derived_from, s.prio, s.constraint_name
       FROM dbt_contract.relationship_sources s
+      LEFT JOIN key_sets pk ON pk.model_id = s.resolved_to_id AND pk.is_primary
 ), keyed AS (
     -- the column pairs, in any order: (a, b) -> (x, y) is (b, a) -> (y, x)
-    SELECT m.*,
+    SELECT m.*, row_number() OVER () AS rowid,
            ARRAY(SELECT p.f || '=' || coalesce(p.t, '')
                    FROM unnest(m.from_columns, m.to_columns) AS p(f, t)
                   ORDER BY 1) AS pairs
       FROM merged m
+), sourced AS (
+    -- one row per relationship: its sources in priority order (prio is
+    -- one digit), the declared constraint name first, else the live
+    -- foreign key's, and the row of the first source for the columns
+    SELECT (array_agg(k.rowid ORDER BY k.prio, k.rowid))[1] AS rep,
+           (SELECT string_agg(substr(x, 3), ', ' ORDER BY x)
+              FROM unnest(array_agg(DISTINCT k.prio || ':' || k.derived_from)) AS x)
+               AS derived_from,
+           (array_agg(k.constraint_name ORDER BY k.prio, k.constraint_name)
+                FILTER (WHERE k.constraint_name IS NOT NULL))[1] AS constraint_name
+      FROM keyed k
+     GROUP BY k.from_id, k.to_id, k.to_relation, k.pairs
 ), grouped AS (
-    -- one row per relationship, its columns in the order of the first source
-    SELECT DISTINCT ON (g.from_id, g.to_id, g.to_relation, g.pairs)
-           g.from_id, g.to_id, g.to_relation, g.to_name, g.from_columns, g.to_columns,
-           (SELECT string_agg(d, ', ' ORDER BY p)
-              FROM (SELECT DISTINCT x.derived_from AS d, x.prio AS p
-                      FROM keyed x
-                     WHERE x.from_id = g.from_id AND x.to_relation = g.to_relation
-                       AND x.to_id IS NOT DISTINCT FROM g.to_id
-                       AND x.pairs = g.pairs) dd) AS derived_from,
-           -- the declared name first, else the live foreign key's
-           (SELECT x.constraint_name
-              FROM keyed x
-             WHERE x.from_id = g.from_id AND x.to_relation = g.to_relation
-               AND x.to_id IS NOT DISTINCT FROM g.to_id
-               AND x.pairs = g.pairs AND x.constraint_name IS NOT NULL
-             ORDER BY x.prio, x.constraint_name
-             LIMIT 1) AS constraint_name
-      FROM keyed g
-     ORDER BY g.from_id, g.to_id, g.to_relation, g.pairs, g.prio
+    SELECT g.from_id, g.to_id, g.to_relation, g.to_name, g.from_columns, g.to_columns,
+           s.derived_from, s.constraint_name
+      FROM sourced s
+      JOIN keyed g ON g.rowid = s.rep
 ), located AS (
     SELECT g.*, fm.model AS from_model, fm.version AS from_version,
            pg_catalog.quote_ident(fm.relation_schema) || '.' ||
@@ -525,11 +528,7 @@ WITH merged AS (
 )
 SELECT l.from_model, l.from_version, l.from_relation, l.from_columns,
        l.to_model, l.to_version, l.to_relation, l.to_columns,
-       CASE WHEN EXISTS (SELECT 1 FROM dbt_contract.keys k
-                          WHERE k.model = l.from_model
-                            AND k.version IS NOT DISTINCT FROM l.from_version
-                            AND ARRAY(SELECT x FROM unnest(k.key_columns) x ORDER BY x)
-                              = ARRAY(SELECT x FROM unnest(l.from_columns) x ORDER BY x))
+       CASE WHEN fk.model_id IS NOT NULL
             THEN 'one_to_one' ELSE 'many_to_one' END AS relationship_type,
        l.derived_from, l.constraint_name,
        -- a live foreign key with the same column pairs, in any order
@@ -564,7 +563,11 @@ SELECT l.from_model, l.from_version, l.from_relation, l.from_columns,
                           ' AND ' ORDER BY f.ord)
           FROM unnest(l.from_columns) WITH ORDINALITY AS f(col, ord)
           JOIN unnest(l.to_columns) WITH ORDINALITY AS t(col, ord) USING (ord)) END AS join_sql
-  FROM located l;
+  FROM located l
+  -- one_to_one: the from-columns are a key of the from-model
+  LEFT JOIN (SELECT DISTINCT model_id, sorted_columns FROM key_sets) fk
+         ON fk.model_id = l.from_id
+        AND fk.sorted_columns = ARRAY(SELECT x FROM unnest(l.from_columns) x ORDER BY x);
 COMMENT ON VIEW dbt_contract.relationships IS
     'Relationships between models from foreign_key constraints, relationships tests, dbt_constraints tests and live foreign keys, with cardinality and join conditions';
 
@@ -693,7 +696,14 @@ CREATE FUNCTION dbt_contract_omni_relationships()
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
+-- the relationships are worked out once (MATERIALIZED): joined to the
+-- models un-materialized, the planner would work them out per model; and
+-- compiling the big query would take longer than running it
+SET jit = off
 AS $$
+WITH rel AS MATERIALIZED (
+    SELECT * FROM dbt_contract.relationships WHERE on_sql IS NOT NULL
+)
 SELECT coalesce(string_agg(
          format(E'- join_from_view: %s\n  join_to_view: %s\n  on_sql: %s\n  relationship_type: %s\n  join_type: always_left\n',
                 dbt_contract.yaml_scalar(r.from_name), dbt_contract.yaml_scalar(r.to_name),
@@ -702,14 +712,13 @@ SELECT coalesce(string_agg(
   FROM (SELECT fm.relation_name AS from_name,
                coalesce(tm.relation_name, dbt_contract.target_name(rel.to_relation)) AS to_name,
                rel.on_sql, rel.relationship_type
-          FROM dbt_contract.relationships rel
+          FROM rel
           JOIN dbt_contract.models fm
             ON fm.model = rel.from_model
            AND fm.version IS NOT DISTINCT FROM rel.from_version
           LEFT JOIN dbt_contract.models tm
                  ON tm.model = rel.to_model
-                AND tm.version IS NOT DISTINCT FROM rel.to_version
-         WHERE rel.on_sql IS NOT NULL) r
+                AND tm.version IS NOT DISTINCT FROM rel.to_version) r
 $$;
 COMMENT ON FUNCTION dbt_contract_omni_relationships() IS
     'dbt_contract.relationships as an Omni relationships file (YAML)';
