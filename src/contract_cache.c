@@ -48,22 +48,42 @@ typedef struct RelEntry
 	ContractSpec *spec;			/* loaded on first check */
 } RelEntry;
 
-static MemoryContext cache_cxt = NULL;
+static MemoryContext cache_cxt = NULL;	/* holds rel_map and its specs */
+static MemoryContext retired_cxt = NULL;	/* parent of caches no longer valid */
 static HTAB *rel_map = NULL;
 static Oid	catalog_relid = InvalidOid;
+static uint64 inval_generation = 0;
 static bool callback_registered = false;
 
 /* ------------------------------------------------------------------------
  * Invalidation
  * ------------------------------------------------------------------------
  */
+/*
+ * Drop the map.  Invalidations arrive whenever a lock is taken, so a
+ * caller may still be using a contract from it (while opening the
+ * relation it checks): the memory is only moved aside here, and freed at
+ * the next lookup, when nothing from the old map is in use any more.
+ */
 static void
 invalidate_cache(void)
 {
+	inval_generation++;
 	rel_map = NULL;
 	catalog_relid = InvalidOid;
 	if (cache_cxt != NULL)
-		MemoryContextReset(cache_cxt);
+	{
+		MemoryContextSetParent(cache_cxt, retired_cxt);
+		cache_cxt = NULL;
+	}
+}
+
+/* Free maps dropped earlier; called only where none can be in use. */
+static void
+free_retired(void)
+{
+	if (retired_cxt != NULL)
+		MemoryContextReset(retired_cxt);
 }
 
 static void
@@ -170,14 +190,15 @@ dbt_tmp_name(const char *relname)
 }
 
 static void
-add_entry(const char *schema, const char *relname, int64 model_id, bool is_tmp)
+add_entry(HTAB *map, const char *schema, const char *relname, int64 model_id,
+		  bool is_tmp)
 {
 	RelKey		key;
 	RelEntry   *e;
 	bool		found;
 
 	make_key(&key, schema, relname);
-	e = hash_search(rel_map, &key, HASH_ENTER, &found);
+	e = hash_search(map, &key, HASH_ENTER, &found);
 	/* A real relation name wins over another model's __dbt_tmp name. */
 	if (found && !e->is_tmp)
 		return;
@@ -194,46 +215,65 @@ load_map(void)
 	Oid			nsp;
 	uint64		i;
 	int			rc;
+	uint64		generation;
+	MemoryContext cxt;
+	HTAB	   *map;
+	Oid			relid;
 
 	contract_cache_init();
-	if (cache_cxt == NULL)
-		cache_cxt = AllocSetContextCreate(CacheMemoryContext, "dbt_contract cache",
-										  ALLOCSET_DEFAULT_SIZES);
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(RelKey);
-	ctl.entrysize = sizeof(RelEntry);
-	ctl.hcxt = cache_cxt;
-	rel_map = hash_create("dbt_contract relations", 256, &ctl,
+	/* where an invalidated map goes until it can be freed */
+	if (retired_cxt == NULL)
+		retired_cxt = AllocSetContextCreate(CacheMemoryContext,
+											"dbt_contract retired caches",
+											ALLOCSET_SMALL_SIZES);
+	for (;;)
+	{
+		generation = inval_generation;
+		cxt = AllocSetContextCreate(CacheMemoryContext, "dbt_contract cache",
+									ALLOCSET_DEFAULT_SIZES);
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(RelKey);
+		ctl.entrysize = sizeof(RelEntry);
+		ctl.hcxt = cxt;
+		map = hash_create("dbt_contract relations", 256, &ctl,
 						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
-	nsp = get_namespace_oid("dbt_contract", true);
-	catalog_relid = OidIsValid(nsp) ? get_relname_relid("contract_model", nsp) : InvalidOid;
-	if (!OidIsValid(catalog_relid))
-		return;					/* extension not (fully) installed */
+		nsp = get_namespace_oid("dbt_contract", true);
+		relid = OidIsValid(nsp) ? get_relname_relid("contract_model", nsp) : InvalidOid;
+		if (OidIsValid(relid))
+		{
+			begin_as_owner(&oc);
+			if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+			rc = SPI_execute("SELECT model_id, relation_schema, relation_name "
+							 "FROM dbt_contract.contract_model", false, 0);
+			if (rc != SPI_OK_SELECT)
+				elog(ERROR, "dbt_contract: loading contracted relations failed: %s",
+					 SPI_result_code_string(rc));
+			for (i = 0; i < SPI_processed; i++)
+			{
+				HeapTuple	tup = SPI_tuptable->vals[i];
+				TupleDesc	td = SPI_tuptable->tupdesc;
+				bool		isnull;
+				int64		id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+				char	   *schema = SPI_getvalue(tup, td, 2);
+				char	   *relname = SPI_getvalue(tup, td, 3);
 
-	begin_as_owner(&oc);
-	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
-	rc = SPI_execute("SELECT model_id, relation_schema, relation_name "
-					 "FROM dbt_contract.contract_model", false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "dbt_contract: loading contracted relations failed: %s",
-			 SPI_result_code_string(rc));
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int64		id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
-		char	   *schema = SPI_getvalue(tup, td, 2);
-		char	   *relname = SPI_getvalue(tup, td, 3);
+				add_entry(map, schema, relname, id, false);
+				add_entry(map, schema, dbt_tmp_name(relname), id, true);
+			}
+			SPI_finish();
+			end_as_owner(&oc);
+		}
 
-		add_entry(schema, relname, id, false);
-		add_entry(schema, dbt_tmp_name(relname), id, true);
+		/* an apply committed while we read: read again */
+		if (generation == inval_generation)
+			break;
+		MemoryContextDelete(cxt);
 	}
-	SPI_finish();
-	end_as_owner(&oc);
+	cache_cxt = cxt;
+	rel_map = map;
+	catalog_relid = relid;
 }
 
 static List *
@@ -597,6 +637,7 @@ contract_cache_lookup(const char *schema, const char *relname, bool *is_tmp)
 	RelEntry   *e;
 	int			attempt;
 
+	free_retired();
 	for (attempt = 0; attempt < 2; attempt++)
 	{
 		if (rel_map == NULL)
@@ -609,7 +650,7 @@ contract_cache_lookup(const char *schema, const char *relname, bool *is_tmp)
 		{
 			ContractSpec *spec = load_spec(e->model_id);
 
-			/* load_spec may have run an invalidation; look again */
+			/* an invalidation during the load dropped the map: look again */
 			if (rel_map == NULL)
 				continue;
 			e = hash_search(rel_map, &key, HASH_FIND, NULL);
