@@ -256,7 +256,7 @@ contract_fingerprint(ContractModel *m)
 		canon_list(&s, "cols", c->columns);
 		canon_str(&s, "expr", c->expression);
 		canon_str(&s, "name", c->name);
-		canon_str(&s, "to", c->to_text);
+		canon_str(&s, "to", contract_fk_target_key(c->to_model, c->to_version, c->to_text));
 		canon_list(&s, "tocols", c->to_columns);
 	}
 	foreach(lc, m->tests)
@@ -902,7 +902,7 @@ text_array_to_list(Datum d)
  * constraints, with one query.  Returned in model_id order.
  */
 static List *
-load_stored_models(ColArray *ids)
+load_stored_models(ColArray *ids, MemoryContext target)
 {
 	Datum		args[1];
 	Oid			types[1] = {INT8ARRAYOID};
@@ -929,12 +929,15 @@ load_stored_models(ColArray *ids)
 							   "  FROM dbt_contract.contract_column c WHERE c.model_id = ANY ($1) "
 							   "UNION ALL "
 							   "SELECT k.model_id, 'k', k.ordinal, k.constraint_type, k.expression, "
-							   "       k.name, k.to_text, NULL, 0, (k.level = 'model')::int, NULL, "
+							   "       k.name, k.to_text, k.to_model, coalesce(k.to_version, -1), "
+							   "       (k.level = 'model')::int, NULL, "
 							   "       k.columns, k.to_columns "
 							   "  FROM dbt_contract.contract_constraint k WHERE k.model_id = ANY ($1) "
 							   "ORDER BY 1, 2 DESC, 3",
 							   1, types, args, NULL, false, 0);
 	spi_check(rc, SPI_OK_SELECT, "loading the previous contracts");
+	/* SPI calls return in SPI's memory; the caller keeps what we build */
+	MemoryContextSwitchTo(target);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -980,6 +983,8 @@ load_stored_models(ColArray *ids)
 			k->expression = SPI_getvalue(tup, td, 5);
 			k->name = SPI_getvalue(tup, td, 6);
 			k->to_text = SPI_getvalue(tup, td, 7);
+			k->to_model = SPI_getvalue(tup, td, 8);
+			k->to_version = n1;
 			k->model_level = (n2 != 0);
 			d = SPI_getbinval(tup, td, 12, &isnull);
 			k->columns = isnull ? NIL : text_array_to_list(d);
@@ -998,6 +1003,7 @@ load_stored_models(ColArray *ids)
 static List *
 diff_source(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 {
+	MemoryContext target = CurrentMemoryContext;
 	ColArray	ids;
 	List	   *stored;
 	List	   *changes = NIL;
@@ -1021,7 +1027,7 @@ diff_source(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 			i++, j++;
 		}
 	}
-	stored = load_stored_models(&ids);
+	stored = load_stored_models(&ids, target);
 
 	/* walk again, pairing each stored model with its new version */
 	sc = list_head(stored);

@@ -85,6 +85,20 @@ constraint_key(const char *type, bool model_level, List *columns)
 	return s.data;
 }
 
+/*
+ * What a foreign key points at, independent of spelling: ref('m'),
+ * ref("m") and the relation dbt compiled it to ("db"."s"."m", in a
+ * manifest) all name model m.
+ */
+char *
+contract_fk_target_key(const char *to_model, int to_version, const char *to_text)
+{
+	if (to_model != NULL)
+		return to_version >= 0 ? psprintf("model %s version %d", to_model, to_version) :
+			psprintf("model %s", to_model);
+	return to_text ? pstrdup(to_text) : NULL;
+}
+
 /* Everything else a constraint declares, to see whether it changed. */
 static char *
 constraint_body(const char *name, const char *expression, const char *to,
@@ -183,14 +197,18 @@ diff_constraints(List **changes, const StoredModel *old, const ContractModel *ne
 						   constraint_key(contract_constraint_type_name(k->type),
 										  k->model_level, k->columns));
 		new_bodies = lappend(new_bodies,
-							 constraint_body(k->name, k->expression, k->to_text,
+							 constraint_body(k->name, k->expression,
+											 contract_fk_target_key(k->to_model, k->to_version,
+																	k->to_text),
 											 k->to_columns));
 	}
 	foreach(lc, old->constraints)
 	{
 		StoredConstraint *k = lfirst(lc);
 		char	   *key = constraint_key(k->type, k->model_level, k->columns);
-		char	   *body = constraint_body(k->name, k->expression, k->to_text,
+		char	   *body = constraint_body(k->name, k->expression,
+										   contract_fk_target_key(k->to_model, k->to_version,
+																  k->to_text),
 										   k->to_columns);
 		ListCell   *kl;
 		ListCell   *bl;
@@ -234,7 +252,9 @@ diff_constraints(List **changes, const StoredModel *old, const ContractModel *ne
 		}
 		if (!found)
 		{
-			char	   *body = constraint_body(k->name, k->expression, k->to_text,
+			char	   *body = constraint_body(k->name, k->expression,
+										   contract_fk_target_key(k->to_model, k->to_version,
+																  k->to_text),
 											   k->to_columns);
 
 			add_change(changes, new->name, new->version, "constraint added",

@@ -240,6 +240,8 @@ typedef struct StoredConstraint
 	char	   *expression;
 	char	   *name;
 	char	   *to_text;
+	char	   *to_model;
+	int			to_version;		/* -1: none */
 	List	   *to_columns;
 } StoredConstraint;
 
@@ -257,6 +259,8 @@ typedef struct StoredModel
 } StoredModel;
 
 extern List *contract_diff_model(const StoredModel *old, const ContractModel *new);
+extern char *contract_fk_target_key(const char *to_model, int to_version,
+									const char *to_text);
 extern bool contract_deprecation_passed(const char *deprecation_date);
 
 /* ---------- catalog (catalog_store.c) ---------- */
