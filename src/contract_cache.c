@@ -692,3 +692,10 @@ contract_cache_schema_relations(const char *schema)
 			res = lappend(res, pstrdup(e->key.relname));
 	return res;
 }
+
+/* Changes whenever cached contracts are dropped: an apply committed. */
+uint64
+contract_cache_generation(void)
+{
+	return inval_generation;
+}

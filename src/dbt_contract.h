@@ -343,6 +343,7 @@ extern void contract_cache_init(void);
 extern ContractSpec *contract_cache_lookup(const char *schema,
 										   const char *relname, bool *is_tmp);
 extern List *contract_cache_schema_relations(const char *schema);
+extern uint64 contract_cache_generation(void);
 extern List *contract_load_enforced(void);
 extern ContractSpec *contract_load_model(const char *model, int version);
 extern void begin_as_owner(OwnerContext *oc);

@@ -23,6 +23,7 @@
 #include "lib/stringinfo.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
@@ -325,6 +326,38 @@ target_relid(Target *t)
 	return RangeVarGetRelidExtended(t->rv, NoLock, RVR_MISSING_OK, NULL, NULL);
 }
 
+/*
+ * The relation that last passed its check, in which transaction, against
+ * which version of the contracts.  dbt renames the __dbt_tmp relation it
+ * just created (and we just checked) to the model's name; nothing about
+ * it can have changed in between without being checked, so that rename
+ * need not compare everything again.
+ */
+static Oid	passed_relid = InvalidOid;
+static LocalTransactionId passed_lxid = InvalidLocalTransactionId;
+static uint64 passed_generation = 0;
+static int64 passed_model_id = 0;
+static int	passed_type_match = -1;
+
+static bool
+passed_already(Oid relid, const ContractSpec *spec)
+{
+	return relid == passed_relid && MyProc->lxid == passed_lxid &&
+		contract_cache_generation() == passed_generation &&
+		spec->model_id == passed_model_id &&
+		dbtc_type_match == passed_type_match;
+}
+
+static void
+remember_pass(Oid relid, const ContractSpec *spec)
+{
+	passed_relid = relid;
+	passed_lxid = MyProc->lxid;
+	passed_generation = contract_cache_generation();
+	passed_model_id = spec->model_id;
+	passed_type_match = dbtc_type_match;
+}
+
 static void
 check_target(Target *t)
 {
@@ -355,11 +388,15 @@ check_target(Target *t)
 		sync_descriptions(relid, spec);
 	if (!spec->enforced || dbtc_enforcement == ENFORCE_OFF)
 		return;
+	if (t->renamed && passed_already(relid, spec))
+		return;
 
 	report = contract_match_relation(relid, spec, true);
 	if (!match_report_empty(report))
 		report_violation(quote_qualified_identifier(schema, relname), spec,
 						 t->kind, report);
+	else
+		remember_pass(relid, spec);
 }
 
 /*
@@ -511,6 +548,8 @@ dbt_contract_sql_drop(PG_FUNCTION_ARGS)
 	if (creating_extension || dbtc_enforcement == ENFORCE_OFF ||
 		!may_cascade(trigdata->parsetree))
 		PG_RETURN_VOID();
+	/* a cascade may have taken columns or checks: trust no earlier pass */
+	passed_relid = InvalidOid;
 
 	foreach(lc, lost_constraints())
 	{
