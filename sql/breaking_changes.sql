@@ -170,6 +170,47 @@ SELECT model, version, action
   FROM dbt_contract_apply_yaml(replace(brk.baseline(), E'      - v: 1\n', ''), 'brk', 'brk');
 \echo SQLSTATE :SQLSTATE
 
+-- Every breaking change class on the versioned model is an ERROR, and the
+-- additions are not: one apply per change, SQLSTATE shown (2BP01 = error,
+-- 00000 = applied).  Each changed text replaces the customers block of
+-- what is stored now (orders.amount is numeric(12, 2) since the apply above).
+CREATE FUNCTION brk.customers_with(block text) RETURNS text LANGUAGE sql AS $f$
+SELECT regexp_replace(replace(brk.baseline(), 'numeric(10, 2)', 'numeric(12, 2)'),
+    E'  - name: brk_customers\n.*?    versions:\n      - v: 1\n      - v: 2\n',
+    block)
+$f$;
+CREATE TEMP TABLE brk_versioned_cases (label text, block text);
+INSERT INTO brk_versioned_cases VALUES
+('enforcement removed', E'  - name: brk_customers\n    latest_version: 2\n    config:\n      materialized: table\n    columns:\n      - name: id\n        data_type: int\n        constraints: [{type: primary_key}]\n      - name: name\n        data_type: string\n    versions:\n      - v: 1\n      - v: 2\n'),
+('column removed', E'  - name: brk_customers\n    latest_version: 2\n    config:\n      materialized: table\n      contract: {enforced: true}\n    columns:\n      - name: id\n        data_type: int\n        constraints: [{type: primary_key}]\n    versions:\n      - v: 1\n      - v: 2\n'),
+('column renamed', E'  - name: brk_customers\n    latest_version: 2\n    config:\n      materialized: table\n      contract: {enforced: true}\n    columns:\n      - name: id\n        data_type: int\n        constraints: [{type: primary_key}]\n      - name: full_name\n        data_type: string\n    versions:\n      - v: 1\n      - v: 2\n'),
+('constraint removed', E'  - name: brk_customers\n    latest_version: 2\n    config:\n      materialized: table\n      contract: {enforced: true}\n    columns:\n      - name: id\n        data_type: int\n      - name: name\n        data_type: string\n    versions:\n      - v: 1\n      - v: 2\n'),
+('constraint changed', E'  - name: brk_customers\n    latest_version: 2\n    config:\n      materialized: table\n      contract: {enforced: true}\n    columns:\n      - name: id\n        data_type: int\n        constraints: [{type: primary_key, name: pk_customers}]\n      - name: name\n        data_type: string\n    versions:\n      - v: 1\n      - v: 2\n'),
+('materialization changed', E'  - name: brk_customers\n    latest_version: 2\n    config:\n      materialized: view\n      contract: {enforced: true}\n    columns:\n      - name: id\n        data_type: int\n        constraints: [{type: primary_key}]\n      - name: name\n        data_type: string\n    versions:\n      - v: 1\n      - v: 2\n'),
+('additions only', E'  - name: brk_customers\n    latest_version: 2\n    config:\n      materialized: table\n      contract: {enforced: true}\n    columns:\n      - name: id\n        data_type: int\n        constraints: [{type: primary_key}, {type: not_null}]\n      - name: name\n        data_type: string\n      - name: email\n        data_type: text\n    versions:\n      - v: 1\n      - v: 2\n      - v: 3\n');
+DO $$
+DECLARE
+  c record;
+BEGIN
+  FOR c IN SELECT * FROM brk_versioned_cases LOOP
+    BEGIN
+      PERFORM * FROM dbt_contract_apply_yaml(brk.customers_with(c.block), 'brk', 'brk');
+      RAISE NOTICE '%: applied', c.label;
+      RAISE EXCEPTION USING ERRCODE = 'P0004', MESSAGE = 'undo';
+    EXCEPTION
+      WHEN dependent_objects_still_exist THEN
+        RAISE NOTICE '%: % (%)', c.label, SQLERRM, SQLSTATE;
+      WHEN assert_failure THEN NULL;
+    END;
+  END LOOP;
+END
+$$;
+-- the dry run marks the same changes breaking
+SELECT change, breaking FROM brk_versioned_cases c,
+       LATERAL dbt_contract_diff_yaml(brk.customers_with(c.block), 'brk', 'brk') d
+ WHERE d.model = 'brk_customers' AND d.version = 2
+ ORDER BY c.label, change;
+
 ------------------------------------------------------------------------
 -- allow_breaking: only a superuser may accept; the acceptance is recorded.
 ------------------------------------------------------------------------
@@ -197,7 +238,7 @@ SELECT model, version, action
 ------------------------------------------------------------------------
 -- History: one row per apply that went through, failed ones leave none.
 ------------------------------------------------------------------------
-SELECT apply_id - min(apply_id) OVER () + 1 AS n, applied_by, source,
+SELECT row_number() OVER (ORDER BY apply_id) AS n, applied_by, source,
        length(checksum) AS checksum_length, added, changed, removed, unchanged,
        allow_breaking, breaking_accepted
   FROM dbt_contract.history WHERE source = 'brk' ORDER BY apply_id;
