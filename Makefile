@@ -20,7 +20,8 @@ OBJS        = src/dbt_contract.o \
               src/reports.o \
               src/contract_diff.o \
               src/contract_manifest.o \
-              src/clone.o
+              src/clone.o \
+              src/contract_read.o
 
 DATA        = sql/dbt_contract--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -208,13 +208,19 @@ add_entry(HTAB *map, const char *schema, const char *relname, int64 model_id,
 }
 
 static void
+visit_relation(void *arg, int64 model_id, const char *schema, const char *relname)
+{
+	HTAB	   *map = (HTAB *) arg;
+
+	add_entry(map, schema, relname, model_id, false);
+	add_entry(map, schema, dbt_tmp_name(relname), model_id, true);
+}
+
+static void
 load_map(void)
 {
-	OwnerContext oc;
 	HASHCTL		ctl;
 	Oid			nsp;
-	uint64		i;
-	int			rc;
 	uint64		generation;
 	MemoryContext cxt;
 	HTAB	   *map;
@@ -241,30 +247,7 @@ load_map(void)
 		nsp = get_namespace_oid("dbt_contract", true);
 		relid = OidIsValid(nsp) ? get_relname_relid("contract_model", nsp) : InvalidOid;
 		if (OidIsValid(relid))
-		{
-			begin_as_owner(&oc);
-			if ((rc = SPI_connect()) != SPI_OK_CONNECT)
-				elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
-			rc = SPI_execute("SELECT model_id, relation_schema, relation_name "
-							 "FROM dbt_contract.contract_model", false, 0);
-			if (rc != SPI_OK_SELECT)
-				elog(ERROR, "dbt_contract: loading contracted relations failed: %s",
-					 SPI_result_code_string(rc));
-			for (i = 0; i < SPI_processed; i++)
-			{
-				HeapTuple	tup = SPI_tuptable->vals[i];
-				TupleDesc	td = SPI_tuptable->tupdesc;
-				bool		isnull;
-				int64		id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
-				char	   *schema = SPI_getvalue(tup, td, 2);
-				char	   *relname = SPI_getvalue(tup, td, 3);
-
-				add_entry(map, schema, relname, id, false);
-				add_entry(map, schema, dbt_tmp_name(relname), id, true);
-			}
-			SPI_finish();
-			end_as_owner(&oc);
-		}
+			(void) contract_read_relations(visit_relation, map);
 
 		/* an apply committed while we read: read again */
 		if (generation == inval_generation)
@@ -576,9 +559,7 @@ load_specs(int64 model_id, MemoryContext cxt)
 static ContractSpec *
 load_spec(int64 model_id)
 {
-	List	   *specs = load_specs(model_id, cache_cxt);
-
-	return specs != NIL ? linitial(specs) : NULL;
+	return contract_read_spec(model_id, cache_cxt);
 }
 
 /* Every enforced contract, loaded afresh into the current memory context. */

@@ -339,6 +339,12 @@ typedef struct OwnerContext
 	int			save_nestlevel;
 } OwnerContext;
 
+/* Reading the catalog without SQL (contract_read.c). */
+typedef void (*RelationVisitor) (void *arg, int64 model_id, const char *schema,
+								 const char *relname);
+extern bool contract_read_relations(RelationVisitor visit, void *arg);
+extern ContractSpec *contract_read_spec(int64 model_id, MemoryContext cxt);
+
 extern void contract_cache_init(void);
 extern ContractSpec *contract_cache_lookup(const char *schema,
 										   const char *relname, bool *is_tmp);
