@@ -19,6 +19,13 @@
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
+#include "funcapi.h"
+#include "catalog/pg_type.h"
+#include "utils/tuplestore.h"
+#include "utils/fmgroids.h"
+#include "utils/array.h"
+#include "executor/tuptable.h"
+#include "executor/executor.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "nodes/makefuncs.h"
@@ -462,57 +469,109 @@ typedef struct LostConstraint
  * (DROP TYPE ... CASCADE takes columns, DROP FUNCTION ... CASCADE checks),
  * per table.
  */
+/* The column of a tuple descriptor with this name, or error. */
+static AttrNumber
+column_number(TupleDesc desc, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+		if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), name) == 0)
+			return i + 1;
+	elog(ERROR, "pg_event_trigger_dropped_objects() has no column \"%s\"", name);
+	return InvalidAttrNumber;	/* keep the compiler quiet */
+}
+
+static LostConstraint *
+lost_entry(List **res, const char *schema, const char *table)
+{
+	ListCell   *lc;
+	LostConstraint *cur;
+
+	foreach(lc, *res)
+	{
+		cur = lfirst(lc);
+		if (strcmp(cur->schema, schema) == 0 && strcmp(cur->table, table) == 0)
+			return cur;
+	}
+	cur = palloc0(sizeof(LostConstraint));
+	cur->schema = pstrdup(schema);
+	cur->table = pstrdup(table);
+	*res = lappend(*res, cur);
+	return cur;
+}
+
+/*
+ * Constraints and columns of surviving tables that this command dropped
+ * (DROP TYPE ... CASCADE takes columns, DROP FUNCTION ... CASCADE checks),
+ * per table.  pg_event_trigger_dropped_objects() is called directly: dbt
+ * drops every __dbt_backup with CASCADE, once per model, and planning SQL
+ * for it would cost more than the check.
+ */
 static List *
 lost_constraints(void)
 {
-	MemoryContext outer = CurrentMemoryContext;
+	FmgrInfo	flinfo;
+	ReturnSetInfo rsinfo;
+	ExprContext *econtext = CreateStandaloneExprContext();
+	TupleTableSlot *slot;
+	AttrNumber	a_type;
+	AttrNumber	a_original;
+	AttrNumber	a_names;
 	List	   *res = NIL;
-	LostConstraint *cur = NULL;
-	uint64		i;
-	int			rc;
 
-	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
-	rc = SPI_execute("SELECT address_names[1], address_names[2], "
-					 "       pg_catalog.replace(object_type, 'table ', '') "
-					 "       OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) "
-					 "       pg_catalog.quote_ident(address_names[3]) "
-					 "FROM pg_catalog.pg_event_trigger_dropped_objects() "
-					 "WHERE object_type OPERATOR(pg_catalog.=) ANY "
-					 "      ('{table constraint,table column}'::pg_catalog.text[]) "
-					 "AND NOT original "
-					 "ORDER BY 1, 2, 3", true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "dbt_contract: reading dropped objects failed: %s",
-			 SPI_result_code_string(rc));
-	for (i = 0; i < SPI_processed; i++)
+	LOCAL_FCINFO(fcinfo, 0);
+
+	fmgr_info(F_PG_EVENT_TRIGGER_DROPPED_OBJECTS, &flinfo);
+	memset(&rsinfo, 0, sizeof(rsinfo));
+	rsinfo.type = T_ReturnSetInfo;
+	rsinfo.econtext = econtext;
+	rsinfo.allowedModes = SFRM_Materialize;
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL, (Node *) &rsinfo);
+	(void) FunctionCallInvoke(fcinfo);
+	if (rsinfo.setResult == NULL)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		char	   *schema = SPI_getvalue(tup, td, 1);
-		char	   *table = SPI_getvalue(tup, td, 2);
-		char	   *conname = SPI_getvalue(tup, td, 3);
-		MemoryContext spi = MemoryContextSwitchTo(outer);
-
-		if (schema == NULL || table == NULL || conname == NULL)
-		{
-			MemoryContextSwitchTo(spi);
-			continue;
-		}
-		if (cur == NULL || strcmp(cur->schema, schema) != 0 ||
-			strcmp(cur->table, table) != 0)
-		{
-			cur = palloc0(sizeof(LostConstraint));
-			cur->schema = pstrdup(schema);
-			cur->table = pstrdup(table);
-			cur->names = pstrdup(conname);
-			res = lappend(res, cur);
-		}
-		else
-			cur->names = psprintf("%s, %s", cur->names, conname);
-		MemoryContextSwitchTo(spi);
+		FreeExprContext(econtext, true);
+		return NIL;
 	}
-	SPI_finish();
+
+	a_type = column_number(rsinfo.setDesc, "object_type");
+	a_original = column_number(rsinfo.setDesc, "original");
+	a_names = column_number(rsinfo.setDesc, "address_names");
+	slot = MakeSingleTupleTableSlot(rsinfo.setDesc, &TTSOpsMinimalTuple);
+	while (tuplestore_gettupleslot(rsinfo.setResult, true, false, slot))
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(slot, a_type, &isnull);
+		char	   *type;
+		Datum	   *names;
+		bool	   *nulls;
+		int			n;
+		LostConstraint *cur;
+		char	   *what;
+
+		if (isnull)
+			continue;
+		type = TextDatumGetCString(d);
+		if (strcmp(type, "table constraint") != 0 && strcmp(type, "table column") != 0)
+			continue;
+		if (DatumGetBool(slot_getattr(slot, a_original, &isnull)))
+			continue;			/* the table being dropped itself */
+		d = slot_getattr(slot, a_names, &isnull);
+		if (isnull)
+			continue;
+		deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+						  &names, &nulls, &n);
+		if (n < 3 || nulls[0] || nulls[1] || nulls[2])
+			continue;
+		cur = lost_entry(&res, TextDatumGetCString(names[0]),
+						 TextDatumGetCString(names[1]));
+		what = psprintf("%s %s", type + strlen("table "),
+						quote_identifier(TextDatumGetCString(names[2])));
+		cur->names = cur->names ? psprintf("%s, %s", cur->names, what) : what;
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	FreeExprContext(econtext, true);
 	return res;
 }
 
