@@ -301,14 +301,6 @@ catalog_owner(void)
 	return owner;
 }
 
-static char *
-column_identifier(const ContractColumn *c)
-{
-	if (c->quoted)
-		return c->name;
-	return downcase_identifier(c->name, strlen(c->name), false, false);
-}
-
 static int
 version_key(int v)
 {
@@ -752,7 +744,7 @@ insert_columns(KeyedRow *rows, int n, int64 *ids)
 			col_push(&c[0], Int64GetDatum(ids[i]), false);
 			col_push(&c[1], Int32GetDatum(++ord), false);
 			col_text(&c[2], col->name);
-			col_text(&c[3], column_identifier(col));
+			col_text(&c[3], contract_column_ident(col));
 			col_text(&c[4], col->data_type);
 			col_push(&c[5], ObjectIdGetDatum(col->type_oid), !OidIsValid(col->type_oid));
 			col_push(&c[6], Int32GetDatum(col->typmod), false);

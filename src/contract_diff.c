@@ -126,12 +126,6 @@ constraint_body(const char *name, const char *expression, const char *to,
 	return s.len > 0 ? s.data + 1 : s.data;
 }
 
-static char *
-new_attname(const ContractColumn *c)
-{
-	return c->quoted ? c->name : downcase_identifier(c->name, strlen(c->name), false, false);
-}
-
 static void
 diff_columns(List **changes, const StoredModel *old, const ContractModel *new,
 			 bool enforced)
@@ -145,7 +139,7 @@ diff_columns(List **changes, const StoredModel *old, const ContractModel *new,
 		ContractColumn *match = NULL;
 
 		foreach(l2, new->columns)
-			if (strcmp(new_attname(lfirst(l2)), oc->attname) == 0)
+			if (strcmp(contract_column_ident(lfirst(l2)), oc->attname) == 0)
 				match = lfirst(l2);
 		if (match == NULL)
 			add_change(changes, new->name, new->version, "column removed",
@@ -169,11 +163,11 @@ diff_columns(List **changes, const StoredModel *old, const ContractModel *new,
 		bool		found = false;
 
 		foreach(l2, old->columns)
-			if (strcmp(((StoredColumn *) lfirst(l2))->attname, new_attname(nc)) == 0)
+			if (strcmp(((StoredColumn *) lfirst(l2))->attname, contract_column_ident(nc)) == 0)
 				found = true;
 		if (!found)
 			add_change(changes, new->name, new->version, "column added",
-					   psprintf("column %s (%s)", quote_identifier(new_attname(nc)),
+					   psprintf("column %s (%s)", quote_identifier(contract_column_ident(nc)),
 								OidIsValid(nc->type_oid) ?
 								format_type_with_typemod(nc->type_oid, nc->typmod) :
 								"no data_type"),

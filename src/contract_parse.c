@@ -1032,8 +1032,8 @@ version_columns(List *model_cols, List *own, IncludeExclude *ie)
  */
 
 /* The identifier PostgreSQL will use for a contract column. */
-static char *
-column_identifier(const ContractColumn *c)
+char *
+contract_column_ident(const ContractColumn *c)
 {
 	if (c->quoted)
 		return c->name;
@@ -1082,7 +1082,7 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 	{
 		ContractColumn *c = lfirst(lc);
 
-		keys[ncols].ident = column_identifier(c);
+		keys[ncols].ident = contract_column_ident(c);
 		keys[ncols].pos = ncols;
 		keys[ncols].col = c;
 		ncols++;

@@ -201,6 +201,7 @@ extern List *contract_parse_manifest(YDoc *doc, List *models);
 extern const char *contract_constraint_type_name(ContractConstraintType t);
 extern char *contract_model_label(const ContractModel *m);
 extern char *contract_written_ident(const char *written);
+extern char *contract_column_ident(const ContractColumn *c);
 extern char *srcloc_string(const SrcLoc *loc);
 
 /* ---------- types and expressions (contract_types.c) ---------- */
