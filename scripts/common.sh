@@ -82,3 +82,15 @@ stop_cluster() {
   local dir=$1
   as_user pg_ctl -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
+
+# throwaway_cluster PORT: a work directory $W with a cluster in
+# $W/cluster (socket there, no TCP), removed when the script exits.
+throwaway_cluster() {
+  W=$(mktemp -d /tmp/dbt_contract_bench.XXXXXX)
+  chmod 755 "$W"
+  CLUSTER=$W/cluster
+  mkdir -p "$CLUSTER"
+  as_root chown "$RUN_USER" "$CLUSTER"
+  trap 'stop_cluster "$CLUSTER"; as_root rm -rf "$W"' EXIT
+  start_cluster "$CLUSTER" "$1"
+}

@@ -22,13 +22,7 @@ install_packages
 build_install
 dbt_venv
 
-W=$(mktemp -d /tmp/dbt_contract_bench.XXXXXX)
-chmod 755 "$W"
-CLUSTER=$W/cluster
-mkdir -p "$CLUSTER"
-as_root chown "$RUN_USER" "$CLUSTER"
-trap 'stop_cluster "$CLUSTER"; as_root rm -rf "$W"' EXIT
-start_cluster "$CLUSTER" "$PORT"
+throwaway_cluster "$PORT"
 PSQL=(psql -X -q -At -v ON_ERROR_STOP=1)
 
 log "generating a project of $MODELS models"
