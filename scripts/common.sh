@@ -6,7 +6,9 @@
 set -euo pipefail
 
 PGVER=${PGVER:-15}
-PGBIN=/usr/lib/postgresql/$PGVER/bin
+# PGBIN may point at another installation of the same major, e.g. a
+# private copy made by scripts/private-pg.sh for a second working tree.
+PGBIN=${PGBIN:-/usr/lib/postgresql/$PGVER/bin}
 export PATH="$PGBIN:$PATH"
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUN_USER=${DBT_CONTRACT_RUN_USER:-postgres}
