@@ -5,7 +5,7 @@
 #   make demo                      throwaway cluster with a sample dbt project
 #
 EXTENSION   = dbt_contract
-EXTVERSION  = 0.1.0
+EXTVERSION  = 0.2.0
 
 MODULE_big  = dbt_contract
 OBJS        = src/dbt_contract.o \
@@ -23,7 +23,7 @@ OBJS        = src/dbt_contract.o \
               src/clone.o \
               src/contract_read.o
 
-DATA        = sql/dbt_contract--$(EXTVERSION).sql
+DATA        = $(wildcard sql/dbt_contract--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src
 SHLIB_LINK += -lyaml
 
