@@ -30,7 +30,7 @@ SHLIB_LINK += -lyaml
 REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                apply_semantics bad_input security \
                enforce_dbt_flows enforce_columns enforce_constraints \
-               enforce_modes enforce_roles enforce_bypass \
+               enforce_modes enforce_roles enforce_bypass enforce_paths \
                breaking_changes manifest_clone \
                keys relationships reports
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)

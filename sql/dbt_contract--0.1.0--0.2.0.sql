@@ -5,3 +5,14 @@
 -- have the same objects (test/t checks that they do).
 
 \echo Use "ALTER EXTENSION dbt_contract UPDATE TO '0.2.0'" to load this file. \quit
+
+-- The event triggers fire for every command; the C functions decide from
+-- the parse tree which ones can touch a contracted relation.
+DROP EVENT TRIGGER dbt_contract_ddl;
+DROP EVENT TRIGGER dbt_contract_drop;
+CREATE EVENT TRIGGER dbt_contract_ddl ON ddl_command_end
+    EXECUTE FUNCTION dbt_contract.ddl_command_end();
+CREATE EVENT TRIGGER dbt_contract_drop ON sql_drop
+    EXECUTE FUNCTION dbt_contract.sql_drop();
+ALTER EVENT TRIGGER dbt_contract_ddl ENABLE ALWAYS;
+ALTER EVENT TRIGGER dbt_contract_drop ENABLE ALWAYS;

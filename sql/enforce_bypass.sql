@@ -36,11 +36,17 @@ ALTER SCHEMA enf_bypass_old RENAME TO enf_bypass;
 \echo SQLSTATE :SQLSTATE
 SELECT count(*) AS conforming_table_back FROM pg_class WHERE oid = 'enf_bypass.bypass_orders'::regclass;
 
--- DROP TYPE ... CASCADE silently drops a contracted column: a WARNING
--- says so, and names the dropped type in the contract column.
+-- DROP TYPE ... CASCADE would silently drop a contracted column: refused
+-- under enforcement = error; under warn a WARNING says so, and names the
+-- dropped type in the contract column.
 BEGIN;
 DROP TYPE enf_bypass_types.mood CASCADE;
 ROLLBACK;
+SET dbt_contract.enforcement = warn;
+BEGIN;
+DROP TYPE enf_bypass_types.mood CASCADE;
+ROLLBACK;
+RESET dbt_contract.enforcement;
 
 -- Without CASCADE nothing else can be dropped, and nothing is said.
 DROP VIEW enf_bypass.bypass_view;

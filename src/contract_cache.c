@@ -616,39 +616,47 @@ contract_cache_lookup(const char *schema, const char *relname, bool *is_tmp)
 {
 	RelKey		key;
 	RelEntry   *e;
-	int			attempt;
 
 	free_retired();
-	for (attempt = 0; attempt < 2; attempt++)
+	make_key(&key, schema, relname);
+
+	/*
+	 * An apply that commits while we read replaces the model under a new id
+	 * and drops the map; read again until map and contract agree.  Giving
+	 * up after a few tries would turn "contract changing" into "no
+	 * contract" and let a breaking change through, so only an interrupt
+	 * ends the loop early.
+	 */
+	for (;;)
 	{
+		ContractSpec *spec;
+
+		CHECK_FOR_INTERRUPTS();
 		if (rel_map == NULL)
 			load_map();
-		make_key(&key, schema, relname);
 		e = hash_search(rel_map, &key, HASH_FIND, NULL);
 		if (e == NULL)
 			return NULL;
-		if (e->spec == NULL)
+		if (e->spec != NULL)
+			break;
+		spec = load_spec(e->model_id);
+		/* an invalidation during the load dropped the map: look again */
+		if (rel_map == NULL)
+			continue;
+		e = hash_search(rel_map, &key, HASH_FIND, NULL);
+		if (e == NULL)
+			return NULL;
+		if (spec == NULL)
 		{
-			ContractSpec *spec = load_spec(e->model_id);
-
-			/* an invalidation during the load dropped the map: look again */
-			if (rel_map == NULL)
-				continue;
-			e = hash_search(rel_map, &key, HASH_FIND, NULL);
-			if (e == NULL)
-				return NULL;
-			if (spec == NULL)
-			{
-				/* the model vanished after the map was built: reload */
-				invalidate_cache();
-				continue;
-			}
-			e->spec = spec;
+			/* the model was replaced after the map was built: reload */
+			invalidate_cache();
+			continue;
 		}
-		*is_tmp = e->is_tmp;
-		return e->spec;
+		e->spec = spec;
+		break;
 	}
-	return NULL;
+	*is_tmp = e->is_tmp;
+	return e->spec;
 }
 
 /*

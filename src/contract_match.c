@@ -42,6 +42,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -72,6 +73,7 @@ typedef struct LiveConstraint
 	Oid			confrelid;
 	List	   *fcols;			/* referenced attribute names */
 	Node	   *check_expr;		/* CHECK: stored expression */
+	bool		in_force;		/* validated and enforced */
 } LiveConstraint;
 
 /* One live column. */
@@ -102,6 +104,8 @@ typedef struct LiveRel
 	AttrNumber	maxattnum;
 	LiveAttr  **byattnum;		/* [1..maxattnum]; NULL: dropped */
 	List	   *attrs;			/* LiveAttr *, by attnum */
+	LiveAttr  **byname;			/* the same, sorted by name */
+	int			nattrs;
 	List	   *constraints;	/* LiveConstraint * */
 	Relation	rel;			/* open relation, or NULL */
 	bool		opened;			/* rel was opened here, close it */
@@ -111,6 +115,7 @@ typedef struct LiveRel
 typedef struct CookedCheck
 {
 	char	   *expression;
+	Oid			nsp;			/* schema it was cooked for (search_path) */
 	int			ncols;			/* columns it refers to: */
 	char	  **names;
 	AttrNumber *attnos;			/* ... as numbered in expr */
@@ -283,26 +288,75 @@ types_match(Oid live_typid, int32 live_typmod, const SpecColumn *c)
  * Columns
  * ------------------------------------------------------------------------
  */
+/*
+ * Columns of a contract sorted by attribute name and by written name, so
+ * that matching a wide model costs n log n rather than n squared.  Built on
+ * first use, in the memory context that holds the contract itself, so the
+ * index lives exactly as long as the contract it describes.
+ */
+static int
+spec_attname_cmp(const void *a, const void *b)
+{
+	return strcmp((*(SpecColumn *const *) a)->attname,
+				  (*(SpecColumn *const *) b)->attname);
+}
+
+static int
+spec_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(SpecColumn *const *) a)->name,
+				  (*(SpecColumn *const *) b)->name);
+}
+
+static void
+spec_index(const ContractSpec *spec)
+{
+	ContractSpec *s = unconstify(ContractSpec *, spec);
+	MemoryContext cxt;
+	int			i;
+
+	if (s->by_attname != NULL || s->ncolumns == 0)
+		return;
+	cxt = GetMemoryChunkContext(s->columns);
+	s->by_name = MemoryContextAlloc(cxt, sizeof(SpecColumn *) * s->ncolumns);
+	s->by_attname = MemoryContextAlloc(cxt, sizeof(SpecColumn *) * s->ncolumns);
+	for (i = 0; i < s->ncolumns; i++)
+		s->by_name[i] = s->by_attname[i] = &s->columns[i];
+	qsort(s->by_attname, s->ncolumns, sizeof(SpecColumn *), spec_attname_cmp);
+	qsort(s->by_name, s->ncolumns, sizeof(SpecColumn *), spec_name_cmp);
+}
+
 static const SpecColumn *
 spec_column(const ContractSpec *spec, const char *attname)
 {
-	int			i;
+	SpecColumn	key;
+	SpecColumn *keyp = &key;
+	SpecColumn **found;
 
-	for (i = 0; i < spec->ncolumns; i++)
-		if (strcmp(spec->columns[i].attname, attname) == 0)
-			return &spec->columns[i];
-	return NULL;
+	spec_index(spec);
+	if (spec->ncolumns == 0)
+		return NULL;
+	key.attname = unconstify(char *, attname);
+	found = bsearch(&keyp, spec->by_attname, spec->ncolumns,
+					sizeof(SpecColumn *), spec_attname_cmp);
+	return found ? *found : NULL;
 }
 
 /* The attribute name a constraint's column (as written) refers to. */
 char *
 constraint_attname(const ContractSpec *spec, const char *written)
 {
-	int			i;
+	SpecColumn	key;
+	SpecColumn *keyp = &key;
+	SpecColumn **found = NULL;
 
-	for (i = 0; i < spec->ncolumns; i++)
-		if (strcmp(spec->columns[i].name, written) == 0)
-			return spec->columns[i].attname;
+	spec_index(spec);
+	key.name = unconstify(char *, written);
+	if (spec->ncolumns > 0)
+		found = bsearch(&keyp, spec->by_name, spec->ncolumns,
+						sizeof(SpecColumn *), spec_name_cmp);
+	if (found != NULL)
+		return (*found)->attname;
 	return contract_written_ident(written);
 }
 
@@ -427,6 +481,55 @@ attnums_to_names(Oid relid, Datum arr)
 	return res;
 }
 
+/* A live column by name, through the name-sorted index. */
+static int
+live_attr_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(LiveAttr *const *) a)->name, (*(LiveAttr *const *) b)->name);
+}
+
+static LiveAttr *
+live_attr(LiveRel *lr, const char *name)
+{
+	LiveAttr	key;
+	LiveAttr   *keyp = &key;
+	LiveAttr  **found;
+
+	if (lr->nattrs == 0)
+		return NULL;
+	key.name = unconstify(char *, name);
+	found = bsearch(&keyp, lr->byname, lr->nattrs, sizeof(LiveAttr *),
+					live_attr_name_cmp);
+	return found ? *found : NULL;
+}
+
+/*
+ * A constraint PostgreSQL does not enforce on every row (NOT VALID, or
+ * NOT ENFORCED from PostgreSQL 18) does not satisfy a contract: rows that
+ * break it may be in the table, and new ones may be let in.
+ */
+static bool
+constraint_in_force(Form_pg_constraint con)
+{
+	return con->convalidated && DBTC_CONSTRAINT_ENFORCED(con);
+}
+
+/*
+ * From PostgreSQL 18 a NOT NULL is a constraint row that can be NOT VALID
+ * while attnotnull is set; such a column still holds NULLs.
+ */
+static void
+live_note_invalid_not_null(LiveRel *lr, LiveConstraint *l)
+{
+	if (l->contype == DBTC_CONSTRAINT_NOTNULL && !l->in_force && l->cols != NIL)
+	{
+		LiveAttr   *a = live_attr(lr, linitial(l->cols));
+
+		if (a != NULL)
+			a->notnull = false;
+	}
+}
+
 static List *
 live_constraints(Relation rel)
 {
@@ -449,6 +552,7 @@ live_constraints(Relation rel)
 
 		lc->oid = con->oid;
 		lc->contype = con->contype;
+		lc->in_force = constraint_in_force(con);
 		lc->name = pstrdup(NameStr(con->conname));
 		d = heap_getattr(tup, Anum_pg_constraint_conkey, RelationGetDescr(conrel), &isnull);
 		if (!isnull)
@@ -774,7 +878,8 @@ match_foreign_key(const ContractSpec *spec, const SpecConstraint *k,
 		ListCell   *b;
 		bool		ok = true;
 
-		if (l->contype != CONSTRAINT_FOREIGN || l->confrelid != target_oid ||
+		if (l->contype != CONSTRAINT_FOREIGN || !l->in_force ||
+			l->confrelid != target_oid ||
 			list_length(l->cols) != list_length(cols))
 			continue;
 		if (to_cols == NIL)
@@ -884,13 +989,29 @@ cook_check_safely(Relation rel, const char *expression, char **error)
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	Node	   *volatile expr = NULL;
+	const char *path;
+
+	/*
+	 * Names resolve in pg_catalog only, so that nobody can redirect them:
+	 * with the DDL session's search_path, or even with the relation's own
+	 * schema after pg_catalog, an operator of the table owner's taking
+	 * (numeric, integer) would win over the built-in (numeric, numeric)
+	 * one as the closer match, and a check that checks nothing would pass
+	 * for the contract's.  Anything else must be schema-qualified.
+	 */
+	path = "pg_catalog, pg_temp";
 
 	*error = NULL;
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
 	{
+		int			nestlevel = NewGUCNestLevel();
+
+		(void) set_config_option("search_path", path, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 		expr = cook_check(rel, expression);
+		AtEOXact_GUC(true, nestlevel);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
@@ -922,17 +1043,6 @@ live_rel_open(LiveRel *lr)
 		lr->opened = (lr->rel != NULL);
 	}
 	return lr->rel;
-}
-
-static LiveAttr *
-live_attr(LiveRel *lr, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, lr->attrs)
-		if (strcmp(((LiveAttr *) lfirst(lc))->name, name) == 0)
-			return lfirst(lc);
-	return NULL;
 }
 
 /* Renumber the Vars of a cooked check for another relation. */
@@ -1000,7 +1110,7 @@ cook_live(LiveCatalog *cat, LiveRel *lr, const char *expression, char **error)
 			VarRenumber vr;
 			int			i;
 
-			if (strcmp(cc->expression, expression) != 0)
+			if (cc->nsp != lr->nsp || strcmp(cc->expression, expression) != 0)
 				continue;
 			vr.n = cc->ncols;
 			vr.from = cc->attnos;
@@ -1038,6 +1148,7 @@ cook_live(LiveCatalog *cat, LiveRel *lr, const char *expression, char **error)
 
 		pull_varattnos(expr, 1, &attnos);
 		cc->expression = pstrdup(expression);
+		cc->nsp = lr->nsp;
 		cc->ncols = bms_num_members(attnos);
 		cc->names = palloc(sizeof(char *) * Max(1, cc->ncols));
 		cc->attnos = palloc(sizeof(AttrNumber) * Max(1, cc->ncols));
@@ -1144,7 +1255,7 @@ match_check(LiveCatalog *cat, LiveRel *lr, const SpecConstraint *k, List *live,
 		LiveConstraint *l = lfirst(lc);
 
 		if (l->contype == CONSTRAINT_CHECK && l->check_expr != NULL &&
-			equal(l->check_expr, want))
+			l->in_force && equal(l->check_expr, want))
 			return;
 	}
 	ctx = deparse_context_for(lr->relname, lr->relid);
@@ -1276,7 +1387,8 @@ match_constraints(LiveCatalog *cat, LiveRel *lr, const ContractSpec *spec,
 				{
 					LiveConstraint *lcon = lfirst(l);
 
-					if (lcon->contype == CONSTRAINT_PRIMARY && same_set(lcon->cols, cols))
+					if (lcon->contype == CONSTRAINT_PRIMARY && lcon->in_force &&
+						same_set(lcon->cols, cols))
 						found = true;
 				}
 				if (!found)
@@ -1296,7 +1408,7 @@ match_constraints(LiveCatalog *cat, LiveRel *lr, const ContractSpec *spec,
 					LiveConstraint *lcon = lfirst(l);
 
 					if ((lcon->contype == CONSTRAINT_UNIQUE ||
-						 lcon->contype == CONSTRAINT_PRIMARY) &&
+						 lcon->contype == CONSTRAINT_PRIMARY) && lcon->in_force &&
 						same_set(lcon->cols, cols))
 						found = true;
 				}
@@ -1321,6 +1433,76 @@ match_constraints(LiveCatalog *cat, LiveRel *lr, const ContractSpec *spec,
 	}
 }
 
+/* What a relation of this kind is called in messages. */
+const char *
+contract_relkind_name(char relkind)
+{
+	switch (relkind)
+	{
+		case RELKIND_RELATION:
+			return "table";
+		case RELKIND_PARTITIONED_TABLE:
+			return "partitioned table";
+		case RELKIND_VIEW:
+			return "view";
+		case RELKIND_MATVIEW:
+			return "materialized view";
+		case RELKIND_FOREIGN_TABLE:
+			return "foreign table";
+		default:
+			return "relation";
+	}
+}
+
+/*
+ * The relation kinds dbt builds for a declared materialization, or NULL
+ * when the contract does not say (no `materialized` in the YAML, or a
+ * custom materialization): then any kind may carry the contract.
+ */
+static const char *
+materialized_relkinds(const char *materialized)
+{
+	static const char table_kinds[] = {RELKIND_RELATION, RELKIND_PARTITIONED_TABLE, '\0'};
+	static const char view_kinds[] = {RELKIND_VIEW, '\0'};
+	static const char matview_kinds[] = {RELKIND_MATVIEW, '\0'};
+
+	if (materialized == NULL)
+		return NULL;
+	if (strcmp(materialized, "table") == 0 ||
+		strcmp(materialized, "incremental") == 0 ||
+		strcmp(materialized, "snapshot") == 0 ||
+		strcmp(materialized, "seed") == 0)
+		return table_kinds;
+	if (strcmp(materialized, "view") == 0)
+		return view_kinds;
+	if (strcmp(materialized, "materialized_view") == 0)
+		return matview_kinds;
+	return NULL;
+}
+
+/*
+ * A view, materialized view or foreign table cannot keep a table's
+ * constraints (PostgreSQL does not enforce them there), so one standing
+ * at the name of a model declared as a table breaks its contract.
+ */
+static void
+match_relkind(LiveRel *lr, const ContractSpec *spec, MatchReport *r)
+{
+	const char *kinds = materialized_relkinds(spec->materialized);
+	char	   *want;
+	const char *have;
+
+	if (kinds == NULL || strchr(kinds, lr->relkind) != NULL)
+		return;
+	want = psprintf("a %s (materialized: %s)",
+					contract_relkind_name(kinds[0]), spec->materialized);
+	have = psprintf("a %s", contract_relkind_name(lr->relkind));
+	r->constraint_lines = lappend(r->constraint_lines,
+								  psprintf("relation kind: want %s, have %s",
+										   want, have));
+	add_problem(r, "relation", "relation kind", have, want, NULL);
+}
+
 static MatchReport *
 match_live(LiveCatalog *cat, LiveRel *lr, const ContractSpec *spec,
 		   bool check_constraints)
@@ -1328,6 +1510,7 @@ match_live(LiveCatalog *cat, LiveRel *lr, const ContractSpec *spec,
 	MatchReport *r = palloc0(sizeof(MatchReport));
 
 	r->relation = quote_qualified_identifier(lr->schema, lr->relname);
+	match_relkind(lr, spec, r);
 	match_columns(lr, spec, r);
 	if (check_constraints &&
 		(lr->relkind == RELKIND_RELATION || lr->relkind == RELKIND_PARTITIONED_TABLE))
@@ -1349,14 +1532,22 @@ static void
 live_rel_index_attrs(LiveRel *lr)
 {
 	ListCell   *lc;
+	int			i;
 
 	list_sort(lr->attrs, attr_cmp);
 	lr->maxattnum = 0;
 	foreach(lc, lr->attrs)
 		lr->maxattnum = Max(lr->maxattnum, ((LiveAttr *) lfirst(lc))->attnum);
 	lr->byattnum = palloc0(sizeof(LiveAttr *) * (lr->maxattnum + 1));
+	lr->nattrs = list_length(lr->attrs);
+	lr->byname = palloc(sizeof(LiveAttr *) * Max(1, lr->nattrs));
+	i = 0;
 	foreach(lc, lr->attrs)
+	{
 		lr->byattnum[((LiveAttr *) lfirst(lc))->attnum] = lfirst(lc);
+		lr->byname[i++] = lfirst(lc);
+	}
+	qsort(lr->byname, lr->nattrs, sizeof(LiveAttr *), live_attr_name_cmp);
 }
 
 /*
@@ -1399,7 +1590,13 @@ contract_match_relation(Oid relid, const ContractSpec *spec, bool check_constrai
 	live_rel_index_attrs(&lr);
 	if (check_constraints &&
 		(lr.relkind == RELKIND_RELATION || lr.relkind == RELKIND_PARTITIONED_TABLE))
+	{
+		ListCell   *lc;
+
 		lr.constraints = live_constraints(rel);
+		foreach(lc, lr.constraints)
+			live_note_invalid_not_null(&lr, lfirst(lc));
+	}
 	r = match_live(NULL, &lr, spec, check_constraints);
 	relation_close(rel, AccessShareLock);
 	return r;
@@ -1615,6 +1812,7 @@ live_catalog_load(List *specs)
 		l = palloc0(sizeof(LiveConstraint));
 		l->oid = con->oid;
 		l->contype = con->contype;
+		l->in_force = constraint_in_force(con);
 		l->name = pstrdup(NameStr(con->conname));
 		d = heap_getattr(tup, Anum_pg_constraint_conkey, RelationGetDescr(catrel), &isnull);
 		if (!isnull)
@@ -1633,6 +1831,7 @@ live_catalog_load(List *specs)
 				l->check_expr = stringToNode(TextDatumGetCString(d));
 		}
 		lr->constraints = lappend(lr->constraints, l);
+		live_note_invalid_not_null(lr, l);
 	}
 	systable_endscan(scan);
 	table_close(catrel, AccessShareLock);

@@ -19,6 +19,8 @@
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 
+#include "compat.h"
+
 /* ---------- settings (dbt_contract.c) ---------- */
 typedef enum EnforcementMode
 {
@@ -331,6 +333,9 @@ typedef struct ContractSpec
 	int			ncolumns;
 	SpecColumn *columns;
 	List	   *constraints;	/* SpecConstraint * */
+	/* columns sorted by attname and by written name, built on first use */
+	SpecColumn **by_attname;
+	SpecColumn **by_name;
 } ContractSpec;
 
 typedef struct OwnerContext
@@ -391,6 +396,7 @@ extern MatchReport *contract_match_live(LiveCatalog *cat, Oid relid,
 extern bool match_report_empty(const MatchReport *r);
 extern char *match_report_text(const MatchReport *r);
 extern char *spec_label(const ContractSpec *spec);
+extern const char *contract_relkind_name(char relkind);
 extern char *constraint_attname(const ContractSpec *spec, const char *written);
 extern char *contract_fk_references(const ContractSpec *spec,
 									const SpecConstraint *k);

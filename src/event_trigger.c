@@ -4,17 +4,27 @@
  *	  contracts (ddl_command_end) and report constraints lost to CASCADE
  *	  (sql_drop).
  *
- * The affected relation is read from the command's parse tree, so DDL on
- * a relation without a contract costs a name lookup and one hash probe.
- * dbt's own build flow passes: <model>__dbt_tmp is checked as its model,
- * __dbt_backup relations, temporary relations and objects created by
- * extension scripts are ignored.
+ * The triggers fire for every command; the relations a command created or
+ * changed are read from its parse tree, together with the ones it reached
+ * indirectly (inheritance children and partitions of an altered parent,
+ * tables typed by an altered composite type), so DDL on a relation without
+ * a contract costs a name lookup and one hash probe.  dbt's own build flow
+ * passes: <model>__dbt_tmp is checked as its model, __dbt_backup
+ * relations, temporary relations and objects created by extension scripts
+ * are ignored.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_inherits.h"
 #include "commands/comment.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
@@ -28,11 +38,12 @@
 #include "executor/executor.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
-#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "dbt_contract.h"
 
@@ -47,10 +58,23 @@ typedef enum TargetKind
 	TARGET_CHANGED				/* existing relation changed: check */
 } TargetKind;
 
+/*
+ * How a relation reached by a command is found: by name from the parse
+ * tree, or, for relations the command reached through another object,
+ * by OID.
+ */
+typedef enum TargetReach
+{
+	REACH_DIRECT,				/* the relation the command names */
+	REACH_DESCENDANTS,			/* ... and its inheritance children */
+	REACH_TYPED_TABLES			/* the tables typed by the named composite */
+} TargetReach;
+
 typedef struct Target
 {
 	RangeVar   *rv;
 	TargetKind	kind;
+	TargetReach reach;
 	bool		renamed;		/* rv is the new name given by a RENAME */
 } Target;
 
@@ -101,6 +125,7 @@ make_target(RangeVar *rv, TargetKind kind)
 
 	t->rv = rv;
 	t->kind = kind;
+	t->reach = kind == TARGET_CHANGED ? REACH_DESCENDANTS : REACH_DIRECT;
 	t->renamed = false;
 	return t;
 }
@@ -139,11 +164,12 @@ schema_element_targets(CreateSchemaStmt *cs)
 }
 
 /*
- * ALTER SCHEMA x RENAME TO s moves every relation of x into s at once:
- * check each contracted name that now exists in s.
+ * ALTER SCHEMA x RENAME TO s moves every relation of x into s at once, and
+ * IMPORT FOREIGN SCHEMA ... INTO s creates many: check each contracted
+ * name that now exists in s.
  */
 static List *
-renamed_schema_targets(const char *newname)
+schema_contract_targets(const char *newname)
 {
 	List	   *res = NIL;
 	ListCell   *lc;
@@ -166,8 +192,19 @@ command_targets(Node *parsetree)
 		return schema_element_targets((CreateSchemaStmt *) parsetree);
 	if (IsA(parsetree, RenameStmt) &&
 		((RenameStmt *) parsetree)->renameType == OBJECT_SCHEMA)
-		return renamed_schema_targets(((RenameStmt *) parsetree)->newname);
+		return schema_contract_targets(((RenameStmt *) parsetree)->newname);
+	/* every foreign table it brought in may stand at a contracted name */
+	if (IsA(parsetree, ImportForeignSchemaStmt))
+		return schema_contract_targets(((ImportForeignSchemaStmt *) parsetree)->local_schema);
 	return NIL;
+}
+
+/* Relation kinds a contract can stand on, as object types of a command. */
+static bool
+relation_object(ObjectType type)
+{
+	return type == OBJECT_TABLE || type == OBJECT_VIEW ||
+		type == OBJECT_MATVIEW || type == OBJECT_FOREIGN_TABLE;
 }
 
 /* The relation a single-relation DDL command created or changed. */
@@ -178,15 +215,14 @@ command_target(Node *parsetree)
 	{
 		case T_CreateStmt:
 			return make_target(((CreateStmt *) parsetree)->relation, TARGET_CREATED);
+		case T_CreateForeignTableStmt:
+			return make_target(((CreateForeignTableStmt *) parsetree)->base.relation,
+							   TARGET_CREATED);
 		case T_CreateTableAsStmt:
 			{
 				CreateTableAsStmt *ctas = (CreateTableAsStmt *) parsetree;
 
-#if PG_VERSION_NUM >= 140000
-				if (ctas->objtype != OBJECT_TABLE)
-#else
-				if (ctas->relkind != OBJECT_TABLE)
-#endif
+				if (!relation_object(DBTC_CTAS_OBJTYPE(ctas)))
 					return NULL;
 				return make_target(ctas->into->rel, TARGET_CREATED);
 			}
@@ -195,41 +231,62 @@ command_target(Node *parsetree)
 		case T_AlterTableStmt:
 			{
 				AlterTableStmt *ats = (AlterTableStmt *) parsetree;
+				ObjectType	type = DBTC_ALTER_TABLE_OBJTYPE(ats);
+				Target	   *t;
 
 				if (!alter_can_break(ats->cmds))
 					return NULL;
-				return make_target(ats->relation, TARGET_CHANGED);
+				t = make_target(ats->relation, TARGET_CHANGED);
+				/* ALTER TYPE t ... CASCADE changes the tables OF t */
+				if (type == OBJECT_TYPE)
+					t->reach = REACH_TYPED_TABLES;
+				else if (!relation_object(type))
+					return NULL;
+				return t;
 			}
 		case T_RenameStmt:
 			{
 				RenameStmt *rs = (RenameStmt *) parsetree;
+				Target	   *t;
 
 				if (rs->relation == NULL)
 					return NULL;
-				if (rs->renameType == OBJECT_TABLE || rs->renameType == OBJECT_VIEW)
+				if (relation_object(rs->renameType))
 				{
-					Target	   *t = make_target(makeRangeVar(rs->relation->schemaname,
-															 rs->newname, -1),
-												TARGET_CHANGED);
-
+					t = make_target(makeRangeVar(rs->relation->schemaname,
+												 rs->newname, -1),
+									TARGET_CHANGED);
 					t->renamed = true;
+					t->reach = REACH_DIRECT;
 					return t;
 				}
 				if (rs->renameType == OBJECT_COLUMN ||
 					rs->renameType == OBJECT_TABCONSTRAINT)
 					return make_target(rs->relation, TARGET_CHANGED);
+				/* ALTER TYPE t RENAME ATTRIBUTE ... CASCADE */
+				if (rs->renameType == OBJECT_ATTRIBUTE)
+				{
+					t = make_target(rs->relation, TARGET_CHANGED);
+					t->reach = REACH_TYPED_TABLES;
+					return t;
+				}
 				return NULL;
 			}
 		case T_AlterObjectSchemaStmt:
 			{
 				AlterObjectSchemaStmt *as = (AlterObjectSchemaStmt *) parsetree;
+				Target	   *t;
 
-				if (as->relation == NULL ||
-					(as->objectType != OBJECT_TABLE && as->objectType != OBJECT_VIEW))
+				if (as->relation == NULL || !relation_object(as->objectType))
 					return NULL;
-				return make_target(makeRangeVar(as->newschema, as->relation->relname, -1),
-								   TARGET_CHANGED);
+				t = make_target(makeRangeVar(as->newschema, as->relation->relname, -1),
+								TARGET_CHANGED);
+				t->reach = REACH_DIRECT;
+				return t;
 			}
+		case T_RuleStmt:
+			/* CREATE RULE "_RETURN" turns a table into a view (before 16) */
+			return make_target(((RuleStmt *) parsetree)->relation, TARGET_CHANGED);
 		default:
 			return NULL;
 	}
@@ -334,41 +391,27 @@ target_relid(Target *t)
 }
 
 /*
- * The relation that last passed its check, in which transaction, against
- * which version of the contracts.  dbt renames the __dbt_tmp relation it
- * just created (and we just checked) to the model's name; nothing about
- * it can have changed in between without being checked, so that rename
- * need not compare everything again.
+ * Was the relation created by the current transaction?  CREATE TABLE IF
+ * NOT EXISTS on an existing table is a CreateStmt too, and whoever runs it
+ * must not overwrite the owner's comments with the contract's.
  */
-static Oid	passed_relid = InvalidOid;
-static LocalTransactionId passed_lxid = InvalidLocalTransactionId;
-static uint64 passed_generation = 0;
-static int64 passed_model_id = 0;
-static int	passed_type_match = -1;
-
 static bool
-passed_already(Oid relid, const ContractSpec *spec)
+created_here(Oid relid)
 {
-	return relid == passed_relid && MyProc->lxid == passed_lxid &&
-		contract_cache_generation() == passed_generation &&
-		spec->model_id == passed_model_id &&
-		dbtc_type_match == passed_type_match;
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		res;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	res = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetRawXmin(tup->t_data));
+	ReleaseSysCache(tup);
+	return res;
 }
 
+/* Check one relation a command created or changed against its contract. */
 static void
-remember_pass(Oid relid, const ContractSpec *spec)
+check_relation(Oid relid, TargetKind kind)
 {
-	passed_relid = relid;
-	passed_lxid = MyProc->lxid;
-	passed_generation = contract_cache_generation();
-	passed_model_id = spec->model_id;
-	passed_type_match = dbtc_type_match;
-}
-
-static void
-check_target(Target *t)
-{
-	Oid			relid;
 	char		relkind;
 	char	   *relname;
 	char	   *schema;
@@ -376,12 +419,12 @@ check_target(Target *t)
 	MatchReport *report;
 	bool		is_tmp;
 
-	relid = target_relid(t);
 	if (!OidIsValid(relid) || get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
 		return;
 	relkind = get_rel_relkind(relid);
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
-		relkind != RELKIND_VIEW)
+		relkind != RELKIND_VIEW && relkind != RELKIND_MATVIEW &&
+		relkind != RELKIND_FOREIGN_TABLE)
 		return;
 	relname = get_rel_name(relid);
 	if (has_suffix(relname, DBT_BACKUP_SUFFIX))
@@ -391,19 +434,102 @@ check_target(Target *t)
 	spec = contract_cache_lookup(schema, relname, &is_tmp);
 	if (spec == NULL)
 		return;
-	if (t->kind == TARGET_CREATED && dbtc_sync_descriptions)
+	if (kind == TARGET_CREATED && dbtc_sync_descriptions && created_here(relid))
 		sync_descriptions(relid, spec);
 	if (!spec->enforced || dbtc_enforcement == ENFORCE_OFF)
-		return;
-	if (t->renamed && passed_already(relid, spec))
 		return;
 
 	report = contract_match_relation(relid, spec, true);
 	if (!match_report_empty(report))
 		report_violation(quote_qualified_identifier(schema, relname), spec,
-						 t->kind, report);
-	else
-		remember_pass(relid, spec);
+						 kind, report);
+}
+
+/*
+ * The tables typed by a composite type (CREATE TABLE ... OF t): each has a
+ * normal dependency on the type, found through pg_depend's index.
+ */
+static List *
+typed_tables(Oid typid)
+{
+	Relation	deprel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *res = NIL;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(typid));
+	scan = systable_beginscan(deprel, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		HeapTuple	reltup;
+
+		CHECK_FOR_INTERRUPTS();
+		if (dep->classid != RelationRelationId || dep->objsubid != 0)
+			continue;
+		reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(dep->objid));
+		if (!HeapTupleIsValid(reltup))
+			continue;
+		if (((Form_pg_class) GETSTRUCT(reltup))->reloftype == typid)
+			res = lappend_oid(res, dep->objid);
+		ReleaseSysCache(reltup);
+	}
+	systable_endscan(scan);
+	table_close(deprel, AccessShareLock);
+	return res;
+}
+
+/*
+ * The relation and, when it has any, its inheritance children and
+ * partitions at every level: ALTER TABLE on a parent recurses into them,
+ * so a contracted child changes without being named.
+ */
+static List *
+with_descendants(Oid relid)
+{
+	if (!has_subclass(relid))
+		return list_make1_oid(relid);
+	return find_all_inheritors(relid, NoLock, NULL);
+}
+
+/* Every relation a target reaches, by OID. */
+static List *
+target_relations(Target *t)
+{
+	Oid			relid = target_relid(t);
+	List	   *res = NIL;
+	ListCell   *lc;
+
+	if (!OidIsValid(relid))
+		return NIL;
+	switch (t->reach)
+	{
+		case REACH_DIRECT:
+			return list_make1_oid(relid);
+		case REACH_DESCENDANTS:
+			return with_descendants(relid);
+		case REACH_TYPED_TABLES:
+			foreach(lc, typed_tables(get_rel_type_id(relid)))
+				res = list_concat(res, with_descendants(lfirst_oid(lc)));
+			return res;
+	}
+	return NIL;
+}
+
+static void
+check_target(Target *t)
+{
+	ListCell   *lc;
+
+	foreach(lc, target_relations(t))
+	{
+		CHECK_FOR_INTERRUPTS();
+		check_relation(lfirst_oid(lc), t->kind);
+	}
 }
 
 /*
@@ -588,6 +714,31 @@ join_lines(List *lines)
 }
 
 /*
+ * How loud a cascade's damage to a contracted table is.  dbt itself drops
+ * <model>__dbt_backup with CASCADE after every rebuild, which takes the
+ * foreign keys other models had on it: that stays a WARNING with the
+ * statements that restore them.  Anything else a cascade takes (columns,
+ * checks, keys of the table itself) breaks the contract like an ALTER
+ * TABLE would, and is refused when enforcement is "error".
+ */
+static int
+cascade_level(const MatchReport *report)
+{
+	ListCell   *lc;
+
+	if (dbtc_enforcement != ENFORCE_ERROR)
+		return WARNING;
+	foreach(lc, report->problems)
+	{
+		const MatchProblem *p = lfirst(lc);
+
+		if (strcmp(p->problem, "foreign key lost") != 0)
+			return ERROR;
+	}
+	return WARNING;
+}
+
+/*
  * sql_drop: DROP ... CASCADE (dbt drops __dbt_backup with CASCADE) can
  * take other tables' foreign keys with it; say so for contracted tables,
  * with the statements that put the contract's keys back.
@@ -607,9 +758,6 @@ dbt_contract_sql_drop(PG_FUNCTION_ARGS)
 	if (creating_extension || dbtc_enforcement == ENFORCE_OFF ||
 		!may_cascade(trigdata->parsetree))
 		PG_RETURN_VOID();
-	/* a cascade may have taken columns or checks: trust no earlier pass */
-	passed_relid = InvalidOid;
-
 	foreach(lc, lost_constraints())
 	{
 		LostConstraint *lost = lfirst(lc);
@@ -619,6 +767,7 @@ dbt_contract_sql_drop(PG_FUNCTION_ARGS)
 		MatchReport *report;
 		bool		is_tmp;
 		char	   *relation;
+		int			level;
 
 		if (!OidIsValid(relid))
 			continue;			/* the table itself was dropped */
@@ -627,13 +776,16 @@ dbt_contract_sql_drop(PG_FUNCTION_ARGS)
 			continue;
 		report = contract_match_relation(relid, spec, true);
 		relation = quote_qualified_identifier(lost->schema, lost->table);
-		ereport(WARNING,
+		level = cascade_level(report);
+		ereport(level,
 				(errcode(ERRCODE_WARNING),
 				 errmsg("CASCADE dropped %s of relation %s, which has the enforced contract of %s",
 						lost->names, relation, spec_label(spec)),
 				 match_report_empty(report) ?
 				 errdetail("The relation still matches its contract.") :
 				 errdetail_internal("%s", match_report_text(report)),
+				 level == ERROR ?
+				 errhint("Change the model's contract first (dbt_contract_apply), then drop.") :
 				 report->repair_sql != NIL ?
 				 errhint("Restore the contract's foreign keys with:\n%s",
 						 join_lines(report->repair_sql)) :
