@@ -45,6 +45,13 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
+# Suites for what only newer majors have.
+ifeq ($(shell test $(MAJORVERSION) -ge 17 && echo y),y)
+REGRESS += enforce_pg17
+endif
+ifeq ($(shell test $(MAJORVERSION) -ge 18 && echo y),y)
+REGRESS += enforce_pg18
+endif
 else
 # Without PGXS only the self-installing targets below work.
 all install installcheck:

@@ -16,3 +16,211 @@ CREATE EVENT TRIGGER dbt_contract_drop ON sql_drop
     EXECUTE FUNCTION dbt_contract.sql_drop();
 ALTER EVENT TRIGGER dbt_contract_ddl ENABLE ALWAYS;
 ALTER EVENT TRIGGER dbt_contract_drop ENABLE ALWAYS;
+
+------------------------------------------------------------------------------
+-- Enforcement status: every switch that turns the checks off, its state in
+-- this session and database, and who could flip it
+------------------------------------------------------------------------------
+
+CREATE FUNCTION dbt_contract.enforcement_status()
+RETURNS TABLE (control text, setting text, enforcing boolean,
+               who_can_change text, detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    supers text;
+    granted text;
+    trig record;
+    v int := current_setting('server_version_num')::int;
+BEGIN
+    SELECT coalesce(string_agg(quote_ident(rolname), ', ' ORDER BY rolname), '(none)')
+      INTO supers FROM pg_roles WHERE rolsuper;
+
+    -- the two event triggers: present, and firing in every replication role
+    FOR trig IN
+        SELECT t.name, e.evtenabled
+          FROM (VALUES ('dbt_contract_ddl'), ('dbt_contract_drop')) AS t(name)
+          LEFT JOIN pg_event_trigger e ON e.evtname = t.name
+         ORDER BY t.name
+    LOOP
+        control := 'event trigger ' || trig.name;
+        setting := CASE trig.evtenabled WHEN 'A' THEN 'enabled always'
+                                        WHEN 'O' THEN 'enabled (origin and local only)'
+                                        WHEN 'R' THEN 'enabled (replica only)'
+                                        WHEN 'D' THEN 'disabled'
+                                        ELSE 'missing' END;
+        enforcing := trig.evtenabled IS NOT DISTINCT FROM 'A';
+        who_can_change := 'superusers: ' || supers;
+        detail := CASE WHEN enforcing
+                       THEN 'fires whatever session_replication_role is'
+                       ELSE 'ALTER EVENT TRIGGER ' || trig.name || ' ENABLE ALWAYS restores it' END;
+        RETURN NEXT;
+    END LOOP;
+
+    -- the extension's own switch, and PostgreSQL 17's for all event triggers
+    FOR control, setting IN
+        SELECT s.name, current_setting(s.name, true)
+          FROM (VALUES ('dbt_contract.enforcement'), ('event_triggers')) AS s(name)
+         WHERE s.name <> 'event_triggers' OR v >= 170000
+    LOOP
+        granted := NULL;
+        IF v >= 150000 THEN
+            EXECUTE $q$
+                SELECT string_agg(DISTINCT quote_ident(r.rolname), ', ')
+                  FROM pg_parameter_acl p,
+                       LATERAL aclexplode(p.paracl) a
+                       JOIN pg_roles r ON r.oid = a.grantee
+                 WHERE p.parname = $1 AND a.privilege_type = 'SET'$q$
+              INTO granted USING control;
+        END IF;
+        enforcing := CASE control WHEN 'event_triggers' THEN setting = 'on'
+                                  ELSE setting = 'error' END;
+        who_can_change := 'superusers: ' || supers ||
+            coalesce('; granted SET: ' || granted, '');
+        detail := CASE
+            WHEN control = 'event_triggers' AND enforcing
+                THEN 'off would stop every event trigger of the server'
+            WHEN control = 'event_triggers'
+                THEN 'event triggers do not fire: nothing is checked'
+            WHEN setting = 'warn'
+                THEN 'violations are reported as warnings and go through'
+            WHEN setting = 'off'
+                THEN 'nothing is checked'
+            ELSE 'violations are refused' END;
+        RETURN NEXT;
+    END LOOP;
+
+    control := 'single-user mode';
+    setting := NULL;
+    enforcing := NULL;
+    who_can_change := 'whoever can start the server (the operating system user owning the data directory)';
+    detail := 'event triggers never fire in a single-user backend; this session cannot see one';
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION dbt_contract.enforcement_status() IS
+    'Every switch that can turn contract enforcement off, its state here, and who can change it';
+
+CREATE VIEW dbt_contract.enforcement_status AS
+SELECT * FROM dbt_contract.enforcement_status();
+COMMENT ON VIEW dbt_contract.enforcement_status IS
+    'Whether contracts are enforced in this session and database, switch by switch, and who could turn each off';
+GRANT SELECT ON dbt_contract.enforcement_status TO PUBLIC;
+
+-- NOT VALID and NOT ENFORCED constraints guarantee nothing about the rows:
+-- the views count them as the checks do (contract_match.c).
+CREATE FUNCTION dbt_contract.constraint_in_force(con oid) RETURNS boolean
+AS 'MODULE_PATHNAME', 'dbt_contract_constraint_in_force'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dbt_contract.constraint_in_force(oid) IS
+    'Whether PostgreSQL enforces the constraint on every row (validated, and not NOT ENFORCED)';
+
+-- relationships.enforced: only a foreign key in force counts.
+CREATE OR REPLACE VIEW dbt_contract.relationships AS
+-- Keys are worked out once and joined (a subquery on dbt_contract.keys
+-- per relationship would work out every model's keys for each).
+WITH key_sets AS MATERIALIZED (
+    SELECT k.model_id, k.key_columns, k.sorted_columns,
+           row_number() OVER (PARTITION BY k.model_id
+                              ORDER BY k.rung, k.ordinal, k.sorted_columns) = 1 AS is_primary
+      FROM dbt_contract.key_candidates k
+), merged AS (
+    SELECT s.from_id, s.resolved_to_id AS to_id, s.to_relation, s.to_name, s.from_columns,
+           -- a key without to_columns points at the target's primary key
+           CASE WHEN cardinality(s.to_columns) > 0 THEN s.to_columns
+                ELSE pk.key_columns END AS to_columns,
+           s.derived_from, s.prio, s.constraint_name
+      FROM dbt_contract.relationship_sources s
+      LEFT JOIN key_sets pk ON pk.model_id = s.resolved_to_id AND pk.is_primary
+), keyed AS (
+    -- the column pairs, in any order: (a, b) -> (x, y) is (b, a) -> (y, x)
+    SELECT m.*, row_number() OVER () AS rowid,
+           ARRAY(SELECT p.f || '=' || coalesce(p.t, '')
+                   FROM unnest(m.from_columns, m.to_columns) AS p(f, t)
+                  ORDER BY 1) AS pairs
+      FROM merged m
+), sourced AS (
+    -- one row per relationship: its sources in priority order (prio is
+    -- one digit), the declared constraint name first, else the live
+    -- foreign key's, and the row of the first source for the columns
+    SELECT (array_agg(k.rowid ORDER BY k.prio, k.rowid))[1] AS rep,
+           (SELECT string_agg(substr(x, 3), ', ' ORDER BY x)
+              FROM unnest(array_agg(DISTINCT k.prio || ':' || k.derived_from)) AS x)
+               AS derived_from,
+           (array_agg(k.constraint_name ORDER BY k.prio, k.constraint_name)
+                FILTER (WHERE k.constraint_name IS NOT NULL))[1] AS constraint_name
+      FROM keyed k
+     GROUP BY k.from_id, k.to_id, k.to_relation, k.pairs
+), grouped AS (
+    SELECT g.from_id, g.to_id, g.to_relation, g.to_name, g.from_columns, g.to_columns,
+           s.derived_from, s.constraint_name
+      FROM sourced s
+      JOIN keyed g ON g.rowid = s.rep
+), located AS (
+    SELECT g.*, fm.model AS from_model, fm.version AS from_version,
+           pg_catalog.quote_ident(fm.relation_schema) || '.' ||
+           pg_catalog.quote_ident(fm.relation_name) AS from_relation,
+           fm.relation_name AS from_name,
+           tm.model AS to_model, tm.version AS to_version,
+           -- the target as a relation: a loaded model's, or a written
+           -- relation name (a ref() to no loaded model is none)
+           (SELECT c.oid FROM pg_catalog.pg_class c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = fm.relation_schema AND c.relname = fm.relation_name) AS from_oid,
+           CASE WHEN tm.model_id IS NOT NULL
+                THEN (SELECT c.oid FROM pg_catalog.pg_class c
+                        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                       WHERE n.nspname = tm.relation_schema AND c.relname = tm.relation_name)
+                WHEN g.to_relation ~ '^\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)(\s*\.\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)){0,2}\s*$'
+                THEN pg_catalog.to_regclass(g.to_relation)::oid END AS to_oid,
+           tm.model_id IS NOT NULL
+           OR g.to_relation ~ '^\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)(\s*\.\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)){0,2}\s*$'
+               AS to_is_relation
+      FROM grouped g
+      JOIN dbt_contract.contract_model fm ON fm.model_id = g.from_id
+      LEFT JOIN dbt_contract.contract_model tm ON tm.model_id = g.to_id
+)
+SELECT l.from_model, l.from_version, l.from_relation, l.from_columns,
+       l.to_model, l.to_version, l.to_relation, l.to_columns,
+       CASE WHEN fk.model_id IS NOT NULL
+            THEN 'one_to_one' ELSE 'many_to_one' END AS relationship_type,
+       l.derived_from, l.constraint_name,
+       -- a live foreign key with the same column pairs, in any order
+       EXISTS (SELECT 1
+                 FROM pg_catalog.pg_constraint con
+                WHERE con.contype = 'f'
+                  AND dbt_contract.constraint_in_force(con.oid)
+                  AND con.conrelid = l.from_oid
+                  AND con.confrelid = l.to_oid
+                  AND cardinality(con.conkey) = cardinality(l.from_columns)
+                  AND CASE WHEN l.to_columns IS NULL
+                           THEN ARRAY(SELECT a.attname::text FROM unnest(con.conkey) AS k(n)
+                                        JOIN pg_catalog.pg_attribute a
+                                          ON a.attrelid = con.conrelid AND a.attnum = k.n
+                                       ORDER BY 1)
+                              = ARRAY(SELECT x FROM unnest(l.from_columns) x ORDER BY 1)
+                           ELSE ARRAY(SELECT fa.attname::text || '=' || ta.attname::text
+                                        FROM unnest(con.conkey, con.confkey) AS k(fn, tn)
+                                        JOIN pg_catalog.pg_attribute fa
+                                          ON fa.attrelid = con.conrelid AND fa.attnum = k.fn
+                                        JOIN pg_catalog.pg_attribute ta
+                                          ON ta.attrelid = con.confrelid AND ta.attnum = k.tn
+                                       ORDER BY 1)
+                              = ARRAY(SELECT p.f || '=' || p.t
+                                        FROM unnest(l.from_columns, l.to_columns) AS p(f, t)
+                                       ORDER BY 1) END) AS enforced,
+       (SELECT string_agg(format('${%s.%s} = ${%s.%s}', l.from_name, f.col, l.to_name, t.col),
+                          ' AND ' ORDER BY f.ord)
+          FROM unnest(l.from_columns) WITH ORDINALITY AS f(col, ord)
+          JOIN unnest(l.to_columns) WITH ORDINALITY AS t(col, ord) USING (ord)) AS on_sql,
+       CASE WHEN l.to_is_relation THEN
+       (SELECT string_agg(format('%s.%I = %s.%I', l.from_relation, f.col, l.to_relation, t.col),
+                          ' AND ' ORDER BY f.ord)
+          FROM unnest(l.from_columns) WITH ORDINALITY AS f(col, ord)
+          JOIN unnest(l.to_columns) WITH ORDINALITY AS t(col, ord) USING (ord)) END AS join_sql
+  FROM located l
+  -- one_to_one: the from-columns are a key of the from-model
+  LEFT JOIN (SELECT DISTINCT model_id, sorted_columns FROM key_sets) fk
+         ON fk.model_id = l.from_id
+        AND fk.sorted_columns = ARRAY(SELECT x FROM unnest(l.from_columns) x ORDER BY x);

@@ -462,6 +462,14 @@ SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
          ORDER BY m.version DESC NULLS FIRST
          LIMIT 1) wm ON true;
 
+-- NOT VALID and NOT ENFORCED constraints guarantee nothing about the rows:
+-- the views count them as the checks do (contract_match.c).
+CREATE FUNCTION dbt_contract.constraint_in_force(con oid) RETURNS boolean
+AS 'MODULE_PATHNAME', 'dbt_contract_constraint_in_force'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dbt_contract.constraint_in_force(oid) IS
+    'Whether PostgreSQL enforces the constraint on every row (validated, and not NOT ENFORCED)';
+
 CREATE VIEW dbt_contract.relationships AS
 -- Keys are worked out once and joined (a subquery on dbt_contract.keys
 -- per relationship would work out every model's keys for each).
@@ -535,6 +543,7 @@ SELECT l.from_model, l.from_version, l.from_relation, l.from_columns,
        EXISTS (SELECT 1
                  FROM pg_catalog.pg_constraint con
                 WHERE con.contype = 'f'
+                  AND dbt_contract.constraint_in_force(con.oid)
                   AND con.conrelid = l.from_oid
                   AND con.confrelid = l.to_oid
                   AND cardinality(con.conkey) = cardinality(l.from_columns)
@@ -751,3 +760,94 @@ CREATE EVENT TRIGGER dbt_contract_drop ON sql_drop
 -- way around the checks.
 ALTER EVENT TRIGGER dbt_contract_ddl ENABLE ALWAYS;
 ALTER EVENT TRIGGER dbt_contract_drop ENABLE ALWAYS;
+
+------------------------------------------------------------------------------
+-- Enforcement status: every switch that turns the checks off, its state in
+-- this session and database, and who could flip it
+------------------------------------------------------------------------------
+
+CREATE FUNCTION dbt_contract.enforcement_status()
+RETURNS TABLE (control text, setting text, enforcing boolean,
+               who_can_change text, detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    supers text;
+    granted text;
+    trig record;
+    v int := current_setting('server_version_num')::int;
+BEGIN
+    SELECT coalesce(string_agg(quote_ident(rolname), ', ' ORDER BY rolname), '(none)')
+      INTO supers FROM pg_roles WHERE rolsuper;
+
+    -- the two event triggers: present, and firing in every replication role
+    FOR trig IN
+        SELECT t.name, e.evtenabled
+          FROM (VALUES ('dbt_contract_ddl'), ('dbt_contract_drop')) AS t(name)
+          LEFT JOIN pg_event_trigger e ON e.evtname = t.name
+         ORDER BY t.name
+    LOOP
+        control := 'event trigger ' || trig.name;
+        setting := CASE trig.evtenabled WHEN 'A' THEN 'enabled always'
+                                        WHEN 'O' THEN 'enabled (origin and local only)'
+                                        WHEN 'R' THEN 'enabled (replica only)'
+                                        WHEN 'D' THEN 'disabled'
+                                        ELSE 'missing' END;
+        enforcing := trig.evtenabled IS NOT DISTINCT FROM 'A';
+        who_can_change := 'superusers: ' || supers;
+        detail := CASE WHEN enforcing
+                       THEN 'fires whatever session_replication_role is'
+                       ELSE 'ALTER EVENT TRIGGER ' || trig.name || ' ENABLE ALWAYS restores it' END;
+        RETURN NEXT;
+    END LOOP;
+
+    -- the extension's own switch, and PostgreSQL 17's for all event triggers
+    FOR control, setting IN
+        SELECT s.name, current_setting(s.name, true)
+          FROM (VALUES ('dbt_contract.enforcement'), ('event_triggers')) AS s(name)
+         WHERE s.name <> 'event_triggers' OR v >= 170000
+    LOOP
+        granted := NULL;
+        IF v >= 150000 THEN
+            EXECUTE $q$
+                SELECT string_agg(DISTINCT quote_ident(r.rolname), ', ')
+                  FROM pg_parameter_acl p,
+                       LATERAL aclexplode(p.paracl) a
+                       JOIN pg_roles r ON r.oid = a.grantee
+                 WHERE p.parname = $1 AND a.privilege_type = 'SET'$q$
+              INTO granted USING control;
+        END IF;
+        enforcing := CASE control WHEN 'event_triggers' THEN setting = 'on'
+                                  ELSE setting = 'error' END;
+        who_can_change := 'superusers: ' || supers ||
+            coalesce('; granted SET: ' || granted, '');
+        detail := CASE
+            WHEN control = 'event_triggers' AND enforcing
+                THEN 'off would stop every event trigger of the server'
+            WHEN control = 'event_triggers'
+                THEN 'event triggers do not fire: nothing is checked'
+            WHEN setting = 'warn'
+                THEN 'violations are reported as warnings and go through'
+            WHEN setting = 'off'
+                THEN 'nothing is checked'
+            ELSE 'violations are refused' END;
+        RETURN NEXT;
+    END LOOP;
+
+    control := 'single-user mode';
+    setting := NULL;
+    enforcing := NULL;
+    who_can_change := 'whoever can start the server (the operating system user owning the data directory)';
+    detail := 'event triggers never fire in a single-user backend; this session cannot see one';
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION dbt_contract.enforcement_status() IS
+    'Every switch that can turn contract enforcement off, its state here, and who can change it';
+
+CREATE VIEW dbt_contract.enforcement_status AS
+SELECT * FROM dbt_contract.enforcement_status();
+COMMENT ON VIEW dbt_contract.enforcement_status IS
+    'Whether contracts are enforced in this session and database, switch by switch, and who could turn each off';
+GRANT SELECT ON dbt_contract.enforcement_status TO PUBLIC;

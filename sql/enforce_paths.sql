@@ -161,8 +161,10 @@ ALTER TABLE enf_paths.pth_orders DROP CONSTRAINT pth_orders_customer_id_fkey,
         REFERENCES enf_paths.pth_customers (id) NOT VALID;
 RESET dbt_contract.enforcement;
 SELECT object, problem, have, want FROM dbt_contract_check('enf_paths.pth_orders');
+SELECT to_model, enforced FROM dbt_contract.relationships WHERE from_model = 'pth_orders';
 ALTER TABLE enf_paths.pth_orders VALIDATE CONSTRAINT pth_orders_customer_id_fkey;
 SELECT count(*) AS problems FROM dbt_contract_check('enf_paths.pth_orders');
+SELECT to_model, enforced FROM dbt_contract.relationships WHERE from_model = 'pth_orders';
 DELETE FROM enf_paths.pth_orders;
 
 -- 6. The contract's CHECK is read with search_path = pg_catalog, whatever
@@ -249,6 +251,23 @@ CREATE TABLE enf_paths.pth_orders__dbt_tmp (
     amount numeric(12,2) CHECK (amount >= 0));
 SELECT obj_description('enf_paths.pth_orders__dbt_tmp'::regclass, 'pg_class');
 ROLLBACK;
+
+-- Every switch that turns enforcement off shows in enforcement_status,
+-- with who could flip it (PostgreSQL 17's event_triggers is covered by
+-- enforce_pg17).
+SELECT control, setting, enforcing, who_can_change LIKE '%' || current_user || '%' AS lists_me
+  FROM dbt_contract.enforcement_status WHERE control <> 'event_triggers';
+ALTER EVENT TRIGGER dbt_contract_ddl DISABLE;
+SET dbt_contract.enforcement = warn;
+SELECT control, setting, enforcing, detail
+  FROM dbt_contract.enforcement_status WHERE NOT enforcing;
+ALTER EVENT TRIGGER dbt_contract_ddl ENABLE ALWAYS;
+RESET dbt_contract.enforcement;
+SELECT count(*) AS switches_off FROM dbt_contract.enforcement_status WHERE NOT enforcing;
+-- ordinary users can read it
+SET ROLE regress_paths_member;
+SELECT count(*) > 0 AS readable FROM dbt_contract.enforcement_status;
+RESET ROLE;
 
 \set VERBOSITY default
 DROP SCHEMA enf_paths CASCADE;

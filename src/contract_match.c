@@ -25,6 +25,7 @@
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -512,6 +513,26 @@ static bool
 constraint_in_force(Form_pg_constraint con)
 {
 	return con->convalidated && DBTC_CONSTRAINT_ENFORCED(con);
+}
+
+PG_FUNCTION_INFO_V1(dbt_contract_constraint_in_force);
+
+/*
+ * dbt_contract.constraint_in_force(oid): the views' way of asking the same
+ * question, so "enforced" there means what it means to the checks.
+ */
+Datum
+dbt_contract_constraint_in_force(PG_FUNCTION_ARGS)
+{
+	Oid			conoid = PG_GETARG_OID(0);
+	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	bool		res;
+
+	if (!HeapTupleIsValid(tup))
+		PG_RETURN_NULL();
+	res = constraint_in_force((Form_pg_constraint) GETSTRUCT(tup));
+	ReleaseSysCache(tup);
+	PG_RETURN_BOOL(res);
 }
 
 /*
