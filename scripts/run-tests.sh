@@ -12,8 +12,10 @@
 #   dbt         - real dbt, pytest         (test/dbt/run_dbt_tests.sh)
 #   valgrind    - pg_regress under memcheck (scripts/run-valgrind.sh)
 #
-# SUITES="pg_regress TAP" runs only those suites; REGRESS="a b" narrows
-# pg_regress (and valgrind) to those tests, PROVE_TESTS to those TAP files.
+# SUITES="pg_regress TAP" runs only those suites; REGRESS_ONLY="setup a b"
+# narrows pg_regress (and valgrind) to those tests, PROVE_ONLY to those TAP
+# files.  (Not REGRESS/PROVE_TESTS: the Makefile sets those, and make
+# passes its own value down to this script.)
 source "$(dirname "$0")/common.sh"
 
 install_packages
@@ -35,8 +37,8 @@ count() {  # count LABEL PASSED FAILED
 SUITES=${SUITES:-pg_regress isolation TAP dbt valgrind}
 want() { [[ " $SUITES " == *" $1 "* ]]; }
 regress_args=()
-if [ -n "${REGRESS:-}" ]; then regress_args+=("REGRESS=$REGRESS"); fi
-if [ -n "${PROVE_TESTS:-}" ]; then regress_args+=("PROVE_TESTS=$PROVE_TESTS"); fi
+if [ -n "${REGRESS_ONLY:-}" ]; then regress_args+=("REGRESS=$REGRESS_ONLY"); fi
+if [ -n "${PROVE_ONLY:-}" ]; then regress_args+=("PROVE_TESTS=$PROVE_ONLY"); fi
 
 # pg_regress and isolation share one cluster.
 mkdir -p "$WORKDIR/regress_cluster"
@@ -48,7 +50,7 @@ if want pg_regress; then
   as_user env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
     make -C "$WORKDIR" -s with_llvm=no installcheck ISOLATION= "${regress_args[@]}" 2>&1 | tee "$WORKDIR/regress.log" || true
   ok=$(matches '\.\.\. ok|^ok [0-9]' "$WORKDIR/regress.log")
-  bad=$(matches '\.\.\. FAILED|^not ok [0-9]|\.\.\. failed' "$WORKDIR/regress.log")
+  bad=$(matches '\.\.\. FAILED|^not ok [0-9]|\.\.\. failed|Bail out!|diff command failed' "$WORKDIR/regress.log")
   if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
   if [ -f "$WORKDIR/regression.diffs" ]; then head -200 "$WORKDIR/regression.diffs"; fi
   count pg_regress "$ok" "$bad"
@@ -59,7 +61,7 @@ if want isolation; then
   as_user env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
     make -C "$WORKDIR" -s with_llvm=no installcheck REGRESS= 2>&1 | tee "$WORKDIR/isolation.log" || true
   ok=$(matches '\.\.\. ok|^ok [0-9]' "$WORKDIR/isolation.log")
-  bad=$(matches '\.\.\. FAILED|^not ok [0-9]|\.\.\. failed' "$WORKDIR/isolation.log")
+  bad=$(matches '\.\.\. FAILED|^not ok [0-9]|\.\.\. failed|Bail out!|diff command failed' "$WORKDIR/isolation.log")
   if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
   if [ -f "$WORKDIR/isolation_output/regression.diffs" ]; then
     head -200 "$WORKDIR/isolation_output/regression.diffs"

@@ -41,7 +41,7 @@ trap 'as_user pg_ctl -D "$CLUSTER/data" -m fast -w -t 300 stop >/dev/null 2>&1 |
 
 log "pg_regress under valgrind"
 as_user env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
-  make -C "$WORKDIR" -s with_llvm=no installcheck ISOLATION= ${REGRESS:+REGRESS="$REGRESS"} 2>&1 || true
+  make -C "$WORKDIR" -s with_llvm=no installcheck ISOLATION= ${REGRESS_ONLY:+REGRESS="$REGRESS_ONLY"} 2>&1 || true
 as_user pg_ctl -D "$CLUSTER/data" -m fast -w -t 300 stop >/dev/null 2>&1 || true
 trap - EXIT
 

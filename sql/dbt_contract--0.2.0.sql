@@ -815,7 +815,8 @@ BEGIN
                   FROM pg_parameter_acl p,
                        LATERAL aclexplode(p.paracl) a
                        JOIN pg_roles r ON r.oid = a.grantee
-                 WHERE p.parname = $1 AND a.privilege_type = 'SET'$q$
+                 WHERE p.parname = $1 AND a.privilege_type = 'SET'
+                   AND NOT r.rolsuper$q$
               INTO granted USING control;
         END IF;
         enforcing := CASE control WHEN 'event_triggers' THEN setting = 'on'
