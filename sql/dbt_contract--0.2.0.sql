@@ -16,6 +16,8 @@ GRANT USAGE ON SCHEMA dbt_contract TO PUBLIC;
 ------------------------------------------------------------------------------
 
 CREATE SEQUENCE dbt_contract.model_id_seq;
+COMMENT ON SEQUENCE dbt_contract.model_id_seq IS
+    'Ids of dbt_contract.contract_model rows';
 
 -- One row per applied source: a file path, a directory, or a name given to
 -- dbt_contract_apply_yaml.
@@ -25,6 +27,11 @@ CREATE TABLE dbt_contract.contract_source (
     applied_at  timestamptz NOT NULL,
     applied_by  name NOT NULL
 );
+COMMENT ON TABLE dbt_contract.contract_source IS
+    'Internal: one row per applied source (a file, a directory, an inline or manifest source name)';
+COMMENT ON COLUMN dbt_contract.contract_source.source IS 'The source key: an absolute path, or the name given to the apply';
+COMMENT ON COLUMN dbt_contract.contract_source.checksum IS 'md5 of the input that was applied';
+COMMENT ON COLUMN dbt_contract.contract_source.applied_by IS 'The role that called the apply';
 
 -- One row per model, or per version of a versioned model.
 CREATE TABLE dbt_contract.contract_model (
@@ -48,12 +55,28 @@ CREATE TABLE dbt_contract.contract_model (
     constraint_count int NOT NULL,
     applied_at       timestamptz NOT NULL
 );
+COMMENT ON TABLE dbt_contract.contract_model IS
+    'Internal: one row per model, or per version of a versioned model; read through dbt_contract.models';
+COMMENT ON COLUMN dbt_contract.contract_model.version IS 'Model version; NULL for an unversioned model';
+COMMENT ON COLUMN dbt_contract.contract_model.file IS 'The file that declared the model';
+COMMENT ON COLUMN dbt_contract.contract_model.defined_at IS 'Where the model was declared, as file:line:col';
+COMMENT ON COLUMN dbt_contract.contract_model.relation_schema IS 'Schema of the relation dbt builds for the model';
+COMMENT ON COLUMN dbt_contract.contract_model.relation_name IS 'Name of the relation dbt builds for the model';
+COMMENT ON COLUMN dbt_contract.contract_model.materialized IS 'Materialization declared in the YAML; NULL when not declared';
+COMMENT ON COLUMN dbt_contract.contract_model.enforced IS 'Whether the model''s contract is enforced';
+COMMENT ON COLUMN dbt_contract.contract_model.fingerprint IS 'md5 of the contract''s canonical form; an unchanged fingerprint is not rewritten';
 CREATE UNIQUE INDEX contract_model_key
     ON dbt_contract.contract_model (model, (coalesce(version, -1)));
 CREATE INDEX contract_model_source
     ON dbt_contract.contract_model (source);
 CREATE INDEX contract_model_relation
     ON dbt_contract.contract_model (relation_schema, relation_name);
+COMMENT ON INDEX dbt_contract.contract_model_key IS
+    'One row per model and version';
+COMMENT ON INDEX dbt_contract.contract_model_source IS
+    'The models of a source, for a re-apply';
+COMMENT ON INDEX dbt_contract.contract_model_relation IS
+    'The model of a relation, for the event triggers';
 
 CREATE TABLE dbt_contract.contract_column (
     model_id     bigint NOT NULL,
@@ -67,6 +90,13 @@ CREATE TABLE dbt_contract.contract_column (
     quoted       boolean NOT NULL,
     PRIMARY KEY (model_id, ordinal)
 );
+COMMENT ON TABLE dbt_contract.contract_column IS
+    'Internal: the columns of each contract; read through dbt_contract.columns';
+COMMENT ON COLUMN dbt_contract.contract_column.column_name IS 'Column name as written in the YAML';
+COMMENT ON COLUMN dbt_contract.contract_column.attname IS 'Column name as PostgreSQL names it (folded unless quoted)';
+COMMENT ON COLUMN dbt_contract.contract_column.data_type IS 'data_type as written in the YAML';
+COMMENT ON COLUMN dbt_contract.contract_column.type_oid IS 'data_type resolved by PostgreSQL''s type parser';
+COMMENT ON COLUMN dbt_contract.contract_column.typmod IS 'Type modifier of the resolved data_type (-1: none)';
 
 CREATE TABLE dbt_contract.contract_constraint (
     model_id         bigint NOT NULL,
@@ -88,6 +118,11 @@ CREATE TABLE dbt_contract.contract_constraint (
     defined_at       text NOT NULL,
     PRIMARY KEY (model_id, ordinal)
 );
+COMMENT ON TABLE dbt_contract.contract_constraint IS
+    'Internal: the column- and model-level constraints of each contract; read through dbt_contract.constraints';
+COMMENT ON COLUMN dbt_contract.contract_constraint.to_text IS 'A foreign key''s to: as written';
+COMMENT ON COLUMN dbt_contract.contract_constraint.to_model IS 'The model a foreign key''s ref() names';
+COMMENT ON COLUMN dbt_contract.contract_constraint.defined_at IS 'Where the constraint was declared, as file:line:col';
 
 CREATE TABLE dbt_contract.contract_test (
     model_id   bigint NOT NULL,
@@ -97,9 +132,13 @@ CREATE TABLE dbt_contract.contract_test (
     arguments  jsonb NOT NULL,
     PRIMARY KEY (model_id, ordinal)
 );
+COMMENT ON TABLE dbt_contract.contract_test IS
+    'Internal: the data tests declared on each model; read through dbt_contract.tests';
 
 -- One row per apply (dry runs with dbt_contract_diff leave none).
 CREATE SEQUENCE dbt_contract.apply_id_seq;
+COMMENT ON SEQUENCE dbt_contract.apply_id_seq IS
+    'Ids of dbt_contract.apply_history rows';
 CREATE TABLE dbt_contract.apply_history (
     apply_id          bigint PRIMARY KEY DEFAULT nextval('dbt_contract.apply_id_seq'),
     applied_at        timestamptz NOT NULL,
@@ -113,6 +152,11 @@ CREATE TABLE dbt_contract.apply_history (
     allow_breaking    boolean NOT NULL,
     breaking_accepted text[] NOT NULL      -- breaking changes that went through
 );
+COMMENT ON TABLE dbt_contract.apply_history IS
+    'Internal: one row per apply; read through dbt_contract.history';
+COMMENT ON COLUMN dbt_contract.apply_history.applied_by IS 'The role that called the apply';
+COMMENT ON COLUMN dbt_contract.apply_history.checksum IS 'md5 of the input that was applied';
+COMMENT ON COLUMN dbt_contract.apply_history.breaking_accepted IS 'The breaking changes that went through with allow_breaking';
 
 -- Views dbt_contract_clone created in dev schemas (so it never touches a
 -- relation it did not create).
@@ -124,15 +168,21 @@ CREATE TABLE dbt_contract.clone_view (
     created_by     name NOT NULL,
     PRIMARY KEY (to_schema, relation_name)
 );
+COMMENT ON TABLE dbt_contract.clone_view IS
+    'Internal: the views dbt_contract_clone created, so it never replaces a relation it did not create';
 
 -- Any write to the models table (an apply, a restore's COPY) makes every
 -- backend drop its cached contracts at commit.
 CREATE FUNCTION dbt_contract.cache_invalidate() RETURNS trigger
 AS 'MODULE_PATHNAME', 'dbt_contract_cache_invalidate'
 LANGUAGE C;
+COMMENT ON FUNCTION dbt_contract.cache_invalidate() IS
+    'Internal: makes every backend drop its cached contracts when the models table changes';
 CREATE TRIGGER contract_model_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbt_contract.contract_model
     FOR EACH STATEMENT EXECUTE FUNCTION dbt_contract.cache_invalidate();
+COMMENT ON TRIGGER contract_model_changed ON dbt_contract.contract_model IS
+    'Drops every backend''s cached contracts at commit of any write to the models table';
 
 -- pg_dump keeps the contracts with the database.
 SELECT pg_catalog.pg_extension_config_dump('dbt_contract.model_id_seq', '');
@@ -157,6 +207,10 @@ SELECT m.model, m.version, m.relation_schema, m.relation_name,
        m.materialized, m.enforced, m.description, m.source, m.applied_at
   FROM dbt_contract.contract_model m;
 COMMENT ON VIEW dbt_contract.models IS 'Models (and model versions) with a loaded contract';
+COMMENT ON COLUMN dbt_contract.models.version IS 'Model version; NULL for an unversioned model';
+COMMENT ON COLUMN dbt_contract.models.materialized IS 'Materialization declared in the YAML; NULL when not declared';
+COMMENT ON COLUMN dbt_contract.models.enforced IS 'Whether the contract is enforced on DDL';
+COMMENT ON COLUMN dbt_contract.models.source IS 'The source the model was applied from';
 
 CREATE VIEW dbt_contract.columns AS
 SELECT m.model, m.version, c.column_name, c.ordinal, c.data_type,
@@ -167,6 +221,9 @@ SELECT m.model, m.version, c.column_name, c.ordinal, c.data_type,
   FROM dbt_contract.contract_model m
   JOIN dbt_contract.contract_column c USING (model_id);
 COMMENT ON VIEW dbt_contract.columns IS 'Contract columns, with data_type resolved by PostgreSQL';
+COMMENT ON COLUMN dbt_contract.columns.data_type IS 'data_type as written in the YAML';
+COMMENT ON COLUMN dbt_contract.columns.formatted_type IS 'The resolved type as PostgreSQL formats it';
+COMMENT ON COLUMN dbt_contract.columns.quoted IS 'Whether the column name is used exactly (quote: true)';
 
 CREATE VIEW dbt_contract.constraints AS
 SELECT m.model, m.version, k.constraint_type, k.columns,
@@ -178,6 +235,8 @@ SELECT m.model, m.version, k.constraint_type, k.columns,
   FROM dbt_contract.contract_model m
   JOIN dbt_contract.contract_constraint k USING (model_id);
 COMMENT ON VIEW dbt_contract.constraints IS 'Column- and model-level constraints declared in contracts';
+COMMENT ON COLUMN dbt_contract.constraints.level IS 'column or model: where the constraint was declared';
+COMMENT ON COLUMN dbt_contract.constraints.to_model IS 'The model a foreign key''s ref() names; NULL for source() and the legacy expression';
 
 CREATE VIEW dbt_contract.tests AS
 SELECT m.model, m.version, t.test_name, t.columns, t.arguments
@@ -205,6 +264,8 @@ GRANT SELECT ON dbt_contract.models, dbt_contract.columns,
 CREATE VIEW dbt_contract.column_names AS
 SELECT c.model_id, c.column_name AS written, c.attname
   FROM dbt_contract.contract_column c;
+COMMENT ON VIEW dbt_contract.column_names IS
+    'Internal: a model''s column names as written and as PostgreSQL names them';
 
 -- Internal: the model a ref('m') or ref('m', v=N) resolves to.  Without a
 -- version, a versioned model resolves to its latest_version (or, when
@@ -221,6 +282,8 @@ UNION ALL
 SELECT m.model, m.version, m.model_id, m.version, m.relation_schema, m.relation_name
   FROM dbt_contract.contract_model m
  WHERE m.version IS NOT NULL;
+COMMENT ON VIEW dbt_contract.ref_targets IS
+    'Internal: the model a ref() resolves to, with or without a version';
 
 -- Internal: every candidate key with its rung on dbt's infer_primary_key
 -- ladder (lower wins) and, for ties, its place: model-level constraints
@@ -302,6 +365,8 @@ SELECT DISTINCT ON (model_id, sorted_columns)
                ARRAY(SELECT x FROM unnest(key_columns) AS x ORDER BY x) AS sorted_columns
           FROM named) s
  ORDER BY model_id, sorted_columns, rung, ordinal;
+COMMENT ON VIEW dbt_contract.key_candidates IS
+    'Internal: every candidate key of a model with its rung on dbt''s infer_primary_key ladder';
 
 CREATE VIEW dbt_contract.keys AS
 SELECT m.model, m.version,
@@ -314,6 +379,8 @@ SELECT m.model, m.version,
   JOIN dbt_contract.contract_model m USING (model_id);
 COMMENT ON VIEW dbt_contract.keys IS
     'Primary and unique keys of contracted models, derived from constraints, tests and the catalog; is_primary follows dbt''s infer_primary_key';
+COMMENT ON COLUMN dbt_contract.keys.derived_from IS 'Where the key comes from: a constraint, a test, or the catalog';
+COMMENT ON COLUMN dbt_contract.keys.is_primary IS 'The one key per model dbt''s infer_primary_key would choose';
 
 -- The name a relationship target goes by in Omni's on_sql: the model of
 -- ref('m') / ref('pkg', 'm', v=2), the table of source('s', 't'), or the
@@ -336,6 +403,8 @@ SELECT CASE
                FROM regexp_match(target, '(?:"((?:[^"]|"")*)"|([^."[:space:]]+))\s*$') AS m)
        END
 $$;
+COMMENT ON FUNCTION dbt_contract.target_name(text) IS
+    'Internal: the name a relationship target goes by in Omni''s on_sql';
 
 -- Internal: every declared or live relationship, one row per source.
 CREATE VIEW dbt_contract.relationship_sources AS
@@ -461,6 +530,8 @@ SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
                              AND m.relation_name = lower(t.written_relation)))))
          ORDER BY m.version DESC NULLS FIRST
          LIMIT 1) wm ON true;
+COMMENT ON VIEW dbt_contract.relationship_sources IS
+    'Internal: every declared or live relationship, one row per place it is declared';
 
 -- NOT VALID and NOT ENFORCED constraints guarantee nothing about the rows:
 -- the views count them as the checks do (contract_match.c).
@@ -579,6 +650,11 @@ SELECT l.from_model, l.from_version, l.from_relation, l.from_columns,
         AND fk.sorted_columns = ARRAY(SELECT x FROM unnest(l.from_columns) x ORDER BY x);
 COMMENT ON VIEW dbt_contract.relationships IS
     'Relationships between models from foreign_key constraints, relationships tests, dbt_constraints tests and live foreign keys, with cardinality and join conditions';
+COMMENT ON COLUMN dbt_contract.relationships.relationship_type IS 'one_to_one when the from-columns are a key of the from-model, else many_to_one';
+COMMENT ON COLUMN dbt_contract.relationships.derived_from IS 'Where the relationship is declared, comma-separated';
+COMMENT ON COLUMN dbt_contract.relationships.enforced IS 'Whether a matching foreign key exists now';
+COMMENT ON COLUMN dbt_contract.relationships.on_sql IS 'The join condition in Omni''s ${view.column} form';
+COMMENT ON COLUMN dbt_contract.relationships.join_sql IS 'The join condition as SQL over the relations';
 
 GRANT SELECT ON dbt_contract.keys, dbt_contract.relationships TO PUBLIC;
 
@@ -698,6 +774,8 @@ SELECT CASE WHEN v ~ '^[[:alpha:]_$][^[:cntrl:]]*$' AND v !~ '(: |:$|[[:space:]]
             THEN v
             ELSE '''' || replace(v, '''', '''''') || '''' END
 $$;
+COMMENT ON FUNCTION dbt_contract.yaml_scalar(text) IS
+    'Internal: a text as a YAML scalar, quoted only where needed';
 
 -- The relationships as an Omni relationships file.  Views are named as in
 -- on_sql: by relation name (a ref() no contract resolves: by model name).
@@ -736,30 +814,43 @@ COMMENT ON FUNCTION dbt_contract_omni_relationships() IS
 -- Enforcement: event triggers checking DDL against the contracts
 ------------------------------------------------------------------------------
 
+-- No SET search_path here: the trigger resolves the relation names of the
+-- user's command (CREATE VIEW v, ALTER TABLE t) the way the command did,
+-- through the session's search_path, and a fixed one would find nothing
+-- and check nothing.  The extension's own SQL fixes its search_path where
+-- it runs (contract_cache.c).
 CREATE FUNCTION dbt_contract.ddl_command_end() RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'dbt_contract_ddl_command_end'
 LANGUAGE C;
+COMMENT ON FUNCTION dbt_contract.ddl_command_end() IS
+    'Internal: checks the relations a DDL command created or changed against their enforced contracts';
 
 CREATE FUNCTION dbt_contract.sql_drop() RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'dbt_contract_sql_drop'
 LANGUAGE C;
+COMMENT ON FUNCTION dbt_contract.sql_drop() IS
+    'Internal: reports constraints of contracted relations that a DROP ... CASCADE removed';
 
 -- Both triggers fire for every command, with no tag list: the C functions
 -- read the parse tree and return at once for commands that cannot create
 -- or change a contracted relation.  A tag list is what let ALTER TYPE,
 -- CREATE MATERIALIZED VIEW or DROP ROUTINE ... CASCADE through before.
-CREATE EVENT TRIGGER dbt_contract_ddl ON ddl_command_end
+CREATE EVENT TRIGGER dbt_contract_check_ddl ON ddl_command_end
     EXECUTE FUNCTION dbt_contract.ddl_command_end();
+COMMENT ON EVENT TRIGGER dbt_contract_check_ddl IS
+    'Checks DDL on relations with an enforced dbt contract';
 
 -- DROP ... CASCADE can remove other contracted tables' foreign keys (and,
 -- through types, functions and operators, their columns and checks).
-CREATE EVENT TRIGGER dbt_contract_drop ON sql_drop
+CREATE EVENT TRIGGER dbt_contract_check_drop ON sql_drop
     EXECUTE FUNCTION dbt_contract.sql_drop();
+COMMENT ON EVENT TRIGGER dbt_contract_check_drop IS
+    'Reports constraints of contracted relations lost to DROP ... CASCADE';
 
 -- Fire in every session_replication_role, so setting it to replica is no
 -- way around the checks.
-ALTER EVENT TRIGGER dbt_contract_ddl ENABLE ALWAYS;
-ALTER EVENT TRIGGER dbt_contract_drop ENABLE ALWAYS;
+ALTER EVENT TRIGGER dbt_contract_check_ddl ENABLE ALWAYS;
+ALTER EVENT TRIGGER dbt_contract_check_drop ENABLE ALWAYS;
 
 ------------------------------------------------------------------------------
 -- Enforcement status: every switch that turns the checks off, its state in
@@ -784,7 +875,7 @@ BEGIN
     -- the two event triggers: present, and firing in every replication role
     FOR trig IN
         SELECT t.name, e.evtenabled
-          FROM (VALUES ('dbt_contract_ddl'), ('dbt_contract_drop')) AS t(name)
+          FROM (VALUES ('dbt_contract_check_ddl'), ('dbt_contract_check_drop')) AS t(name)
           LEFT JOIN pg_event_trigger e ON e.evtname = t.name
          ORDER BY t.name
     LOOP

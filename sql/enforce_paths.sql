@@ -257,11 +257,11 @@ ROLLBACK;
 -- enforce_pg17).
 SELECT control, setting, enforcing, who_can_change LIKE '%' || current_user || '%' AS lists_me
   FROM dbt_contract.enforcement_status WHERE control <> 'event_triggers';
-ALTER EVENT TRIGGER dbt_contract_ddl DISABLE;
+ALTER EVENT TRIGGER dbt_contract_check_ddl DISABLE;
 SET dbt_contract.enforcement = warn;
 SELECT control, setting, enforcing, detail
   FROM dbt_contract.enforcement_status WHERE NOT enforcing;
-ALTER EVENT TRIGGER dbt_contract_ddl ENABLE ALWAYS;
+ALTER EVENT TRIGGER dbt_contract_check_ddl ENABLE ALWAYS;
 RESET dbt_contract.enforcement;
 SELECT count(*) AS switches_off FROM dbt_contract.enforcement_status WHERE NOT enforcing;
 -- ordinary users can read it

@@ -140,15 +140,15 @@ ALTER ROLE regress_enf_builder SET dbt_contract.enforcement = off;
 ALTER ROLE CURRENT_USER SET dbt_contract.type_match = dbt;
 SET session_replication_role = replica;
 \echo :LAST_ERROR_SQLSTATE
-ALTER EVENT TRIGGER dbt_contract_ddl DISABLE;
+ALTER EVENT TRIGGER dbt_contract_check_ddl DISABLE;
 \echo :LAST_ERROR_SQLSTATE
-ALTER EVENT TRIGGER dbt_contract_drop DISABLE;
-ALTER EVENT TRIGGER dbt_contract_ddl ENABLE REPLICA;
-ALTER EVENT TRIGGER dbt_contract_ddl RENAME TO regress_gone;
-ALTER EVENT TRIGGER dbt_contract_ddl OWNER TO regress_enf_builder;
-DROP EVENT TRIGGER dbt_contract_ddl;
+ALTER EVENT TRIGGER dbt_contract_check_drop DISABLE;
+ALTER EVENT TRIGGER dbt_contract_check_ddl ENABLE REPLICA;
+ALTER EVENT TRIGGER dbt_contract_check_ddl RENAME TO regress_gone;
+ALTER EVENT TRIGGER dbt_contract_check_ddl OWNER TO regress_enf_builder;
+DROP EVENT TRIGGER dbt_contract_check_ddl;
 \echo :LAST_ERROR_SQLSTATE
-DROP EVENT TRIGGER dbt_contract_drop;
+DROP EVENT TRIGGER dbt_contract_check_drop;
 DROP EXTENSION dbt_contract;
 \echo :LAST_ERROR_SQLSTATE
 -- Nor edit the contracts.

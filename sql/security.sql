@@ -76,6 +76,31 @@ SELECT set_config('dbt_contract.project_dir', '/etc', false);
 SHOW dbt_contract.max_file_size;
 RESET ROLE;
 
+-- project_dir names a server directory: a role without pg_read_all_settings
+-- cannot read it, neither with SHOW nor current_setting nor pg_settings.
+SET ROLE regress_dbtc_reader;
+SHOW dbt_contract.project_dir;
+\echo SQLSTATE :SQLSTATE
+SELECT current_setting('dbt_contract.project_dir');
+\echo SQLSTATE :SQLSTATE
+SELECT count(*) AS project_dir_rows FROM pg_settings
+ WHERE name = 'dbt_contract.project_dir';
+RESET ROLE;
+GRANT pg_read_all_settings TO regress_dbtc_reader;
+SET ROLE regress_dbtc_reader;
+SELECT current_setting('dbt_contract.project_dir') = :'abs_srcdir' AS reads_project_dir;
+RESET ROLE;
+REVOKE pg_read_all_settings FROM regress_dbtc_reader;
+
+-- max_file_size stops at what one palloc can hold (MaxAllocSize, just
+-- under 1GB), even for a superuser.
+SELECT max_val, unit FROM pg_settings WHERE name = 'dbt_contract.max_file_size';
+SET dbt_contract.max_file_size = '1GB';
+\echo SQLSTATE :SQLSTATE
+SET dbt_contract.max_file_size = '1048575kB';
+SHOW dbt_contract.max_file_size;
+RESET dbt_contract.max_file_size;
+
 --
 -- A role granted EXECUTE on dbt_contract_apply_yaml loads contracts
 -- without any right on the tables: the writes run as the extension owner.

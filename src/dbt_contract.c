@@ -14,6 +14,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
 #include "dbt_contract.h"
@@ -46,29 +47,31 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	/* The value is a server path: only those who may read settings see it. */
 	DefineCustomStringVariable("dbt_contract.project_dir",
-							   "Directory that relative paths given to dbt_contract_apply are read from.",
-							   "Empty means the data directory, as for pg_read_file.",
+							   "Sets the directory that relative paths given to dbt_contract_apply are read from.",
+							   "An empty string means the data directory, as for pg_read_file.",
 							   &dbtc_project_dir,
 							   "",
 							   PGC_SUSET,
-							   0,
+							   GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
 
+	/* An input is read into one palloc'd buffer, so it cannot be larger. */
 	DefineCustomIntVariable("dbt_contract.max_file_size",
-							"Largest YAML input dbt_contract accepts, per file or inline text.",
+							"Sets the largest YAML input accepted, per file or inline text.",
 							NULL,
 							&dbtc_max_file_size_kb,
 							64 * 1024,
 							1,
-							1024 * 1024,
+							(int) (MaxAllocSize / 1024),
 							PGC_SUSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
 	DefineCustomEnumVariable("dbt_contract.enforcement",
-							 "What a DDL that breaks an enforced contract does: error, warn or off.",
-							 NULL,
+							 "Sets what a DDL command that breaks an enforced contract does.",
+							 "error rejects the command, warn reports it and lets it proceed, off does not check.",
 							 &dbtc_enforcement,
 							 ENFORCE_ERROR,
 							 enforcement_options,
@@ -77,7 +80,7 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 	DefineCustomEnumVariable("dbt_contract.type_match",
-							 "How column types are compared: declared, exact or dbt.",
+							 "Sets how strictly column types are compared with a contract.",
 							 "declared: same type, and the same length/precision where the contract gives one; "
 							 "exact: same type and modifier; dbt: dbt-postgres' coarse type groups.",
 							 &dbtc_type_match,
@@ -88,7 +91,7 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("dbt_contract.sync_descriptions",
-							 "Copy model and column descriptions to COMMENTs on relations created for a model.",
+							 "Copies model and column descriptions to comments on the relations built for a model.",
 							 NULL,
 							 &dbtc_sync_descriptions,
 							 true,

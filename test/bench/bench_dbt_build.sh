@@ -30,9 +30,9 @@ throwaway_cluster "$PORT"
 PSQL=(psql -X -q -At -v ON_ERROR_STOP=1)
 
 log "generating two projects of $MODELS models"
-cp -r "$REPO/test/dbt/dbt_contract_package" "$W/"
+cp -r "$REPO/dbt" "$W/dbt"
 python3 "$REPO/test/bench/gen_dbt_project.py" --models "$MODELS" --out "$W/on" \
-  --package ../dbt_contract_package
+  --package ../dbt
 python3 "$REPO/test/bench/gen_dbt_project.py" --models "$MODELS" --out "$W/off"
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE bench_on" -c "CREATE DATABASE bench_off"
 "${PSQL[@]}" -d bench_on -c "CREATE EXTENSION dbt_contract"

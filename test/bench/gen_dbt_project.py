@@ -2,7 +2,7 @@
 """Generate a dbt project of N contracted models for the dbt benchmarks.
 
     python3 test/bench/gen_dbt_project.py --models 200 --out DIR \
-        [--package ../dbt_contract_package] [--tests] [--yaml-files 20]
+        [--package ../dbt] [--tests] [--yaml-files 20]
 
 DIR gets dbt_project.yml (project `bench`, profile from the environment:
 PGHOST, PGPORT, PGUSER, PGDATABASE, schema DBT_SCHEMA or `bench`),

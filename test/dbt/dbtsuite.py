@@ -13,8 +13,11 @@ import psycopg2
 import psycopg2.extensions
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
 PROJECT_SRC = os.path.join(HERE, "project")
-PACKAGE_SRC = os.path.join(HERE, "dbt_contract_package")
+# The dbt package users install; the test project names it by the
+# relative path from test/dbt/project to the repository's dbt/.
+PACKAGE_SRC = os.path.join(REPO, "dbt")
 DBT = os.path.join(os.path.dirname(sys.executable), "dbt")
 PROJECT_NAME = "contract_e2e"
 SOURCE = "dbt:" + PROJECT_NAME
@@ -54,14 +57,15 @@ class DbtResult:
 
 
 class Project:
-    """A copy of test/dbt/project (and the package beside it, as
-    packages.yml expects) in a temporary directory, bound to one database."""
+    """A copy of test/dbt/project and of the package in dbt/, laid out in a
+    temporary directory as in the repository (so packages.yml's relative
+    path holds), bound to one database."""
 
     def __init__(self, workdir, dbname, env=None):
-        self.root = os.path.join(workdir, "project")
+        self.root = os.path.join(workdir, os.path.relpath(PROJECT_SRC, REPO))
         self.dbname = dbname
         shutil.copytree(PROJECT_SRC, self.root)
-        shutil.copytree(PACKAGE_SRC, os.path.join(workdir, "dbt_contract_package"))
+        shutil.copytree(PACKAGE_SRC, os.path.join(workdir, "dbt"))
         self.env = dict(os.environ)
         self.env.update({
             "PGDATABASE": dbname,

@@ -82,7 +82,7 @@ like($err, $violation, 'and the check still applies');
 	"SET session_replication_role = replica;\n$bad", on_error_stop => 0);
 like($err, $violation, 'even a superuser in replica mode is checked (ENABLE ALWAYS)');
 
-($ret, $out, $err) = as_analyst('ALTER EVENT TRIGGER dbt_contract_ddl DISABLE');
+($ret, $out, $err) = as_analyst('ALTER EVENT TRIGGER dbt_contract_check_ddl DISABLE');
 like($err, qr/must be owner of event trigger/, 'cannot disable the event trigger');
 
 ($ret, $out, $err) = as_analyst(
