@@ -252,6 +252,28 @@ CREATE TABLE enf_paths.pth_orders__dbt_tmp (
 SELECT obj_description('enf_paths.pth_orders__dbt_tmp'::regclass, 'pg_class');
 ROLLBACK;
 
+-- 14. A model as wide as PostgreSQL allows (1,600 columns, each NOT NULL,
+-- every eighth in a unique constraint of its own) is matched in n log n:
+-- creating it and breaking it are checked like any other.
+SELECT model, action, columns, constraints FROM dbt_contract_apply_yaml(
+    (SELECT E'version: 2\nmodels:\n  - name: pth_wide\n    config: {materialized: table, contract: {enforced: true}}\n    columns:\n'
+            || string_agg(format('      - {name: c%s, data_type: integer, constraints: [{type: not_null}%s]}',
+                                 i, CASE WHEN i % 8 = 0 THEN ', {type: unique}' ELSE '' END), E'\n')
+       FROM generate_series(1, 1600) AS i),
+    'enforce_paths_wide', 'enf_paths');
+DO $$
+BEGIN
+    EXECUTE 'CREATE TABLE enf_paths.pth_wide ('
+        || (SELECT string_agg(format('c%s integer NOT NULL%s', i,
+                                     CASE WHEN i % 8 = 0 THEN ' UNIQUE' ELSE '' END), ', ')
+              FROM generate_series(1, 1600) AS i) || ')';
+END $$;
+ALTER TABLE enf_paths.pth_wide ALTER COLUMN c1600 DROP NOT NULL;
+ALTER TABLE enf_paths.pth_wide DROP CONSTRAINT pth_wide_c800_key;
+SELECT count(*) AS problems FROM dbt_contract_check('enf_paths.pth_wide');
+DROP TABLE enf_paths.pth_wide;
+SELECT model, action FROM dbt_contract_apply_yaml('version: 2', 'enforce_paths_wide', 'enf_paths');
+
 -- Every switch that turns enforcement off shows in enforcement_status,
 -- with who could flip it (PostgreSQL 17's event_triggers is covered by
 -- enforce_pg17).

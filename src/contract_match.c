@@ -108,6 +108,7 @@ typedef struct LiveRel
 	LiveAttr  **byname;			/* the same, sorted by name */
 	int			nattrs;
 	List	   *constraints;	/* LiveConstraint * */
+	HTAB	   *conindex;		/* LiveConKey: constraints by type and columns */
 	Relation	rel;			/* open relation, or NULL */
 	bool		opened;			/* rel was opened here, close it */
 } LiveRel;
@@ -647,12 +648,104 @@ constraint_def(Oid conoid)
 												   ObjectIdGetDatum(conoid)));
 }
 
+/*
+ * Live constraints by type and column set, so that matching k contract
+ * constraints against l live ones costs k + l lookups instead of k * l
+ * comparisons.  Entries are keyed by a hash of the type and the sorted
+ * column names; callers confirm each candidate, so collisions are harmless.
+ * A CHECK's columns are those it refers to (pg_constraint.conkey).
+ */
+typedef struct LiveConKey
+{
+	uint32		hash;
+	List	   *cons;			/* LiveConstraint * */
+} LiveConKey;
+
+static uint32
+con_set_hash(char contype, List *cols)
+{
+	List	   *sorted = list_copy(cols);
+	StringInfoData key;
+	ListCell   *lc;
+	uint32		h;
+
+	list_sort(sorted, name_cmp);
+	initStringInfo(&key);
+	appendStringInfoChar(&key, contype);
+	foreach(lc, sorted)
+	{
+		appendStringInfoChar(&key, '\0');
+		appendStringInfoString(&key, lfirst(lc));
+	}
+	h = hash_bytes((const unsigned char *) key.data, key.len);
+	pfree(key.data);
+	list_free(sorted);
+	return h;
+}
+
+static void
+live_index_constraints(LiveRel *lr)
+{
+	HASHCTL		ctl;
+	ListCell   *lc;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(uint32);
+	ctl.entrysize = sizeof(LiveConKey);
+	ctl.hcxt = CurrentMemoryContext;
+	lr->conindex = hash_create("dbt_contract live constraints",
+							   Max(16, list_length(lr->constraints)), &ctl,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	foreach(lc, lr->constraints)
+	{
+		LiveConstraint *l = lfirst(lc);
+		uint32		h;
+		LiveConKey *e;
+		bool		found;
+
+		CHECK_FOR_INTERRUPTS();
+		h = con_set_hash(l->contype, l->cols);
+		e = hash_search(lr->conindex, &h, HASH_ENTER, &found);
+		if (!found)
+			e->cons = NIL;
+		e->cons = lappend(e->cons, l);
+	}
+}
+
+/* Live constraints of this type on exactly this set of columns. */
+static List *
+live_candidates(LiveRel *lr, char contype, List *cols)
+{
+	uint32		h = con_set_hash(contype, cols);
+	LiveConKey *e;
+	List	   *res = NIL;
+	ListCell   *lc;
+
+	if (lr->conindex == NULL)
+		live_index_constraints(lr);
+	e = hash_search(lr->conindex, &h, HASH_FIND, NULL);
+	if (e == NULL)
+		return NIL;
+	foreach(lc, e->cons)
+	{
+		LiveConstraint *l = lfirst(lc);
+
+		if (l->contype == contype && same_set(l->cols, cols))
+			res = lappend(res, l);
+	}
+	return res;
+}
+
+/* At most this many live constraints are listed on the "have" side. */
+#define HAVE_TEXT_MAX 5
+
 /* Definitions of live constraints of one type, for the "have" side. */
 static char *
 have_text(List *live, char contype)
 {
 	StringInfoData s;
 	ListCell   *lc;
+	int			n = 0;
 
 	initStringInfo(&s);
 	foreach(lc, live)
@@ -661,27 +754,29 @@ have_text(List *live, char contype)
 
 		if (l->contype != contype)
 			continue;
+		if (++n > HAVE_TEXT_MAX)
+			continue;
 		if (s.len > 0)
 			appendStringInfoString(&s, "; ");
 		appendStringInfo(&s, "%s", constraint_def(l->oid));
 	}
+	if (n > HAVE_TEXT_MAX)
+		appendStringInfo(&s, "; and %d more", n - HAVE_TEXT_MAX);
 	return s.len > 0 ? s.data : "none";
 }
 
 /* Foreign keys of the same columns, whatever they reference. */
 static char *
-fk_have_text(List *live, List *cols)
+fk_have_text(LiveRel *lr, List *cols)
 {
 	StringInfoData s;
 	ListCell   *lc;
 
 	initStringInfo(&s);
-	foreach(lc, live)
+	foreach(lc, live_candidates(lr, CONSTRAINT_FOREIGN, cols))
 	{
 		LiveConstraint *l = lfirst(lc);
 
-		if (l->contype != CONSTRAINT_FOREIGN || !same_set(l->cols, cols))
-			continue;
 		if (s.len > 0)
 			appendStringInfoString(&s, "; ");
 		appendStringInfoString(&s, constraint_def(l->oid));
@@ -892,23 +987,17 @@ match_foreign_key(const ContractSpec *spec, const SpecConstraint *k,
 	char	   *want;
 	char	   *repair;
 
-	foreach(lc, live)
+	foreach(lc, live_candidates(lr, CONSTRAINT_FOREIGN, cols))
 	{
 		LiveConstraint *l = lfirst(lc);
 		ListCell   *a;
 		ListCell   *b;
 		bool		ok = true;
 
-		if (l->contype != CONSTRAINT_FOREIGN || !l->in_force ||
-			l->confrelid != target_oid ||
-			list_length(l->cols) != list_length(cols))
+		if (!l->in_force || l->confrelid != target_oid)
 			continue;
 		if (to_cols == NIL)
-		{
-			if (same_set(l->cols, cols))
-				return;
-			continue;
-		}
+			return;
 		if (list_length(to_cols) != list_length(cols))
 			continue;
 		/* pairs (column -> referenced column) must agree, in any order */
@@ -940,11 +1029,11 @@ match_foreign_key(const ContractSpec *spec, const SpecConstraint *k,
 								want, k->to_model,
 								k->to_version >= 0 ?
 								psprintf(" version %d", k->to_version) : ""),
-				 fk_have_text(live, cols), NULL);
+				 fk_have_text(lr, cols), NULL);
 		return;
 	}
 	repair = add_constraint_sql(lr, live, r, k, want);
-	add_line(r, k, want, fk_have_text(live, cols), repair);
+	add_line(r, k, want, fk_have_text(lr, cols), repair);
 	if (repair != NULL)
 		r->repair_sql = lappend(r->repair_sql, repair);
 }
@@ -1247,6 +1336,30 @@ check_have_text(LiveRel *lr, List *live, Node *want)
 	return s.data;
 }
 
+/*
+ * The live checks that could equal a cooked expression: those on the same
+ * columns (pg_constraint.conkey lists the columns a check refers to).  An
+ * expression on system columns or the whole row is compared with all.
+ */
+static List *
+check_candidates(LiveRel *lr, List *live, Node *want)
+{
+	Bitmapset  *attnos = NULL;
+	List	   *names = NIL;
+	int			x = -1;
+
+	pull_varattnos(want, 1, &attnos);
+	while ((x = bms_next_member(attnos, x)) >= 0)
+	{
+		AttrNumber	a = x + FirstLowInvalidHeapAttributeNumber;
+
+		if (a <= 0 || a > lr->maxattnum || lr->byattnum[a] == NULL)
+			return live;
+		names = lappend(names, lr->byattnum[a]->name);
+	}
+	return live_candidates(lr, CONSTRAINT_CHECK, names);
+}
+
 static void
 match_check(LiveCatalog *cat, LiveRel *lr, const SpecConstraint *k, List *live,
 			MatchReport *r)
@@ -1271,7 +1384,7 @@ match_check(LiveCatalog *cat, LiveRel *lr, const SpecConstraint *k, List *live,
 					psprintf("CHECK (%s)", k->expression), NULL);
 		return;
 	}
-	foreach(lc, live)
+	foreach(lc, check_candidates(lr, live, want))
 	{
 		LiveConstraint *l = lfirst(lc);
 
@@ -1404,14 +1517,9 @@ match_constraints(LiveCatalog *cat, LiveRel *lr, const ContractSpec *spec,
 				}
 				break;
 			case CC_PRIMARY_KEY:
-				foreach(l, live)
-				{
-					LiveConstraint *lcon = lfirst(l);
-
-					if (lcon->contype == CONSTRAINT_PRIMARY && lcon->in_force &&
-						same_set(lcon->cols, cols))
+				foreach(l, live_candidates(lr, CONSTRAINT_PRIMARY, cols))
+					if (((LiveConstraint *) lfirst(l))->in_force)
 						found = true;
-				}
 				if (!found)
 				{
 					char	   *want = psprintf("PRIMARY KEY (%s)", name_list_text(cols));
@@ -1424,15 +1532,10 @@ match_constraints(LiveCatalog *cat, LiveRel *lr, const ContractSpec *spec,
 				}
 				break;
 			case CC_UNIQUE:
-				foreach(l, live)
-				{
-					LiveConstraint *lcon = lfirst(l);
-
-					if ((lcon->contype == CONSTRAINT_UNIQUE ||
-						 lcon->contype == CONSTRAINT_PRIMARY) && lcon->in_force &&
-						same_set(lcon->cols, cols))
+				foreach(l, list_concat(live_candidates(lr, CONSTRAINT_UNIQUE, cols),
+									   live_candidates(lr, CONSTRAINT_PRIMARY, cols)))
+					if (((LiveConstraint *) lfirst(l))->in_force)
 						found = true;
-				}
 				if (!found)
 				{
 					char	   *want = psprintf("UNIQUE (%s)", name_list_text(cols));
