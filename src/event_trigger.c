@@ -169,14 +169,14 @@ schema_element_targets(CreateSchemaStmt *cs)
  * name that now exists in s.
  */
 static List *
-schema_contract_targets(const char *newname)
+schema_contract_targets(const char *newname, TargetKind kind)
 {
 	List	   *res = NIL;
 	ListCell   *lc;
 
 	foreach(lc, contract_cache_schema_relations(newname))
 		res = lappend(res, make_target(makeRangeVar(pstrdup(newname), lfirst(lc), -1),
-									   TARGET_CHANGED));
+									   kind));
 	return res;
 }
 
@@ -192,10 +192,12 @@ command_targets(Node *parsetree)
 		return schema_element_targets((CreateSchemaStmt *) parsetree);
 	if (IsA(parsetree, RenameStmt) &&
 		((RenameStmt *) parsetree)->renameType == OBJECT_SCHEMA)
-		return schema_contract_targets(((RenameStmt *) parsetree)->newname);
+		return schema_contract_targets(((RenameStmt *) parsetree)->newname,
+									   TARGET_CHANGED);
 	/* every foreign table it brought in may stand at a contracted name */
 	if (IsA(parsetree, ImportForeignSchemaStmt))
-		return schema_contract_targets(((ImportForeignSchemaStmt *) parsetree)->local_schema);
+		return schema_contract_targets(((ImportForeignSchemaStmt *) parsetree)->local_schema,
+									   TARGET_CREATED);
 	return NIL;
 }
 
