@@ -11,6 +11,14 @@ my $node = PostgreSQL::Test::Cluster->new('fdw');
 $node->init;
 $node->start;
 
+# Servers built from source without contrib have no postgres_fdw.
+if ($node->safe_psql('postgres',
+		"SELECT count(*) FROM pg_available_extensions WHERE name = 'postgres_fdw'") eq '0')
+{
+	$node->stop;
+	plan skip_all => 'postgres_fdw is not installed for this server';
+}
+
 my $host = $node->host;
 my $port = $node->port;
 
