@@ -21,7 +21,8 @@ OBJS        = src/dbt_contract.o \
               src/contract_diff.o \
               src/contract_manifest.o \
               src/clone.o \
-              src/contract_read.o
+              src/contract_read.o \
+              src/generated_sql.o
 
 DATA        = $(wildcard sql/dbt_contract--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src
