@@ -977,24 +977,17 @@ contract_fk_references(const ContractSpec *spec, const SpecConstraint *k)
 static Node *
 cook_check(Relation rel, const char *expression)
 {
-	char	   *sql = psprintf("SELECT %s", expression);
-	List	   *raw;
-	ResTarget  *rt;
+	/* one expression, read as generated SQL reads it (generated_sql.c) */
+	Node	   *raw = dbtc_parse_expression(expression, "check expression");
 	ParseState *pstate;
 	ParseNamespaceItem *nsitem;
 	Node	   *expr;
 
-#if PG_VERSION_NUM >= 140000
-	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
-#else
-	raw = raw_parser(sql);
-#endif
-	rt = linitial(((SelectStmt *) ((RawStmt *) linitial(raw))->stmt)->targetList);
 	pstate = make_parsestate(NULL);
 	nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock,
 										   NULL, false, true);
 	addNSItemToQuery(pstate, nsitem, true, true, true);
-	expr = transformExpr(pstate, rt->val, EXPR_KIND_CHECK_CONSTRAINT);
+	expr = transformExpr(pstate, raw, EXPR_KIND_CHECK_CONSTRAINT);
 	expr = coerce_to_boolean(pstate, expr, "CHECK");
 	assign_expr_collations(pstate, expr);
 	free_parsestate(pstate);
