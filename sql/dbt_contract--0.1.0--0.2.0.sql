@@ -225,6 +225,7 @@ SELECT l.from_model, l.from_version, l.from_relation, l.from_columns,
   LEFT JOIN (SELECT DISTINCT model_id, sorted_columns FROM key_sets) fk
          ON fk.model_id = l.from_id
         AND fk.sorted_columns = ARRAY(SELECT x FROM unnest(l.from_columns) x ORDER BY x);
+
 -- Generated SQL: repair runs each statement as the table's owner, and
 -- the parser's view of a statement is available to tests.
 COMMENT ON FUNCTION dbt_contract_repair(regclass) IS

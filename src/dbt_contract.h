@@ -405,12 +405,12 @@ extern char *contract_fk_references(const ContractSpec *spec,
 typedef struct GenScope GenScope;
 
 extern char *dbtc_text_excerpt(const char *text);
-extern int	dbtc_push_settings(const char *schema, bool fix_strings);
+extern int	dbtc_push_settings(bool fix_strings);
 extern void dbtc_pop_settings(int nest);
 extern Node *dbtc_parse_expression(const char *text, const char *what);
 extern List *dbtc_parse_table_elements(const char *elements, const char *text,
 									   const char *what);
-extern GenScope *dbtc_scope_create(const char *schema, const char *relname);
+extern GenScope *dbtc_scope_create(const char *relname);
 extern void dbtc_scope_add_column(GenScope *scope, const char *attname,
 								  Oid typid, int32 typmod);
 extern char *dbtc_render_check(GenScope *scope, const char *expression,

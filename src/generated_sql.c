@@ -49,7 +49,6 @@ PG_FUNCTION_INFO_V1(dbt_contract_parse_statements);
 /* The columns a contract expression may name, as a VALUES range entry. */
 struct GenScope
 {
-	const char *schema;			/* search_path for cooking */
 	const char *relname;		/* the relation's name, for rel.col */
 	List	   *colnames;		/* String */
 	List	   *coltypes;		/* Oid */
@@ -77,19 +76,18 @@ dbtc_text_excerpt(const char *text)
 }
 
 /*
- * Settings under which generated SQL is built, parsed back and run: a
- * search_path of pg_catalog and the given schema (pg_temp when NULL), and
- * with fix_strings, standard_conforming_strings on.  Returns the GUC nest
- * level to pass to dbtc_pop_settings.
+ * Settings under which generated SQL is built, parsed back and run: names
+ * resolve in pg_catalog only (pg_catalog, pg_temp), as the enforcement
+ * trigger cooks contract checks, so nobody's objects can redirect them;
+ * with fix_strings, standard_conforming_strings is on.  Returns the GUC
+ * nest level to pass to dbtc_pop_settings.
  */
 int
-dbtc_push_settings(const char *schema, bool fix_strings)
+dbtc_push_settings(bool fix_strings)
 {
 	int			nest = NewGUCNestLevel();
 
-	(void) set_config_option("search_path",
-							 schema ? psprintf("pg_catalog, %s", quote_identifier(schema)) :
-							 "pg_catalog, pg_temp",
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
 	if (fix_strings)
@@ -211,11 +209,10 @@ dbtc_parse_table_elements(const char *elements, const char *text, const char *wh
  * ------------------------------------------------------------------------
  */
 GenScope *
-dbtc_scope_create(const char *schema, const char *relname)
+dbtc_scope_create(const char *relname)
 {
 	GenScope   *scope = palloc0(sizeof(GenScope));
 
-	scope->schema = schema;
 	scope->relname = relname;
 	return scope;
 }
@@ -278,7 +275,7 @@ scope_cook(GenScope *scope, Node *raw, ParseExprKind kind, int colidx)
 	ParseState *pstate;
 	Node	   *expr;
 	char	   *text;
-	int			nest = dbtc_push_settings(scope->schema, false);
+	int			nest = dbtc_push_settings(false);
 
 	/* a default names no column */
 	pstate = columns ? scope_parsestate(scope) : make_parsestate(NULL);
@@ -306,7 +303,7 @@ scope_cook(GenScope *scope, Node *raw, ParseExprKind kind, int colidx)
 	assign_expr_collations(pstate, expr);
 	dbtc_pop_settings(nest);
 
-	nest = dbtc_push_settings(NULL, false);
+	nest = dbtc_push_settings(false);
 	text = deparse_expression(expr, columns ? scope->dpcontext : NIL, false, false);
 	dbtc_pop_settings(nest);
 	if (!columns)
@@ -329,7 +326,7 @@ char *
 dbtc_deparse_for_relation(Node *expr, const char *relname, Oid relid)
 {
 	List	   *ctx = deparse_context_for(relname, relid);
-	int			nest = dbtc_push_settings(NULL, true);
+	int			nest = dbtc_push_settings(true);
 	char	   *text = deparse_expression(expr, ctx, false, false);
 
 	dbtc_pop_settings(nest);

@@ -339,7 +339,7 @@ ddl_columns(const ContractSpec *spec)
 	dc->by_attname = palloc(sizeof(ColumnKey) * Max(1, n));
 	dc->notnull = palloc0(sizeof(bool) * Max(1, n));
 	dc->constraints = palloc0(sizeof(List *) * Max(1, n));
-	dc->scope = dbtc_scope_create(spec->relation_schema, spec->relation_name);
+	dc->scope = dbtc_scope_create(spec->relation_name);
 	for (i = 0; i < n; i++)
 	{
 		const SpecColumn *c = &spec->columns[i];
@@ -773,7 +773,7 @@ run_repair_step(RepairStep *step)
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	nest = dbtc_push_settings(NULL, true);
+	nest = dbtc_push_settings(true);
 	dbtc_check_generated(step->sql, T_AlterTableStmt, step->schema, step->relname,
 						 0, NULL);
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
