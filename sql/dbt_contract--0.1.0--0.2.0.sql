@@ -314,3 +314,15 @@ SELECT l.from_model, l.from_version, l.from_relation, l.from_columns,
   LEFT JOIN (SELECT DISTINCT model_id, sorted_columns FROM key_sets) fk
          ON fk.model_id = l.from_id
         AND fk.sorted_columns = ARRAY(SELECT x FROM unnest(l.from_columns) x ORDER BY x);
+
+-- Generated SQL: repair runs each statement as the table's owner, and
+-- the parser's view of a statement is available to tests.
+COMMENT ON FUNCTION dbt_contract_repair(regclass) IS
+    'Add the declared constraints live relations lack (the caller must own them; runs as the owner, validates data, drops nothing)';
+
+CREATE FUNCTION dbt_contract.parse_statements(sql text)
+RETURNS TABLE (kind text, relation text, elements int)
+AS 'MODULE_PATHNAME', 'dbt_contract_parse_statements'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dbt_contract.parse_statements(text) IS
+    'The statements PostgreSQL''s parser finds in sql (command tag, relation, table elements or ALTER commands), executing nothing';

@@ -761,7 +761,14 @@ RETURNS TABLE (model text, version int, relation text, object text, statement te
 AS 'MODULE_PATHNAME', 'dbt_contract_repair'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dbt_contract_repair(regclass) IS
-    'Add the declared constraints live relations lack (runs as the caller, validates data, drops nothing)';
+    'Add the declared constraints live relations lack (the caller must own them; runs as the owner, validates data, drops nothing)';
+
+CREATE FUNCTION dbt_contract.parse_statements(sql text)
+RETURNS TABLE (kind text, relation text, elements int)
+AS 'MODULE_PATHNAME', 'dbt_contract_parse_statements'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dbt_contract.parse_statements(text) IS
+    'The statements PostgreSQL''s parser finds in sql (command tag, relation, table elements or ALTER commands), executing nothing';
 
 -- A YAML scalar: plain where YAML reads it back as the same string,
 -- single-quoted otherwise.

@@ -893,10 +893,18 @@ source_target(const char *text)
 	return list_length(parts) == 2 ? parts : NIL;
 }
 
+static char *
+rangevar_target_text(const RangeVar *rv)
+{
+	return rv->schemaname ?
+		quote_qualified_identifier(rv->schemaname, rv->relname) :
+		pstrdup(quote_identifier(rv->relname));
+}
+
 /*
  * The relation a contract foreign key references and its columns: the
  * ref() target from the catalog, a source(), or the legacy expression
- * "schema.table (col, ...)" parsed with PostgreSQL's identifier rules.
+ * "schema.table (col, ...) ..." parsed as what follows REFERENCES.
  */
 static Oid
 fk_target(const ContractSpec *spec, const SpecConstraint *k, List **to_cols,
@@ -941,27 +949,22 @@ fk_target(const ContractSpec *spec, const SpecConstraint *k, List **to_cols,
 	}
 	else if (k->to_text == NULL && k->expression != NULL)
 	{
-		char	   *expr = pstrdup(k->expression);
-		char	   *open = strchr(expr, '(');
+		/* the legacy form: what follows REFERENCES, parsed as such */
+		Constraint *con = dbtc_render_table_clause(NULL, NULL,
+												   "FOREIGN KEY (dbtc_probe_column) REFERENCES",
+												   k->expression,
+												   psprintf("foreign_key constraint of %s",
+															spec_label(spec)),
+												   false);
 
-		if (open != NULL)
-		{
-			char	   *close = strchr(open, ')');
-			List	   *cols = NIL;
-
-			*open = '\0';
-			if (close != NULL)
-			{
-				*close = '\0';
-				if (SplitIdentifierString(open + 1, ',', &cols))
-					*to_cols = cols;
-			}
-		}
-		names = stringToQualifiedNameList(expr
-#if PG_VERSION_NUM >= 160000
-										  , NULL
-#endif
-			);
+		if (con->contype != CONSTR_FOREIGN)
+			elog(ERROR, "a FOREIGN KEY clause parsed as another constraint");
+		*to_cols = NIL;
+		foreach(lc, con->pk_attrs)
+			*to_cols = lappend(*to_cols, strVal(lfirst(lc)));
+		rv = con->pktable;
+		*target_text = rangevar_target_text(rv);
+		return RangeVarGetRelid(rv, NoLock, true);
 	}
 	if (names == NIL)
 	{
@@ -970,9 +973,7 @@ fk_target(const ContractSpec *spec, const SpecConstraint *k, List **to_cols,
 		return InvalidOid;
 	}
 	rv = makeRangeVarFromNameList(names);
-	*target_text = rv->schemaname ?
-		quote_qualified_identifier(rv->schemaname, rv->relname) :
-		pstrdup(quote_identifier(rv->relname));
+	*target_text = rangevar_target_text(rv);
 	return RangeVarGetRelid(rv, NoLock, true);
 }
 
@@ -1065,24 +1066,17 @@ contract_fk_references(const ContractSpec *spec, const SpecConstraint *k)
 static Node *
 cook_check(Relation rel, const char *expression)
 {
-	char	   *sql = psprintf("SELECT %s", expression);
-	List	   *raw;
-	ResTarget  *rt;
+	/* one expression, read as generated SQL reads it (generated_sql.c) */
+	Node	   *raw = dbtc_parse_expression(expression, "check expression");
 	ParseState *pstate;
 	ParseNamespaceItem *nsitem;
 	Node	   *expr;
 
-#if PG_VERSION_NUM >= 140000
-	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
-#else
-	raw = raw_parser(sql);
-#endif
-	rt = linitial(((SelectStmt *) ((RawStmt *) linitial(raw))->stmt)->targetList);
 	pstate = make_parsestate(NULL);
 	nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock,
 										   NULL, false, true);
 	addNSItemToQuery(pstate, nsitem, true, true, true);
-	expr = transformExpr(pstate, rt->val, EXPR_KIND_CHECK_CONSTRAINT);
+	expr = transformExpr(pstate, raw, EXPR_KIND_CHECK_CONSTRAINT);
 	expr = coerce_to_boolean(pstate, expr, "CHECK");
 	assign_expr_collations(pstate, expr);
 	free_parsestate(pstate);
@@ -1395,7 +1389,10 @@ match_check(LiveCatalog *cat, LiveRel *lr, const SpecConstraint *k, List *live,
 	ctx = deparse_context_for(lr->relname, lr->relid);
 	add_line(r, k, psprintf("CHECK (%s)", deparse_expression(want, ctx, false, false)),
 			 check_have_text(lr, live, want),
-			 add_constraint_sql(lr, live, r, k, psprintf("CHECK (%s)", k->expression)));
+			 add_constraint_sql(lr, live, r, k,
+								psprintf("CHECK (%s)",
+										 dbtc_deparse_for_relation(want, lr->relname,
+																   lr->relid))));
 }
 
 /* ------------------------------------------------------------------------

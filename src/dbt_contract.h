@@ -401,4 +401,30 @@ extern char *constraint_attname(const ContractSpec *spec, const char *written);
 extern char *contract_fk_references(const ContractSpec *spec,
 									const SpecConstraint *k);
 
+/* ---------- generated SQL (generated_sql.c) ---------- */
+typedef struct GenScope GenScope;
+
+extern char *dbtc_text_excerpt(const char *text);
+extern int	dbtc_push_settings(bool fix_strings);
+extern void dbtc_pop_settings(int nest);
+extern Node *dbtc_parse_expression(const char *text, const char *what);
+extern List *dbtc_parse_table_elements(const char *elements, const char *text,
+									   const char *what);
+extern GenScope *dbtc_scope_create(const char *relname);
+extern void dbtc_scope_add_column(GenScope *scope, const char *attname,
+								  Oid typid, int32 typmod);
+extern char *dbtc_render_check(GenScope *scope, const char *expression,
+							   const char *what);
+extern char *dbtc_deparse_for_relation(Node *expr, const char *relname, Oid relid);
+extern void dbtc_render_column_clause(StringInfo s, GenScope *scope, int colidx,
+									  const char *prefix, const char *text,
+									  const char *what);
+extern struct Constraint *dbtc_render_table_clause(StringInfo s, GenScope *scope,
+												   const char *prefix,
+												   const char *text,
+												   const char *what, bool named);
+extern void dbtc_check_generated(const char *sql, NodeTag expected,
+								 const char *schema, const char *relname,
+								 int ncolumns, const char *const *colnames);
+
 #endif							/* DBT_CONTRACT_H */

@@ -11,16 +11,20 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
 #include "dbt_contract.h"
@@ -261,133 +265,310 @@ dbt_contract_check(PG_FUNCTION_ARGS)
 
 /* ------------------------------------------------------------------------
  * dbt_contract_ddl
+ *
+ * Every piece comes from a parsed, validated part of the contract:
+ * identifiers quoted, types formatted from their OIDs, expressions and
+ * clauses rebuilt from their parse trees (generated_sql.c).  The result is
+ * parsed back and must be one CREATE TABLE of the contract's relation and
+ * columns.  Work is O(n log n) in columns and constraint columns.
  * ------------------------------------------------------------------------
  */
+typedef struct ColumnKey
+{
+	const char *key;
+	int			index;
+} ColumnKey;
+
+/* The contract's columns, findable by written name and by identifier. */
+typedef struct DdlColumns
+{
+	const ContractSpec *spec;
+	ColumnKey  *by_name;
+	ColumnKey  *by_attname;
+	bool	   *notnull;		/* a not_null constraint covers it */
+	List	  **constraints;	/* its column-level constraints */
+	GenScope   *scope;
+} DdlColumns;
+
+static int
+column_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const ColumnKey *) a)->key, ((const ColumnKey *) b)->key);
+}
+
+static int
+column_lookup(const DdlColumns *dc, const ColumnKey *keys, const char *key)
+{
+	ColumnKey	probe = {key, -1};
+	ColumnKey  *hit = bsearch(&probe, keys, dc->spec->ncolumns, sizeof(ColumnKey),
+							  column_key_cmp);
+
+	return hit ? hit->index : -1;
+}
+
+/* The identifier a constraint column (as written) refers to. */
+static const char *
+ddl_attname(const DdlColumns *dc, const char *written)
+{
+	int			i = column_lookup(dc, dc->by_name, written);
+
+	return i >= 0 ? dc->spec->columns[i].attname : contract_written_ident(written);
+}
+
+static void
+check_name_length(const ContractSpec *spec, const char *what, const char *name)
+{
+	if (strlen(name) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("%s \"%s\" of %s is longer than %d bytes", what,
+						dbtc_text_excerpt(name), spec_label(spec), NAMEDATALEN - 1),
+				 errdetail("PostgreSQL would truncate it, so the table would not be the one the contract names.")));
+}
+
+static DdlColumns *
+ddl_columns(const ContractSpec *spec)
+{
+	DdlColumns *dc = palloc0(sizeof(DdlColumns));
+	int			n = spec->ncolumns;
+	ListCell   *lc;
+	int			i;
+
+	dc->spec = spec;
+	dc->by_name = palloc(sizeof(ColumnKey) * Max(1, n));
+	dc->by_attname = palloc(sizeof(ColumnKey) * Max(1, n));
+	dc->notnull = palloc0(sizeof(bool) * Max(1, n));
+	dc->constraints = palloc0(sizeof(List *) * Max(1, n));
+	dc->scope = dbtc_scope_create(spec->relation_name);
+	for (i = 0; i < n; i++)
+	{
+		const SpecColumn *c = &spec->columns[i];
+
+		CHECK_FOR_INTERRUPTS();
+		if (!OidIsValid(c->type_oid))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+					 errmsg("column \"%s\" of %s has no data_type",
+							dbtc_text_excerpt(c->name), spec_label(spec)),
+					 errhint("A contract implies DDL only when every column has a data_type.")));
+		check_name_length(spec, "column", c->attname);
+		dc->by_name[i].key = c->name;
+		dc->by_name[i].index = i;
+		dc->by_attname[i].key = c->attname;
+		dc->by_attname[i].index = i;
+		dbtc_scope_add_column(dc->scope, c->attname, c->type_oid, c->typmod);
+	}
+	qsort(dc->by_name, n, sizeof(ColumnKey), column_key_cmp);
+	qsort(dc->by_attname, n, sizeof(ColumnKey), column_key_cmp);
+
+	/* which columns each constraint is about */
+	foreach(lc, spec->constraints)
+	{
+		SpecConstraint *k = lfirst(lc);
+		ListCell   *l2;
+
+		CHECK_FOR_INTERRUPTS();
+		if (k->name)
+			check_name_length(spec, "constraint", k->name);
+		if (k->type == CC_NOT_NULL)
+		{
+			/* dbt renders a model-level not_null as nothing, but it holds */
+			foreach(l2, k->columns)
+			{
+				int			ci = column_lookup(dc, dc->by_attname,
+											   ddl_attname(dc, lfirst(l2)));
+
+				CHECK_FOR_INTERRUPTS();
+				if (ci >= 0)
+					dc->notnull[ci] = true;
+			}
+		}
+		else if (!k->model_level && list_length(k->columns) == 1)
+		{
+			int			ci = column_lookup(dc, dc->by_attname,
+										   ddl_attname(dc, linitial(k->columns)));
+
+			if (ci >= 0)
+				dc->constraints[ci] = lappend(dc->constraints[ci], k);
+		}
+	}
+	return dc;
+}
+
 static char *
-column_list(const ContractSpec *spec, List *written)
+column_list(const DdlColumns *dc, List *written)
 {
 	StringInfoData s;
 	ListCell   *lc;
 
 	initStringInfo(&s);
 	foreach(lc, written)
+	{
+		CHECK_FOR_INTERRUPTS();
 		appendStringInfo(&s, "%s%s", s.len ? ", " : "",
-						 quote_identifier(constraint_attname(spec, lfirst(lc))));
+						 quote_identifier(ddl_attname(dc, lfirst(lc))));
+	}
 	return s.data;
 }
 
-/* " <expression>" of a key or not_null constraint: dbt appends it. */
-static const char *
-clause_suffix(const SpecConstraint *k)
+/* How messages name a constraint of the contract. */
+static char *
+constraint_what(const ContractSpec *spec, const SpecConstraint *k)
 {
-	if (k->expression == NULL || k->expression[0] == '\0')
-		return "";
-	return psprintf(" %s", k->expression);
+	return psprintf("%s constraint%s%s%s of %s",
+					contract_constraint_type_name(k->type),
+					k->name ? " \"" : "", k->name ? dbtc_text_excerpt(k->name) : "",
+					k->name ? "\"" : "", spec_label(spec));
+}
+
+static bool
+has_text(const char *s)
+{
+	return s != NULL && s[strspn(s, " \t\r\n")] != '\0';
 }
 
 /*
- * The REFERENCES clause of a foreign key: a ref() or source() target
- * resolved to its relation, or the legacy expression pasted as dbt pastes
- * it.  NULL when a ref() names a model no loaded contract defines.
+ * A primary_key or unique constraint.  dbt writes the expression after the
+ * keyword ("unique nulls not distinct (a)"); PostgreSQL takes the other
+ * index options after the column list, where they go unless they are a
+ * NULLS clause.
  */
-static char *
-references_clause(const ContractSpec *spec, const SpecConstraint *k)
+static void
+render_key(StringInfo s, const DdlColumns *dc, const SpecConstraint *k,
+		   int colidx, const char *what)
 {
-	if (k->to_text == NULL && k->expression != NULL)
-		return psprintf("REFERENCES %s", k->expression);
-	return contract_fk_references(spec, k);
+	const char *keyword = k->type == CC_PRIMARY_KEY ? "PRIMARY KEY" : "UNIQUE";
+	const char *expr = k->expression;
+	char	   *cols;
+
+	if (!has_text(expr))
+	{
+		if (colidx >= 0)
+			appendStringInfoString(s, keyword);
+		else
+			appendStringInfo(s, "%s (%s)", keyword, column_list(dc, k->columns));
+		return;
+	}
+	if (colidx >= 0)
+	{
+		dbtc_render_column_clause(s, dc->scope, colidx, keyword, expr, what);
+		return;
+	}
+	cols = column_list(dc, k->columns);
+	expr += strspn(expr, " \t\r\n");
+	if (pg_strncasecmp(expr, "nulls", 5) == 0)
+		(void) dbtc_render_table_clause(s, dc->scope, "",
+										psprintf("%s %s (%s)", keyword, expr, cols),
+										what, k->name != NULL);
+	else
+		(void) dbtc_render_table_clause(s, dc->scope,
+										psprintf("%s (%s)", keyword, cols),
+										expr, what, k->name != NULL);
 }
 
 /*
- * The clause a constraint renders to at column or model level, as dbt
- * renders it, or NULL when it renders to nothing here.  not_null is
- * rendered by the caller, once per column.
+ * Append the clause a constraint renders to at column (colidx >= 0) or
+ * model level, as dbt renders it; false when it renders to nothing.
+ * not_null is rendered by the caller, once per column.
  */
-static char *
-constraint_clause(const ContractSpec *spec, const SpecConstraint *k, bool column_level)
+static void
+render_error_context(void *arg)
 {
+	errcontext("rendering %s", (const char *) arg);
+}
+
+static bool
+render_constraint(StringInfo s, const DdlColumns *dc, const SpecConstraint *k,
+				  int colidx)
+{
+	const ContractSpec *spec = dc->spec;
+	char	   *what = constraint_what(spec, k);
 	char	   *refs;
-	char	   *body;
+	ErrorContextCallback errcallback;
 
 	switch (k->type)
 	{
-		case CC_PRIMARY_KEY:
-			body = column_level ?
-				psprintf("PRIMARY KEY%s", clause_suffix(k)) :
-				psprintf("PRIMARY KEY%s (%s)", clause_suffix(k),
-						 column_list(spec, k->columns));
-			break;
-		case CC_UNIQUE:
-			body = column_level ?
-				psprintf("UNIQUE%s", clause_suffix(k)) :
-				psprintf("UNIQUE%s (%s)", clause_suffix(k),
-						 column_list(spec, k->columns));
-			break;
+		case CC_NOT_NULL:
+			return false;
 		case CC_CHECK:
-			body = psprintf("CHECK (%s)", k->expression);
+		case CC_CUSTOM:
+			/* dbt renders neither without an expression */
+			if (!has_text(k->expression))
+				return false;
 			break;
 		case CC_FOREIGN_KEY:
-			refs = references_clause(spec, k);
-			if (refs == NULL)
-				return NULL;
-			body = column_level ? refs :
-				psprintf("FOREIGN KEY (%s) %s", column_list(spec, k->columns), refs);
+			if (k->to_text == NULL && !has_text(k->expression))
+				return false;
+			if (k->to_model != NULL && k->to_relation == NULL)
+				return false;
+			break;
+		default:
+			break;
+	}
+	errcallback.callback = render_error_context;
+	errcallback.arg = what;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	if (k->name)
+		appendStringInfo(s, "CONSTRAINT %s ", quote_identifier(k->name));
+	switch (k->type)
+	{
+		case CC_PRIMARY_KEY:
+		case CC_UNIQUE:
+			render_key(s, dc, k, colidx, what);
+			break;
+		case CC_CHECK:
+			appendStringInfoString(s, dbtc_render_check(dc->scope, k->expression, what));
+			break;
+		case CC_FOREIGN_KEY:
+			if (k->to_text == NULL)
+			{
+				/* the legacy form: "expression" is what follows REFERENCES */
+				if (colidx >= 0)
+					dbtc_render_column_clause(s, dc->scope, colidx, "REFERENCES",
+											  k->expression, what);
+				else
+					(void) dbtc_render_table_clause(s, dc->scope,
+													psprintf("FOREIGN KEY (%s) REFERENCES",
+															 column_list(dc, k->columns)),
+													k->expression, what, true);
+				break;
+			}
+			refs = contract_fk_references(spec, k);
+			if (colidx >= 0)
+				appendStringInfoString(s, refs);
+			else
+				appendStringInfo(s, "FOREIGN KEY (%s) %s", column_list(dc, k->columns), refs);
 			break;
 		case CC_CUSTOM:
-			/* dbt names a custom constraint at model level only */
-			if (column_level)
-				return pstrdup(k->expression);
-			body = pstrdup(k->expression);
+			if (colidx >= 0)
+				dbtc_render_column_clause(s, dc->scope, colidx, "", k->expression, what);
+			else
+				(void) dbtc_render_table_clause(s, dc->scope, "", k->expression, what,
+												k->name != NULL);
 			break;
 		case CC_NOT_NULL:
-		default:
-			return NULL;
+			break;
 	}
-	if (k->name)
-		return psprintf("CONSTRAINT %s %s", quote_identifier(k->name), body);
-	return body;
-}
-
-/*
- * Does a not_null constraint cover the column?  dbt renders a model-level
- * not_null as nothing, but the table the contract implies has NOT NULL.
- */
-static bool
-column_has_not_null(const ContractSpec *spec, const SpecColumn *c)
-{
-	ListCell   *lc;
-
-	foreach(lc, spec->constraints)
-	{
-		SpecConstraint *k = lfirst(lc);
-		ListCell   *l2;
-
-		if (k->type != CC_NOT_NULL)
-			continue;
-		foreach(l2, k->columns)
-			if (strcmp(constraint_attname(spec, lfirst(l2)), c->attname) == 0)
-				return true;
-	}
-	return false;
-}
-
-/* Is k a column-level constraint of column c? */
-static bool
-constraint_of_column(const ContractSpec *spec, const SpecConstraint *k,
-					 const SpecColumn *c)
-{
-	return !k->model_level && list_length(k->columns) == 1 &&
-		strcmp(constraint_attname(spec, linitial(k->columns)), c->attname) == 0;
+	error_context_stack = errcallback.previous;
+	return true;
 }
 
 /* The line saying why a foreign key is not in the DDL. */
 static char *
-unrendered_fk_comment(const ContractSpec *spec, const SpecConstraint *k)
+unrendered_fk_comment(const DdlColumns *dc, const SpecConstraint *k)
 {
 	return psprintf("    -- not rendered: foreign_key (%s) to %s: no loaded contract defines model \"%s\"%s",
-					column_list(spec, k->columns), k->to_text ? k->to_text : k->to_model,
-					k->to_model,
+					dbtc_text_excerpt(column_list(dc, k->columns)),
+					dbtc_text_excerpt(k->to_text ? k->to_text : k->to_model),
+					dbtc_text_excerpt(k->to_model),
 					k->to_version >= 0 ? psprintf(" version %d", k->to_version) : "");
+}
+
+static bool
+fk_unrendered(const SpecConstraint *k)
+{
+	return k->type == CC_FOREIGN_KEY && k->to_model != NULL && k->to_relation == NULL;
 }
 
 /*
@@ -400,10 +581,17 @@ static char *
 contract_ddl(const ContractSpec *spec)
 {
 	StringInfoData s;
+	DdlColumns *dc;
+	const char **attnames;
 	List	   *unrendered = NIL;
 	ListCell   *lc;
 	int			i;
 	bool		first = true;
+
+	check_name_length(spec, "schema", spec->relation_schema);
+	check_name_length(spec, "relation", spec->relation_name);
+	dc = ddl_columns(spec);
+	attnames = palloc(sizeof(char *) * Max(1, spec->ncolumns));
 
 	initStringInfo(&s);
 	appendStringInfo(&s, "CREATE TABLE %s (",
@@ -412,46 +600,53 @@ contract_ddl(const ContractSpec *spec)
 	{
 		const SpecColumn *c = &spec->columns[i];
 
-		if (!OidIsValid(c->type_oid))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
-					 errmsg("column \"%s\" of %s has no data_type", c->name, spec_label(spec)),
-					 errhint("A contract implies DDL only when every column has a data_type.")));
+		CHECK_FOR_INTERRUPTS();
+		attnames[i] = c->attname;
 		appendStringInfo(&s, "%s\n    %s %s", first ? "" : ",",
 						 quote_identifier(c->attname),
 						 format_type_with_typemod(c->type_oid, c->typmod));
 		first = false;
-		if (column_has_not_null(spec, c))
+		if (dc->notnull[i])
 			appendStringInfoString(&s, " NOT NULL");
-		foreach(lc, spec->constraints)
+		foreach(lc, dc->constraints[i])
 		{
 			SpecConstraint *k = lfirst(lc);
-			char	   *clause;
+			int			len = s.len;
 
-			if (!constraint_of_column(spec, k, c))
-				continue;
-			if ((clause = constraint_clause(spec, k, true)) != NULL)
-				appendStringInfo(&s, " %s", clause);
-			else if (k->type == CC_FOREIGN_KEY)
-				unrendered = lappend(unrendered, unrendered_fk_comment(spec, k));
+			CHECK_FOR_INTERRUPTS();
+			appendStringInfoChar(&s, ' ');
+			if (!render_constraint(&s, dc, k, i))
+			{
+				s.data[s.len = len] = '\0';
+				if (fk_unrendered(k))
+					unrendered = lappend(unrendered, unrendered_fk_comment(dc, k));
+			}
 		}
 	}
 	foreach(lc, spec->constraints)
 	{
 		SpecConstraint *k = lfirst(lc);
-		char	   *clause;
+		int			len = s.len;
 
+		CHECK_FOR_INTERRUPTS();
 		if (!k->model_level)
 			continue;
-		if ((clause = constraint_clause(spec, k, false)) != NULL)
-			appendStringInfo(&s, ",\n    %s", clause);
-		else if (k->type == CC_FOREIGN_KEY)
-			unrendered = lappend(unrendered, unrendered_fk_comment(spec, k));
+		appendStringInfo(&s, "%s\n    ", first ? "" : ",");
+		if (render_constraint(&s, dc, k, -1))
+			first = false;
+		else
+		{
+			s.data[s.len = len] = '\0';
+			if (fk_unrendered(k))
+				unrendered = lappend(unrendered, unrendered_fk_comment(dc, k));
+		}
 	}
 	/* after the last element, where a comment keeps the statement valid */
 	foreach(lc, unrendered)
 		appendStringInfo(&s, "\n%s", (char *) lfirst(lc));
 	appendStringInfoString(&s, "\n);");
+	dbtc_check_generated(s.data, T_CreateStmt, spec->relation_schema,
+						 spec->relation_name, spec->ncolumns, attnames);
 	return s.data;
 }
 
@@ -488,7 +683,10 @@ dbt_contract_ddl(PG_FUNCTION_ARGS)
 typedef struct RepairStep
 {
 	const ContractSpec *spec;
-	char	   *relation;
+	Oid			relid;
+	char	   *schema;			/* the relation's names, as the catalog has them */
+	char	   *relname;
+	char	   *relation;		/* quoted */
 	char	   *object;
 	char	   *sql;
 	bool		foreign_key;
@@ -517,6 +715,9 @@ repair_steps(List *steps, const ContractSpec *spec, Oid relid)
 			continue;
 		step = palloc(sizeof(RepairStep));
 		step->spec = spec;
+		step->relid = relid;
+		step->schema = get_namespace_name(get_rel_namespace(relid));
+		step->relname = get_rel_name(relid);
 		step->relation = report->relation;
 		step->object = p->object;
 		step->sql = p->repair;
@@ -536,29 +737,99 @@ repair_error_context(void *arg)
 			   step->relation, spec_label(step->spec));
 }
 
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * Run one repair statement.  It is parsed back first and must be one ALTER
+ * TABLE of the step's relation adding one constraint.  It runs as the
+ * table's owner, in a security-restricted operation, as ALTER TABLE runs
+ * index expressions: validating a CHECK or a foreign key over existing
+ * rows can call functions the owner chose, and those must never run with
+ * the privileges of the caller (typically a superuser).  search_path is
+ * the one the statement was deparsed under.
+ */
+static void
+run_repair_step(RepairStep *step)
+{
+	ErrorContextCallback errcallback;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			nest;
+	int			rc;
+
+	errcallback.callback = repair_error_context;
+	errcallback.arg = step;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	nest = dbtc_push_settings(true);
+	dbtc_check_generated(step->sql, T_AlterTableStmt, step->schema, step->relname,
+						 0, NULL);
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(relation_owner(step->relid),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	rc = SPI_execute(step->sql, false, 0);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	dbtc_pop_settings(nest);
+
+	error_context_stack = errcallback.previous;
+	if (rc != SPI_OK_UTILITY)
+		elog(ERROR, "dbt_contract: \"%s\" failed: %s", step->sql,
+			 SPI_result_code_string(rc));
+}
+
+/* The caller must own every table repaired, as ALTER TABLE demands. */
+static void
+check_repair_owner(const RepairStep *step)
+{
+#if PG_VERSION_NUM >= 160000
+	if (!object_ownercheck(RelationRelationId, step->relid, GetUserId()))
+#else
+	if (!pg_class_ownercheck(step->relid, GetUserId()))
+#endif
+		aclcheck_error(ACLCHECK_NOT_OWNER,
+					   get_relkind_objtype(get_rel_relkind(step->relid)),
+					   step->relname);
+}
+
 /*
  * dbt_contract_repair(rel regclass DEFAULT NULL) RETURNS TABLE (model,
  * version, relation, object, statement): add the declared constraints
- * that live tables lack -- of every enforced contract, or of rel.  Runs
- * as the caller (who must own the tables), in the caller's transaction:
- * every ADD validates the existing rows, and one failure undoes all.
- * Nothing is dropped or rewritten; a constraint whose declared name is
- * taken by another is left to the user.
+ * that live tables lack -- of every enforced contract, or of rel.  The
+ * caller must own the tables; each statement runs as the table's owner
+ * (see run_repair_step), in the caller's transaction: every ADD validates
+ * the existing rows, and one failure undoes all.  Nothing is dropped or
+ * rewritten; a constraint whose declared name is taken by another is left
+ * to the user.
  */
 Datum
 dbt_contract_repair(PG_FUNCTION_ARGS)
 {
 	ResultSink	sink = srf_begin(fcinfo);
 	List	   *steps = NIL;
+	ListCell   *lc;
 	int			pass;
 	int			rc;
 
 	if (PG_ARGISNULL(0))
 	{
-		ListCell   *lc;
-
 		foreach(lc, contract_load_enforced())
+		{
+			CHECK_FOR_INTERRUPTS();
 			steps = repair_steps(steps, lfirst(lc), spec_relid(lfirst(lc)));
+		}
 	}
 	else
 	{
@@ -566,32 +837,24 @@ dbt_contract_repair(PG_FUNCTION_ARGS)
 
 		steps = repair_steps(steps, spec_for_relation(relid), relid);
 	}
+	foreach(lc, steps)
+		check_repair_owner(lfirst(lc));
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
 	/* keys before the foreign keys that may reference them */
 	for (pass = 0; pass < 2; pass++)
 	{
-		ListCell   *lc;
-
 		foreach(lc, steps)
 		{
 			RepairStep *step = lfirst(lc);
-			ErrorContextCallback errcallback;
 			Datum		values[5];
 			bool		nulls[5] = {false, false, false, false, false};
 
+			CHECK_FOR_INTERRUPTS();
 			if (step->foreign_key != (pass == 1))
 				continue;
-			errcallback.callback = repair_error_context;
-			errcallback.arg = step;
-			errcallback.previous = error_context_stack;
-			error_context_stack = &errcallback;
-			rc = SPI_execute(step->sql, false, 0);
-			error_context_stack = errcallback.previous;
-			if (rc != SPI_OK_UTILITY)
-				elog(ERROR, "dbt_contract: \"%s\" failed: %s", step->sql,
-					 SPI_result_code_string(rc));
+			run_repair_step(step);
 			values[0] = CStringGetTextDatum(step->spec->model);
 			values[1] = Int32GetDatum(step->spec->version);
 			nulls[1] = step->spec->version < 0;
