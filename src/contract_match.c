@@ -1570,6 +1570,15 @@ contract_relkind_name(char relkind)
 			return "materialized view";
 		case RELKIND_FOREIGN_TABLE:
 			return "foreign table";
+		case RELKIND_SEQUENCE:
+			return "sequence";
+		case RELKIND_INDEX:
+		case RELKIND_PARTITIONED_INDEX:
+			return "index";
+		case RELKIND_COMPOSITE_TYPE:
+			return "composite type";
+		case RELKIND_TOASTVALUE:
+			return "TOAST table";
 		default:
 			return "relation";
 	}

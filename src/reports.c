@@ -83,35 +83,6 @@ is_checkable(char relkind)
 		relkind == RELKIND_FOREIGN_TABLE;
 }
 
-static const char *
-relkind_name(char relkind)
-{
-	switch (relkind)
-	{
-		case RELKIND_RELATION:
-			return "table";
-		case RELKIND_PARTITIONED_TABLE:
-			return "partitioned table";
-		case RELKIND_VIEW:
-			return "view";
-		case RELKIND_MATVIEW:
-			return "materialized view";
-		case RELKIND_FOREIGN_TABLE:
-			return "foreign table";
-		case RELKIND_SEQUENCE:
-			return "sequence";
-		case RELKIND_INDEX:
-		case RELKIND_PARTITIONED_INDEX:
-			return "index";
-		case RELKIND_COMPOSITE_TYPE:
-			return "composite type";
-		case RELKIND_TOASTVALUE:
-			return "TOAST table";
-		default:
-			return "relation";
-	}
-}
-
 /* Contracts that say something about a live relation. */
 static bool
 spec_is_verified(const ContractSpec *spec)
@@ -161,7 +132,7 @@ verify_spec(ResultSink *sink, const ContractSpec *spec, Oid relid, LiveCatalog *
 	if (!is_checkable(relkind))
 	{
 		put_problem(sink, spec, relation, relation, "relation kind",
-					relkind_name(relkind),
+					contract_relkind_name(relkind),
 					spec->materialized ? spec->materialized : "a table or view");
 		return;
 	}
