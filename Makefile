@@ -22,7 +22,8 @@ OBJS        = src/dbt_contract.o \
               src/contract_manifest.o \
               src/clone.o \
               src/contract_read.o \
-              src/generated_sql.o
+              src/generated_sql.o \
+              src/generate.o
 
 DATA        = $(wildcard sql/dbt_contract--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src
@@ -33,7 +34,7 @@ REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                enforce_dbt_flows enforce_columns enforce_constraints \
                enforce_modes enforce_roles enforce_bypass enforce_paths \
                breaking_changes manifest_clone \
-               keys relationships reports generated_sql
+               keys relationships reports generated_sql generate
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)
 
 ISOLATION      = concurrent_apply apply_during_ddl

@@ -950,3 +950,21 @@ SELECT * FROM dbt_contract.enforcement_status();
 COMMENT ON VIEW dbt_contract.enforcement_status IS
     'Whether contracts are enforced in this session and database, switch by switch, and who could turn each off';
 GRANT SELECT ON dbt_contract.enforcement_status TO PUBLIC;
+
+------------------------------------------------------------------------------
+-- Generating contracts from the live catalog
+------------------------------------------------------------------------------
+
+-- The schema.yml of existing tables and views: reads the catalog only,
+-- executes nothing, so it is open to everyone (the catalogs are).
+CREATE FUNCTION dbt_contract_generate(relations regclass[] DEFAULT NULL,
+                                      schema text DEFAULT NULL,
+                                      include_data_types boolean DEFAULT true,
+                                      include_constraints boolean DEFAULT true,
+                                      include_tests boolean DEFAULT false,
+                                      include_descriptions boolean DEFAULT true)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dbt_contract_generate'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION dbt_contract_generate(regclass[], text, boolean, boolean, boolean, boolean) IS
+    'A dbt schema.yml (version 2) with enforced contracts for the given relations, or every table and view of a schema, read from the live catalog';
