@@ -23,7 +23,8 @@ OBJS        = src/dbt_contract.o \
               src/clone.o \
               src/contract_read.o \
               src/generated_sql.o \
-              src/generate.o
+              src/generate.o \
+              src/exports.o
 
 DATA        = $(wildcard sql/dbt_contract--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src
@@ -34,7 +35,7 @@ REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                enforce_dbt_flows enforce_columns enforce_constraints \
                enforce_modes enforce_roles enforce_bypass enforce_paths \
                breaking_changes manifest_clone \
-               keys relationships reports generated_sql generate
+               keys relationships reports generated_sql generate exports
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)
 
 ISOLATION      = concurrent_apply apply_during_ddl
@@ -52,7 +53,9 @@ ifeq ($(shell test $(MAJORVERSION) -ge 17 && echo y),y)
 REGRESS += enforce_pg17
 endif
 ifeq ($(shell test $(MAJORVERSION) -ge 18 && echo y),y)
-REGRESS += enforce_pg18
+REGRESS += enforce_pg18 exports_pg18
+else
+REGRESS += exports_pre18
 endif
 else
 # Without PGXS only the self-installing targets below work.

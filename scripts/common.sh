@@ -19,10 +19,12 @@ as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Debian packages: server, headers/PGXS, libyaml, the TAP test modules.
+# Debian packages: server, headers/PGXS, libyaml, the TAP test modules,
+# Graphviz and the Python modules the export tests validate with.
 install_packages() {
   local pkgs=(postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-contrib
-              libyaml-dev libipc-run-perl make gcc rsync)
+              libyaml-dev libipc-run-perl make gcc rsync
+              graphviz python3-yaml python3-jsonschema)
   pkgs+=("$@")
   local missing=()
   for p in "${pkgs[@]}"; do

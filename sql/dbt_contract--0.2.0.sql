@@ -818,6 +818,704 @@ COMMENT ON FUNCTION dbt_contract_omni_relationships() IS
     'dbt_contract.relationships as an Omni relationships file (YAML)';
 
 ------------------------------------------------------------------------------
+-- BI exports (OSI/Ossie, Lightdash, Cube, dbt semantic models), the ER
+-- diagram, and NOT ENFORCED foreign keys for tools that read the catalog.
+-- All are built from the public views keys, relationships and columns, and
+-- run as the caller.
+------------------------------------------------------------------------------
+
+-- The models an export covers: every model (models => NULL) or the named
+-- ones.  Contracts are not kept per target yet, so the only target there
+-- is to ask for is NULL.
+CREATE FUNCTION dbt_contract.export_scope(models text[], target text)
+RETURNS TABLE (model text, version int, label text, relation text,
+               relation_name text, description text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    missing text;
+BEGIN
+    IF target IS NOT NULL THEN
+        RAISE EXCEPTION 'contracts are not kept per target yet'
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = format('target => %L was given; every loaded contract belongs to the one target of its last apply.', target),
+                  HINT = 'Leave target NULL.';
+    END IF;
+    SELECT n INTO missing
+      FROM unnest(models) WITH ORDINALITY AS f(n, o)
+     WHERE NOT EXISTS (SELECT 1 FROM dbt_contract.models m WHERE m.model = f.n)
+     ORDER BY f.o LIMIT 1;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'no contract is loaded for model "%"', missing
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN QUERY
+    SELECT m.model, m.version,
+           m.model || coalesce('_v' || m.version, ''),
+           format('%I.%I', m.relation_schema, m.relation_name),
+           m.relation_name, m.description
+      FROM dbt_contract.models m
+     WHERE export_scope.models IS NULL OR m.model = ANY (export_scope.models);
+END
+$$;
+COMMENT ON FUNCTION dbt_contract.export_scope(text[], text) IS
+    'Internal: the models an export or diagram covers (all, or the named ones)';
+
+-- The relationships between two models of a scope, the keys of its models
+-- and their columns, each end named by label (model, _vN for a version) and
+-- by relation name.  Relationships to sources and to models with no loaded
+-- contract are left out: a BI tool could not join to them.
+CREATE FUNCTION dbt_contract.export_relationships(models text[], target text)
+RETURNS TABLE (from_label text, from_name text, from_columns text[],
+               to_label text, to_name text, to_columns text[],
+               relationship_type text, enforced boolean, derived_from text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH scope AS MATERIALIZED (SELECT * FROM dbt_contract.export_scope(models, target))
+SELECT f.label, f.relation_name, r.from_columns, t.label, t.relation_name, r.to_columns,
+       r.relationship_type, r.enforced, r.derived_from
+  FROM dbt_contract.relationships r
+  JOIN scope f ON f.model = r.from_model AND f.version IS NOT DISTINCT FROM r.from_version
+  JOIN scope t ON t.model = r.to_model AND t.version IS NOT DISTINCT FROM r.to_version
+ WHERE cardinality(r.to_columns) = cardinality(r.from_columns)
+ ORDER BY 1, 4, 3, 6
+$$;
+COMMENT ON FUNCTION dbt_contract.export_relationships(text[], text) IS
+    'Internal: the relationships between two models of an export';
+
+-- A contract column's name as PostgreSQL spells it: quoted names as
+-- written, others folded to lower case (ASCII only, as the parser folds
+-- in a multibyte encoding).
+CREATE FUNCTION dbt_contract.column_ident(column_name text, quoted boolean) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN quoted THEN column_name
+            ELSE translate(column_name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+                           'abcdefghijklmnopqrstuvwxyz') END
+$$;
+COMMENT ON FUNCTION dbt_contract.column_ident(text, boolean) IS
+    'Internal: a contract column''s name as PostgreSQL spells it';
+
+-- The columns of the models of a scope, with a portable class of type
+-- (integer, decimal, float, boolean, date, time, timestamp, timestamptz,
+-- string, other; NULL without a data_type), a domain classed by its base.
+CREATE FUNCTION dbt_contract.export_columns(models text[], target text)
+RETURNS TABLE (label text, ordinal int, column_name text, type_class text,
+               formatted_type text, description text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT s.label, c.ordinal, dbt_contract.column_ident(c.column_name, c.quoted),
+       CASE WHEN b.oid IS NULL THEN NULL
+            WHEN b.oid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN 'integer'
+            WHEN b.oid = 'numeric'::regtype THEN 'decimal'
+            WHEN b.oid IN ('float4'::regtype, 'float8'::regtype) THEN 'float'
+            WHEN b.oid = 'bool'::regtype THEN 'boolean'
+            WHEN b.oid = 'date'::regtype THEN 'date'
+            WHEN b.oid IN ('time'::regtype, 'timetz'::regtype) THEN 'time'
+            WHEN b.oid = 'timestamp'::regtype THEN 'timestamp'
+            WHEN b.oid = 'timestamptz'::regtype THEN 'timestamptz'
+            WHEN b.typcategory = 'S' THEN 'string'
+            ELSE 'other' END,
+       c.formatted_type, c.description
+  FROM dbt_contract.export_scope(models, target) s
+  JOIN dbt_contract.columns c ON c.model = s.model AND c.version IS NOT DISTINCT FROM s.version
+  LEFT JOIN pg_type t ON t.oid = c.type_oid
+  LEFT JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+$$;
+COMMENT ON FUNCTION dbt_contract.export_columns(text[], text) IS
+    'Internal: the columns of an export''s models, with a portable class of type';
+
+-- The keys of the models of a scope.
+CREATE FUNCTION dbt_contract.export_keys(models text[], target text)
+RETURNS TABLE (label text, key_columns text[], is_primary boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+SELECT s.label, k.key_columns, k.is_primary
+  FROM dbt_contract.export_scope(models, target) s
+  JOIN dbt_contract.keys k ON k.model = s.model AND k.version IS NOT DISTINCT FROM s.version
+$$;
+COMMENT ON FUNCTION dbt_contract.export_keys(text[], text) IS
+    'Internal: the keys of an export''s models';
+
+-- A name as Cube and dbt's semantic layer accept it: lower-case letters,
+-- digits and single underscores, starting with a letter.
+CREATE FUNCTION dbt_contract.cube_name(n text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN s ~ '^[a-z]' THEN s ELSE 'm_' || s END
+  FROM (SELECT btrim(regexp_replace(regexp_replace(lower(n), '[^a-z0-9]+', '_', 'g'),
+                                    '_+', '_', 'g'), '_') AS s) q
+$$;
+COMMENT ON FUNCTION dbt_contract.cube_name(text) IS
+    'Internal: a name as Cube and dbt semantic models accept it';
+
+-- Open Semantic Interchange (Apache Ossie): one semantic model whose
+-- datasets are the models, with their source relation, keys and columns,
+-- and whose relationships are the relationships between them.  The schema
+-- has no cardinality field (a consumer reads it off the keys), so it also
+-- travels in a custom extension with enforcement and provenance.
+CREATE FUNCTION dbt_contract_export_osi(models text[] DEFAULT NULL,
+                                        target text DEFAULT NULL,
+                                        name text DEFAULT 'dbt_contract')
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH scope AS MATERIALIZED (SELECT * FROM dbt_contract.export_scope(models, target)),
+cols AS MATERIALIZED (SELECT * FROM dbt_contract.export_columns(models, target)),
+keys AS MATERIALIZED (SELECT * FROM dbt_contract.export_keys(models, target)),
+rels AS MATERIALIZED (
+    SELECT r.*, row_number() OVER (PARTITION BY r.from_name, r.from_columns, r.to_name
+                                   ORDER BY r.to_columns) AS n
+      FROM dbt_contract.export_relationships(models, target) r
+),
+datasets AS (
+    -- absent keys, descriptions and types are left out (jsonb_strip_nulls)
+    SELECT s.relation_name, jsonb_strip_nulls(jsonb_build_object(
+               'name', s.relation_name,
+               'source', format('%I.', current_database()) || s.relation,
+               'description', s.description,
+               'primary_key', (SELECT to_jsonb(k.key_columns) FROM keys k
+                                WHERE k.label = s.label AND k.is_primary),
+               'unique_keys', (SELECT jsonb_agg(to_jsonb(k.key_columns) ORDER BY k.key_columns)
+                                 FROM keys k WHERE k.label = s.label AND NOT k.is_primary),
+               'fields', (SELECT jsonb_agg(jsonb_build_object(
+                                     'name', c.column_name,
+                                     'expression', jsonb_build_object('dialects', jsonb_build_array(
+                                         jsonb_build_object('dialect', 'ANSI_SQL',
+                                                            'expression', quote_ident(c.column_name)))),
+                                     'datatype', CASE c.type_class
+                                          WHEN 'integer' THEN 'Integer' WHEN 'decimal' THEN 'Decimal'
+                                          WHEN 'float' THEN 'Float' WHEN 'boolean' THEN 'Boolean'
+                                          WHEN 'date' THEN 'Date' WHEN 'time' THEN 'Time'
+                                          WHEN 'timestamp' THEN 'DateTime'
+                                          WHEN 'timestamptz' THEN 'DateTimeTz'
+                                          WHEN 'string' THEN 'String'
+                                          WHEN 'other' THEN 'Opaque' END,
+                                     'description', c.description)
+                                 ORDER BY c.ordinal)
+                            FROM cols c WHERE c.label = s.label),
+               'custom_extensions', jsonb_build_array(jsonb_build_object(
+                   'vendor_name', 'DBT',
+                   'data', jsonb_build_object('model', s.model, 'version', s.version)::text))))
+               AS doc
+      FROM scope s
+)
+SELECT jsonb_build_object(
+    'version', '0.2.0.dev0',
+    'semantic_model', coalesce((
+        SELECT jsonb_build_array(jsonb_build_object(
+                   'name', name,
+                   'description', 'Models, keys and relationships from dbt contracts (dbt_contract)',
+                   'datasets', (SELECT jsonb_agg(d.doc ORDER BY d.relation_name) FROM datasets d),
+                   'relationships', coalesce((
+                       SELECT jsonb_agg(jsonb_build_object(
+                                  'name', r.from_name || '_' || array_to_string(r.from_columns, '_')
+                                          || '_' || r.to_name || CASE WHEN r.n > 1 THEN '_' || r.n ELSE '' END,
+                                  'from', r.from_name,
+                                  'to', r.to_name,
+                                  'from_columns', to_jsonb(r.from_columns),
+                                  'to_columns', to_jsonb(r.to_columns),
+                                  'custom_extensions', jsonb_build_array(jsonb_build_object(
+                                      'vendor_name', 'DBT',
+                                      'data', jsonb_build_object(
+                                          'cardinality', r.relationship_type,
+                                          'enforced', r.enforced,
+                                          'derived_from', r.derived_from)::text)))
+                                ORDER BY r.from_name, r.to_name, r.from_columns, r.n)
+                         FROM rels r), '[]')))
+         WHERE EXISTS (SELECT 1 FROM scope)), '[]'))
+$$;
+COMMENT ON FUNCTION dbt_contract_export_osi(text[], text, text) IS
+    'The models, keys and relationships as an Open Semantic Interchange (Apache Ossie) document';
+
+-- Lightdash: per model, meta.primary_key and meta.joins (join, sql_on,
+-- relationship) under config:, ready to merge into schema.yml.  Lightdash
+-- names a table after its model; a version's is model_vN.
+CREATE FUNCTION dbt_contract_export_lightdash(models text[] DEFAULT NULL,
+                                              target text DEFAULT NULL)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH scope AS MATERIALIZED (SELECT * FROM dbt_contract.export_scope(models, target)),
+keys AS MATERIALIZED (SELECT * FROM dbt_contract.export_keys(models, target) WHERE is_primary),
+rels AS MATERIALIZED (SELECT * FROM dbt_contract.export_relationships(models, target)),
+blocks AS (
+    SELECT s.model, s.version,
+           coalesce((SELECT CASE WHEN cardinality(k.key_columns) = 1
+                                 THEN format(E'primary_key: %s\n', dbt_contract.yaml_scalar(k.key_columns[1]))
+                                 ELSE E'primary_key:\n' || (SELECT string_agg(format(E'  - %s\n', dbt_contract.yaml_scalar(c)), '' ORDER BY o)
+                                                             FROM unnest(k.key_columns) WITH ORDINALITY AS u(c, o)) END
+                       FROM keys k WHERE k.label = s.label), '')
+           || coalesce((SELECT E'joins:\n' || string_agg(
+                            format(E'  - join: %s\n    sql_on: %s\n    relationship: %s\n',
+                                   dbt_contract.yaml_scalar(r.to_label),
+                                   dbt_contract.yaml_scalar(
+                                       (SELECT string_agg(format('${%s.%s} = ${%s.%s}', r.from_label, f, r.to_label, t),
+                                                          ' AND ' ORDER BY o)
+                                          FROM unnest(r.from_columns, r.to_columns) WITH ORDINALITY AS p(f, t, o))),
+                                   replace(r.relationship_type, '_', '-')),
+                            '' ORDER BY r.to_label, r.from_columns, r.to_columns)
+                          FROM rels r WHERE r.from_label = s.label), '') AS meta
+      FROM scope s
+)
+SELECT E'version: 2\nmodels:\n' || coalesce(string_agg(
+    format(E'  - name: %s\n', dbt_contract.yaml_scalar(g.model))
+    || CASE WHEN g.unversioned <> ''
+            THEN E'    config:\n      meta:\n' || regexp_replace(g.unversioned, '^(.)', '        \1', 'gn')
+            ELSE '' END
+    || CASE WHEN g.versions <> '' THEN E'    versions:\n' || g.versions ELSE '' END,
+    '' ORDER BY g.model), E'  []\n')
+  FROM (SELECT m.model,
+               coalesce(string_agg(m.meta, '') FILTER (WHERE m.version IS NULL), '') AS unversioned,
+               coalesce(string_agg(format(E'      - v: %s\n        config:\n          meta:\n%s', m.version,
+                                          regexp_replace(m.meta, '^(.)', '            \1', 'gn')),
+                                   '' ORDER BY m.version) FILTER (WHERE m.version IS NOT NULL), '')
+                   AS versions
+          FROM blocks m
+         WHERE m.meta <> ''
+         GROUP BY m.model) g
+$$;
+COMMENT ON FUNCTION dbt_contract_export_lightdash(text[], text) IS
+    'The primary keys and joins as Lightdash meta (primary_key, joins) for schema.yml';
+
+-- Cube: one cube per model (sql_table, its columns as dimensions, primary
+-- key columns marked primary_key) with a join per relationship.
+CREATE FUNCTION dbt_contract_export_cube(models text[] DEFAULT NULL,
+                                         target text DEFAULT NULL)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH scope AS MATERIALIZED (SELECT * FROM dbt_contract.export_scope(models, target)),
+cols AS MATERIALIZED (SELECT * FROM dbt_contract.export_columns(models, target)),
+keys AS MATERIALIZED (SELECT * FROM dbt_contract.export_keys(models, target) WHERE is_primary),
+rels AS MATERIALIZED (SELECT * FROM dbt_contract.export_relationships(models, target))
+SELECT E'cubes:\n' || coalesce(string_agg(
+    format(E'  - name: %s\n    sql_table: %s\n', dbt_contract.cube_name(s.relation_name),
+           dbt_contract.yaml_scalar(s.relation))
+    || coalesce((SELECT E'    joins:\n' || string_agg(
+                     format(E'      - name: %s\n        relationship: %s\n        sql: %s\n',
+                            dbt_contract.cube_name(r.to_name), r.relationship_type,
+                            dbt_contract.yaml_scalar(
+                                (SELECT string_agg(format('{CUBE}.%s = {%s}.%s', quote_ident(f),
+                                                          dbt_contract.cube_name(r.to_name), quote_ident(t)),
+                                                   ' AND ' ORDER BY o)
+                                   FROM unnest(r.from_columns, r.to_columns) WITH ORDINALITY AS p(f, t, o)))),
+                     '' ORDER BY r.to_name, r.from_columns, r.to_columns)
+                   FROM rels r WHERE r.from_label = s.label), '')
+    || coalesce((SELECT E'    dimensions:\n' || string_agg(
+                     format(E'      - name: %s\n        sql: %s\n        type: %s\n',
+                            dbt_contract.cube_name(c.column_name),
+                            dbt_contract.yaml_scalar(quote_ident(c.column_name)),
+                            CASE WHEN c.type_class IN ('integer', 'decimal', 'float') THEN 'number'
+                                 WHEN c.type_class IN ('date', 'timestamp', 'timestamptz') THEN 'time'
+                                 WHEN c.type_class = 'boolean' THEN 'boolean'
+                                 ELSE 'string' END)
+                     || CASE WHEN c.column_name = ANY (k.key_columns)
+                             THEN E'        primary_key: true\n' ELSE '' END,
+                     '' ORDER BY c.ordinal)
+                   FROM cols c LEFT JOIN keys k ON k.label = c.label
+                  WHERE c.label = s.label), ''),
+    '' ORDER BY s.relation_name, s.label), E'  []\n')
+  FROM scope s
+$$;
+COMMENT ON FUNCTION dbt_contract_export_cube(text[], text) IS
+    'The models, primary keys and relationships as a Cube data model (cubes with dimensions and joins)';
+
+-- dbt semantic models for projects that have none: one per model, with a
+-- primary entity named after the model, a unique entity per other key,
+-- and a foreign entity per relationship named like the entity of the key
+-- it points at, so that MetricFlow can join them.  A composite key's
+-- entity is its columns joined by '|' (NULL when one of them is).
+CREATE FUNCTION dbt_contract_export_semantic_models(models text[] DEFAULT NULL,
+                                                    target text DEFAULT NULL)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+WITH scope AS MATERIALIZED (SELECT * FROM dbt_contract.export_scope(models, target)),
+keys AS MATERIALIZED (
+    SELECT k.label, k.key_columns, k.is_primary,
+           ARRAY(SELECT x FROM unnest(k.key_columns) x ORDER BY x) AS sorted,
+           dbt_contract.cube_name(k.label) ||
+           CASE WHEN k.is_primary THEN ''
+                ELSE '_' || dbt_contract.cube_name(array_to_string(k.key_columns, '_')) END AS entity
+      FROM dbt_contract.export_keys(models, target) k
+),
+rels AS MATERIALIZED (SELECT * FROM dbt_contract.export_relationships(models, target)),
+entities AS (
+    SELECT k.label, CASE WHEN k.is_primary THEN 0 ELSE 1 END AS rank,
+           k.entity AS name, CASE WHEN k.is_primary THEN 'primary' ELSE 'unique' END AS type,
+           k.key_columns AS expr_columns, k.key_columns AS sort_key
+      FROM keys k
+    UNION ALL
+    -- the from-columns in the order of the target key's columns
+    SELECT r.from_label, 2,
+           coalesce(tk.entity, dbt_contract.cube_name(r.to_label || '_' || array_to_string(r.to_columns, '_'))),
+           'foreign',
+           ARRAY(SELECT p.f FROM unnest(r.from_columns, r.to_columns) AS p(f, t)
+                  ORDER BY array_position(coalesce(tk.key_columns, r.to_columns), p.t)),
+           r.from_columns
+      FROM rels r
+      LEFT JOIN LATERAL (SELECT k.entity, k.key_columns FROM keys k
+                          WHERE k.label = r.to_label
+                            AND k.sorted = ARRAY(SELECT x FROM unnest(r.to_columns) x ORDER BY x)
+                          ORDER BY k.is_primary DESC LIMIT 1) tk ON true
+),
+named AS (
+    -- an entity name is unique within its semantic model: a second
+    -- foreign key to the same target is told apart by its columns
+    SELECT e.*, CASE WHEN row_number() OVER (PARTITION BY e.label, e.name
+                                              ORDER BY e.rank, e.sort_key) = 1
+                     THEN e.name
+                     ELSE e.name || '_' || dbt_contract.cube_name(array_to_string(e.sort_key, '_')) END
+                    AS entity_name
+      FROM entities e
+)
+SELECT E'semantic_models:\n' || coalesce(string_agg(
+    format(E'  - name: %s\n    model: %s\n', dbt_contract.cube_name(s.label),
+           dbt_contract.yaml_scalar(format('ref(%s%s)', quote_literal(s.model),
+                                           coalesce(', v=' || s.version, ''))))
+    || CASE WHEN s.description IS NOT NULL
+            THEN format(E'    description: %s\n', dbt_contract.yaml_scalar(s.description)) ELSE '' END
+    || coalesce((SELECT E'    entities:\n' || string_agg(
+                     format(E'      - name: %s\n        type: %s\n        expr: %s\n',
+                            n.entity_name, n.type,
+                            dbt_contract.yaml_scalar(
+                                (SELECT string_agg(quote_ident(c), ' || ''|'' || ' ORDER BY o)
+                                   FROM unnest(n.expr_columns) WITH ORDINALITY AS u(c, o)))),
+                     '' ORDER BY n.rank, n.sort_key, n.entity_name)
+                   FROM named n WHERE n.label = s.label), ''),
+    '' ORDER BY s.label), E'  []\n')
+  FROM scope s
+$$;
+COMMENT ON FUNCTION dbt_contract_export_semantic_models(text[], text) IS
+    'The models and keys as dbt semantic models with primary, unique and foreign entities';
+
+------------------------------------------------------------------------------
+-- The ER diagram
+------------------------------------------------------------------------------
+
+-- A string as a double-quoted Graphviz ID.
+CREATE FUNCTION dbt_contract.dot_string(s text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT '"' || replace(replace(replace(s, '\', '\\'), '"', '\"'), E'\n', '\n') || '"'
+$$;
+COMMENT ON FUNCTION dbt_contract.dot_string(text) IS
+    'Internal: a text as a double-quoted Graphviz ID';
+
+-- Text inside a Graphviz HTML-like label.
+CREATE FUNCTION dbt_contract.html_text(s text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT replace(replace(replace(replace(s, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;')
+$$;
+COMMENT ON FUNCTION dbt_contract.html_text(text) IS
+    'Internal: a text escaped for a Graphviz HTML-like label';
+
+-- A name as a Mermaid entity or attribute name: letters, digits, _ and -.
+CREATE FUNCTION dbt_contract.mermaid_name(s text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN r ~ '^[A-Za-z_]' THEN r ELSE '_' || r END
+  FROM (SELECT regexp_replace(s, '[^A-Za-z0-9_-]', '_', 'g') AS r) q
+$$;
+COMMENT ON FUNCTION dbt_contract.mermaid_name(text) IS
+    'Internal: a name as a Mermaid erDiagram entity or attribute name';
+
+CREATE FUNCTION dbt_contract_erd(format text DEFAULT 'mermaid',
+                                 models text[] DEFAULT NULL,
+                                 target text DEFAULT NULL,
+                                 around text DEFAULT NULL,
+                                 depth int DEFAULT 1,
+                                 all_columns boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    result text;
+BEGIN
+    IF format IS NULL OR format NOT IN ('mermaid', 'dot') THEN
+        RAISE EXCEPTION 'unknown diagram format %', coalesce(quote_literal(format), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The formats are mermaid and dot.';
+    END IF;
+    -- the target and the model names first, for a short error context
+    PERFORM 1 FROM dbt_contract.export_scope(models, target) LIMIT 1;
+    IF around IS NOT NULL AND (depth IS NULL OR depth < 0) THEN
+        RAISE EXCEPTION 'depth must be zero or more'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF around IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dbt_contract.export_scope(models, target) s
+                                           WHERE s.model = around) THEN
+        RAISE EXCEPTION 'model "%" is not among the models to draw', around
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'around names one of the models.';
+    END IF;
+
+    WITH RECURSIVE scope AS MATERIALIZED (
+        SELECT * FROM dbt_contract.export_scope(models, target)
+    ), rels AS MATERIALIZED (
+        -- every relationship from a model of the scope: to another model of
+        -- the scope, or to a relation no contract describes (a source)
+        SELECT f.label AS from_label, t.label AS to_label,
+               CASE WHEN r.to_model IS NULL THEN r.to_relation END AS external,
+               r.from_columns, r.to_columns, r.relationship_type, r.enforced
+          FROM dbt_contract.relationships r
+          JOIN scope f ON f.model = r.from_model AND f.version IS NOT DISTINCT FROM r.from_version
+          LEFT JOIN scope t ON t.model = r.to_model AND t.version IS NOT DISTINCT FROM r.to_version
+         WHERE t.label IS NOT NULL OR r.to_model IS NULL
+    ), near (label, hops) AS (
+        -- the models within depth relationships of around, either way
+        SELECT s.label, 0 FROM scope s WHERE s.model = around
+        UNION
+        SELECT CASE WHEN r.from_label = n.label THEN r.to_label ELSE r.from_label END, n.hops + 1
+          FROM near n
+          JOIN rels r ON n.label IN (r.from_label, r.to_label) AND r.to_label IS NOT NULL
+         WHERE n.hops < least(depth, (SELECT count(*) FROM scope))
+    ), entities AS MATERIALIZED (
+        SELECT s.* FROM scope s
+         WHERE around IS NULL OR s.label IN (SELECT label FROM near)
+    ), edges AS MATERIALIZED (
+        SELECT r.*, coalesce(r.to_label, r.external) AS to_node
+          FROM rels r
+         WHERE r.from_label IN (SELECT label FROM entities)
+           AND (r.to_label IN (SELECT label FROM entities) OR r.external IS NOT NULL)
+    ), keys AS MATERIALIZED (
+        SELECT k.* FROM dbt_contract.export_keys(models, target) k
+         WHERE k.label IN (SELECT label FROM entities)
+    ), attrs AS MATERIALIZED (
+        -- the columns to show, with their key marks
+        SELECT c.label, c.ordinal, c.column_name,
+               coalesce(c.formatted_type, c.type_class, 'unknown') AS type_name,
+               array_to_string(ARRAY[
+                   CASE WHEN EXISTS (SELECT 1 FROM keys k WHERE k.label = c.label AND k.is_primary
+                                        AND c.column_name = ANY (k.key_columns)) THEN 'PK' END,
+                   CASE WHEN EXISTS (SELECT 1 FROM edges e WHERE e.from_label = c.label
+                                        AND c.column_name = ANY (e.from_columns)) THEN 'FK' END,
+                   CASE WHEN EXISTS (SELECT 1 FROM keys k WHERE k.label = c.label AND NOT k.is_primary
+                                        AND c.column_name = ANY (k.key_columns)) THEN 'UK' END],
+                   ', ') AS marks
+          FROM dbt_contract.export_columns(models, target) c
+         WHERE c.label IN (SELECT label FROM entities)
+    ), shown AS (
+        SELECT * FROM attrs WHERE all_columns OR marks <> ''
+    ), externals AS (
+        SELECT DISTINCT e.external FROM edges e WHERE e.external IS NOT NULL
+    )
+    SELECT CASE format
+    WHEN 'mermaid' THEN
+        E'erDiagram\n'
+        || coalesce((SELECT string_agg(
+               '    ' || dbt_contract.mermaid_name(en.label)
+               || coalesce(E' {\n' || (SELECT string_agg(
+                      format(E'        %s %s%s\n', regexp_replace(a.type_name, '[^A-Za-z0-9_()-]', '_', 'g'),
+                             dbt_contract.mermaid_name(a.column_name),
+                             CASE WHEN a.marks <> '' THEN ' ' || a.marks ELSE '' END),
+                      '' ORDER BY a.ordinal)
+                    FROM shown a WHERE a.label = en.label) || E'    }', '')
+               || E'\n', '' ORDER BY en.label) FROM entities en), '')
+        || coalesce((SELECT string_agg(format(E'    %s\n', dbt_contract.mermaid_name(x.external)),
+                                       '' ORDER BY x.external) FROM externals x), '')
+        || coalesce((SELECT string_agg(
+               format(E'    %s %s%s|| %s : %s\n',
+                      dbt_contract.mermaid_name(e.from_label),
+                      CASE e.relationship_type WHEN 'one_to_one' THEN '|o' ELSE '}o' END,
+                      CASE WHEN e.enforced THEN '--' ELSE '..' END,
+                      dbt_contract.mermaid_name(e.to_node),
+                      '"' || replace(array_to_string(e.from_columns, ', '), '"', '''')
+                          || CASE WHEN e.enforced THEN '' ELSE ' (declared)' END || '"'),
+               '' ORDER BY e.from_label, e.to_node, e.from_columns) FROM edges e), '')
+    ELSE
+        E'digraph dbt_contract {\n'
+        || E'    graph [rankdir=LR, fontname="Helvetica"];\n'
+        || E'    node [shape=plaintext, fontname="Helvetica", fontsize=11];\n'
+        || E'    edge [fontname="Helvetica", fontsize=9, dir=both];\n'
+        || coalesce((SELECT string_agg(
+               format(E'    %s [id=%s, tooltip=%s, label=<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr><td bgcolor="#d9e3f0"><b>%s</b></td></tr>%s</table>>];\n',
+                      dbt_contract.dot_string(en.label),
+                      dbt_contract.dot_string('model:' || en.label),
+                      dbt_contract.dot_string(en.relation),
+                      dbt_contract.html_text(en.label),
+                      coalesce((SELECT string_agg(
+                          format('<tr><td align="left">%s <i>%s</i>%s</td></tr>',
+                                 dbt_contract.html_text(a.column_name), dbt_contract.html_text(a.type_name),
+                                 CASE WHEN a.marks <> '' THEN ' <b>' || a.marks || '</b>' ELSE '' END),
+                          '' ORDER BY a.ordinal) FROM shown a WHERE a.label = en.label), '')),
+               '' ORDER BY en.label) FROM entities en), '')
+        || coalesce((SELECT string_agg(
+               format(E'    %s [id=%s, shape=box, style=dashed, label=%s];\n',
+                      dbt_contract.dot_string(x.external), dbt_contract.dot_string('source:' || x.external),
+                      dbt_contract.dot_string(x.external)),
+               '' ORDER BY x.external) FROM externals x), '')
+        || coalesce((SELECT string_agg(
+               format(E'    %s -> %s [id=%s, label=%s, arrowtail=%s, arrowhead=teetee, style=%s];\n',
+                      dbt_contract.dot_string(e.from_label), dbt_contract.dot_string(e.to_node),
+                      dbt_contract.dot_string(format('rel:%s(%s)->%s(%s)', e.from_label,
+                                                     array_to_string(e.from_columns, ','), e.to_node,
+                                                     array_to_string(e.to_columns, ','))),
+                      dbt_contract.dot_string(array_to_string(e.from_columns, ', ')),
+                      CASE e.relationship_type WHEN 'one_to_one' THEN 'teeodot' ELSE 'crowodot' END,
+                      CASE WHEN e.enforced THEN 'solid' ELSE 'dashed' END),
+               '' ORDER BY e.from_label, e.to_node, e.from_columns) FROM edges e), '')
+        || E'}\n'
+    END INTO result;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION dbt_contract_erd(text, text[], text, text, int, boolean) IS
+    'The models, keys and relationships as an entity-relationship diagram (Mermaid erDiagram or Graphviz DOT)';
+
+------------------------------------------------------------------------------
+-- NOT ENFORCED foreign keys (PostgreSQL 18) for tools that only read the
+-- catalog
+------------------------------------------------------------------------------
+
+CREATE FUNCTION dbt_contract.check_fk_statement(stmt text, rel regclass, ref regclass)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dbt_contract_check_fk_statement'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION dbt_contract.check_fk_statement(text, regclass, regclass) IS
+    'Internal: errors unless the text is exactly one ALTER TABLE rel ADD CONSTRAINT ... FOREIGN KEY ... REFERENCES ref ... NOT ENFORCED';
+
+-- One row per relationship of the scope that no foreign key enforces:
+-- the ALTER TABLE that declares it NOT ENFORCED, or why there is none.
+CREATE FUNCTION dbt_contract_not_enforced_fk_ddl(models text[] DEFAULT NULL,
+                                                 target text DEFAULT NULL)
+RETURNS TABLE (model text, version int, relation text, "references" text,
+               statement text, note text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    PERFORM 1 FROM dbt_contract.export_scope(models, target) LIMIT 1;
+    IF current_setting('server_version_num')::int < 180000 THEN
+        RAISE EXCEPTION 'NOT ENFORCED foreign keys need PostgreSQL 18 or later'
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Before PostgreSQL 18 every foreign key checks rows: even NOT VALID checks every new row and adds triggers, which dbt''s rebuilds would trip over.',
+                  HINT = 'dbt_contract_repair() adds the declared foreign keys enforced and validated.';
+    END IF;
+    RETURN QUERY
+    WITH scope AS MATERIALIZED (
+        SELECT * FROM dbt_contract.export_scope(models, target)
+    ), rels AS (
+        SELECT r.from_model, r.from_version, r.from_relation, r.to_relation,
+               r.from_columns, r.to_columns, r.constraint_name,
+               to_regclass(r.from_relation) AS from_oid,
+               CASE WHEN r.join_sql IS NOT NULL THEN to_regclass(r.to_relation) END AS to_oid
+          FROM dbt_contract.relationships r
+          JOIN scope s ON s.model = r.from_model AND s.version IS NOT DISTINCT FROM r.from_version
+         WHERE NOT r.enforced
+    ), checked AS (
+        SELECT r.*,
+               (SELECT c.relkind FROM pg_class c WHERE c.oid = r.from_oid) AS from_kind,
+               (SELECT c.relkind FROM pg_class c WHERE c.oid = r.to_oid) AS to_kind,
+               -- any foreign key with these column pairs, in force or not
+               (SELECT con.conname FROM pg_constraint con
+                 WHERE con.contype = 'f' AND con.conrelid = r.from_oid AND con.confrelid = r.to_oid
+                   AND ARRAY(SELECT fa.attname::text || '=' || ta.attname::text
+                               FROM unnest(con.conkey, con.confkey) AS k(fn, tn)
+                               JOIN pg_attribute fa ON fa.attrelid = con.conrelid AND fa.attnum = k.fn
+                               JOIN pg_attribute ta ON ta.attrelid = con.confrelid AND ta.attnum = k.tn
+                              ORDER BY 1)
+                     = ARRAY(SELECT p.f || '=' || p.t FROM unnest(r.from_columns, r.to_columns) AS p(f, t)
+                              ORDER BY 1)
+                 ORDER BY con.conname LIMIT 1) AS existing,
+               -- PostgreSQL needs a unique constraint on the referenced columns
+               EXISTS (SELECT 1 FROM pg_constraint con
+                        WHERE con.contype IN ('p', 'u') AND con.conrelid = r.to_oid
+                          AND ARRAY(SELECT a.attname::text FROM unnest(con.conkey) AS k(n)
+                                      JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n
+                                     ORDER BY 1)
+                              = ARRAY(SELECT x FROM unnest(r.to_columns) x ORDER BY 1)) AS to_unique
+          FROM rels r
+    )
+    SELECT c.from_model, c.from_version, c.from_relation, c.to_relation,
+           CASE WHEN c.from_kind IN ('r', 'p') AND c.to_kind IN ('r', 'p') AND c.existing IS NULL
+                     AND c.to_unique AND cardinality(c.to_columns) = cardinality(c.from_columns)
+                THEN format('ALTER TABLE %s ADD %sFOREIGN KEY (%s) REFERENCES %s (%s) NOT ENFORCED',
+                            format('%I.%I', fn.nspname, fc.relname),
+                            CASE WHEN c.constraint_name IS NOT NULL
+                                 THEN format('CONSTRAINT %I ', c.constraint_name) ELSE '' END,
+                            (SELECT string_agg(quote_ident(x), ', ' ORDER BY o)
+                               FROM unnest(c.from_columns) WITH ORDINALITY AS u(x, o)),
+                            format('%I.%I', tn.nspname, tc.relname),
+                            (SELECT string_agg(quote_ident(x), ', ' ORDER BY o)
+                               FROM unnest(c.to_columns) WITH ORDINALITY AS u(x, o))) END,
+           CASE WHEN c.from_oid IS NULL THEN 'the relation does not exist'
+                WHEN c.from_kind NOT IN ('r', 'p') THEN 'the relation is not a table'
+                WHEN c.to_oid IS NULL THEN 'the referenced relation does not exist'
+                WHEN c.to_kind NOT IN ('r', 'p') THEN 'the referenced relation is not a table'
+                WHEN c.existing IS NOT NULL
+                    THEN format('foreign key %I already declares it (not in force)', c.existing)
+                WHEN cardinality(c.to_columns) IS DISTINCT FROM cardinality(c.from_columns)
+                    THEN 'the referenced columns are not known'
+                WHEN NOT c.to_unique
+                    THEN format('%s has no primary key or unique constraint on (%s)', c.to_relation,
+                                array_to_string(c.to_columns, ', '))
+                ELSE 'declared, not enforced' END
+      FROM checked c
+      LEFT JOIN pg_class fc ON fc.oid = c.from_oid
+      LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+      LEFT JOIN pg_class tc ON tc.oid = c.to_oid
+      LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+     ORDER BY 3, 5, 4;
+END
+$$;
+COMMENT ON FUNCTION dbt_contract_not_enforced_fk_ddl(text[], text) IS
+    'The ALTER TABLE ... ADD FOREIGN KEY ... NOT ENFORCED for each relationship no foreign key enforces (PostgreSQL 18), or why there is none';
+
+-- Runs the statements of dbt_contract_not_enforced_fk_ddl, each parsed
+-- back first; as the caller, in the caller's transaction.
+CREATE FUNCTION dbt_contract_add_not_enforced_fks(models text[] DEFAULT NULL,
+                                                  target text DEFAULT NULL)
+RETURNS TABLE (model text, version int, relation text, "references" text, statement text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    d record;
+BEGIN
+    FOR d IN SELECT * FROM @extschema@.dbt_contract_not_enforced_fk_ddl(models, target) x
+              WHERE x.statement IS NOT NULL
+    LOOP
+        PERFORM dbt_contract.check_fk_statement(d.statement, d.relation::regclass,
+                                                d."references"::regclass);
+        EXECUTE d.statement;
+        model := d.model;
+        version := d.version;
+        relation := d.relation;
+        "references" := d."references";
+        statement := d.statement;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION dbt_contract_add_not_enforced_fks(text[], text) IS
+    'Create the NOT ENFORCED foreign keys dbt_contract_not_enforced_fk_ddl prints (PostgreSQL 18; runs as the caller)';
+
+------------------------------------------------------------------------------
 -- Enforcement: event triggers checking DDL against the contracts
 ------------------------------------------------------------------------------
 

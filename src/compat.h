@@ -30,4 +30,20 @@
 #define DBTC_ALTER_TABLE_OBJTYPE(ats)	((ats)->relkind)
 #endif
 
+/* Whether a parsed FOREIGN KEY clause is enforced (NOT ENFORCED is 18's). */
+#if PG_VERSION_NUM >= 180000
+#define DBTC_HAVE_NOT_ENFORCED_FK		true
+#define DBTC_FK_ENFORCED(constr)		((constr)->is_enforced)
+#else
+#define DBTC_HAVE_NOT_ENFORCED_FK		false
+#define DBTC_FK_ENFORCED(constr)		true
+#endif
+
+/* raw_parser took a parse mode from 14 on. */
+#if PG_VERSION_NUM >= 140000
+#define DBTC_RAW_PARSE(sql)				raw_parser((sql), RAW_PARSE_DEFAULT)
+#else
+#define DBTC_RAW_PARSE(sql)				raw_parser(sql)
+#endif
+
 #endif							/* DBT_CONTRACT_COMPAT_H */
