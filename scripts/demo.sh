@@ -19,3 +19,7 @@ start_cluster "$WORKDIR/demo_cluster" 54330
 
 log "demo (psql output follows)"
 psql -X -q -v fixtures="$WORKDIR/test/fixtures" -f "$REPO/scripts/demo.sql" 2>&1
+# The work directory goes when the demo ends; its diagram is kept.
+DEMO_OUT=${DEMO_OUT:-$(mktemp -d /tmp/dbt_contract_demo.XXXXXX)}
+cp "$WORKDIR"/jaffle_erd.png "$WORKDIR"/jaffle_erd.svg "$DEMO_OUT"/
+log "the jaffle project's ER diagram: $DEMO_OUT/jaffle_erd.png (and .svg)"

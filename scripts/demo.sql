@@ -168,3 +168,19 @@ SELECT model, column_name, formatted_type FROM dbt_contract.columns
 \echo '### 14. One row per apply in the history.'
 SELECT applied_by, source ~ 'jaffle' AS jaffle_project, added, changed, removed, unchanged
   FROM dbt_contract.history ORDER BY apply_id;
+
+\echo
+\echo '### 15. For BI tools: the same keys and relationships as Lightdash meta'
+\echo '###     (OSI, Cube and dbt semantic models work the same way), and the'
+\echo '###     project''s ER diagram: Mermaid here, rendered from DOT by Graphviz'
+\echo '###     into the demo''s work directory.'
+SELECT dbt_contract_export_lightdash(ARRAY['fct_orders', 'dim_customers']) AS lightdash_meta;
+SELECT dbt_contract_erd() AS mermaid;
+\setenv DEMO_ERD_DIR :fixtures/../..
+\pset tuples_only on
+\pset format unaligned
+\set erd_file :fixtures/../../jaffle_erd.dot
+SELECT dbt_contract_erd('dot', all_columns => true) \g :erd_file
+\pset tuples_only off
+\pset format aligned
+\! dot -Tpng "$DEMO_ERD_DIR/jaffle_erd.dot" -o "$DEMO_ERD_DIR/jaffle_erd.png" && dot -Tsvg "$DEMO_ERD_DIR/jaffle_erd.dot" -o "$DEMO_ERD_DIR/jaffle_erd.svg" && echo "wrote jaffle_erd.png and jaffle_erd.svg"
