@@ -2,7 +2,7 @@
 -- exports: the keys and relationships as OSI/Ossie, Lightdash, Cube and dbt
 -- semantic-model documents, and as an ER diagram (Mermaid, Graphviz DOT).
 -- Earlier suites leave their contracts loaded, so every call names the
--- models of this suite (the models filter); test/t/006_exports.pl parses
+-- models of this suite (the models filter); test/t/007_exports.pl parses
 -- and validates the same documents against the vendored schemas and
 -- renders the DOT with Graphviz.
 --
