@@ -180,7 +180,16 @@ dbt_contract_clone(PG_FUNCTION_ARGS)
 			/* as the caller: their privileges, and the usual contract checks */
 			if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 				elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
-			rc = SPI_execute(sql, false, 0);
+			dbtc_creating_clone_view = true;
+			PG_TRY();
+			{
+				rc = SPI_execute(sql, false, 0);
+			}
+			PG_FINALLY();
+			{
+				dbtc_creating_clone_view = false;
+			}
+			PG_END_TRY();
 			if (rc != SPI_OK_UTILITY)
 				elog(ERROR, "dbt_contract: \"%s\" failed: %s", sql,
 					 SPI_result_code_string(rc));

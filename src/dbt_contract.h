@@ -397,6 +397,7 @@ extern bool match_report_empty(const MatchReport *r);
 extern char *match_report_text(const MatchReport *r);
 extern char *spec_label(const ContractSpec *spec);
 extern const char *contract_relkind_name(char relkind);
+extern bool dbtc_creating_clone_view;
 extern char *constraint_attname(const ContractSpec *spec, const char *written);
 extern char *contract_fk_references(const ContractSpec *spec,
 									const SpecConstraint *k);
