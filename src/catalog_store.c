@@ -561,7 +561,11 @@ check_schema_privilege(const char *target, const char *schema, Oid caller,
 						   GetUserNameFromId(owner, false)) :
 			 errdetail("Schema \"%s\" is owned by role \"%s\"; only superusers and roles with the privileges of a target schema's owner may apply contracts for it.",
 					   schema, GetUserNameFromId(owner, false)),
-			 errhint("A DBA lets a role apply for a target by giving it the schema (ALTER SCHEMA %s OWNER TO %s) or membership in the owner (GRANT %s TO %s).",
+			 superuser_arg(owner) ?
+			 errhint("A DBA lets a role apply for a target by giving it the schema: ALTER SCHEMA %s OWNER TO %s.",
+					 quote_identifier(schema),
+					 quote_identifier(GetUserNameFromId(caller, false))) :
+			 errhint("A DBA lets a role apply for a target by giving it the schema (ALTER SCHEMA %s OWNER TO %s) or membership in its owner (GRANT %s TO %s).",
 					 quote_identifier(schema),
 					 quote_identifier(GetUserNameFromId(caller, false)),
 					 quote_identifier(GetUserNameFromId(owner, false)),
