@@ -174,22 +174,28 @@ resolve_ref(const CatalogIds *ids, Snapshot snap, const char *in_target,
 {
 	Relation	rel = table_open(ids->model, AccessShareLock);
 	ScanKeyData key[2];
+	int			nkeys = 0;
 	SysScanDesc scan;
 	HeapTuple	tup;
 	int			best_version = -2;
 	int			latest = -1;
 	bool		found = false;
 
-	/* the index is on (target, model, ...): equality on both text columns */
-	ScanKeyEntryInitialize(&key[0], 0, attnameAttNum(rel, "target", false),
-						   BTEqualStrategyNumber, InvalidOid,
-						   DEFAULT_COLLATION_OID, F_TEXTEQ,
-						   CStringGetTextDatum(in_target));
-	ScanKeyEntryInitialize(&key[1], 0, attnameAttNum(rel, "model", false),
+	/*
+	 * The index is on (target, model, ...): equality on both text columns,
+	 * in index order.  A catalog not yet updated to 0.2.0 has no targets,
+	 * and its index leads with the model.
+	 */
+	if (in_target != NULL)
+		ScanKeyEntryInitialize(&key[nkeys++], 0, attnameAttNum(rel, "target", false),
+							   BTEqualStrategyNumber, InvalidOid,
+							   DEFAULT_COLLATION_OID, F_TEXTEQ,
+							   CStringGetTextDatum(in_target));
+	ScanKeyEntryInitialize(&key[nkeys++], 0, attnameAttNum(rel, "model", false),
 						   BTEqualStrategyNumber, InvalidOid,
 						   DEFAULT_COLLATION_OID, F_TEXTEQ,
 						   CStringGetTextDatum(model));
-	scan = systable_beginscan(rel, ids->model_key, true, snap, 2, key);
+	scan = systable_beginscan(rel, ids->model_key, true, snap, nkeys, key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		int			v = attr_int(tup, rel, "version", -1);
@@ -331,7 +337,9 @@ contract_read_spec(int64 model_id, MemoryContext cxt)
 
 		spec = palloc0(sizeof(ContractSpec));
 		spec->model_id = model_id;
-		spec->target = attr_text(tup, rel, "target");
+		/* no target column: a catalog ALTER EXTENSION has not updated yet */
+		spec->target = attnameAttNum(rel, "target", false) != InvalidAttrNumber ?
+			attr_text(tup, rel, "target") : NULL;
 		spec->model = attr_text(tup, rel, "model");
 		spec->version = attr_int(tup, rel, "version", -1);
 		spec->relation_schema = attr_text(tup, rel, "relation_schema");
