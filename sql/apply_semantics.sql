@@ -133,8 +133,13 @@ models:
     columns: [{name: id, data_type: int, quote: true}]
 $$, 'sem', 'elsewhere') ORDER BY model COLLATE "C";
 
-SELECT model, version, relation_schema, relation_name, description
-  FROM dbt_contract.models WHERE source = 'sem' ORDER BY model COLLATE "C", version;
+-- Each target keeps its own contracts: those of public are still there.
+SELECT model, version, relation_schema, relation_name, description, target
+  FROM dbt_contract.models WHERE source = 'sem' ORDER BY model COLLATE "C", version, target COLLATE "C";
+-- Removing the source for one target leaves the other's.
+SELECT model, action FROM dbt_contract_apply_yaml('version: 2', 'sem', 'elsewhere')
+ ORDER BY model COLLATE "C";
+SELECT count(*) AS public_left FROM dbt_contract.models WHERE source = 'sem';
 
 --
 -- A source only replaces its own models.

@@ -217,6 +217,8 @@ SELECT change, breaking FROM brk_versioned_cases c,
 CREATE ROLE regress_brk_deployer;
 GRANT EXECUTE ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) TO regress_brk_deployer;
 GRANT USAGE ON SCHEMA brk TO regress_brk_deployer;
+-- a non-superuser applies for a target whose schema it owns
+ALTER SCHEMA brk OWNER TO regress_brk_deployer;
 SET ROLE regress_brk_deployer;
 SELECT model, version, action
   FROM dbt_contract_apply_yaml(replace(brk.baseline(), 'data_type: string', 'data_type: varchar(50)'),
@@ -249,8 +251,9 @@ SELECT checksum = md5(replace(brk.baseline(), 'data_type: string', 'data_type: v
 SELECT has_table_privilege('regress_brk_deployer', 'dbt_contract.history', 'SELECT') AS readable;
 
 -- Clean up.
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'brk', allow_breaking => true);
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'brk', 'brk', allow_breaking => true);
 REVOKE EXECUTE ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) FROM regress_brk_deployer;
 REVOKE USAGE ON SCHEMA brk FROM regress_brk_deployer;
+ALTER SCHEMA brk OWNER TO CURRENT_USER;
 DROP ROLE regress_brk_deployer;
 DROP SCHEMA brk CASCADE;

@@ -206,6 +206,259 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dbt_contract.constraint_in_force(oid) IS
     'Whether PostgreSQL enforces the constraint on every row (validated, and not NOT ENFORCED)';
 
+
+------------------------------------------------------------------------------
+-- Targets: contracts keyed by the target schema they were applied for, so
+-- production, developer and CI targets live side by side in one database
+------------------------------------------------------------------------------
+
+-- Existing contracts become contracts of their current target, derived per
+-- source from the schemas of its models: the shortest schema that every
+-- other one equals or extends with "_" (dbt's <target>_<custom> naming);
+-- when there is none, the schema most of its models are in (the first in
+-- name order on a tie).
+ALTER TABLE dbt_contract.contract_model ADD COLUMN target text;
+UPDATE dbt_contract.contract_model m
+   SET target = d.target
+  FROM (WITH schemas AS (
+            SELECT source, relation_schema, count(*) AS n
+              FROM dbt_contract.contract_model
+             GROUP BY source, relation_schema
+        ), prefix AS (
+            SELECT DISTINCT ON (s.source) s.source, s.relation_schema
+              FROM schemas s
+             WHERE NOT EXISTS (
+                   SELECT 1 FROM schemas o
+                    WHERE o.source = s.source
+                      AND o.relation_schema <> s.relation_schema
+                      AND left(o.relation_schema, length(s.relation_schema) + 1)
+                          <> s.relation_schema || '_')
+             ORDER BY s.source, length(s.relation_schema), s.relation_schema
+        ), frequent AS (
+            SELECT DISTINCT ON (source) source, relation_schema
+              FROM schemas
+             ORDER BY source, n DESC, relation_schema COLLATE "C"
+        )
+        SELECT f.source, coalesce(p.relation_schema, f.relation_schema) AS target
+          FROM frequent f LEFT JOIN prefix p USING (source)) d
+ WHERE d.source = m.source;
+ALTER TABLE dbt_contract.contract_model ALTER COLUMN target SET NOT NULL;
+
+ALTER TABLE dbt_contract.contract_source ADD COLUMN target text;
+-- a source row without models carries nothing
+DELETE FROM dbt_contract.contract_source s
+ WHERE NOT EXISTS (SELECT 1 FROM dbt_contract.contract_model m WHERE m.source = s.source);
+UPDATE dbt_contract.contract_source s
+   SET target = (SELECT min(m.target) FROM dbt_contract.contract_model m
+                  WHERE m.source = s.source);
+ALTER TABLE dbt_contract.contract_source ALTER COLUMN target SET NOT NULL;
+ALTER TABLE dbt_contract.contract_source DROP CONSTRAINT contract_source_pkey;
+ALTER TABLE dbt_contract.contract_source ADD PRIMARY KEY (source, target);
+
+ALTER TABLE dbt_contract.apply_history ADD COLUMN target text;
+UPDATE dbt_contract.apply_history h
+   SET target = s.target
+  FROM dbt_contract.contract_source s
+ WHERE s.source = h.source;
+
+DROP INDEX dbt_contract.contract_model_key;
+CREATE UNIQUE INDEX contract_model_key
+    ON dbt_contract.contract_model (target, model, (coalesce(version, -1)));
+DROP INDEX dbt_contract.contract_model_source;
+CREATE INDEX contract_model_source
+    ON dbt_contract.contract_model (target, source);
+COMMENT ON INDEX dbt_contract.contract_model_key IS
+    'One row per target, model and version';
+COMMENT ON INDEX dbt_contract.contract_model_source IS
+    'The models of a source in one target, for a re-apply';
+COMMENT ON COLUMN dbt_contract.contract_source.target IS 'The target (dbt''s target.schema) the source was applied for';
+COMMENT ON COLUMN dbt_contract.contract_model.target IS 'The target (dbt''s target.schema) the contract was applied for';
+COMMENT ON COLUMN dbt_contract.apply_history.target IS 'The target applied for; NULL for an apply before 0.2.0 whose source has no contracts left';
+
+-- The views carry the target; ref() resolves, and relationships join,
+-- within one target.
+CREATE OR REPLACE VIEW dbt_contract.models AS
+SELECT m.model, m.version, m.relation_schema, m.relation_name,
+       m.materialized, m.enforced, m.description, m.source, m.applied_at,
+       m.target
+  FROM dbt_contract.contract_model m;
+CREATE OR REPLACE VIEW dbt_contract.columns AS
+SELECT m.model, m.version, c.column_name, c.ordinal, c.data_type,
+       c.type_oid::regtype AS type_oid, c.typmod,
+       CASE WHEN c.type_oid IS NOT NULL
+            THEN pg_catalog.format_type(c.type_oid, c.typmod) END AS formatted_type,
+       c.description, c.quoted, m.target
+  FROM dbt_contract.contract_model m
+  JOIN dbt_contract.contract_column c USING (model_id);
+CREATE OR REPLACE VIEW dbt_contract.constraints AS
+SELECT m.model, m.version, k.constraint_type, k.columns,
+       CASE WHEN k.constraint_type = 'foreign_key' AND k.to_model IS NULL
+                 AND k.to_text IS NOT NULL
+            THEN k.to_text ELSE k.expression END AS expression,
+       k.name, k.to_model, k.to_columns, k.level,
+       k.warn_unenforced, k.warn_unsupported, k.to_version, m.target
+  FROM dbt_contract.contract_model m
+  JOIN dbt_contract.contract_constraint k USING (model_id);
+CREATE OR REPLACE VIEW dbt_contract.tests AS
+SELECT m.model, m.version, t.test_name, t.columns, t.arguments, m.target
+  FROM dbt_contract.contract_model m
+  JOIN dbt_contract.contract_test t USING (model_id);
+CREATE OR REPLACE VIEW dbt_contract.history AS
+SELECT h.apply_id, h.applied_at, h.applied_by, h.source, h.checksum,
+       h.added, h.changed, h.removed, h.unchanged,
+       h.allow_breaking, h.breaking_accepted, h.target
+  FROM dbt_contract.apply_history h;
+CREATE OR REPLACE VIEW dbt_contract.ref_targets AS
+SELECT m.model, NULL::int AS requested_version, m.model_id, m.version,
+       m.relation_schema, m.relation_name, m.target
+  FROM dbt_contract.contract_model m
+ WHERE m.version IS NULL
+    OR m.version = coalesce(m.latest_version,
+                            (SELECT max(v.version) FROM dbt_contract.contract_model v
+                              WHERE v.target = m.target AND v.model = m.model))
+UNION ALL
+SELECT m.model, m.version, m.model_id, m.version, m.relation_schema, m.relation_name,
+       m.target
+  FROM dbt_contract.contract_model m
+ WHERE m.version IS NOT NULL;
+CREATE OR REPLACE VIEW dbt_contract.keys AS
+SELECT m.model, m.version,
+       pg_catalog.quote_ident(m.relation_schema) || '.' ||
+       pg_catalog.quote_ident(m.relation_name) AS relation,
+       k.key_columns, k.key_type, k.derived_from,
+       row_number() OVER (PARTITION BY k.model_id
+                          ORDER BY k.rung, k.ordinal, k.sorted_columns) = 1 AS is_primary,
+       m.target
+  FROM dbt_contract.key_candidates k
+  JOIN dbt_contract.contract_model m USING (model_id);
+CREATE OR REPLACE VIEW dbt_contract.relationship_sources AS
+WITH raw AS (
+    -- foreign_key constraints: to: ref()/source(), or the legacy expression
+    SELECT k.model_id AS from_id, k.columns AS from_written,
+           k.to_model, k.to_version,
+           -- as written, also for a ref() the catalog cannot resolve
+           coalesce(k.to_text, k.expression) AS target_text,
+           coalesce(k.to_columns,
+                    CASE WHEN k.to_text IS NULL
+                         THEN string_to_array(pg_catalog.btrim(
+                                  (regexp_match(k.expression, '\(([^)]*)\)'))[1]), ',') END)
+               AS to_written,
+           'foreign_key constraint' AS derived_from, 1 AS prio, k.name AS constraint_name
+      FROM dbt_contract.contract_constraint k
+     WHERE k.constraint_type = 'foreign_key'
+    UNION ALL
+    -- relationships tests (to/field), and dbt_constraints.foreign_key tests
+    SELECT t.model_id,
+           CASE WHEN t.test_name = 'relationships' THEN t.columns
+                ELSE coalesce(CASE jsonb_typeof(t.arguments->'fk_column_names')
+                                   WHEN 'array' THEN ARRAY(SELECT jsonb_array_elements_text(t.arguments->'fk_column_names')) END,
+                              CASE WHEN t.arguments ? 'fk_column_name'
+                                   THEN ARRAY[t.arguments->>'fk_column_name'] END,
+                              t.columns) END,
+           NULL, NULL,
+           coalesce(t.arguments->>'to', t.arguments->>'pk_table_name'),
+           coalesce(CASE WHEN t.arguments ? 'field' THEN ARRAY[t.arguments->>'field'] END,
+                    CASE jsonb_typeof(t.arguments->'pk_column_names')
+                         WHEN 'array' THEN ARRAY(SELECT jsonb_array_elements_text(t.arguments->'pk_column_names')) END,
+                    CASE WHEN t.arguments ? 'pk_column_name'
+                         THEN ARRAY[t.arguments->>'pk_column_name'] END),
+           CASE t.test_name WHEN 'relationships' THEN 'relationships test'
+                ELSE 'dbt_constraints.foreign_key test' END,
+           CASE t.test_name WHEN 'relationships' THEN 2 ELSE 3 END,
+           NULL
+      FROM dbt_contract.contract_test t
+     WHERE t.test_name IN ('relationships', 'dbt_constraints.foreign_key')
+), parsed AS (
+    -- ref('m'), ref('pkg', 'm'), ref('m', v=2) in tests; source('s', 't')
+    SELECT r.*,
+           regexp_match(r.target_text,
+               '^\s*(?:\{\{\s*)?ref\(\s*[''"]([^''"]*)[''"]\s*(?:,\s*[''"]([^''"]*)[''"]\s*)?(?:,\s*(?:v|version)\s*=\s*[''"]?([0-9]+)[''"]?\s*)?\)') AS refm,
+           regexp_match(r.target_text,
+               '^\s*(?:\{\{\s*)?source\(\s*[''"]([^''"]*)[''"]\s*,\s*[''"]([^''"]*)[''"]\s*\)') AS srcm
+      FROM raw r
+), targeted AS (
+    SELECT p.from_id, p.from_written, p.to_written, p.derived_from, p.prio,
+           p.constraint_name, p.target_text,
+           coalesce(p.to_model, coalesce(p.refm[2], p.refm[1])) AS ref_model,
+           coalesce(p.to_version, p.refm[3]::int) AS ref_version,
+           CASE WHEN p.srcm IS NOT NULL
+                THEN pg_catalog.quote_ident(p.srcm[1]) || '.' || pg_catalog.quote_ident(p.srcm[2])
+                WHEN p.refm IS NULL AND p.to_model IS NULL
+                THEN pg_catalog.btrim(split_part(p.target_text, '(', 1)) END AS written_relation
+      FROM parsed p
+    UNION ALL
+    -- live foreign keys between contracted relations
+    SELECT fm.model_id,
+           ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(n, o)
+                   JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n
+                  ORDER BY k.o),
+           ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(n, o)
+                   JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n
+                  ORDER BY k.o),
+           'catalog', 4, con.conname::text, NULL,
+           tm.model, tm.version,
+           NULL
+      FROM pg_catalog.pg_constraint con
+      JOIN pg_catalog.pg_class fc ON fc.oid = con.conrelid
+      JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
+      -- compared as text, so that both names make one hash key
+      JOIN dbt_contract.contract_model fm
+        ON fm.relation_schema = fn.nspname::text AND fm.relation_name = fc.relname::text
+      JOIN pg_catalog.pg_class tc ON tc.oid = con.confrelid
+      JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
+      JOIN dbt_contract.contract_model tm
+        ON tm.relation_schema = tn.nspname::text AND tm.relation_name = tc.relname::text
+       AND tm.target = fm.target
+     WHERE con.contype = 'f'
+)
+SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
+       ARRAY(SELECT coalesce(cn.attname, lower(pg_catalog.btrim(w.col)))
+               FROM unnest(t.from_written) WITH ORDINALITY AS w(col, ord)
+               LEFT JOIN dbt_contract.column_names cn
+                      ON cn.model_id = t.from_id AND cn.written = w.col
+              ORDER BY w.ord) AS from_columns,
+       rt.model_id AS to_id,
+       coalesce(CASE WHEN rt.model_id IS NOT NULL
+                     THEN pg_catalog.quote_ident(rt.relation_schema) || '.' ||
+                          pg_catalog.quote_ident(rt.relation_name) END,
+                CASE WHEN wm.model_id IS NOT NULL
+                     THEN pg_catalog.quote_ident(wm.relation_schema) || '.' ||
+                          pg_catalog.quote_ident(wm.relation_name) END,
+                t.written_relation, t.target_text) AS to_relation,
+       coalesce(rt.relation_name, wm.relation_name,
+                dbt_contract.target_name(coalesce(t.written_relation, t.target_text))) AS to_name,
+       coalesce(rt.model_id, wm.model_id) AS resolved_to_id,
+       ARRAY(SELECT coalesce(cn.attname, lower(pg_catalog.btrim(w.col)))
+               FROM unnest(t.to_written) WITH ORDINALITY AS w(col, ord)
+               LEFT JOIN dbt_contract.column_names cn
+                      ON cn.model_id = coalesce(rt.model_id, wm.model_id) AND cn.written = pg_catalog.btrim(w.col)
+              ORDER BY w.ord) AS to_columns
+  FROM targeted t
+  -- a ref() resolves within the target of the model that makes it
+  JOIN dbt_contract.contract_model ft ON ft.model_id = t.from_id
+  LEFT JOIN dbt_contract.ref_targets rt
+         ON rt.target = ft.target
+        AND rt.model = t.ref_model
+        AND rt.requested_version IS NOT DISTINCT FROM t.ref_version
+  LEFT JOIN LATERAL (
+        -- a legacy or source() target that is itself a contracted relation
+        SELECT m.model_id, m.relation_schema, m.relation_name
+          FROM dbt_contract.contract_model m
+          JOIN dbt_contract.contract_model f ON f.model_id = t.from_id
+         WHERE t.written_relation IS NOT NULL
+           AND m.target = f.target
+           AND (pg_catalog.quote_ident(m.relation_schema) || '.' ||
+                pg_catalog.quote_ident(m.relation_name) = t.written_relation
+                OR m.relation_schema || '.' || m.relation_name = t.written_relation
+                -- unquoted names fold to lower case, as in the DDL
+                OR (t.written_relation !~ '"'
+                    AND m.relation_schema || '.' || m.relation_name = lower(t.written_relation))
+                OR (m.relation_schema = f.relation_schema
+                    AND (pg_catalog.quote_ident(m.relation_name) = t.written_relation
+                         OR (t.written_relation !~ '"'
+                             AND m.relation_name = lower(t.written_relation)))))
+         ORDER BY m.version DESC NULLS FIRST
+         LIMIT 1) wm ON true;
 -- relationships.enforced: only a foreign key in force counts.
 CREATE OR REPLACE VIEW dbt_contract.relationships AS
 -- Keys are worked out once and joined (a subquery on dbt_contract.keys
@@ -248,7 +501,7 @@ WITH key_sets AS MATERIALIZED (
       FROM sourced s
       JOIN keyed g ON g.rowid = s.rep
 ), located AS (
-    SELECT g.*, fm.model AS from_model, fm.version AS from_version,
+    SELECT g.*, fm.target, fm.model AS from_model, fm.version AS from_version,
            pg_catalog.quote_ident(fm.relation_schema) || '.' ||
            pg_catalog.quote_ident(fm.relation_name) AS from_relation,
            fm.relation_name AS from_name,
@@ -308,12 +561,133 @@ SELECT l.from_model, l.from_version, l.from_relation, l.from_columns,
        (SELECT string_agg(format('%s.%I = %s.%I', l.from_relation, f.col, l.to_relation, t.col),
                           ' AND ' ORDER BY f.ord)
           FROM unnest(l.from_columns) WITH ORDINALITY AS f(col, ord)
-          JOIN unnest(l.to_columns) WITH ORDINALITY AS t(col, ord) USING (ord)) END AS join_sql
+          JOIN unnest(l.to_columns) WITH ORDINALITY AS t(col, ord) USING (ord)) END AS join_sql,
+       l.target
   FROM located l
   -- one_to_one: the from-columns are a key of the from-model
   LEFT JOIN (SELECT DISTINCT model_id, sorted_columns FROM key_sets) fk
          ON fk.model_id = l.from_id
         AND fk.sorted_columns = ARRAY(SELECT x FROM unnest(l.from_columns) x ORDER BY x);
+COMMENT ON COLUMN dbt_contract.models.target IS 'The target (dbt''s target.schema) the contract was applied for';
+COMMENT ON VIEW dbt_contract.ref_targets IS
+    'Internal: the model a ref() resolves to within one target, with or without a version';
+
+-- Functions that take or report a target.
+DROP VIEW dbt_contract.violations;
+DROP FUNCTION dbt_contract_verify();
+DROP FUNCTION dbt_contract_check(regclass);
+DROP FUNCTION dbt_contract_ddl(text, int);
+DROP FUNCTION dbt_contract_omni_relationships();
+DROP FUNCTION dbt_contract_apply_manifest(jsonb, text, boolean);
+
+-- Contracts from dbt's manifest.json, or from the compact object the
+-- dbt_contract package sends at on-run-start: {"nodes": {...}}.
+CREATE FUNCTION dbt_contract_apply_manifest(manifest jsonb, source text DEFAULT 'manifest',
+                                            allow_breaking boolean DEFAULT false,
+                                            target_schema text DEFAULT NULL)
+RETURNS TABLE (model text, version int, relation text, action text,
+               columns int, constraints int)
+AS 'MODULE_PATHNAME', 'dbt_contract_apply_manifest'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dbt_contract_apply_manifest(jsonb, text, boolean, text) IS
+    'Load the contracts of a dbt manifest (model nodes, columns, constraints, tests) for a target, relations as compiled';
+REVOKE ALL ON FUNCTION dbt_contract_apply_manifest(jsonb, text, boolean, text) FROM PUBLIC;
+
+-- What a target's contracts (a pull request's, a developer's) change
+-- against another's (production's), by dbt's breaking-change rules.
+CREATE FUNCTION dbt_contract_diff_targets(base_target text, head_target text)
+RETURNS TABLE (model text, version int, change text, detail text, breaking boolean)
+AS 'MODULE_PATHNAME', 'dbt_contract_diff_targets'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION dbt_contract_diff_targets(text, text) IS
+    'What the contracts of head_target change against those of base_target, and which changes break them';
+
+CREATE FUNCTION dbt_contract_verify(target text DEFAULT NULL)
+RETURNS TABLE (model text, version int, relation text, object text,
+               problem text, have text, want text, target text)
+AS 'MODULE_PATHNAME', 'dbt_contract_verify'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION dbt_contract_verify(text) IS
+    'Every discrepancy between enforced contracts (of every target, or of one) and the live catalog';
+
+CREATE FUNCTION dbt_contract_check(rel regclass)
+RETURNS TABLE (model text, version int, relation text, object text,
+               problem text, have text, want text, target text)
+AS 'MODULE_PATHNAME', 'dbt_contract_check'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION dbt_contract_check(regclass) IS
+    'Discrepancies between one relation and its contract';
+
+CREATE VIEW dbt_contract.violations AS
+SELECT * FROM dbt_contract_verify();
+COMMENT ON VIEW dbt_contract.violations IS
+    'Every discrepancy between enforced contracts and the live catalog (dbt_contract_verify())';
+GRANT SELECT ON dbt_contract.violations TO PUBLIC;
+
+CREATE FUNCTION dbt_contract_ddl(model text, version int DEFAULT NULL,
+                                 target text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dbt_contract_ddl'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION dbt_contract_ddl(text, int, text) IS
+    'The CREATE TABLE a model''s contract (in one target) implies';
+
+-- The relationships of one target as an Omni relationships file.  Views
+-- are named as in on_sql: by relation name (a ref() no contract resolves:
+-- by model name).  Without a target: the only one there is.
+CREATE FUNCTION dbt_contract_omni_relationships(target text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+-- the relationships are worked out once (MATERIALIZED): joined to the
+-- models un-materialized, the planner would work them out per model; and
+-- compiling the big query would take longer than running it
+SET jit = off
+AS $$
+DECLARE
+    chosen text := dbt_contract_omni_relationships.target;
+    loaded text[];
+    result text;
+BEGIN
+    IF chosen IS NULL THEN
+        SELECT array_agg(DISTINCT m.target ORDER BY m.target) INTO loaded
+          FROM dbt_contract.models m;
+        IF cardinality(loaded) > 1 THEN
+            RAISE EXCEPTION 'contracts are loaded for % targets', cardinality(loaded)
+                USING ERRCODE = 'ambiguous_parameter',
+                      DETAIL = 'The targets are ' || array_to_string(loaded, ', ') || '.',
+                      HINT = format('Name one, as in dbt_contract_omni_relationships(%L).', loaded[1]);
+        END IF;
+        chosen := loaded[1];
+    END IF;
+
+    WITH rel AS MATERIALIZED (
+        SELECT * FROM dbt_contract.relationships r
+         WHERE r.on_sql IS NOT NULL AND r.target = chosen
+    )
+    SELECT coalesce(string_agg(
+             format(E'- join_from_view: %s\n  join_to_view: %s\n  on_sql: %s\n  relationship_type: %s\n  join_type: always_left\n',
+                    dbt_contract.yaml_scalar(x.from_name), dbt_contract.yaml_scalar(x.to_name),
+                    dbt_contract.yaml_scalar(x.on_sql), x.relationship_type),
+             '' ORDER BY x.from_name, x.to_name, x.on_sql), '')
+      INTO result
+      FROM (SELECT fm.relation_name AS from_name,
+                   coalesce(tm.relation_name, dbt_contract.target_name(rel.to_relation)) AS to_name,
+                   rel.on_sql, rel.relationship_type
+              FROM rel
+              JOIN dbt_contract.models fm
+                ON fm.target = rel.target
+               AND fm.model = rel.from_model
+               AND fm.version IS NOT DISTINCT FROM rel.from_version
+              LEFT JOIN dbt_contract.models tm
+                     ON tm.target = rel.target
+                    AND tm.model = rel.to_model
+                    AND tm.version IS NOT DISTINCT FROM rel.to_version) x;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION dbt_contract_omni_relationships(text) IS
+    'The relationships of one target (dbt_contract.relationships) as an Omni relationships file (YAML)';
 
 -- Generated SQL: repair runs each statement as the table's owner, and
 -- the parser's view of a statement is available to tests.

@@ -19,19 +19,22 @@ CREATE SEQUENCE dbt_contract.model_id_seq;
 COMMENT ON SEQUENCE dbt_contract.model_id_seq IS
     'Ids of dbt_contract.contract_model rows';
 
--- One row per applied source: a file path, a directory, or a name given to
--- dbt_contract_apply_yaml.
+-- One row per applied source and target: a file path, a directory, or a
+-- name given to dbt_contract_apply_yaml, applied for one target schema.
 CREATE TABLE dbt_contract.contract_source (
-    source      text PRIMARY KEY,
+    source      text NOT NULL,
     checksum    text NOT NULL,          -- md5 of the YAML that was applied
     applied_at  timestamptz NOT NULL,
-    applied_by  name NOT NULL
+    applied_by  name NOT NULL,
+    target      text NOT NULL,          -- the target schema it was applied for
+    PRIMARY KEY (source, target)
 );
 COMMENT ON TABLE dbt_contract.contract_source IS
     'Internal: one row per applied source (a file, a directory, an inline or manifest source name)';
 COMMENT ON COLUMN dbt_contract.contract_source.source IS 'The source key: an absolute path, or the name given to the apply';
 COMMENT ON COLUMN dbt_contract.contract_source.checksum IS 'md5 of the input that was applied';
 COMMENT ON COLUMN dbt_contract.contract_source.applied_by IS 'The role that called the apply';
+COMMENT ON COLUMN dbt_contract.contract_source.target IS 'The target (dbt''s target.schema) the source was applied for';
 
 -- One row per model, or per version of a versioned model.
 CREATE TABLE dbt_contract.contract_model (
@@ -53,7 +56,8 @@ CREATE TABLE dbt_contract.contract_model (
     fingerprint      text NOT NULL,               -- md5 of the canonical form
     column_count     int NOT NULL,
     constraint_count int NOT NULL,
-    applied_at       timestamptz NOT NULL
+    applied_at       timestamptz NOT NULL,
+    target           text NOT NULL                -- target schema applied for
 );
 COMMENT ON TABLE dbt_contract.contract_model IS
     'Internal: one row per model, or per version of a versioned model; read through dbt_contract.models';
@@ -65,16 +69,17 @@ COMMENT ON COLUMN dbt_contract.contract_model.relation_name IS 'Name of the rela
 COMMENT ON COLUMN dbt_contract.contract_model.materialized IS 'Materialization declared in the YAML; NULL when not declared';
 COMMENT ON COLUMN dbt_contract.contract_model.enforced IS 'Whether the model''s contract is enforced';
 COMMENT ON COLUMN dbt_contract.contract_model.fingerprint IS 'md5 of the contract''s canonical form; an unchanged fingerprint is not rewritten';
+COMMENT ON COLUMN dbt_contract.contract_model.target IS 'The target (dbt''s target.schema) the contract was applied for';
 CREATE UNIQUE INDEX contract_model_key
-    ON dbt_contract.contract_model (model, (coalesce(version, -1)));
+    ON dbt_contract.contract_model (target, model, (coalesce(version, -1)));
 CREATE INDEX contract_model_source
-    ON dbt_contract.contract_model (source);
+    ON dbt_contract.contract_model (target, source);
 CREATE INDEX contract_model_relation
     ON dbt_contract.contract_model (relation_schema, relation_name);
 COMMENT ON INDEX dbt_contract.contract_model_key IS
-    'One row per model and version';
+    'One row per target, model and version';
 COMMENT ON INDEX dbt_contract.contract_model_source IS
-    'The models of a source, for a re-apply';
+    'The models of a source in one target, for a re-apply';
 COMMENT ON INDEX dbt_contract.contract_model_relation IS
     'The model of a relation, for the event triggers';
 
@@ -150,13 +155,15 @@ CREATE TABLE dbt_contract.apply_history (
     removed           int NOT NULL,
     unchanged         int NOT NULL,
     allow_breaking    boolean NOT NULL,
-    breaking_accepted text[] NOT NULL      -- breaking changes that went through
+    breaking_accepted text[] NOT NULL,     -- breaking changes that went through
+    target            text                 -- NULL: before 0.2.0, source gone
 );
 COMMENT ON TABLE dbt_contract.apply_history IS
     'Internal: one row per apply; read through dbt_contract.history';
 COMMENT ON COLUMN dbt_contract.apply_history.applied_by IS 'The role that called the apply';
 COMMENT ON COLUMN dbt_contract.apply_history.checksum IS 'md5 of the input that was applied';
 COMMENT ON COLUMN dbt_contract.apply_history.breaking_accepted IS 'The breaking changes that went through with allow_breaking';
+COMMENT ON COLUMN dbt_contract.apply_history.target IS 'The target applied for; NULL for an apply before 0.2.0 whose source has no contracts left';
 
 -- Views dbt_contract_clone created in dev schemas (so it never touches a
 -- relation it did not create).
@@ -204,20 +211,22 @@ REVOKE ALL ON SEQUENCE dbt_contract.model_id_seq, dbt_contract.apply_id_seq FROM
 
 CREATE VIEW dbt_contract.models AS
 SELECT m.model, m.version, m.relation_schema, m.relation_name,
-       m.materialized, m.enforced, m.description, m.source, m.applied_at
+       m.materialized, m.enforced, m.description, m.source, m.applied_at,
+       m.target
   FROM dbt_contract.contract_model m;
 COMMENT ON VIEW dbt_contract.models IS 'Models (and model versions) with a loaded contract';
 COMMENT ON COLUMN dbt_contract.models.version IS 'Model version; NULL for an unversioned model';
 COMMENT ON COLUMN dbt_contract.models.materialized IS 'Materialization declared in the YAML; NULL when not declared';
 COMMENT ON COLUMN dbt_contract.models.enforced IS 'Whether the contract is enforced on DDL';
 COMMENT ON COLUMN dbt_contract.models.source IS 'The source the model was applied from';
+COMMENT ON COLUMN dbt_contract.models.target IS 'The target (dbt''s target.schema) the contract was applied for';
 
 CREATE VIEW dbt_contract.columns AS
 SELECT m.model, m.version, c.column_name, c.ordinal, c.data_type,
        c.type_oid::regtype AS type_oid, c.typmod,
        CASE WHEN c.type_oid IS NOT NULL
             THEN pg_catalog.format_type(c.type_oid, c.typmod) END AS formatted_type,
-       c.description, c.quoted
+       c.description, c.quoted, m.target
   FROM dbt_contract.contract_model m
   JOIN dbt_contract.contract_column c USING (model_id);
 COMMENT ON VIEW dbt_contract.columns IS 'Contract columns, with data_type resolved by PostgreSQL';
@@ -231,7 +240,7 @@ SELECT m.model, m.version, k.constraint_type, k.columns,
                  AND k.to_text IS NOT NULL
             THEN k.to_text ELSE k.expression END AS expression,
        k.name, k.to_model, k.to_columns, k.level,
-       k.warn_unenforced, k.warn_unsupported, k.to_version
+       k.warn_unenforced, k.warn_unsupported, k.to_version, m.target
   FROM dbt_contract.contract_model m
   JOIN dbt_contract.contract_constraint k USING (model_id);
 COMMENT ON VIEW dbt_contract.constraints IS 'Column- and model-level constraints declared in contracts';
@@ -239,7 +248,7 @@ COMMENT ON COLUMN dbt_contract.constraints.level IS 'column or model: where the 
 COMMENT ON COLUMN dbt_contract.constraints.to_model IS 'The model a foreign key''s ref() names; NULL for source() and the legacy expression';
 
 CREATE VIEW dbt_contract.tests AS
-SELECT m.model, m.version, t.test_name, t.columns, t.arguments
+SELECT m.model, m.version, t.test_name, t.columns, t.arguments, m.target
   FROM dbt_contract.contract_model m
   JOIN dbt_contract.contract_test t USING (model_id);
 COMMENT ON VIEW dbt_contract.tests IS 'Data tests declared on contracted models (tests: and data_tests:)';
@@ -247,7 +256,7 @@ COMMENT ON VIEW dbt_contract.tests IS 'Data tests declared on contracted models 
 CREATE VIEW dbt_contract.history AS
 SELECT h.apply_id, h.applied_at, h.applied_by, h.source, h.checksum,
        h.added, h.changed, h.removed, h.unchanged,
-       h.allow_breaking, h.breaking_accepted
+       h.allow_breaking, h.breaking_accepted, h.target
   FROM dbt_contract.apply_history h;
 COMMENT ON VIEW dbt_contract.history IS
     'One row per apply: when, by whom, which source and content, what changed, which breaking changes were accepted';
@@ -267,23 +276,25 @@ SELECT c.model_id, c.column_name AS written, c.attname
 COMMENT ON VIEW dbt_contract.column_names IS
     'Internal: a model''s column names as written and as PostgreSQL names them';
 
--- Internal: the model a ref('m') or ref('m', v=N) resolves to.  Without a
--- version, a versioned model resolves to its latest_version (or, when
--- that is not set, its highest version), as dbt does.
+-- Internal: the model a ref('m') or ref('m', v=N) resolves to within one
+-- target.  Without a version, a versioned model resolves to its
+-- latest_version (or, when that is not set, its highest version), as dbt
+-- does.
 CREATE VIEW dbt_contract.ref_targets AS
 SELECT m.model, NULL::int AS requested_version, m.model_id, m.version,
-       m.relation_schema, m.relation_name
+       m.relation_schema, m.relation_name, m.target
   FROM dbt_contract.contract_model m
  WHERE m.version IS NULL
     OR m.version = coalesce(m.latest_version,
                             (SELECT max(v.version) FROM dbt_contract.contract_model v
-                              WHERE v.model = m.model))
+                              WHERE v.target = m.target AND v.model = m.model))
 UNION ALL
-SELECT m.model, m.version, m.model_id, m.version, m.relation_schema, m.relation_name
+SELECT m.model, m.version, m.model_id, m.version, m.relation_schema, m.relation_name,
+       m.target
   FROM dbt_contract.contract_model m
  WHERE m.version IS NOT NULL;
 COMMENT ON VIEW dbt_contract.ref_targets IS
-    'Internal: the model a ref() resolves to, with or without a version';
+    'Internal: the model a ref() resolves to within one target, with or without a version';
 
 -- Internal: every candidate key with its rung on dbt's infer_primary_key
 -- ladder (lower wins) and, for ties, its place: model-level constraints
@@ -374,7 +385,8 @@ SELECT m.model, m.version,
        pg_catalog.quote_ident(m.relation_name) AS relation,
        k.key_columns, k.key_type, k.derived_from,
        row_number() OVER (PARTITION BY k.model_id
-                          ORDER BY k.rung, k.ordinal, k.sorted_columns) = 1 AS is_primary
+                          ORDER BY k.rung, k.ordinal, k.sorted_columns) = 1 AS is_primary,
+       m.target
   FROM dbt_contract.key_candidates k
   JOIN dbt_contract.contract_model m USING (model_id);
 COMMENT ON VIEW dbt_contract.keys IS
@@ -484,6 +496,7 @@ WITH raw AS (
       JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
       JOIN dbt_contract.contract_model tm
         ON tm.relation_schema = tn.nspname::text AND tm.relation_name = tc.relname::text
+       AND tm.target = fm.target
      WHERE con.contype = 'f'
 )
 SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
@@ -509,8 +522,11 @@ SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
                       ON cn.model_id = coalesce(rt.model_id, wm.model_id) AND cn.written = pg_catalog.btrim(w.col)
               ORDER BY w.ord) AS to_columns
   FROM targeted t
+  -- a ref() resolves within the target of the model that makes it
+  JOIN dbt_contract.contract_model ft ON ft.model_id = t.from_id
   LEFT JOIN dbt_contract.ref_targets rt
-         ON rt.model = t.ref_model
+         ON rt.target = ft.target
+        AND rt.model = t.ref_model
         AND rt.requested_version IS NOT DISTINCT FROM t.ref_version
   LEFT JOIN LATERAL (
         -- a legacy or source() target that is itself a contracted relation
@@ -518,6 +534,7 @@ SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
           FROM dbt_contract.contract_model m
           JOIN dbt_contract.contract_model f ON f.model_id = t.from_id
          WHERE t.written_relation IS NOT NULL
+           AND m.target = f.target
            AND (pg_catalog.quote_ident(m.relation_schema) || '.' ||
                 pg_catalog.quote_ident(m.relation_name) = t.written_relation
                 OR m.relation_schema || '.' || m.relation_name = t.written_relation
@@ -582,7 +599,7 @@ WITH key_sets AS MATERIALIZED (
       FROM sourced s
       JOIN keyed g ON g.rowid = s.rep
 ), located AS (
-    SELECT g.*, fm.model AS from_model, fm.version AS from_version,
+    SELECT g.*, fm.target, fm.model AS from_model, fm.version AS from_version,
            pg_catalog.quote_ident(fm.relation_schema) || '.' ||
            pg_catalog.quote_ident(fm.relation_name) AS from_relation,
            fm.relation_name AS from_name,
@@ -642,7 +659,8 @@ SELECT l.from_model, l.from_version, l.from_relation, l.from_columns,
        (SELECT string_agg(format('%s.%I = %s.%I', l.from_relation, f.col, l.to_relation, t.col),
                           ' AND ' ORDER BY f.ord)
           FROM unnest(l.from_columns) WITH ORDINALITY AS f(col, ord)
-          JOIN unnest(l.to_columns) WITH ORDINALITY AS t(col, ord) USING (ord)) END AS join_sql
+          JOIN unnest(l.to_columns) WITH ORDINALITY AS t(col, ord) USING (ord)) END AS join_sql,
+       l.target
   FROM located l
   -- one_to_one: the from-columns are a key of the from-model
   LEFT JOIN (SELECT DISTINCT model_id, sorted_columns FROM key_sets) fk
@@ -684,13 +702,14 @@ COMMENT ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) IS
 -- Contracts from dbt's manifest.json, or from the compact object the
 -- dbt_contract package sends at on-run-start: {"nodes": {...}}.
 CREATE FUNCTION dbt_contract_apply_manifest(manifest jsonb, source text DEFAULT 'manifest',
-                                            allow_breaking boolean DEFAULT false)
+                                            allow_breaking boolean DEFAULT false,
+                                            target_schema text DEFAULT NULL)
 RETURNS TABLE (model text, version int, relation text, action text,
                columns int, constraints int)
 AS 'MODULE_PATHNAME', 'dbt_contract_apply_manifest'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dbt_contract_apply_manifest(jsonb, text, boolean) IS
-    'Load the contracts of a dbt manifest (model nodes, columns, constraints, tests), relations as compiled';
+COMMENT ON FUNCTION dbt_contract_apply_manifest(jsonb, text, boolean, text) IS
+    'Load the contracts of a dbt manifest (model nodes, columns, constraints, tests) for a target, relations as compiled';
 
 -- Dev schemas: views onto production relations a dev schema lacks.
 CREATE FUNCTION dbt_contract_clone(from_schema text, to_schema text)
@@ -719,7 +738,16 @@ COMMENT ON FUNCTION dbt_contract_diff_yaml(text, text, text) IS
 
 REVOKE ALL ON FUNCTION dbt_contract_apply(text, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION dbt_contract_apply_manifest(jsonb, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dbt_contract_apply_manifest(jsonb, text, boolean, text) FROM PUBLIC;
+
+-- What a target's contracts (a pull request's, a developer's) change
+-- against another's (production's), by dbt's breaking-change rules.
+CREATE FUNCTION dbt_contract_diff_targets(base_target text, head_target text)
+RETURNS TABLE (model text, version int, change text, detail text, breaking boolean)
+AS 'MODULE_PATHNAME', 'dbt_contract_diff_targets'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION dbt_contract_diff_targets(text, text) IS
+    'What the contracts of head_target change against those of base_target, and which changes break them';
 REVOKE ALL ON FUNCTION dbt_contract_diff(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dbt_contract_diff_yaml(text, text, text) FROM PUBLIC;
 
@@ -727,17 +755,17 @@ REVOKE ALL ON FUNCTION dbt_contract_diff_yaml(text, text, text) FROM PUBLIC;
 -- Reports: verify, check, DDL, repair, Omni
 ------------------------------------------------------------------------------
 
-CREATE FUNCTION dbt_contract_verify()
+CREATE FUNCTION dbt_contract_verify(target text DEFAULT NULL)
 RETURNS TABLE (model text, version int, relation text, object text,
-               problem text, have text, want text)
+               problem text, have text, want text, target text)
 AS 'MODULE_PATHNAME', 'dbt_contract_verify'
 LANGUAGE C STABLE;
-COMMENT ON FUNCTION dbt_contract_verify() IS
-    'Every discrepancy between enforced contracts and the live catalog';
+COMMENT ON FUNCTION dbt_contract_verify(text) IS
+    'Every discrepancy between enforced contracts (of every target, or of one) and the live catalog';
 
 CREATE FUNCTION dbt_contract_check(rel regclass)
 RETURNS TABLE (model text, version int, relation text, object text,
-               problem text, have text, want text)
+               problem text, have text, want text, target text)
 AS 'MODULE_PATHNAME', 'dbt_contract_check'
 LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION dbt_contract_check(regclass) IS
@@ -749,12 +777,13 @@ COMMENT ON VIEW dbt_contract.violations IS
     'Every discrepancy between enforced contracts and the live catalog (dbt_contract_verify())';
 GRANT SELECT ON dbt_contract.violations TO PUBLIC;
 
-CREATE FUNCTION dbt_contract_ddl(model text, version int DEFAULT NULL)
+CREATE FUNCTION dbt_contract_ddl(model text, version int DEFAULT NULL,
+                                 target text DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'dbt_contract_ddl'
 LANGUAGE C STABLE;
-COMMENT ON FUNCTION dbt_contract_ddl(text, int) IS
-    'The CREATE TABLE a model''s contract implies';
+COMMENT ON FUNCTION dbt_contract_ddl(text, int, text) IS
+    'The CREATE TABLE a model''s contract (in one target) implies';
 
 CREATE FUNCTION dbt_contract_repair(rel regclass DEFAULT NULL)
 RETURNS TABLE (model text, version int, relation text, object text, statement text)
@@ -784,38 +813,62 @@ $$;
 COMMENT ON FUNCTION dbt_contract.yaml_scalar(text) IS
     'Internal: a text as a YAML scalar, quoted only where needed';
 
--- The relationships as an Omni relationships file.  Views are named as in
--- on_sql: by relation name (a ref() no contract resolves: by model name).
-CREATE FUNCTION dbt_contract_omni_relationships()
+-- The relationships of one target as an Omni relationships file.  Views
+-- are named as in on_sql: by relation name (a ref() no contract resolves:
+-- by model name).  Without a target: the only one there is.
+CREATE FUNCTION dbt_contract_omni_relationships(target text DEFAULT NULL)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 -- the relationships are worked out once (MATERIALIZED): joined to the
 -- models un-materialized, the planner would work them out per model; and
 -- compiling the big query would take longer than running it
 SET jit = off
 AS $$
-WITH rel AS MATERIALIZED (
-    SELECT * FROM dbt_contract.relationships WHERE on_sql IS NOT NULL
-)
-SELECT coalesce(string_agg(
-         format(E'- join_from_view: %s\n  join_to_view: %s\n  on_sql: %s\n  relationship_type: %s\n  join_type: always_left\n',
-                dbt_contract.yaml_scalar(r.from_name), dbt_contract.yaml_scalar(r.to_name),
-                dbt_contract.yaml_scalar(r.on_sql), r.relationship_type),
-         '' ORDER BY r.from_name, r.to_name, r.on_sql), '')
-  FROM (SELECT fm.relation_name AS from_name,
-               coalesce(tm.relation_name, dbt_contract.target_name(rel.to_relation)) AS to_name,
-               rel.on_sql, rel.relationship_type
-          FROM rel
-          JOIN dbt_contract.models fm
-            ON fm.model = rel.from_model
-           AND fm.version IS NOT DISTINCT FROM rel.from_version
-          LEFT JOIN dbt_contract.models tm
-                 ON tm.model = rel.to_model
-                AND tm.version IS NOT DISTINCT FROM rel.to_version) r
+DECLARE
+    chosen text := dbt_contract_omni_relationships.target;
+    loaded text[];
+    result text;
+BEGIN
+    IF chosen IS NULL THEN
+        SELECT array_agg(DISTINCT m.target ORDER BY m.target) INTO loaded
+          FROM dbt_contract.models m;
+        IF cardinality(loaded) > 1 THEN
+            RAISE EXCEPTION 'contracts are loaded for % targets', cardinality(loaded)
+                USING ERRCODE = 'ambiguous_parameter',
+                      DETAIL = 'The targets are ' || array_to_string(loaded, ', ') || '.',
+                      HINT = format('Name one, as in dbt_contract_omni_relationships(%L).', loaded[1]);
+        END IF;
+        chosen := loaded[1];
+    END IF;
+
+    WITH rel AS MATERIALIZED (
+        SELECT * FROM dbt_contract.relationships r
+         WHERE r.on_sql IS NOT NULL AND r.target = chosen
+    )
+    SELECT coalesce(string_agg(
+             format(E'- join_from_view: %s\n  join_to_view: %s\n  on_sql: %s\n  relationship_type: %s\n  join_type: always_left\n',
+                    dbt_contract.yaml_scalar(x.from_name), dbt_contract.yaml_scalar(x.to_name),
+                    dbt_contract.yaml_scalar(x.on_sql), x.relationship_type),
+             '' ORDER BY x.from_name, x.to_name, x.on_sql), '')
+      INTO result
+      FROM (SELECT fm.relation_name AS from_name,
+                   coalesce(tm.relation_name, dbt_contract.target_name(rel.to_relation)) AS to_name,
+                   rel.on_sql, rel.relationship_type
+              FROM rel
+              JOIN dbt_contract.models fm
+                ON fm.target = rel.target
+               AND fm.model = rel.from_model
+               AND fm.version IS NOT DISTINCT FROM rel.from_version
+              LEFT JOIN dbt_contract.models tm
+                     ON tm.target = rel.target
+                    AND tm.model = rel.to_model
+                    AND tm.version IS NOT DISTINCT FROM rel.to_version) x;
+    RETURN result;
+END
 $$;
-COMMENT ON FUNCTION dbt_contract_omni_relationships() IS
-    'dbt_contract.relationships as an Omni relationships file (YAML)';
+COMMENT ON FUNCTION dbt_contract_omni_relationships(text) IS
+    'The relationships of one target (dbt_contract.relationships) as an Omni relationships file (YAML)';
 
 ------------------------------------------------------------------------------
 -- BI exports (OSI/Ossie, Lightdash, Cube, dbt semantic models), the ER

@@ -72,10 +72,10 @@ CREATE TABLE enf_bypass.bypass_quoted (id integer, "from" text CHECK ("from" <> 
 \echo SQLSTATE :SQLSTATE
 CREATE TABLE enf_bypass.bypass_quoted (id integer, "from" text CHECK ("from" <> 'red'), UNIQUE ("from", id));
 SELECT * FROM dbt_contract_check('enf_bypass.bypass_quoted');
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enforce_bypass_quoted', allow_breaking => true);
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enforce_bypass_quoted', 'enf_bypass', allow_breaking => true);
 
 -- Clean up.
 DROP SCHEMA enf_bypass CASCADE;
 DROP SCHEMA enf_bypass_staging CASCADE;
 DROP SCHEMA enf_bypass_types CASCADE;
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enforce_bypass', allow_breaking => true);
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enforce_bypass', 'enf_bypass', allow_breaking => true);

@@ -356,6 +356,6 @@ SELECT source, count(*) AS removed
   FROM unnest(ARRAY['enf_cols', 'enf_cols_quoted', 'enf_cols_types', 'enf_cols_aliases',
                     'enf_cols_view', 'enf_cols_counts', 'enf_cols_loose', 'enf_cols_marts',
                     'enf_cols_domains']) source,
-       LATERAL dbt_contract_apply_yaml('version: 2', source, allow_breaking => true)
+       LATERAL dbt_contract_apply_yaml('version: 2', source, 'enf_cols', allow_breaking => true)
  GROUP BY source ORDER BY source COLLATE "C";
 SELECT count(*) FROM dbt_contract.models WHERE model LIKE 'cols\_%';

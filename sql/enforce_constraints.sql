@@ -431,6 +431,6 @@ SELECT source, count(*) AS removed
   FROM unnest(ARRAY['enf_cons_nn', 'enf_cons_pk', 'enf_cons_uq', 'enf_cons_fk',
                     'enf_cons_orphan', 'enf_cons_check', 'enf_cons_custom',
                     'enf_cons_drift']) source,
-       LATERAL dbt_contract_apply_yaml('version: 2', source, allow_breaking => true)
+       LATERAL dbt_contract_apply_yaml('version: 2', source, 'enf_cons', allow_breaking => true)
  GROUP BY source ORDER BY source COLLATE "C";
 SELECT count(*) FROM dbt_contract.models WHERE model LIKE 'cons\_%';

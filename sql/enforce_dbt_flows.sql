@@ -445,10 +445,10 @@ SELECT * FROM enf_flows."flows_üüüüüüüüüüüüüüüüüüüüüüüü�
 SET client_min_messages = warning;
 DROP SCHEMA enf_flows CASCADE;
 RESET client_min_messages;
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows', allow_breaking => true);
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_incremental', allow_breaking => true);
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_view', allow_breaking => true);
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_versions', allow_breaking => true);
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_long', allow_breaking => true);
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_multibyte', allow_breaking => true);
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows', 'enf_flows', allow_breaking => true);
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_incremental', 'enf_flows', allow_breaking => true);
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_view', 'enf_flows', allow_breaking => true);
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_versions', 'enf_flows', allow_breaking => true);
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_long', 'enf_flows', allow_breaking => true);
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_flows_multibyte', 'enf_flows', allow_breaking => true);
 SELECT count(*) FROM dbt_contract.models WHERE model LIKE 'flows\_%';

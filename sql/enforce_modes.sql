@@ -190,7 +190,7 @@ CREATE TABLE enf_modes.modes_items (anything text);
 ROLLBACK;
 CREATE TABLE enf_modes.modes_items (anything text);
 -- Removing the contract removes the checks.
-SELECT model, action FROM dbt_contract_apply_yaml('version: 2', 'enf_modes', allow_breaking => true);
+SELECT model, action FROM dbt_contract_apply_yaml('version: 2', 'enf_modes', 'enf_modes', allow_breaking => true);
 CREATE TABLE enf_modes.modes_items (anything text);
 DROP TABLE enf_modes.modes_items;
 
@@ -229,6 +229,6 @@ DROP SCHEMA enf_modes CASCADE;
 RESET client_min_messages;
 SELECT source, count(*) AS removed
   FROM unnest(ARRAY['enf_modes', 'enf_modes_sales']) source,
-       LATERAL dbt_contract_apply_yaml('version: 2', source, allow_breaking => true)
+       LATERAL dbt_contract_apply_yaml('version: 2', source, 'enf_modes', allow_breaking => true)
  GROUP BY source ORDER BY source COLLATE "C";
 SELECT count(*) FROM dbt_contract.models WHERE model LIKE 'modes\_%';

@@ -158,7 +158,7 @@ UPDATE dbt_contract.contract_model SET enforced = false;
 DELETE FROM dbt_contract.contract_column;
 TRUNCATE dbt_contract.contract_constraint;
 CREATE TABLE dbt_contract.contract_shadow (x int);
-SELECT * FROM dbt_contract_apply_yaml('version: 2', 'enf_roles');
+SELECT * FROM dbt_contract_apply_yaml('version: 2', 'enf_roles', 'enf_roles');
 \echo :LAST_ERROR_SQLSTATE
 -- Everything still in force.
 SHOW dbt_contract.enforcement;
@@ -224,5 +224,5 @@ RESET client_min_messages;
 GRANT USAGE ON SCHEMA dbt_contract TO PUBLIC;
 DROP OWNED BY regress_enf_builder;
 DROP ROLE regress_enf_builder;
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_roles', allow_breaking => true);
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'enf_roles', 'enf_roles', allow_breaking => true);
 SELECT count(*) FROM dbt_contract.models WHERE model LIKE 'roles\_%';

@@ -115,7 +115,7 @@ SELECT model, relation, action
   FROM dbt_contract_apply_yaml(:'spaced', 'generated:spaced', 'gen');
 SELECT count(*) AS problems FROM dbt_contract_check('gen."Order Items"');
 SET client_min_messages = error;  -- the removal warns of a breaking change
-SELECT model, action FROM dbt_contract_apply_yaml('version: 2', 'generated:spaced');
+SELECT model, action FROM dbt_contract_apply_yaml('version: 2', 'generated:spaced', 'gen');
 RESET client_min_messages;
 
 -- A version family: two relations <name>_v<N>; relation <name> in the set
@@ -144,7 +144,7 @@ SELECT dbt_contract_generate(ARRAY['gen.bookings']::regclass[]) AS bookings \gse
 SELECT model, action FROM dbt_contract_apply_yaml(:'bookings', 'generated:bookings', 'gen');
 SELECT count(*) AS problems FROM dbt_contract_check('gen.bookings');
 SET client_min_messages = error;  -- the removal warns of a breaking change
-SELECT model, action FROM dbt_contract_apply_yaml('version: 2', 'generated:bookings');
+SELECT model, action FROM dbt_contract_apply_yaml('version: 2', 'generated:bookings', 'gen');
 RESET client_min_messages;
 
 ------------------------------------------------------------------------------
@@ -193,4 +193,4 @@ DROP TABLE gen."a b", gen.a_b, gen.loose, gen.items, gen.items_v1, gen.items_v3,
 
 -- The generated contracts leave with their source.
 SELECT model, version, action
-  FROM dbt_contract_apply_yaml('version: 2', 'generated:gen', allow_breaking => true);
+  FROM dbt_contract_apply_yaml('version: 2', 'generated:gen', 'gen', allow_breaking => true);

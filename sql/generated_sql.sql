@@ -252,7 +252,7 @@ RESET statement_timeout;
 --
 SELECT bool_and(true) IS NOT FALSE AS removed
   FROM dbt_contract.contract_source s,
-       LATERAL dbt_contract_apply_yaml('version: 2', s.source, allow_breaking => true)
+       LATERAL dbt_contract_apply_yaml('version: 2', s.source, s.target, allow_breaking => true)
  WHERE s.source IN ('gs_inj', 'gs_strings', 'gs_found', 'gs_evil', 'gs_wide')
     OR s.source LIKE :'abs_srcdir' || '/test/fixtures/%';
 SET client_min_messages = warning;

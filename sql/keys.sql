@@ -240,9 +240,9 @@ DROP ROLE regress_keys_reader;
 
 -- Clean up: no contracts or relations of this suite remain.
 SELECT count(*) AS removed FROM (
-    SELECT * FROM dbt_contract_apply_yaml('version: 2', 'keys_ladder')
-    UNION ALL SELECT * FROM dbt_contract_apply_yaml('version: 2', 'keys_catalog')
-    UNION ALL SELECT * FROM dbt_contract_apply_yaml('version: 2', 'keys_versions')) r;
+    SELECT * FROM dbt_contract_apply_yaml('version: 2', 'keys_ladder', 'keys_t')
+    UNION ALL SELECT * FROM dbt_contract_apply_yaml('version: 2', 'keys_catalog', 'keys_t')
+    UNION ALL SELECT * FROM dbt_contract_apply_yaml('version: 2', 'keys_versions', 'keys_t')) r;
 SET client_min_messages = warning;
 DROP SCHEMA keys_t CASCADE;
 RESET client_min_messages;

@@ -234,8 +234,10 @@ models:
     columns: [{name: id}]
 $$, 'placement', 'analytics');
 SELECT * FROM dbt_contract_apply('test/fixtures/basic/orders.yml', 'analytics');
-SELECT model, relation_schema, relation_name FROM dbt_contract.models
- WHERE model ~ '^(placed|order)' ORDER BY model COLLATE "C";
+-- Each target keeps its own contracts (the applies above were for
+-- regress_target, public and analytics).
+SELECT model, relation_schema, relation_name, target FROM dbt_contract.models
+ WHERE model ~ '^(placed|order)' ORDER BY model COLLATE "C", target COLLATE "C";
 
 --
 -- quote: true keeps the case of a column name; unquoted names fold.

@@ -257,8 +257,8 @@ SELECT from_relation, from_columns, to_relation, to_columns, on_sql, join_sql
 
 -- Clean up.
 SELECT count(*) AS removed FROM (
-    SELECT * FROM dbt_contract_apply_yaml('version: 2', 'rel_models')
-    UNION ALL SELECT * FROM dbt_contract_apply_yaml('version: 2', 'rel_odd')) r;
+    SELECT * FROM dbt_contract_apply_yaml('version: 2', 'rel_models', 'rel_t')
+    UNION ALL SELECT * FROM dbt_contract_apply_yaml('version: 2', 'rel_odd', 'rel_t')) r;
 SET client_min_messages = warning;
 DROP SCHEMA rel_t CASCADE;
 DROP SCHEMA rel_raw CASCADE;

@@ -301,7 +301,7 @@ SELECT dbt_contract_ddl('rep_no_such_model');
 -- a model belongs to one source.
 SELECT bool_and(true) IS NOT FALSE AS cleared
   FROM dbt_contract.contract_source s,
-       LATERAL dbt_contract_apply_yaml('version: 2', s.source, allow_breaking => true)
+       LATERAL dbt_contract_apply_yaml('version: 2', s.source, s.target, allow_breaking => true)
  WHERE s.source LIKE :'abs_srcdir' || '/test/fixtures/%';
 CREATE FUNCTION rep_apply_fixture(path text) RETURNS text
 LANGUAGE plpgsql AS $$
@@ -413,15 +413,16 @@ ORDER BY model COLLATE "C";
 \pset format unaligned
 \pset tuples_only on
 SELECT '- join_from_view: ' || e
-  FROM unnest(string_to_array(dbt_contract_omni_relationships(), '- join_from_view: ')) e
+  FROM unnest(string_to_array(dbt_contract_omni_relationships('rep_o'), '- join_from_view: ')) e
  WHERE e ~ '^(rep_o_|''yes'')'
  ORDER BY e COLLATE "C";
 \pset tuples_only off
 \pset format aligned
 -- every entry has the five keys, one relationship each
-SELECT count(*) = (SELECT count(*) FROM dbt_contract.relationships WHERE on_sql IS NOT NULL)
+SELECT count(*) = (SELECT count(*) FROM dbt_contract.relationships
+                    WHERE on_sql IS NOT NULL AND target = 'rep_o')
            AS one_entry_per_relationship
-  FROM regexp_matches(dbt_contract_omni_relationships(),
+  FROM regexp_matches(dbt_contract_omni_relationships('rep_o'),
                       E'- join_from_view: [^\\n]+\\n  join_to_view: [^\\n]+\\n  on_sql: [^\\n]+\\n  relationship_type: [a-z_]+\\n  join_type: always_left\\n',
                       'g');
 
@@ -430,7 +431,7 @@ SELECT count(*) = (SELECT count(*) FROM dbt_contract.relationships WHERE on_sql 
 --
 SELECT bool_and(true) IS NOT FALSE AS removed
   FROM dbt_contract.contract_source s,
-       LATERAL dbt_contract_apply_yaml('version: 2', s.source, allow_breaking => true)
+       LATERAL dbt_contract_apply_yaml('version: 2', s.source, s.target, allow_breaking => true)
  WHERE s.source IN ('rep_verify', 'rep_repair', 'rep_ddl', 'rep_omni')
     OR s.source LIKE :'abs_srcdir' || '/test/fixtures/%';
 DROP FUNCTION rep_apply_fixture(text);

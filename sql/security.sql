@@ -104,8 +104,12 @@ RESET dbt_contract.max_file_size;
 --
 -- A role granted EXECUTE on dbt_contract_apply_yaml loads contracts
 -- without any right on the tables: the writes run as the extension owner.
+-- (It applies for targets whose schema it owns, or, for a schema not
+-- created yet, when it may create schemas: see the targets suite.)
 --
 GRANT EXECUTE ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) TO regress_dbtc_loader;
+SELECT format('GRANT CREATE ON DATABASE %I TO regress_dbtc_loader', current_database())
+\gexec
 SET ROLE regress_dbtc_loader;
 SELECT has_table_privilege('dbt_contract.contract_model', 'INSERT') AS can_insert,
        has_table_privilege('dbt_contract.contract_model', 'SELECT') AS can_select;
@@ -137,7 +141,7 @@ SET dbt_contract.project_dir = '/';
 RESET ROLE;
 GRANT pg_read_server_files TO regress_dbtc_loader;
 SET ROLE regress_dbtc_loader;
-SELECT * FROM dbt_contract_apply('test/fixtures/basic/project');
+SELECT * FROM dbt_contract_apply('test/fixtures/basic/project', 'regress_dbtc_evil');
 RESET ROLE;
 
 --
@@ -197,9 +201,16 @@ RESET ROLE;
 --
 -- Clean up: nothing of the roles may remain.
 --
-SELECT * FROM dbt_contract_apply_yaml('version: 2', 'loader_source');
+SELECT s.target, s.source ~ 'project$' AS project, count(*) AS removed
+  FROM dbt_contract.contract_source s,
+       LATERAL dbt_contract_apply_yaml('version: 2', s.source, s.target, allow_breaking => true) r
+ WHERE s.target IN ('analytics', 'regress_dbtc_evil')
+   AND (s.source = 'loader_source' OR s.source ~ '/test/fixtures/basic/project$')
+ GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT model, relation, action FROM dbt_contract_apply('test/fixtures/basic/project');
 REVOKE pg_read_server_files FROM regress_dbtc_loader;
+SELECT format('REVOKE CREATE ON DATABASE %I FROM regress_dbtc_loader', current_database())
+\gexec
 DROP OWNED BY regress_dbtc_loader;
 DROP OWNED BY regress_dbtc_reader;
 DROP ROLE regress_dbtc_loader;

@@ -39,6 +39,7 @@ PG_FUNCTION_INFO_V1(dbt_contract_apply_yaml);
 PG_FUNCTION_INFO_V1(dbt_contract_diff);
 PG_FUNCTION_INFO_V1(dbt_contract_diff_yaml);
 PG_FUNCTION_INFO_V1(dbt_contract_apply_manifest);
+PG_FUNCTION_INFO_V1(dbt_contract_diff_targets);
 
 #define MAX_DIRECTORY_DEPTH 32
 
@@ -360,6 +361,7 @@ apply_inputs(const ApplyRequest *req, List *inputs)
 		contract_resolve_types(m, types);
 		contract_fingerprint(m);
 	}
+	store.target = req->target_schema;
 	store.checksum = inputs_checksum(inputs);
 	store.caller = GetUserId();
 	store.allow_breaking = req->allow_breaking;
@@ -556,8 +558,10 @@ dbt_contract_diff_yaml(PG_FUNCTION_ARGS)
 /*
  * dbt_contract_apply_manifest(manifest jsonb, source text DEFAULT
  *							   'manifest', allow_breaking boolean DEFAULT
- *							   false): contracts from dbt's manifest.json,
- * or from the object the dbt_contract package sends at on-run-start.
+ *							   false, target_schema text DEFAULT NULL):
+ * contracts from dbt's manifest.json, or from the object the dbt_contract
+ * package sends at on-run-start, for the run's target.  The relations are
+ * the manifest's; the target only says whose contracts they are.
  */
 Datum
 dbt_contract_apply_manifest(PG_FUNCTION_ARGS)
@@ -582,6 +586,7 @@ dbt_contract_apply_manifest(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("source must not be empty")));
 	req.allow_breaking = allow_breaking_arg(fcinfo, 2);
+	req.target_schema = target_schema_arg(fcinfo, 3);
 	req.manifest = true;
 
 	/* JSON is YAML: the same reader, limits and error reporting apply */
@@ -595,6 +600,25 @@ dbt_contract_apply_manifest(PG_FUNCTION_ARGS)
 
 	MemoryContextSwitchTo(oldcxt);
 	return_results(fcinfo, results);
+	MemoryContextDelete(work);
+	return (Datum) 0;
+}
+
+/*
+ * dbt_contract_diff_targets(base_target text, head_target text): what the
+ * contracts of head_target change against those of base_target.
+ */
+Datum
+dbt_contract_diff_targets(PG_FUNCTION_ARGS)
+{
+	MemoryContext work = begin_work();
+	MemoryContext oldcxt = MemoryContextSwitchTo(work);
+	List	   *changes;
+
+	changes = contract_diff_targets(text_arg(fcinfo, 0, "base_target"),
+									text_arg(fcinfo, 1, "head_target"));
+	MemoryContextSwitchTo(oldcxt);
+	return_changes(fcinfo, changes);
 	MemoryContextDelete(work);
 	return (Datum) 0;
 }

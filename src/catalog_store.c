@@ -3,6 +3,11 @@
  *	  Write a set of parsed models into the dbt_contract catalog tables as
  *	  one keyed, atomic replacement of everything a source defined before.
  *
+ * Contracts are keyed by target: the schema a project is applied for
+ * (dbt's target.schema).  An apply replaces what one source defined for
+ * one target and nothing else, and a relation has one contract across all
+ * targets, so the event triggers find it by relation alone.
+ *
  * Rows go in as arrays, one INSERT ... SELECT unnest($1), unnest($2), ...
  * per table and batch of rows, so a 10,000-model project costs some fifty
  * statements, not 400,000.  Applies serialize on an EXCLUSIVE lock of
@@ -16,6 +21,7 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "common/md5.h"
@@ -23,6 +29,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "parser/scansup.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -391,12 +398,12 @@ sort_new_models(List *models, int *n)
 }
 
 static void
-check_other_sources(const char *source, KeyedRow *rows, int n)
+check_other_sources(const char *source, const char *target, KeyedRow *rows, int n)
 {
 	ColArray	names;
 	ColArray	versions;
-	Datum		args[3];
-	Oid			types[3] = {TEXTOID, TEXTARRAYOID, INT4ARRAYOID};
+	Datum		args[4];
+	Oid			types[4] = {TEXTOID, TEXTARRAYOID, INT4ARRAYOID, TEXTOID};
 	int			i;
 	int			rc;
 
@@ -410,14 +417,15 @@ check_other_sources(const char *source, KeyedRow *rows, int n)
 	args[0] = CStringGetTextDatum(source);
 	args[1] = col_array(&names);
 	args[2] = col_array(&versions);
+	args[3] = CStringGetTextDatum(target);
 	rc = SPI_execute_with_args(
 							   "SELECT m.model, m.version, m.source, n.ord "
 							   "FROM dbt_contract.contract_model m "
 							   "JOIN unnest($2, $3) WITH ORDINALITY AS n(model, version, ord) "
-							   "  ON m.model = n.model "
+							   "  ON m.target = $4 AND m.model = n.model "
 							   " AND coalesce(m.version, -1) = coalesce(n.version, -1) "
 							   "WHERE m.source <> $1 ORDER BY n.ord LIMIT 1",
-							   3, types, args, NULL, false, 1);
+							   4, types, args, NULL, false, 1);
 	spi_check(rc, SPI_OK_SELECT, "duplicate check");
 	if (SPI_processed > 0)
 	{
@@ -430,30 +438,186 @@ check_other_sources(const char *source, KeyedRow *rows, int n)
 
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("%s is already defined by source \"%s\"",
-						contract_model_label(m), other),
+				 errmsg("%s is already defined by source \"%s\" for target \"%s\"",
+						contract_model_label(m), other, target),
 				 errdetail("Declared again at %s.", srcloc_string(&m->loc)),
-				 errhint("Remove it from one of the two sources; to empty a source, apply an empty document to it: SELECT dbt_contract_apply_yaml('version: 2', %s).",
-						 quote_literal_cstr(other))));
+				 errhint("Remove it from one of the two sources; to empty a source, apply an empty document to it: SELECT dbt_contract_apply_yaml('version: 2', %s, %s).",
+						 quote_literal_cstr(other), quote_literal_cstr(target))));
 	}
 }
 
-/* Old rows of this source, sorted like the new ones. */
-static KeyedRow *
-load_old_models(const char *source, int *n)
+static char *
+model_version_label(const char *model, int version)
 {
-	Datum		args[1];
-	Oid			types[1] = {TEXTOID};
+	return version >= 0 ?
+		psprintf("model \"%s\" version %d", model, version) :
+		psprintf("model \"%s\"", model);
+}
+
+/*
+ * A relation has one contract in the whole database: the event triggers
+ * find the contract of a DDL by its relation alone.  A new model whose
+ * relation another model already has -- of another target (a custom schema
+ * used verbatim by both), or of another source -- is an error.  The rows
+ * this apply replaces do not count.
+ */
+static void
+check_relations(const char *source, const char *target, KeyedRow *rows, int n)
+{
+	ColArray	schemas;
+	ColArray	names;
+	Datum		args[4];
+	Oid			types[4] = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID};
+	int			i;
+	int			rc;
+
+	col_init(&schemas, TEXTOID);
+	col_init(&names, TEXTOID);
+	for (i = 0; i < n; i++)
+	{
+		col_text(&schemas, rows[i].m->relation_schema);
+		col_text(&names, rows[i].m->relation_name);
+	}
+	args[0] = CStringGetTextDatum(source);
+	args[1] = CStringGetTextDatum(target);
+	args[2] = col_array(&schemas);
+	args[3] = col_array(&names);
+	rc = SPI_execute_with_args(
+							   "SELECT m.target, m.model, m.version, m.source, m.defined_at, n.ord "
+							   "FROM unnest($3, $4) WITH ORDINALITY AS n(sch, rel, ord) "
+							   "JOIN dbt_contract.contract_model m "
+							   "  ON m.relation_schema = n.sch AND m.relation_name = n.rel "
+							   "WHERE m.target <> $2 OR m.source <> $1 "
+							   "ORDER BY n.ord LIMIT 1",
+							   4, types, args, NULL, false, 1);
+	spi_check(rc, SPI_OK_SELECT, "relation check");
+	if (SPI_processed > 0)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		d = SPI_getbinval(tup, td, 3, &isnull);
+		int			version = isnull ? -1 : DatumGetInt32(d);
+		int64		ord = DatumGetInt64(SPI_getbinval(tup, td, 6, &isnull));
+		KeyedRow   *r = &rows[ord - 1];
+
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("%s of target \"%s\" and %s of target \"%s\" are both built as relation %s",
+						contract_model_label(r->m), target,
+						model_version_label(SPI_getvalue(tup, td, 2), version),
+						SPI_getvalue(tup, td, 1), r->relation),
+				 errdetail("Declared at %s, and by source \"%s\" at %s. A relation has one contract in a database.",
+						   srcloc_string(&r->m->loc), SPI_getvalue(tup, td, 4),
+						   SPI_getvalue(tup, td, 5)),
+				 errhint("Give each target's model a relation of its own: a custom schema used verbatim by generate_schema_name is shared by every target. Nothing was applied.")));
+	}
+}
+
+/*
+ * May the caller apply contracts for a target?  Superusers may for any;
+ * other roles for a target whose schema is owned by a role whose
+ * privileges they have (or, before the schema exists, when they may
+ * create schemas in the database), and the same for every other schema
+ * the models are built in, so a developer can neither change production's
+ * contracts nor put contracts on production's relations.
+ */
+static void
+check_schema_privilege(const char *target, const char *schema, Oid caller,
+					   const ContractModel *m)
+{
+	Oid			nspid = get_namespace_oid(schema, true);
+	Oid			owner;
+	HeapTuple	tup;
+
+	if (!OidIsValid(nspid))
+	{
+		if (DBTC_DATABASE_ACLCHECK(MyDatabaseId, caller, ACL_CREATE) == ACLCHECK_OK)
+			return;
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to apply contracts for target \"%s\"", target),
+				 m ? errdetail("%s is built in schema \"%s\", which does not exist, and role \"%s\" may not create schemas in this database.",
+							   contract_model_label(m), schema,
+							   GetUserNameFromId(caller, false)) :
+				 errdetail("Schema \"%s\" does not exist, and role \"%s\" may not create schemas in this database.",
+						   schema, GetUserNameFromId(caller, false)),
+				 errhint("A DBA lets a developer apply for their own target by creating its schema for them: CREATE SCHEMA %s AUTHORIZATION %s.",
+						 quote_identifier(schema),
+						 quote_identifier(GetUserNameFromId(caller, false)))));
+	}
+	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nspid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for namespace %u", nspid);
+	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+	ReleaseSysCache(tup);
+	if (has_privs_of_role(caller, owner))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to apply contracts for target \"%s\"", target),
+			 m ? errdetail("%s is built in schema \"%s\", owned by role \"%s\"; only superusers and roles with the privileges of a schema's owner may apply contracts for relations in it.",
+						   contract_model_label(m), schema,
+						   GetUserNameFromId(owner, false)) :
+			 errdetail("Schema \"%s\" is owned by role \"%s\"; only superusers and roles with the privileges of a target schema's owner may apply contracts for it.",
+					   schema, GetUserNameFromId(owner, false)),
+			 superuser_arg(owner) ?
+			 errhint("A DBA lets a role apply for a target by giving it the schema: ALTER SCHEMA %s OWNER TO %s.",
+					 quote_identifier(schema),
+					 quote_identifier(GetUserNameFromId(caller, false))) :
+			 errhint("A DBA lets a role apply for a target by giving it the schema (ALTER SCHEMA %s OWNER TO %s) or membership in its owner (GRANT %s TO %s).",
+					 quote_identifier(schema),
+					 quote_identifier(GetUserNameFromId(caller, false)),
+					 quote_identifier(GetUserNameFromId(owner, false)),
+					 quote_identifier(GetUserNameFromId(caller, false)))));
+}
+
+static void
+check_target_privilege(const char *target, KeyedRow *rows, int n, Oid caller)
+{
+	List	   *seen = NIL;
+	int			i;
+
+	if (superuser_arg(caller))
+		return;
+	check_schema_privilege(target, target, caller, NULL);
+	seen = lappend(seen, (char *) target);
+	for (i = 0; i < n; i++)
+	{
+		const char *schema = rows[i].m->relation_schema;
+		ListCell   *lc;
+		bool		known = false;
+
+		CHECK_FOR_INTERRUPTS();
+		foreach(lc, seen)
+			if (strcmp(lfirst(lc), schema) == 0)
+				known = true;
+		if (known)
+			continue;
+		check_schema_privilege(target, schema, caller, rows[i].m);
+		seen = lappend(seen, (char *) schema);
+	}
+	list_free(seen);
+}
+
+/* Old rows of this source and target, sorted like the new ones. */
+static KeyedRow *
+load_old_models(const char *source, const char *target, int *n)
+{
+	Datum		args[2];
+	Oid			types[2] = {TEXTOID, TEXTOID};
 	KeyedRow   *rows;
 	uint64		i;
 	int			rc;
 
 	args[0] = CStringGetTextDatum(source);
+	args[1] = CStringGetTextDatum(target);
 	rc = SPI_execute_with_args(
 							   "SELECT model, version, relation_schema, relation_name, "
 							   "       fingerprint, column_count, constraint_count, model_id "
-							   "FROM dbt_contract.contract_model WHERE source = $1",
-							   1, types, args, NULL, false, 0);
+							   "FROM dbt_contract.contract_model "
+							   "WHERE target = $2 AND source = $1",
+							   2, types, args, NULL, false, 0);
 	spi_check(rc, SPI_OK_SELECT, "loading the previous contracts");
 	rows = palloc0(sizeof(KeyedRow) * Max(1, SPI_processed));
 	for (i = 0; i < SPI_processed; i++)
@@ -666,11 +830,12 @@ batch_end(RowBatch *b)
 }
 
 static void
-insert_models(const char *source, KeyedRow *rows, int n, int64 *ids)
+insert_models(const char *source, const char *target, KeyedRow *rows, int n,
+			  int64 *ids)
 {
-	static const Oid types[18] = {INT8OID, TEXTOID, INT4OID, INT4OID, TEXTOID,
+	static const Oid types[19] = {INT8OID, TEXTOID, INT4OID, INT4OID, TEXTOID,
 		TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, BOOLOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, INT4OID, INT4OID, TEXTOID};
+	TEXTOID, TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID};
 	RowBatch	b;
 	ColArray   *c;
 	int			i;
@@ -680,12 +845,12 @@ insert_models(const char *source, KeyedRow *rows, int n, int64 *ids)
 				"(model_id, model, version, latest_version, source, defined_at, "
 				" relation_schema, relation_name, materialized, enforced, alias_types, "
 				" on_schema_change, description, deprecation_date, fingerprint, "
-				" column_count, constraint_count, file, applied_at) "
+				" column_count, constraint_count, file, target, applied_at) "
 				"SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), "
 				"       unnest($6), unnest($7), unnest($8), unnest($9), unnest($10), "
 				"       unnest($11), unnest($12), unnest($13), unnest($14), "
 				"       unnest($15), unnest($16), unnest($17), unnest($18), "
-				"       statement_timestamp()",
+				"       unnest($19), statement_timestamp()",
 				types, lengthof(types));
 	c = b.cols;
 	for (i = 0; i < n; i++)
@@ -710,6 +875,7 @@ insert_models(const char *source, KeyedRow *rows, int n, int64 *ids)
 		col_push(&c[15], Int32GetDatum(list_length(m->columns)), false);
 		col_push(&c[16], Int32GetDatum(list_length(m->constraints)), false);
 		col_text(&c[17], m->loc.file);
+		col_text(&c[18], target);
 		batch_row_done(&b);
 	}
 	batch_end(&b);
@@ -846,24 +1012,27 @@ insert_tests(KeyedRow *rows, int n, int64 *ids)
 }
 
 static void
-record_source(const char *source, const char *checksum, int nmodels)
+record_source(const char *source, const char *target, const char *checksum,
+			  int nmodels)
 {
-	Datum		args[2];
-	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		args[3];
+	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
 	int			rc;
 
 	args[0] = CStringGetTextDatum(source);
 	args[1] = CStringGetTextDatum(checksum);
+	args[2] = CStringGetTextDatum(target);
 	if (nmodels == 0)
-		rc = SPI_execute_with_args("DELETE FROM dbt_contract.contract_source WHERE source = $1",
-								   1, types, args, NULL, false, 0);
+		rc = SPI_execute_with_args("DELETE FROM dbt_contract.contract_source "
+								   "WHERE source = $1 AND target = $3",
+								   3, types, args, NULL, false, 0);
 	else
 		rc = SPI_execute_with_args("INSERT INTO dbt_contract.contract_source "
-								   "  (source, checksum, applied_at, applied_by) "
-								   "VALUES ($1, $2, statement_timestamp(), session_user) "
-								   "ON CONFLICT (source) DO UPDATE SET checksum = EXCLUDED.checksum, "
+								   "  (source, target, checksum, applied_at, applied_by) "
+								   "VALUES ($1, $3, $2, statement_timestamp(), session_user) "
+								   "ON CONFLICT (source, target) DO UPDATE SET checksum = EXCLUDED.checksum, "
 								   "  applied_at = EXCLUDED.applied_at, applied_by = EXCLUDED.applied_by",
-								   2, types, args, NULL, false, 0);
+								   3, types, args, NULL, false, 0);
 	if (rc != SPI_OK_DELETE && rc != SPI_OK_INSERT)
 		spi_check(rc, SPI_OK_INSERT, "recording the source");
 }
@@ -872,8 +1041,9 @@ record_source(const char *source, const char *checksum, int nmodels)
  * Breaking changes: the stored contracts of changed models, compared
  * ------------------------------------------------------------------------
  */
-static List *
-text_array_to_list(Datum d)
+/* A text[] as a List of C strings, NULL elements left out. */
+List *
+contract_text_array_list(Datum d)
 {
 	ArrayType  *arr = DatumGetArrayTypeP(d);
 	Datum	   *elems;
@@ -979,9 +1149,9 @@ load_stored_models(ColArray *ids, MemoryContext target)
 			k->to_version = n1;
 			k->model_level = (n2 != 0);
 			d = SPI_getbinval(tup, td, 12, &isnull);
-			k->columns = isnull ? NIL : text_array_to_list(d);
+			k->columns = isnull ? NIL : contract_text_array_list(d);
 			d = SPI_getbinval(tup, td, 13, &isnull);
-			k->to_columns = isnull ? NIL : text_array_to_list(d);
+			k->to_columns = isnull ? NIL : contract_text_array_list(d);
 			cur->constraints = lappend(cur->constraints, k);
 		}
 	}
@@ -1151,8 +1321,8 @@ enforce_breaking_policy(List *changes, bool allow_breaking)
 }
 
 static void
-record_history(const char *source, const char *checksum, Oid caller,
-			   List *results, bool allow_breaking, List *accepted)
+record_history(const char *source, const char *target, const char *checksum,
+			   Oid caller, List *results, bool allow_breaking, List *accepted)
 {
 	Datum		args[10];
 	Oid			types[10] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID,
@@ -1183,12 +1353,12 @@ record_history(const char *source, const char *checksum, Oid caller,
 	args[6] = Int32GetDatum(counts[3]);
 	args[7] = BoolGetDatum(allow_breaking);
 	args[8] = col_array(&acc);
-	args[9] = (Datum) 0;
+	args[9] = CStringGetTextDatum(target);
 	rc = SPI_execute_with_args("INSERT INTO dbt_contract.apply_history "
 							   "  (applied_at, applied_by, source, checksum, added, changed, "
-							   "   removed, unchanged, allow_breaking, breaking_accepted) "
-							   "VALUES (statement_timestamp(), $3, $1, $2, $4, $5, $6, $7, $8, $9)",
-							   9, types, args, NULL, false, 0);
+							   "   removed, unchanged, allow_breaking, breaking_accepted, target) "
+							   "VALUES (statement_timestamp(), $3, $1, $2, $4, $5, $6, $7, $8, $9, $10)",
+							   10, types, args, NULL, false, 0);
 	spi_check(rc, SPI_OK_INSERT, "recording the apply");
 }
 
@@ -1264,6 +1434,8 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 	int			rc;
 
 	new = sort_new_models(models, &nnew);
+	if (!opts->dry_run)
+		check_target_privilege(opts->target, new, nnew, opts->caller);
 
 	begin_as_owner(&oc);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
@@ -1277,8 +1449,10 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 					 false, 0);
 	spi_check(rc, SPI_OK_UTILITY, "locking the contract catalog");
 
-	check_other_sources(source, new, nnew);
-	old = load_old_models(source, &nold);
+	check_other_sources(source, opts->target, new, nnew);
+	if (!opts->dry_run)
+		check_relations(source, opts->target, new, nnew);
+	old = load_old_models(source, opts->target, &nold);
 
 	MemoryContextSwitchTo(callercxt);
 	changes = diff_source(old, nold, new, nnew);
@@ -1294,17 +1468,17 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 		plan_writes(old, nold, new, nnew, &stale, &fresh, &nfresh);
 		delete_models(&stale);
 		ids = allocate_ids(nfresh);
-		insert_models(source, fresh, nfresh, ids);
+		insert_models(source, opts->target, fresh, nfresh, ids);
 		insert_columns(fresh, nfresh, ids);
 		insert_constraints(fresh, nfresh, ids);
 		insert_tests(fresh, nfresh, ids);
-		record_source(source, opts->checksum, nnew);
+		record_source(source, opts->target, opts->checksum, nnew);
 
 		/* Result strings must outlive SPI's memory. */
 		MemoryContextSwitchTo(callercxt);
 		res = compute_actions(old, nold, new, nnew);
 		MemoryContextSwitchTo(spicxt);
-		record_history(source, opts->checksum, opts->caller, res,
+		record_history(source, opts->target, opts->checksum, opts->caller, res,
 					   opts->allow_breaking, accepted);
 	}
 
@@ -1315,7 +1489,7 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 	return res;
 }
 
-/* Replace everything `source` defined with `models`. */
+/* Replace everything `source` defined for opts->target with `models`. */
 List *
 catalog_store_apply(const char *source, List *models, const ApplyOptions *opts)
 {

@@ -46,4 +46,13 @@
 #define DBTC_RAW_PARSE(sql)				raw_parser(sql)
 #endif
 
+/* PostgreSQL 16 folded the per-kind ACL checks into object_aclcheck. */
+#if PG_VERSION_NUM >= 160000
+#define DBTC_DATABASE_ACLCHECK(db, role, mode) \
+	object_aclcheck(DatabaseRelationId, (db), (role), (mode))
+#else
+#define DBTC_DATABASE_ACLCHECK(db, role, mode) \
+	pg_database_aclcheck((db), (role), (mode))
+#endif
+
 #endif							/* DBT_CONTRACT_COMPAT_H */

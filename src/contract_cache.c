@@ -279,14 +279,15 @@ text_array_list(Datum d)
 /*
  * One statement returns the model rows, their columns and constraints
  * (with ref() targets resolved to relations, and their to_columns to the
- * target's attribute names), so all come from the same snapshot.  Model
+ * target's attribute names, within the model's own target), so all come
+ * from the same snapshot.  Model
  * ids are never reused, so a model's rows are immutable.  Two variants:
  * one model ($1), or every enforced contract (joins, no parameter).
  */
 #define SPEC_QUERY(MWHERE, CJOIN, CWHERE, KJOIN, KWHERE) \
 "SELECT m.model_id AS id, 'm' AS kind, 0 AS ord, m.model AS a, " \
 "       m.relation_schema AS b, m.relation_name AS c, m.description AS d, " \
-"       NULL::text AS e, coalesce(m.version, -1) AS n1, m.enforced::int AS n2, " \
+"       m.target AS e, coalesce(m.version, -1) AS n1, m.enforced::int AS n2, " \
 "       NULL::oid AS o, NULL::text[] AS arr1, NULL::text[] AS arr2, " \
 "       m.materialized AS f " \
 "  FROM dbt_contract.contract_model m " \
@@ -309,9 +310,10 @@ text_array_list(Datum d)
 "                                ON tc.model_id = t.model_id AND tc.column_name = w.col " \
 "                        ORDER BY w.ord) END, " \
 "       k.to_model " \
-"  FROM dbt_contract.contract_constraint k " KJOIN " " \
+"  FROM dbt_contract.contract_constraint k " \
+"  JOIN dbt_contract.contract_model km ON km.model_id = k.model_id " KJOIN " " \
 "  LEFT JOIN dbt_contract.ref_targets t " \
-"         ON t.model = k.to_model " \
+"         ON t.target = km.target AND t.model = k.to_model " \
 "        AND t.requested_version IS NOT DISTINCT FROM k.to_version " KWHERE
 
 static const char *const spec_query_one =
@@ -320,7 +322,7 @@ SPEC_QUERY("m.model_id = $1", "", "WHERE c.model_id = $1", "", "WHERE k.model_id
 static const char *const spec_query_enforced =
 SPEC_QUERY("m.enforced",
 		   "JOIN dbt_contract.contract_model cm ON cm.model_id = c.model_id AND cm.enforced", "",
-		   "JOIN dbt_contract.contract_model km ON km.model_id = k.model_id AND km.enforced", "");
+		   "AND km.enforced", "");
 
 /* A text value as a C string in cxt, or NULL. */
 static char *
@@ -418,6 +420,7 @@ load_spec_row(HTAB *builds, HeapTuple tup, TupleDesc td, MemoryContext cxt)
 		ContractSpec *spec = MemoryContextAllocZero(cxt, sizeof(ContractSpec));
 
 		spec->model_id = id;
+		spec->target = str_in(v[8], n[8], cxt);
 		spec->model = str_in(v[4], n[4], cxt);
 		spec->relation_schema = str_in(v[5], n[5], cxt);
 		spec->relation_name = str_in(v[6], n[6], cxt);
@@ -569,15 +572,23 @@ contract_load_enforced(void)
 	return load_specs(0, CurrentMemoryContext);
 }
 
-/* One model's contract by name and version (-1: unversioned), or NULL. */
+/*
+ * One model's contract by name and version (-1: unversioned) in a target,
+ * or NULL.  Without a target (NULL), the model's only one; a model loaded
+ * for several targets then is an error naming them.
+ */
 ContractSpec *
-contract_load_model(const char *model, int version)
+contract_load_model(const char *model, int version, const char *target)
 {
 	OwnerContext oc;
-	Datum		args[2];
-	Oid			types[2] = {TEXTOID, INT4OID};
-	char		nulls[2] = {' ', version < 0 ? 'n' : ' '};
+	Datum		args[3];
+	Oid			types[3] = {TEXTOID, INT4OID, TEXTOID};
+	char		nulls[3] = {' ', version < 0 ? 'n' : ' ', target ? ' ' : 'n'};
+	MemoryContext callercxt = CurrentMemoryContext;
+	StringInfoData targets;
+	char	   *first = NULL;
 	int64		id = 0;
+	uint64		nfound;
 	int			rc;
 	List	   *specs;
 
@@ -586,21 +597,49 @@ contract_load_model(const char *model, int version)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
 	args[0] = CStringGetTextDatum(model);
 	args[1] = Int32GetDatum(version);
-	rc = SPI_execute_with_args("SELECT model_id FROM dbt_contract.contract_model "
-							   "WHERE model = $1 AND version IS NOT DISTINCT FROM $2",
-							   2, types, args, nulls, false, 1);
+	args[2] = target ? CStringGetTextDatum(target) : (Datum) 0;
+	rc = SPI_execute_with_args("SELECT model_id, target FROM dbt_contract.contract_model "
+							   "WHERE model = $1 AND version IS NOT DISTINCT FROM $2 "
+							   "  AND ($3::text IS NULL OR target = $3) "
+							   "ORDER BY target COLLATE \"C\"",
+							   3, types, args, nulls, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "dbt_contract: looking up a model failed: %s",
 			 SPI_result_code_string(rc));
-	if (SPI_processed == 1)
+	nfound = SPI_processed;
+	initStringInfo(&targets);
+	if (nfound == 1)
 	{
 		bool		isnull;
 
 		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										 SPI_tuptable->tupdesc, 1, &isnull));
 	}
+	else if (nfound > 1)
+	{
+		uint64		i;
+		MemoryContext spicxt = MemoryContextSwitchTo(callercxt);
+
+		first = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		for (i = 0; i < nfound; i++)
+			appendStringInfo(&targets, "%s%s", i ? ", " : "",
+							 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2));
+		MemoryContextSwitchTo(spicxt);
+	}
 	SPI_finish();
 	end_as_owner(&oc);
+	if (nfound > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
+				 version >= 0 ?
+				 errmsg("model \"%s\" version %d has contracts in %d targets",
+						model, version, (int) nfound) :
+				 errmsg("model \"%s\" has contracts in %d targets", model, (int) nfound),
+				 errdetail("The targets are %s.", targets.data),
+				 errhint("Name the target, as in dbt_contract_ddl(%s, %s, %s).",
+						 quote_literal_cstr(model),
+						 version >= 0 ? psprintf("%d", version) : "NULL",
+						 quote_literal_cstr(first))));
 	if (id == 0)
 		return NULL;
 	specs = load_specs(id, CurrentMemoryContext);

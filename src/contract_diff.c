@@ -10,13 +10,20 @@
  * materialization changed away from table/incremental while constraints
  * exist; the model removed, unless its deprecation_date has passed.
  * Additions never break anything.
+ *
+ * The same rules compare two targets' stored contracts (a pull request's
+ * target against production's): dbt_contract_diff_targets.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "parser/scansup.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/memutils.h"
@@ -325,5 +332,319 @@ contract_diff_model(const StoredModel *old, const ContractModel *new)
 	if (changes == NIL)
 		add_change(&changes, new->name, new->version, "details changed",
 				   pstrdup("descriptions, data tests or other properties"), false);
+	return changes;
+}
+
+/* ------------------------------------------------------------------------
+ * Comparing two targets' stored contracts (dbt_contract_diff_targets)
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * A schema of one target as the other target would name it: the target
+ * schema itself, or dbt's <target>_<custom> for a custom schema.  Other
+ * schemas (used verbatim) stay as they are.
+ */
+static char *
+translate_schema(const char *schema, const char *from, const char *to)
+{
+	size_t		len = strlen(from);
+
+	if (strcmp(schema, from) == 0)
+		return pstrdup(to);
+	if (strncmp(schema, from, len) == 0 && schema[len] == '_')
+		return psprintf("%s%s", to, schema + len);
+	return pstrdup(schema);
+}
+
+/*
+ * Every stored row of both targets: models ('m'), then their columns
+ * ('c'), constraints ('k') and data tests ('d'), each in declaration order.
+ */
+static const char *const target_rows_query =
+"SELECT m.model_id, 'm' AS kind, 0 AS ord, m.model AS a, m.relation_schema AS b, "
+"       m.relation_name AS c, m.materialized AS d, m.on_schema_change AS e, "
+"       m.description AS f, m.deprecation_date AS g, m.target AS h, "
+"       coalesce(m.version, -1) AS n1, coalesce(m.latest_version, -1) AS n2, "
+"       m.enforced::int AS n3, m.alias_types::int AS n4, NULL::oid AS o, "
+"       NULL::text[] AS arr1, NULL::text[] AS arr2 "
+"  FROM dbt_contract.contract_model m WHERE m.target IN ($1, $2) "
+"UNION ALL "
+"SELECT c.model_id, 'c', c.ordinal, c.column_name, c.description, c.data_type, "
+"       NULL, NULL, NULL, NULL, NULL, c.typmod, c.quoted::int, 0, 0, c.type_oid, "
+"       NULL, NULL "
+"  FROM dbt_contract.contract_column c "
+"  JOIN dbt_contract.contract_model m USING (model_id) WHERE m.target IN ($1, $2) "
+"UNION ALL "
+"SELECT k.model_id, 'k', k.ordinal, k.constraint_type, k.expression, k.name, "
+"       k.to_text, k.to_model, NULL, NULL, NULL, coalesce(k.to_version, -1), "
+"       (k.level = 'model')::int, k.warn_unenforced::int, k.warn_unsupported::int, "
+"       NULL, k.columns, k.to_columns "
+"  FROM dbt_contract.contract_constraint k "
+"  JOIN dbt_contract.contract_model m USING (model_id) WHERE m.target IN ($1, $2) "
+"UNION ALL "
+"SELECT t.model_id, 'd', t.ordinal, t.test_name, t.arguments::text, NULL, "
+"       NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, t.columns, NULL "
+"  FROM dbt_contract.contract_test t "
+"  JOIN dbt_contract.contract_model m USING (model_id) WHERE m.target IN ($1, $2) "
+"ORDER BY 1, 2 DESC, 3";
+
+static char *
+row_text(HeapTuple tup, TupleDesc td, int col)
+{
+	return SPI_getvalue(tup, td, col);
+}
+
+static int
+row_int(HeapTuple tup, TupleDesc td, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, td, col, &isnull);
+
+	return isnull ? 0 : DatumGetInt32(d);
+}
+
+static List *
+row_names(HeapTuple tup, TupleDesc td, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, td, col, &isnull);
+
+	return isnull ? NIL : contract_text_array_list(d);
+}
+
+/*
+ * The stored contracts of two targets as the models an apply would bring,
+ * in *base and *head.  Rows arrive ordered by model id, each model's own
+ * row first.
+ */
+static void
+read_target_models(const char *base_target, const char *head_target,
+				   List **base, List **head)
+{
+	OwnerContext oc;
+	MemoryContext callercxt = CurrentMemoryContext;
+	Datum		args[2];
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	ContractModel *cur = NULL;
+	int64		cur_id = -1;
+	uint64		i;
+	int			rc;
+
+	*base = *head = NIL;
+	begin_as_owner(&oc);
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+	args[0] = CStringGetTextDatum(base_target);
+	args[1] = CStringGetTextDatum(head_target);
+	rc = SPI_execute_with_args(target_rows_query, 2, types, args, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "dbt_contract: reading the contracts of targets failed: %s",
+			 SPI_result_code_string(rc));
+
+	/* what is built here outlives SPI's memory */
+	MemoryContextSwitchTo(callercxt);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		char		kind = row_text(tup, td, 2)[0];
+
+		CHECK_FOR_INTERRUPTS();
+		if (kind == 'm')
+		{
+			char	   *target = row_text(tup, td, 11);
+
+			cur = palloc0(sizeof(ContractModel));
+			cur_id = id;
+			cur->name = row_text(tup, td, 4);
+			cur->relation_schema = row_text(tup, td, 5);
+			cur->relation_name = row_text(tup, td, 6);
+			cur->materialized = row_text(tup, td, 7);
+			cur->on_schema_change = row_text(tup, td, 8);
+			cur->description = row_text(tup, td, 9);
+			cur->deprecation_date = row_text(tup, td, 10);
+			cur->version = row_int(tup, td, 12);
+			cur->latest_version = row_int(tup, td, 13);
+			cur->enforced = row_int(tup, td, 14) != 0;
+			cur->alias_types = row_int(tup, td, 15) != 0;
+			/* a model of both targets (base = head) is the base's */
+			if (strcmp(target, base_target) == 0)
+				*base = lappend(*base, cur);
+			else
+			{
+				/* named as in the base target, so only real changes show */
+				cur->relation_schema = translate_schema(cur->relation_schema,
+														head_target, base_target);
+				*head = lappend(*head, cur);
+			}
+		}
+		else if (cur == NULL || cur_id != id)
+			continue;
+		else if (kind == 'c')
+		{
+			ContractColumn *c = palloc0(sizeof(ContractColumn));
+			Datum		d = SPI_getbinval(tup, td, 16, &isnull);
+
+			c->name = row_text(tup, td, 4);
+			c->description = row_text(tup, td, 5);
+			c->data_type = row_text(tup, td, 6);
+			c->typmod = row_int(tup, td, 12);
+			c->quoted = row_int(tup, td, 13) != 0;
+			c->type_oid = isnull ? InvalidOid : DatumGetObjectId(d);
+			cur->columns = lappend(cur->columns, c);
+		}
+		else if (kind == 'k')
+		{
+			ContractConstraint *k = palloc0(sizeof(ContractConstraint));
+			char	   *type = row_text(tup, td, 4);
+			int			t;
+
+			for (t = CC_NOT_NULL; t <= CC_CUSTOM; t++)
+				if (strcmp(type, contract_constraint_type_name(t)) == 0)
+					k->type = t;
+			k->expression = row_text(tup, td, 5);
+			k->name = row_text(tup, td, 6);
+			k->to_text = row_text(tup, td, 7);
+			k->to_model = row_text(tup, td, 8);
+			k->to_version = row_int(tup, td, 12);
+			k->model_level = row_int(tup, td, 13) != 0;
+			k->warn_unenforced = row_int(tup, td, 14) != 0;
+			k->warn_unsupported = row_int(tup, td, 15) != 0;
+			k->columns = row_names(tup, td, 17);
+			k->to_columns = row_names(tup, td, 18);
+			cur->constraints = lappend(cur->constraints, k);
+		}
+		else
+		{
+			ContractTest *t = palloc0(sizeof(ContractTest));
+
+			t->test_name = row_text(tup, td, 4);
+			t->arguments = row_text(tup, td, 5);
+			t->columns = row_names(tup, td, 17);
+			cur->tests = lappend(cur->tests, t);
+		}
+	}
+	SPI_finish();
+	end_as_owner(&oc);
+}
+
+/* A base model as apply's diff reads a stored one back. */
+static StoredModel *
+stored_from_model(const ContractModel *m)
+{
+	StoredModel *s = palloc0(sizeof(StoredModel));
+	ListCell   *lc;
+
+	s->model = m->name;
+	s->version = m->version;
+	s->enforced = m->enforced;
+	s->materialized = m->materialized;
+	s->deprecation_date = m->deprecation_date;
+	s->relation = quote_qualified_identifier(m->relation_schema, m->relation_name);
+	s->fingerprint = m->fingerprint;
+	foreach(lc, m->columns)
+	{
+		ContractColumn *c = lfirst(lc);
+		StoredColumn *sc = palloc0(sizeof(StoredColumn));
+
+		sc->attname = contract_column_ident(c);
+		sc->type_oid = c->type_oid;
+		sc->typmod = c->typmod;
+		sc->type_text = OidIsValid(c->type_oid) ?
+			format_type_with_typemod(c->type_oid, c->typmod) : NULL;
+		s->columns = lappend(s->columns, sc);
+	}
+	foreach(lc, m->constraints)
+	{
+		ContractConstraint *k = lfirst(lc);
+		StoredConstraint *sk = palloc0(sizeof(StoredConstraint));
+
+		sk->type = contract_constraint_type_name(k->type);
+		sk->model_level = k->model_level;
+		sk->columns = k->columns;
+		sk->expression = k->expression;
+		sk->name = k->name;
+		sk->to_text = k->to_text;
+		sk->to_model = k->to_model;
+		sk->to_version = k->to_version;
+		sk->to_columns = k->to_columns;
+		s->constraints = lappend(s->constraints, sk);
+	}
+	return s;
+}
+
+static int
+model_key_cmp(const ListCell *a, const ListCell *b)
+{
+	const ContractModel *x = lfirst(a);
+	const ContractModel *y = lfirst(b);
+	int			c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return (x->version > y->version) - (x->version < y->version);
+}
+
+/*
+ * What the contracts of head_target change against those of base_target
+ * (a pull request's or a developer's target against production's), with
+ * the rules an apply uses: the head's models are compared as if applied
+ * over the base's.  Fingerprints are worked out afresh on both sides from
+ * the stored rows, so contracts that differ only by their target compare
+ * equal.
+ */
+List *
+contract_diff_targets(const char *base_target, const char *head_target)
+{
+	List	   *base;
+	List	   *head;
+	List	   *changes = NIL;
+	ListCell   *lc;
+	ListCell   *bc;
+	ListCell   *hc;
+
+	read_target_models(base_target, head_target, &base, &head);
+	foreach(lc, base)
+		contract_fingerprint(lfirst(lc));
+	foreach(lc, head)
+		contract_fingerprint(lfirst(lc));
+	list_sort(base, model_key_cmp);
+	list_sort(head, model_key_cmp);
+
+	bc = list_head(base);
+	hc = list_head(head);
+	while (bc != NULL || hc != NULL)
+	{
+		ContractModel *b = bc ? lfirst(bc) : NULL;
+		ContractModel *h = hc ? lfirst(hc) : NULL;
+		int			c;
+
+		CHECK_FOR_INTERRUPTS();
+		if (b == NULL)
+			c = 1;
+		else if (h == NULL)
+			c = -1;
+		else
+			c = model_key_cmp(bc, hc);
+		if (c < 0)
+		{
+			changes = list_concat(changes, contract_diff_model(stored_from_model(b), NULL));
+			bc = lnext(base, bc);
+		}
+		else if (c > 0)
+		{
+			changes = list_concat(changes, contract_diff_model(NULL, h));
+			hc = lnext(head, hc);
+		}
+		else
+		{
+			changes = list_concat(changes, contract_diff_model(stored_from_model(b), h));
+			bc = lnext(base, bc);
+			hc = lnext(head, hc);
+		}
+	}
 	return changes;
 }

@@ -33,7 +33,7 @@ typedef struct CatalogIds
 {
 	Oid			model;
 	Oid			model_pkey;
-	Oid			model_key;		/* (model, coalesce(version, -1)) */
+	Oid			model_key;		/* (target, model, coalesce(version, -1)) */
 	Oid			column;
 	Oid			column_pkey;
 	Oid			constraint;
@@ -158,7 +158,10 @@ scan_by_model_id(Relation rel, Oid index, Snapshot snap, int64 id)
 	return systable_beginscan(rel, index, true, snap, 1, &key);
 }
 
-/* The model a ref() names: the version asked for, else the latest one. */
+/*
+ * The model a ref() names, in the target of the model that makes it: the
+ * version asked for, else the latest one.
+ */
 typedef struct RefTarget
 {
 	int64		model_id;
@@ -166,23 +169,33 @@ typedef struct RefTarget
 } RefTarget;
 
 static bool
-resolve_ref(const CatalogIds *ids, Snapshot snap, const char *model, int version,
-			RefTarget *target)
+resolve_ref(const CatalogIds *ids, Snapshot snap, const char *in_target,
+			const char *model, int version, RefTarget *target)
 {
 	Relation	rel = table_open(ids->model, AccessShareLock);
-	ScanKeyData key;
+	ScanKeyData key[2];
+	int			nkeys = 0;
 	SysScanDesc scan;
 	HeapTuple	tup;
 	int			best_version = -2;
 	int			latest = -1;
 	bool		found = false;
 
-	/* the index is on (model, ...): equality on its leading text column */
-	ScanKeyEntryInitialize(&key, 0, attnameAttNum(rel, "model", false),
+	/*
+	 * The index is on (target, model, ...): equality on both text columns,
+	 * in index order.  A catalog not yet updated to 0.2.0 has no targets,
+	 * and its index leads with the model.
+	 */
+	if (in_target != NULL)
+		ScanKeyEntryInitialize(&key[nkeys++], 0, attnameAttNum(rel, "target", false),
+							   BTEqualStrategyNumber, InvalidOid,
+							   DEFAULT_COLLATION_OID, F_TEXTEQ,
+							   CStringGetTextDatum(in_target));
+	ScanKeyEntryInitialize(&key[nkeys++], 0, attnameAttNum(rel, "model", false),
 						   BTEqualStrategyNumber, InvalidOid,
 						   DEFAULT_COLLATION_OID, F_TEXTEQ,
 						   CStringGetTextDatum(model));
-	scan = systable_beginscan(rel, ids->model_key, true, snap, 1, &key);
+	scan = systable_beginscan(rel, ids->model_key, true, snap, nkeys, key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		int			v = attr_int(tup, rel, "version", -1);
@@ -251,7 +264,8 @@ target_attnames(const CatalogIds *ids, Snapshot snap, int64 target, List *writte
 }
 
 static List *
-read_constraints(const CatalogIds *ids, Snapshot snap, int64 model_id)
+read_constraints(const CatalogIds *ids, Snapshot snap, int64 model_id,
+				 const char *in_target)
 {
 	Relation	rel = table_open(ids->constraint, AccessShareLock);
 	SysScanDesc scan = scan_by_model_id(rel, ids->constraint_pkey, snap, model_id);
@@ -278,7 +292,7 @@ read_constraints(const CatalogIds *ids, Snapshot snap, int64 model_id)
 		k->to_version = attr_int(tup, rel, "to_version", -1);
 		k->to_columns = attr_names(tup, rel, "to_columns");
 		if (k->to_model != NULL &&
-			resolve_ref(ids, snap, k->to_model, k->to_version, &target))
+			resolve_ref(ids, snap, in_target, k->to_model, k->to_version, &target))
 		{
 			k->to_relation = target.relation;
 			if (k->to_columns != NIL)
@@ -323,6 +337,9 @@ contract_read_spec(int64 model_id, MemoryContext cxt)
 
 		spec = palloc0(sizeof(ContractSpec));
 		spec->model_id = model_id;
+		/* no target column: a catalog ALTER EXTENSION has not updated yet */
+		spec->target = attnameAttNum(rel, "target", false) != InvalidAttrNumber ?
+			attr_text(tup, rel, "target") : NULL;
 		spec->model = attr_text(tup, rel, "model");
 		spec->version = attr_int(tup, rel, "version", -1);
 		spec->relation_schema = attr_text(tup, rel, "relation_schema");
@@ -363,7 +380,7 @@ contract_read_spec(int64 model_id, MemoryContext cxt)
 		systable_endscan(scan);
 		table_close(rel, AccessShareLock);
 
-		spec->constraints = read_constraints(&ids, snap, model_id);
+		spec->constraints = read_constraints(&ids, snap, model_id, spec->target);
 	}
 
 	UnregisterSnapshot(snap);

@@ -265,6 +265,7 @@ extern List *contract_diff_model(const StoredModel *old, const ContractModel *ne
 extern char *contract_fk_target_key(const char *to_model, int to_version,
 									const char *to_text);
 extern bool contract_deprecation_passed(const char *deprecation_date);
+extern List *contract_diff_targets(const char *base_target, const char *head_target);
 
 /* ---------- catalog (catalog_store.c) ---------- */
 typedef struct ApplyResult
@@ -280,6 +281,7 @@ typedef struct ApplyResult
 extern void contract_fingerprint(ContractModel *m);
 typedef struct ApplyOptions
 {
+	const char *target;			/* target schema the contracts are for */
 	const char *checksum;		/* md5 of the YAML */
 	Oid			caller;			/* role that called the apply */
 	bool		allow_breaking;
@@ -291,6 +293,7 @@ extern List *catalog_store_apply(const char *source, List *models,
 extern List *catalog_store_diff(const char *source, List *models,
 								const ApplyOptions *opts);
 extern Oid	catalog_owner(void);
+extern List *contract_text_array_list(Datum d);
 
 /* ---------- contract cache (contract_cache.c) ---------- */
 
@@ -323,6 +326,7 @@ typedef struct SpecConstraint
 typedef struct ContractSpec
 {
 	int64		model_id;
+	char	   *target;			/* target schema it was applied for */
 	char	   *model;
 	int			version;		/* -1: unversioned */
 	char	   *relation_schema;
@@ -357,7 +361,8 @@ extern ContractSpec *contract_cache_lookup(const char *schema,
 extern List *contract_cache_schema_relations(const char *schema);
 extern uint64 contract_cache_generation(void);
 extern List *contract_load_enforced(void);
-extern ContractSpec *contract_load_model(const char *model, int version);
+extern ContractSpec *contract_load_model(const char *model, int version,
+										 const char *target);
 extern void begin_as_owner(OwnerContext *oc);
 extern void end_as_owner(OwnerContext *oc);
 

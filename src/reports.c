@@ -41,14 +41,17 @@ text_or_null(const char *s, bool *isnull)
 	return s ? CStringGetTextDatum(s) : (Datum) 0;
 }
 
-/* One row of (model, version, relation, object, problem, have, want). */
+/*
+ * One row of (model, version, relation, object, problem, have, want,
+ * target).
+ */
 static void
 put_problem(ResultSink *sink, const ContractSpec *spec, const char *relation,
 			const char *object, const char *problem, const char *have,
 			const char *want)
 {
-	Datum		values[7];
-	bool		nulls[7];
+	Datum		values[8];
+	bool		nulls[8];
 
 	values[0] = CStringGetTextDatum(spec->model);
 	nulls[0] = false;
@@ -59,6 +62,7 @@ put_problem(ResultSink *sink, const ContractSpec *spec, const char *relation,
 	values[4] = text_or_null(problem, &nulls[4]);
 	values[5] = text_or_null(have, &nulls[5]);
 	values[6] = text_or_null(want, &nulls[6]);
+	values[7] = text_or_null(spec->target, &nulls[7]);
 	tuplestore_putvalues(sink->store, sink->desc, values, nulls);
 }
 
@@ -147,8 +151,9 @@ verify_spec(ResultSink *sink, const ContractSpec *spec, Oid relid, LiveCatalog *
 }
 
 /*
- * dbt_contract_verify() RETURNS TABLE (model, version, relation, object,
- * problem, have, want): every discrepancy between enforced contracts and
+ * dbt_contract_verify(target text DEFAULT NULL) RETURNS TABLE (model,
+ * version, relation, object, problem, have, want, target): every
+ * discrepancy between enforced contracts (of one target, or of all) and
  * the live catalog.
  */
 Datum
@@ -161,12 +166,22 @@ dbt_contract_verify(PG_FUNCTION_ARGS)
 	MemoryContext per_spec = AllocSetContextCreate(work, "dbt_contract verify one",
 												   ALLOCSET_DEFAULT_SIZES);
 	MemoryContext oldcxt = MemoryContextSwitchTo(work);
+	char	   *target = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
 	List	   *specs;
 	LiveCatalog *cat;
 	ListCell   *lc;
 
 	/* one query for the contracts, one pass over each catalog */
 	specs = contract_load_enforced();
+	if (target != NULL)
+	{
+		List	   *mine = NIL;
+
+		foreach(lc, specs)
+			if (strcmp(((ContractSpec *) lfirst(lc))->target, target) == 0)
+				mine = lappend(mine, lfirst(lc));
+		specs = mine;
+	}
 	cat = live_catalog_load(specs);
 	foreach(lc, specs)
 	{
@@ -205,9 +220,10 @@ spec_for_relation(Oid relid)
 	if (cached != NULL)
 	{
 		char	   *model = pstrdup(cached->model);
+		char	   *target = pstrdup(cached->target);
 		int			version = cached->version;
 
-		spec = contract_load_model(model, version);
+		spec = contract_load_model(model, version, target);
 	}
 	if (spec == NULL)
 		ereport(ERROR,
@@ -621,7 +637,10 @@ contract_ddl(const ContractSpec *spec)
 	return s.data;
 }
 
-/* dbt_contract_ddl(model text, version int DEFAULT NULL) RETURNS text */
+/*
+ * dbt_contract_ddl(model text, version int DEFAULT NULL, target text
+ * DEFAULT NULL) RETURNS text
+ */
 Datum
 dbt_contract_ddl(PG_FUNCTION_ARGS)
 {
@@ -635,7 +654,9 @@ dbt_contract_ddl(PG_FUNCTION_ARGS)
 				 errmsg("model must not be null")));
 	model = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	version = PG_ARGISNULL(1) ? -1 : PG_GETARG_INT32(1);
-	spec = contract_load_model(model, version);
+	spec = contract_load_model(model, version,
+							   PG_NARGS() > 2 && !PG_ARGISNULL(2) ?
+							   text_to_cstring(PG_GETARG_TEXT_PP(2)) : NULL);
 	if (spec == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),

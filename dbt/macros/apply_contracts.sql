@@ -8,7 +8,8 @@
   it renders ONE statement,
 
       select * from dbt_contract_apply_manifest($tag$<json>$tag$::jsonb,
-                                                'dbt:<project_name>', false)
+                                                'dbt:<project_name>', false,
+                                                '<target.schema>')
 
   where <json> is {"nodes": {...}} built from this run's `graph`: every
   model node (versions included, enforced contract or not) with its
@@ -18,15 +19,17 @@
   `ref(...)` / `source(...)` text at on-run-start), and every generic test
   node attached to one of those models (test_metadata, column_name,
   attached_node).  The JSON is dollar-quoted with a tag checked not to
-  occur in it.
+  occur in it.  The contracts are applied for the run's own target
+  (target.schema): a dev or CI run keeps its own contracts, enforced on its
+  own relations, next to production's.
 
   Arguments:
     source          the source name the contracts are kept under
                     (default 'dbt:<project_name>')
     allow_breaking  accept breaking changes of versioned models
     targets         a list of target names the hook applies contracts for
-                    (default: every target); e.g. ['prod'] keeps a dev run
-                    from re-pointing the contracts to the dev schema
+                    (default: every target, each for itself); an opt-out,
+                    e.g. ['prod', 'ci'] leaves dev runs unchecked
 
   Variables:
     dbt_contract_enabled  (default true)  false: the hook renders nothing
@@ -66,7 +69,8 @@
   {%- set fn_schema = var('dbt_contract_schema', none) -%}
   {%- set fn = (adapter.quote(fn_schema) ~ '.' if fn_schema else '') ~ 'dbt_contract_apply_manifest' -%}
   {{- return('select * from ' ~ fn ~ '(' ~ tag ~ payload ~ tag ~ "::jsonb, '"
-             ~ (src | replace("'", "''")) ~ "', " ~ ('true' if allow_breaking else 'false') ~ ')') -}}
+             ~ (src | replace("'", "''")) ~ "', " ~ ('true' if allow_breaking else 'false')
+             ~ ", '" ~ (target.schema | replace("'", "''")) ~ "')") -}}
 {%- endmacro %}
 
 

@@ -127,14 +127,16 @@ def test_relations_match_contracts(project, first_build):
 
 def test_manifest_json_gives_the_same_contracts(project, first_build):
     """The manifest alternative: target/manifest.json (with `to` compiled to
-    relation names) applied under the same source changes nothing."""
+    relation names) applied under the same source, for the same target,
+    changes nothing."""
     with open(project.path("target/manifest.json")) as f:
         manifest = f.read()
     assert '"to": "\\"dbt_e2e_s1\\".\\"analytics\\".\\"dim_customers\\""' in manifest
     before = project.sql("SELECT model, version, constraint_type, columns, to_model, to_columns, level "
                          "FROM dbt_contract.constraints ORDER BY 1, 2, 3, columns::text, level")
     rows = project.sql("SELECT model, version, relation, action "
-                       "FROM dbt_contract_apply_manifest(%s::jsonb, %s)", (manifest, SOURCE))
+                       "FROM dbt_contract_apply_manifest(%s::jsonb, %s, false, %s)",
+                       (manifest, SOURCE, "analytics"))
     assert {(m, v): r for m, v, r, _ in rows} == RELATIONS
     after = project.sql("SELECT model, version, constraint_type, columns, to_model, to_columns, level "
                         "FROM dbt_contract.constraints ORDER BY 1, 2, 3, columns::text, level")
@@ -148,7 +150,8 @@ def test_manifest_json_after_the_hook_is_unchanged(project, first_build):
         manifest = f.read()
     project.dbt("run-operation", "dbt_contract.apply")       # the hook's form again
     rows = project.sql("SELECT model, version, action "
-                       "FROM dbt_contract_apply_manifest(%s::jsonb, %s)", (manifest, SOURCE))
+                       "FROM dbt_contract_apply_manifest(%s::jsonb, %s, false, %s)",
+                       (manifest, SOURCE, "analytics"))
     assert [r for r in rows if r[2] != "unchanged"] == []
 
 

@@ -82,11 +82,17 @@ def test_dev_build_replaces_the_view(project):
 
 
 def test_clone_again_is_idempotent(project):
-    # the dev run's hook pointed the contracts at dev; production's next
-    # run points them back (here as an operation)
+    # the dev run's hook applied dev's own contracts and left production's
+    # as they were: production's next run (here as an operation) finds
+    # nothing to change
     res = project.dbt("run-operation", "dbt_contract.apply", target="prod")
-    assert "dbt_contract: changed fct_orders -> prod.fct_orders" in res.output, res.tail()
-    assert project.sql("SELECT * FROM dbt_contract.violations") == []
+    assert "dbt_contract: unchanged fct_orders -> prod.fct_orders" in res.output, res.tail()
+    assert project.value("SELECT count(DISTINCT target) FROM dbt_contract.models") == 2
+    # production conforms; dev's cloned views stand in for its tables, and
+    # verify of dev says so (relation kind)
+    assert project.sql(f"SELECT * FROM dbt_contract_verify('{PROD}')") == []
+    assert {p for (p,) in project.sql(f"SELECT DISTINCT problem FROM dbt_contract_verify('{DEV}')")} \
+        <= {"relation kind"}
     again = clone(project)
     actions = {rel: a for _, rel, a in again}
     assert actions.pop(f"{DEV}.dim_order_statuses") == "skipped"
