@@ -39,7 +39,7 @@ REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                targets
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)
 
-ISOLATION      = concurrent_apply apply_during_ddl
+ISOLATION      = concurrent_apply apply_during_ddl targets_concurrent
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --outputdir=$(CURDIR)/isolation_output
 
 PROVE_TESTS = test/t/*.pl

@@ -274,6 +274,34 @@ SELECT count(*) AS problems FROM dbt_contract_check('enf_paths.pth_wide');
 DROP TABLE enf_paths.pth_wide;
 SELECT model, action FROM dbt_contract_apply_yaml('version: 2', 'enforce_paths_wide', 'enf_paths');
 
+-- dbt_contract_clone's stand-in views are what a dev target is meant to
+-- hold until dbt builds the model there: they pass the relation-kind rule
+-- (while created, and in verify); a view of one's own at a table model's
+-- name in the same target does not.
+CREATE SCHEMA enf_clone;
+CREATE SCHEMA enf_clone_dev;
+SELECT a.relation, a.action
+  FROM (VALUES ('enf_clone'), ('enf_clone_dev')) AS v(t),
+       LATERAL dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: pth_clone_a
+    config: {materialized: table, contract: {enforced: true}}
+    columns: [{name: id, data_type: integer}]
+  - name: pth_clone_b
+    config: {materialized: table, contract: {enforced: true}}
+    columns: [{name: id, data_type: integer}]
+$$, 'enforce_paths_clone', v.t) AS a
+ ORDER BY a.relation COLLATE "C";
+CREATE TABLE enf_clone.pth_clone_a (id integer);
+SELECT model, relation, action FROM dbt_contract_clone('enf_clone', 'enf_clone_dev');
+SELECT relation, problem FROM dbt_contract_verify('enf_clone_dev');
+CREATE VIEW enf_clone_dev.pth_clone_b AS SELECT 1 AS id;
+SELECT a.model, a.action
+  FROM (VALUES ('enf_clone'), ('enf_clone_dev')) AS v(t),
+       LATERAL dbt_contract_apply_yaml('version: 2', 'enforce_paths_clone', v.t) AS a;
+DROP SCHEMA enf_clone, enf_clone_dev CASCADE;
+
 -- Every switch that turns enforcement off shows in enforcement_status,
 -- with who could flip it (PostgreSQL 17's event_triggers is covered by
 -- enforce_pg17).
