@@ -6,6 +6,15 @@
 
 \echo Use "ALTER EXTENSION dbt_contract UPDATE TO '0.2.0'" to load this file. \quit
 
+-- The attribute name a column written in YAML stands for, by PostgreSQL's
+-- identifier rules (the views use it where the checks do, never lower()).
+CREATE FUNCTION dbt_contract.written_attname(written text) RETURNS text
+AS 'MODULE_PATHNAME', 'dbt_contract_written_attname'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dbt_contract.written_attname(text) IS
+    'The attribute name a column written in YAML stands for: a quoted name exactly, otherwise ASCII letters folded, as PostgreSQL does';
+
+
 -- The event triggers fire for every command; the C functions decide from
 -- the parse tree which ones can touch a contracted relation.  They are
 -- renamed so they are no longer named like the function dbt_contract_ddl().
@@ -412,7 +421,7 @@ WITH raw AS (
      WHERE con.contype = 'f'
 )
 SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
-       ARRAY(SELECT coalesce(cn.attname, lower(pg_catalog.btrim(w.col)))
+       ARRAY(SELECT coalesce(cn.attname, dbt_contract.written_attname(pg_catalog.btrim(w.col)))
                FROM unnest(t.from_written) WITH ORDINALITY AS w(col, ord)
                LEFT JOIN dbt_contract.column_names cn
                       ON cn.model_id = t.from_id AND cn.written = w.col
@@ -428,7 +437,7 @@ SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
        coalesce(rt.relation_name, wm.relation_name,
                 dbt_contract.target_name(coalesce(t.written_relation, t.target_text))) AS to_name,
        coalesce(rt.model_id, wm.model_id) AS resolved_to_id,
-       ARRAY(SELECT coalesce(cn.attname, lower(pg_catalog.btrim(w.col)))
+       ARRAY(SELECT coalesce(cn.attname, dbt_contract.written_attname(pg_catalog.btrim(w.col)))
                FROM unnest(t.to_written) WITH ORDINALITY AS w(col, ord)
                LEFT JOIN dbt_contract.column_names cn
                       ON cn.model_id = coalesce(rt.model_id, wm.model_id) AND cn.written = pg_catalog.btrim(w.col)
@@ -789,15 +798,13 @@ COMMENT ON FUNCTION dbt_contract.export_relationships(text[], text) IS
     'Internal: the relationships between two models of an export';
 
 -- A contract column's name as PostgreSQL spells it: quoted names as
--- written, others folded to lower case (ASCII only, as the parser folds
--- in a multibyte encoding).
+-- written, others by PostgreSQL's identifier rules (written_attname).
 CREATE FUNCTION dbt_contract.column_ident(column_name text, quoted boolean) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT CASE WHEN quoted THEN column_name
-            ELSE translate(column_name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
-                           'abcdefghijklmnopqrstuvwxyz') END
+            ELSE dbt_contract.written_attname(column_name) END
 $$;
 COMMENT ON FUNCTION dbt_contract.column_ident(text, boolean) IS
     'Internal: a contract column''s name as PostgreSQL spells it';
@@ -1416,3 +1423,81 @@ END
 $$;
 COMMENT ON FUNCTION dbt_contract_add_not_enforced_fks(text[], text) IS
     'Create the NOT ENFORCED foreign keys dbt_contract_not_enforced_fk_ddl prints (PostgreSQL 18; runs as the caller)';
+
+-- Key columns are named by PostgreSQL's identifier rules, not lower().
+CREATE OR REPLACE VIEW dbt_contract.key_candidates AS
+WITH declared AS (
+    SELECT k.model_id, k.columns AS written,
+           CASE k.level WHEN 'model' THEN 0 ELSE 100000 END + k.ordinal AS ordinal,
+           CASE k.constraint_type WHEN 'primary_key' THEN 'primary' ELSE 'unique' END AS key_type,
+           CASE k.constraint_type WHEN 'primary_key' THEN 'primary_key constraint'
+                ELSE 'unique constraint' END AS derived_from,
+           -- a model has one primary key, at model or column level
+           CASE k.constraint_type WHEN 'primary_key' THEN 1 ELSE 5 END AS rung
+      FROM dbt_contract.contract_constraint k
+     WHERE k.constraint_type IN ('primary_key', 'unique')
+    UNION ALL
+    SELECT t.model_id, t.columns, 200000 + t.ordinal,
+           CASE WHEN t.test_name = 'dbt_constraints.primary_key' THEN 'primary' ELSE 'unique' END,
+           CASE t.test_name
+                WHEN 'unique' THEN 'unique test'
+                WHEN 'dbt_constraints.primary_key' THEN 'dbt_constraints.primary_key test'
+                WHEN 'dbt_constraints.unique_key' THEN 'dbt_constraints.unique_key test'
+                ELSE 'unique_combination_of_columns test' END,
+           CASE t.test_name
+                WHEN 'dbt_constraints.primary_key' THEN 1
+                WHEN 'dbt_constraints.unique_key' THEN 5
+                ELSE 4 END
+      FROM dbt_contract.contract_test t
+     WHERE t.test_name IN ('unique', 'dbt_utils.unique_combination_of_columns',
+                           'unique_combination_of_columns', 'dbt_constraints.primary_key',
+                           'dbt_constraints.unique_key')
+       AND cardinality(t.columns) > 0
+    UNION ALL
+    -- unique columns (a unique or unique_combination_of_columns test) that
+    -- are all not null (a not_null test or constraint): dbt's third rung
+    SELECT u.model_id, u.columns, 200000 + u.ordinal, 'unique', 'not_null+unique tests', 3
+      FROM dbt_contract.contract_test u
+     WHERE u.test_name IN ('unique', 'dbt_utils.unique_combination_of_columns',
+                           'unique_combination_of_columns')
+       AND cardinality(u.columns) > 0
+       AND NOT EXISTS (
+           SELECT 1 FROM unnest(u.columns) AS c(col)
+            WHERE NOT EXISTS (SELECT 1 FROM dbt_contract.contract_test n
+                               WHERE n.model_id = u.model_id AND n.test_name = 'not_null'
+                                 AND n.columns = ARRAY[c.col])
+              AND NOT EXISTS (SELECT 1 FROM dbt_contract.contract_constraint n
+                               WHERE n.model_id = u.model_id
+                                 AND n.constraint_type = 'not_null'
+                                 AND c.col = ANY (n.columns)))
+), named AS (
+    SELECT d.model_id, d.key_type, d.derived_from, d.rung, d.ordinal,
+           ARRAY(SELECT coalesce(cn.attname, dbt_contract.written_attname(w.col))
+                   FROM unnest(d.written) WITH ORDINALITY AS w(col, ord)
+                   LEFT JOIN dbt_contract.column_names cn
+                          ON cn.model_id = d.model_id AND cn.written = w.col
+                  ORDER BY w.ord) AS key_columns
+      FROM declared d
+    UNION ALL
+    -- live keys of the relation that the YAML does not declare
+    SELECT m.model_id,
+           CASE con.contype WHEN 'p' THEN 'primary' ELSE 'unique' END,
+           'catalog',
+           CASE con.contype WHEN 'p' THEN 6 ELSE 7 END,
+           300000,
+           ARRAY(SELECT a.attname::text
+                   FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_catalog.pg_attribute a
+                     ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+                  ORDER BY k.ord)
+      FROM dbt_contract.contract_model m
+      JOIN pg_catalog.pg_namespace n ON n.nspname = m.relation_schema
+      JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = m.relation_name
+      JOIN pg_catalog.pg_constraint con ON con.conrelid = c.oid AND con.contype IN ('p', 'u')
+)
+SELECT DISTINCT ON (model_id, sorted_columns)
+       model_id, key_type, derived_from, rung, ordinal, key_columns, sorted_columns
+  FROM (SELECT named.*,
+               ARRAY(SELECT x FROM unnest(key_columns) AS x ORDER BY x) AS sorted_columns
+          FROM named) s
+ ORDER BY model_id, sorted_columns, rung, ordinal;

@@ -269,6 +269,14 @@ GRANT SELECT ON dbt_contract.models, dbt_contract.columns,
 -- Keys and relationships (what BI tools such as Omni consume)
 ------------------------------------------------------------------------------
 
+-- The attribute name a column written in YAML stands for, by PostgreSQL's
+-- identifier rules (the views use it where the checks do, never lower()).
+CREATE FUNCTION dbt_contract.written_attname(written text) RETURNS text
+AS 'MODULE_PATHNAME', 'dbt_contract_written_attname'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dbt_contract.written_attname(text) IS
+    'The attribute name a column written in YAML stands for: a quoted name exactly, otherwise ASCII letters folded, as PostgreSQL does';
+
 -- Internal: a written column name of a model as PostgreSQL names it.
 CREATE VIEW dbt_contract.column_names AS
 SELECT c.model_id, c.column_name AS written, c.attname
@@ -347,7 +355,7 @@ WITH declared AS (
                                  AND c.col = ANY (n.columns)))
 ), named AS (
     SELECT d.model_id, d.key_type, d.derived_from, d.rung, d.ordinal,
-           ARRAY(SELECT coalesce(cn.attname, lower(w.col))
+           ARRAY(SELECT coalesce(cn.attname, dbt_contract.written_attname(w.col))
                    FROM unnest(d.written) WITH ORDINALITY AS w(col, ord)
                    LEFT JOIN dbt_contract.column_names cn
                           ON cn.model_id = d.model_id AND cn.written = w.col
@@ -500,7 +508,7 @@ WITH raw AS (
      WHERE con.contype = 'f'
 )
 SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
-       ARRAY(SELECT coalesce(cn.attname, lower(pg_catalog.btrim(w.col)))
+       ARRAY(SELECT coalesce(cn.attname, dbt_contract.written_attname(pg_catalog.btrim(w.col)))
                FROM unnest(t.from_written) WITH ORDINALITY AS w(col, ord)
                LEFT JOIN dbt_contract.column_names cn
                       ON cn.model_id = t.from_id AND cn.written = w.col
@@ -516,7 +524,7 @@ SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
        coalesce(rt.relation_name, wm.relation_name,
                 dbt_contract.target_name(coalesce(t.written_relation, t.target_text))) AS to_name,
        coalesce(rt.model_id, wm.model_id) AS resolved_to_id,
-       ARRAY(SELECT coalesce(cn.attname, lower(pg_catalog.btrim(w.col)))
+       ARRAY(SELECT coalesce(cn.attname, dbt_contract.written_attname(pg_catalog.btrim(w.col)))
                FROM unnest(t.to_written) WITH ORDINALITY AS w(col, ord)
                LEFT JOIN dbt_contract.column_names cn
                       ON cn.model_id = coalesce(rt.model_id, wm.model_id) AND cn.written = pg_catalog.btrim(w.col)
@@ -940,15 +948,13 @@ COMMENT ON FUNCTION dbt_contract.export_relationships(text[], text) IS
     'Internal: the relationships between two models of an export';
 
 -- A contract column's name as PostgreSQL spells it: quoted names as
--- written, others folded to lower case (ASCII only, as the parser folds
--- in a multibyte encoding).
+-- written, others by PostgreSQL's identifier rules (written_attname).
 CREATE FUNCTION dbt_contract.column_ident(column_name text, quoted boolean) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT CASE WHEN quoted THEN column_name
-            ELSE translate(column_name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
-                           'abcdefghijklmnopqrstuvwxyz') END
+            ELSE dbt_contract.written_attname(column_name) END
 $$;
 COMMENT ON FUNCTION dbt_contract.column_ident(text, boolean) IS
     'Internal: a contract column''s name as PostgreSQL spells it';

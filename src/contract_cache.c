@@ -304,7 +304,7 @@ text_array_list(Datum d)
 "       (k.level = 'model')::int, coalesce(k.to_version, -1), NULL, " \
 "       k.columns, " \
 "       CASE WHEN t.model_id IS NULL OR k.to_columns IS NULL THEN k.to_columns " \
-"            ELSE ARRAY(SELECT coalesce(tc.attname, pg_catalog.lower(w.col)) " \
+"            ELSE ARRAY(SELECT coalesce(tc.attname, dbt_contract.written_attname(w.col)) " \
 "                         FROM pg_catalog.unnest(k.to_columns) WITH ORDINALITY AS w(col, ord) " \
 "                         LEFT JOIN dbt_contract.contract_column tc " \
 "                                ON tc.model_id = t.model_id AND tc.column_name = w.col " \

@@ -363,6 +363,23 @@ constraint_attname(const ContractSpec *spec, const char *written)
 	return contract_written_ident(written);
 }
 
+PG_FUNCTION_INFO_V1(dbt_contract_written_attname);
+
+/*
+ * dbt_contract.written_attname(text): the attribute name a column written in
+ * YAML stands for, by PostgreSQL's identifier rules (a quoted name exactly,
+ * otherwise ASCII letters folded), so that the views name a column as the
+ * checks do.  lower() folds by the database's collation instead, which in
+ * a UTF-8 database turns ÄID into äid where PostgreSQL makes it Äid.
+ */
+Datum
+dbt_contract_written_attname(PG_FUNCTION_ARGS)
+{
+	char	   *written = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(contract_written_ident(written)));
+}
+
 static int
 row_cmp(const ListCell *a, const ListCell *b)
 {

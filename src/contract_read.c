@@ -256,8 +256,7 @@ target_attnames(const CatalogIds *ids, Snapshot snap, int64 target, List *writte
 			}
 		}
 		systable_endscan(scan);
-		res = lappend(res, attname ? attname :
-					  downcase_identifier(lfirst(lc), strlen(lfirst(lc)), false, false));
+		res = lappend(res, attname ? attname : contract_written_ident(lfirst(lc)));
 	}
 	table_close(rel, AccessShareLock);
 	return res;
