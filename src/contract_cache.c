@@ -289,12 +289,12 @@ text_array_list(Datum d)
 "       m.relation_schema AS b, m.relation_name AS c, m.description AS d, " \
 "       m.target AS e, coalesce(m.version, -1) AS n1, m.enforced::int AS n2, " \
 "       NULL::oid AS o, NULL::text[] AS arr1, NULL::text[] AS arr2, " \
-"       m.materialized AS f " \
+"       m.materialized AS f, NULL::text[] AS arr3 " \
 "  FROM dbt_contract.contract_model m " \
 " WHERE " MWHERE " " \
 "UNION ALL " \
 "SELECT c.model_id, 'c', c.ordinal, c.attname, c.column_name, c.data_type, " \
-"       c.description, NULL, c.typmod, c.quoted::int, c.type_oid, NULL, NULL, NULL " \
+"       c.description, NULL, c.typmod, c.quoted::int, c.type_oid, NULL, NULL, NULL, NULL " \
 "  FROM dbt_contract.contract_column c " CJOIN " " CWHERE " " \
 "UNION ALL " \
 "SELECT k.model_id, 'k', k.ordinal, k.constraint_type, k.expression, k.name, k.to_text, " \
@@ -303,13 +303,14 @@ text_array_list(Datum d)
 "                 pg_catalog.quote_ident(t.relation_name) END, " \
 "       (k.level = 'model')::int, coalesce(k.to_version, -1), NULL, " \
 "       k.columns, " \
-"       CASE WHEN t.model_id IS NULL OR k.to_columns IS NULL THEN k.to_columns " \
-"            ELSE ARRAY(SELECT coalesce(tc.attname, dbt_contract.written_attname(w.col)) " \
+"       k.to_columns, " \
+"       k.to_model, " \
+"       CASE WHEN t.model_id IS NOT NULL AND k.to_columns IS NOT NULL " \
+"            THEN ARRAY(SELECT tc.attname " \
 "                         FROM pg_catalog.unnest(k.to_columns) WITH ORDINALITY AS w(col, ord) " \
 "                         LEFT JOIN dbt_contract.contract_column tc " \
 "                                ON tc.model_id = t.model_id AND tc.column_name = w.col " \
-"                        ORDER BY w.ord) END, " \
-"       k.to_model " \
+"                        ORDER BY w.ord) END " \
 "  FROM dbt_contract.contract_constraint k " \
 "  JOIN dbt_contract.contract_model km ON km.model_id = k.model_id " KJOIN " " \
 "  LEFT JOIN dbt_contract.ref_targets t " \
@@ -323,6 +324,38 @@ static const char *const spec_query_enforced =
 SPEC_QUERY("m.enforced",
 		   "JOIN dbt_contract.contract_model cm ON cm.model_id = c.model_id AND cm.enforced", "",
 		   "AND km.enforced", "");
+
+/*
+ * to_columns as the target model's attribute names: the attname of the
+ * target's column written the same way where there is one (matched, an
+ * array with NULLs), else the written name by PostgreSQL's identifier
+ * rules, as the event trigger's reader does (contract_read.c).
+ */
+static List *
+target_attnames(List *written, Datum matched)
+{
+	Datum	   *elems = NULL;
+	bool	   *nulls = NULL;
+	int			n = 0;
+	List	   *res = NIL;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (matched != (Datum) 0)
+		deconstruct_array(DatumGetArrayTypeP(matched), TEXTOID, -1, false,
+						  TYPALIGN_INT, &elems, &nulls, &n);
+	foreach(lc, written)
+	{
+		if (i < n && !nulls[i])
+			res = lappend(res, TextDatumGetCString(elems[i]));
+		else if (matched != (Datum) 0)
+			res = lappend(res, contract_written_ident(lfirst(lc)));
+		else
+			res = lappend(res, lfirst(lc));
+		i++;
+	}
+	return res;
+}
 
 /* A text value as a C string in cxt, or NULL. */
 static char *
@@ -383,7 +416,7 @@ add_ordered(List **list, int ordinal, void *item)
 }
 
 /* Columns of the spec queries, 1-based as SPI numbers them. */
-#define SQ_NCOLS 14
+#define SQ_NCOLS 15
 
 /* One row of a spec query into the model it belongs to. */
 static void
@@ -461,7 +494,8 @@ load_spec_row(HTAB *builds, HeapTuple tup, TupleDesc td, MemoryContext cxt)
 		k->to_version = n2;
 		old = MemoryContextSwitchTo(cxt);
 		k->columns = n[12] ? NIL : text_array_list(v[12]);
-		k->to_columns = n[13] ? NIL : text_array_list(v[13]);
+		k->to_columns = n[13] ? NIL :
+			target_attnames(text_array_list(v[13]), n[15] ? (Datum) 0 : v[15]);
 		MemoryContextSwitchTo(old);
 		k->to_model = str_in(v[14], n[14], cxt);
 		add_ordered(&b->constraints, ord, k);
