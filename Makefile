@@ -34,7 +34,7 @@ REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                apply_semantics bad_input security \
                enforce_dbt_flows enforce_columns enforce_constraints \
                enforce_modes enforce_roles enforce_bypass enforce_paths \
-               breaking_changes manifest_clone \
+               breaking_changes manifest_clone limits \
                keys relationships reports generated_sql name_folding generate exports \
                targets
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)

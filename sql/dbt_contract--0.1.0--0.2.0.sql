@@ -6,6 +6,37 @@
 
 \echo Use "ALTER EXTENSION dbt_contract UPDATE TO '0.2.0'" to load this file. \quit
 
+-- One contract per relation (see dbt_contract--0.2.0.sql).  A catalog in
+-- which two models already name one relation is not deduplicated here:
+-- which contract is the right one is the user's call, so the upgrade
+-- stops, names the models, and changes nothing.
+DO $$
+DECLARE
+    dup record;
+BEGIN
+    SELECT relation_schema, relation_name,
+           string_agg(format('model %s%s (source %s, %s)', model,
+                             CASE WHEN version IS NULL THEN '' ELSE ' version ' || version END,
+                             source, defined_at), '; ' ORDER BY model, version) AS models
+      INTO dup
+      FROM dbt_contract.contract_model
+     GROUP BY relation_schema, relation_name
+    HAVING count(*) > 1
+     ORDER BY relation_schema, relation_name
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot upgrade dbt_contract to 0.2.0: several models name relation %',
+                        quote_ident(dup.relation_schema) || '.' || quote_ident(dup.relation_name)
+              USING ERRCODE = 'unique_violation',
+                    DETAIL = 'Models: ' || dup.models || '.',
+                    HINT = 'Give all but one of these models another alias or schema (or remove them) and apply their sources again, then run ALTER EXTENSION dbt_contract UPDATE.';
+    END IF;
+END
+$$;
+DROP INDEX dbt_contract.contract_model_relation;
+CREATE UNIQUE INDEX contract_model_relation
+    ON dbt_contract.contract_model (relation_schema, relation_name);
+
 -- The attribute name a column written in YAML stands for, by PostgreSQL's
 -- identifier rules (the views use it where the checks do, never lower()).
 CREATE FUNCTION dbt_contract.written_attname(written text) RETURNS text

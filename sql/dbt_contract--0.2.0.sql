@@ -74,7 +74,12 @@ CREATE UNIQUE INDEX contract_model_key
     ON dbt_contract.contract_model (target, model, (coalesce(version, -1)));
 CREATE INDEX contract_model_source
     ON dbt_contract.contract_model (target, source);
-CREATE INDEX contract_model_relation
+-- One contract per relation: the event triggers look contracts up by
+-- relation, so a second model naming it (alias, schema, version suffix),
+-- in any source or target, must not be able to stand in for the first.
+-- The apply refuses that with a message naming both models; this index is
+-- the backstop.
+CREATE UNIQUE INDEX contract_model_relation
     ON dbt_contract.contract_model (relation_schema, relation_name);
 COMMENT ON INDEX dbt_contract.contract_model_key IS
     'One row per target, model and version';

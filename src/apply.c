@@ -25,6 +25,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
+#include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -48,6 +49,7 @@ typedef struct InputText
 	char	   *display;		/* name used in messages */
 	char	   *data;			/* UTF-8 */
 	size_t		len;
+	bool		owned;			/* data is ours to free once composed */
 } InputText;
 
 /* ------------------------------------------------------------------------
@@ -91,18 +93,46 @@ target_schema_arg(FunctionCallInfo fcinfo, int argno)
 	return schema;
 }
 
+/*
+ * The size limit: dbt_contract.max_file_size, and in any case what one
+ * palloc can hold with the terminating NUL (MaxAllocSize), since an input
+ * is read into one buffer.  The setting allows 1 GB, one byte more than
+ * that; such a file gets this error, not "invalid memory alloc request".
+ */
 static void
 check_size(const char *display, int64 size)
 {
-	int64		limit = (int64) dbtc_max_file_size_kb * 1024;
+	int64		setting = (int64) dbtc_max_file_size_kb * 1024;
+	int64		limit = Min(setting, (int64) MaxAllocSize - 1);
 
 	if (size > limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("YAML input \"%s\" is too large (%lld bytes)",
-						display, (long long) size),
+						dbtc_clip(display), (long long) size),
+				 limit < setting ?
+				 errdetail("dbt_contract reads at most %lld bytes per input, the largest buffer PostgreSQL can allocate.",
+						   (long long) limit) :
 				 errdetail("dbt_contract.max_file_size is %d kB.", dbtc_max_file_size_kb),
+				 limit < setting ? 0 :
 				 errhint("A superuser can raise dbt_contract.max_file_size.")));
+}
+
+/*
+ * The source names the catalog keys contracts by (a path, or the label
+ * given to an inline apply): bounded like PostgreSQL's own paths, so the
+ * index on it never meets its row size limit.
+ */
+static void
+check_source(const char *source)
+{
+	size_t		len = strlen(source);
+
+	if (len > DBTC_MAX_SOURCE_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("source \"%s\" is too long (%zu bytes)", dbtc_clip(source), len),
+				 errdetail("A source is at most %d bytes.", DBTC_MAX_SOURCE_LEN)));
 }
 
 /* ------------------------------------------------------------------------
@@ -184,6 +214,7 @@ read_file(const char *abs, const char *display)
 	CloseTransientFile(fd);
 	in->data[done] = '\0';
 	in->len = done;
+	in->owned = true;
 	in->display = pstrdup(display);
 	return in;
 }
@@ -329,6 +360,24 @@ typedef struct ApplyRequest
 	bool		manifest;		/* inputs are a dbt manifest (JSON) */
 } ApplyRequest;
 
+static List *apply_inputs_guarded(const ApplyRequest *req, List *inputs);
+
+/*
+ * A statement longer than this is left out of the server log when an
+ * apply it runs fails or warns: it carries the YAML as a literal, and a
+ * 60 MB file would otherwise be logged again with every message.
+ */
+#define MAX_LOGGED_STATEMENT	(64 * 1024)
+
+/* Error context callback: keep an inline YAML out of the log. */
+static void
+hide_long_statement(void *arg)
+{
+	if (debug_query_string != NULL &&
+		strnlen(debug_query_string, MAX_LOGGED_STATEMENT + 1) > MAX_LOGGED_STATEMENT)
+		errhidestmt(true);
+}
+
 /*
  * Parse, validate and resolve every input, then store (or only compare).
  * Returns ApplyResults, or ContractChanges for a dry run.
@@ -336,33 +385,69 @@ typedef struct ApplyRequest
 static List *
 apply_inputs(const ApplyRequest *req, List *inputs)
 {
+	ErrorContextCallback errcb;
+	List	   *res;
+
+	errcb.callback = hide_long_statement;
+	errcb.arg = NULL;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	res = apply_inputs_guarded(req, inputs);
+	error_context_stack = errcb.previous;
+	return res;
+}
+
+static List *
+apply_inputs_guarded(const ApplyRequest *req, List *inputs)
+{
 	ParseOptions opts;
 	ApplyOptions store;
 	List	   *models = NIL;
 	TypeCache  *types = type_cache_create();
 	ListCell   *lc;
 
+	check_source(req->source);
+	/* before the texts go, each as soon as its tree is built */
+	store.checksum = inputs_checksum(inputs);
 	opts.target_schema = req->target_schema;
 	opts.relation_targets = false;
 	foreach(lc, inputs)
 	{
 		InputText  *in = lfirst(lc);
-		YDoc	   *doc = yaml_compose(in->data, in->len, in->display);
+		MemoryContext tree_cxt;
+		MemoryContext oldcxt;
+		YDoc	   *doc;
 
+		/*
+		 * The tree takes several times the size of the YAML; the models
+		 * parsed from it are copies, so it goes as soon as they are read.
+		 */
+		tree_cxt = AllocSetContextCreate(CurrentMemoryContext,
+										 "dbt_contract YAML tree",
+										 ALLOCSET_DEFAULT_SIZES);
+		oldcxt = MemoryContextSwitchTo(tree_cxt);
+		doc = yaml_compose(in->data, in->len, in->display);
+		MemoryContextSwitchTo(oldcxt);
+		if (in->owned)
+		{
+			pfree(in->data);
+			in->data = NULL;
+		}
 		if (req->manifest)
 			models = contract_parse_manifest(doc, models);
 		else
 			models = contract_parse_document(doc, &opts, models);
+		MemoryContextDelete(tree_cxt);
 	}
 	foreach(lc, models)
 	{
 		ContractModel *m = lfirst(lc);
 
+		CHECK_FOR_INTERRUPTS();
 		contract_resolve_types(m, types);
 		contract_fingerprint(m);
 	}
 	store.target = req->target_schema;
-	store.checksum = inputs_checksum(inputs);
 	store.caller = GetUserId();
 	store.allow_breaking = req->allow_breaking;
 	store.dry_run = req->dry_run;
@@ -497,14 +582,21 @@ apply_text(FunctionCallInfo fcinfo, bool dry_run)
 	req.allow_breaking = !dry_run && allow_breaking_arg(fcinfo, 3);
 	req.dry_run = dry_run;
 
+	check_source(source);
 	check_size(source, VARSIZE_ANY_EXHDR(yaml));
 	in->display = source;
 	in->len = VARSIZE_ANY_EXHDR(yaml);
+
+	/*
+	 * The reader takes a length, so the argument is read in place; only a
+	 * database not in UTF-8 needs a converted copy.
+	 */
 	in->data = pg_server_to_any(VARDATA_ANY(yaml), (int) in->len, PG_UTF8);
-	if (in->data == VARDATA_ANY(yaml))
-		in->data = pnstrdup(VARDATA_ANY(yaml), in->len);
-	else
+	if (in->data != VARDATA_ANY(yaml))
+	{
 		in->len = strlen(in->data);
+		in->owned = true;
+	}
 
 	results = apply_inputs(&req, list_make1(in));
 
@@ -590,11 +682,15 @@ dbt_contract_apply_manifest(PG_FUNCTION_ARGS)
 	req.manifest = true;
 
 	/* JSON is YAML: the same reader, limits and error reporting apply */
+	check_source(req.source);
 	text = JsonbToCString(NULL, &manifest->root, VARSIZE(manifest));
 	check_size(req.source, strlen(text));
 	in->display = (char *) req.source;
 	in->data = pg_server_to_any(text, strlen(text), PG_UTF8);
 	in->len = strlen(in->data);
+	in->owned = true;
+	if (in->data != text)
+		pfree(text);
 
 	results = apply_inputs(&req, list_make1(in));
 

@@ -357,6 +357,62 @@ spi_check(int rc, int expected, const char *what)
  * ------------------------------------------------------------------------
  */
 
+static int
+relation_cmp(const void *a, const void *b)
+{
+	const ContractModel *x = *(ContractModel *const *) a;
+	const ContractModel *y = *(ContractModel *const *) b;
+	int			c = strcmp(x->relation_schema, y->relation_schema);
+
+	if (c == 0)
+		c = strcmp(x->relation_name, y->relation_name);
+	/* the pair reported is the one declared first, then its follower */
+	if (c == 0)
+		c = strcmp(x->loc.file, y->loc.file);
+	if (c == 0)
+		c = x->loc.line - y->loc.line;
+	return c != 0 ? c : x->loc.col - y->loc.col;
+}
+
+/*
+ * One relation, one contract: enforcement looks contracts up by relation,
+ * so a second model naming the same one (by alias, custom schema or
+ * version suffix) would let whoever applies YAML replace the contract
+ * that is enforced, e.g. by an unenforced one.  This is the check within
+ * one apply; check_relations compares with the stored models.
+ */
+static void
+relation_claimed_twice(const ContractModel *a, const ContractModel *b)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DUPLICATE_OBJECT),
+			 errmsg("%s and %s both name relation %s",
+					contract_model_label(a), contract_model_label(b),
+					quote_qualified_identifier(b->relation_schema, b->relation_name)),
+			 errdetail("The first is declared at %s, the second at %s.",
+					   srcloc_string(&a->loc), srcloc_string(&b->loc)),
+			 errhint("A relation can have one contract: give one of the models another alias or schema, or remove it.")));
+}
+
+static void
+check_new_relations(KeyedRow *rows, int n)
+{
+	ContractModel **byrel = palloc(sizeof(ContractModel *) * Max(1, n));
+	int			i;
+
+	for (i = 0; i < n; i++)
+		byrel[i] = rows[i].m;
+	qsort(byrel, n, sizeof(ContractModel *), relation_cmp);
+	for (i = 1; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (strcmp(byrel[i - 1]->relation_schema, byrel[i]->relation_schema) == 0 &&
+			strcmp(byrel[i - 1]->relation_name, byrel[i]->relation_name) == 0)
+			relation_claimed_twice(byrel[i - 1], byrel[i]);
+	}
+	pfree(byrel);
+}
+
 /* Sorted new models; two with the same key in one apply is an error. */
 static KeyedRow *
 sort_new_models(List *models, int *n)
@@ -369,6 +425,7 @@ sort_new_models(List *models, int *n)
 	{
 		ContractModel *m = lfirst(lc);
 
+		CHECK_FOR_INTERRUPTS();
 		rows[i].model = m->name;
 		rows[i].version = m->version;
 		rows[i].relation = qualified(m->relation_schema, m->relation_name);
@@ -394,6 +451,7 @@ sort_new_models(List *models, int *n)
 					 errhint("Each model (and version) may be declared once across the files of one apply.")));
 		}
 	}
+	check_new_relations(rows, i);
 	return rows;
 }
 
@@ -411,6 +469,7 @@ check_other_sources(const char *source, const char *target, KeyedRow *rows, int 
 	col_init(&versions, INT4OID);
 	for (i = 0; i < n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		col_text(&names, rows[i].model);
 		col_push(&versions, Int32GetDatum(rows[i].version), rows[i].version < 0);
 	}
@@ -439,7 +498,7 @@ check_other_sources(const char *source, const char *target, KeyedRow *rows, int 
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("%s is already defined by source \"%s\" for target \"%s\"",
-						contract_model_label(m), other, target),
+						contract_model_label(m), dbtc_clip(other), target),
 				 errdetail("Declared again at %s.", srcloc_string(&m->loc)),
 				 errhint("Remove it from one of the two sources; to empty a source, apply an empty document to it: SELECT dbt_contract_apply_yaml('version: 2', %s, %s).",
 						 quote_literal_cstr(other), quote_literal_cstr(target))));
@@ -475,6 +534,7 @@ check_relations(const char *source, const char *target, KeyedRow *rows, int n)
 	col_init(&names, TEXTOID);
 	for (i = 0; i < n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		col_text(&schemas, rows[i].m->relation_schema);
 		col_text(&names, rows[i].m->relation_name);
 	}
@@ -661,6 +721,7 @@ plan_writes(KeyedRow *old, int nold, KeyedRow *new, int nnew,
 	{
 		int			c = i >= nold ? 1 : j >= nnew ? -1 : keyed_cmp(&old[i], &new[j]);
 
+		CHECK_FOR_INTERRUPTS();
 		if (c < 0)
 			col_push(stale, Int64GetDatum(old[i++].model_id), false);
 		else if (c > 0)
@@ -814,6 +875,7 @@ batch_flush(RowBatch *b)
 static void
 batch_row_done(RowBatch *b)
 {
+	CHECK_FOR_INTERRUPTS();
 	if (b->cols[0].n >= INSERT_BATCH_ROWS)
 		batch_flush(b);
 }
@@ -1110,6 +1172,8 @@ load_stored_models(ColArray *ids, MemoryContext target)
 		int			n1 = DatumGetInt32(SPI_getbinval(tup, td, 9, &isnull));
 		int			n2 = DatumGetInt32(SPI_getbinval(tup, td, 10, &isnull));
 
+		CHECK_FOR_INTERRUPTS();
+
 		if (kind == 'm')
 		{
 			cur = palloc0(sizeof(StoredModel));
@@ -1178,6 +1242,7 @@ diff_source(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 	{
 		int			c = i >= nold ? 1 : j >= nnew ? -1 : keyed_cmp(&old[i], &new[j]);
 
+		CHECK_FOR_INTERRUPTS();
 		if (c < 0)
 			col_push(&ids, Int64GetDatum(old[i++].model_id), false);
 		else if (c > 0)
@@ -1197,8 +1262,10 @@ diff_source(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 	while (i < nold || j < nnew)
 	{
 		int			c = i >= nold ? 1 : j >= nnew ? -1 : keyed_cmp(&old[i], &new[j]);
+
 		StoredModel *sm = NULL;
 
+		CHECK_FOR_INTERRUPTS();
 		if (c <= 0 && sc != NULL)
 		{
 			sm = lfirst(sc);
@@ -1233,29 +1300,51 @@ static char *
 change_label(const ContractChange *c)
 {
 	return c->version >= 0 ?
-		psprintf("model \"%s\" version %d", c->model, c->version) :
-		psprintf("model \"%s\"", c->model);
+		psprintf("model \"%s\" version %d", dbtc_clip(c->model), c->version) :
+		psprintf("model \"%s\"", dbtc_clip(c->model));
+}
+
+static void
+breaking_warning(const ContractChange *c, const char *detail)
+{
+	ereport(WARNING,
+			(errcode(ERRCODE_WARNING),
+			 errmsg("breaking change to the enforced contract of %s", change_label(c)),
+			 errdetail_internal("%s", detail),
+			 errhint("Consumers of this model may break. Versioned models turn this into an error; see the README on evolving a contract.")));
+}
+
+static bool
+same_model(const ContractChange *a, const ContractChange *b)
+{
+	return a->version == b->version && strcmp(a->model, b->model) == 0;
 }
 
 /*
  * dbt's policy: breaking changes to a versioned model are an error (unless
  * a superuser accepts them), to an unversioned model a warning.  Returns
  * the breaking changes that go through, for the history.
+ *
+ * diff_source lists the changes of each model together, so models are
+ * counted and grouped in one pass.
  */
 static List *
 enforce_breaking_policy(List *changes, bool allow_breaking)
 {
 	StringInfoData versioned;
 	List	   *accepted = NIL;
-	List	   *labels = NIL;
+	ContractChange *last_versioned = NULL;
+	ContractChange *first = NULL;
+	StringInfoData detail;
 	ListCell   *lc;
-	int			nversioned = 0;
+	int			nmodels = 0;
 
 	initStringInfo(&versioned);
 	foreach(lc, changes)
 	{
 		ContractChange *c = lfirst(lc);
 
+		CHECK_FOR_INTERRUPTS();
 		if (!c->breaking)
 			continue;
 		accepted = lappend(accepted, psprintf("%s: %s: %s", change_label(c),
@@ -1264,59 +1353,45 @@ enforce_breaking_policy(List *changes, bool allow_breaking)
 		{
 			appendStringInfo(&versioned, "%s%s: %s: %s", versioned.len ? "\n" : "",
 							 change_label(c), c->change, c->detail);
-			if (!list_member(labels, makeString(change_label(c))))
-				labels = lappend(labels, makeString(change_label(c)));
-			nversioned++;
+			if (last_versioned == NULL || !same_model(last_versioned, c))
+				nmodels++;
+			last_versioned = c;
 		}
 	}
-	if (nversioned > 0)
+	if (nmodels > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-				 list_length(labels) == 1 ?
+				 nmodels == 1 ?
 				 errmsg("breaking change to the enforced contract of %s",
-						strVal(linitial(labels))) :
+						change_label(last_versioned)) :
 				 errmsg("breaking changes to the enforced contracts of %d versioned models",
-						list_length(labels)),
+						nmodels),
 				 errdetail_internal("%s", versioned.data),
 				 errhint("Publish the change as a new version of the model, or accept it deliberately with allow_breaking => true (superuser only). Nothing was applied.")));
 
 	/* unversioned models: one warning per model, listing its changes */
+	if (allow_breaking)
+		return accepted;
+	initStringInfo(&detail);
 	foreach(lc, changes)
 	{
 		ContractChange *c = lfirst(lc);
-		StringInfoData detail;
-		ListCell   *l2;
 
-		/* accepted deliberately, or a versioned model (handled above) */
-		if (!c->breaking || allow_breaking || c->version >= 0)
+		CHECK_FOR_INTERRUPTS();
+		if (!c->breaking || c->version >= 0)
 			continue;
-		/* first breaking change of this model? */
-		foreach(l2, changes)
+		if (first != NULL && !same_model(first, c))
 		{
-			ContractChange *p = lfirst(l2);
-
-			if (p == c)
-				break;
-			if (p->breaking && strcmp(p->model, c->model) == 0)
-				break;
+			breaking_warning(first, detail.data);
+			resetStringInfo(&detail);
 		}
-		if (lfirst(l2) != c)
-			continue;
-		initStringInfo(&detail);
-		for_each_cell(l2, changes, lc)
-		{
-			ContractChange *p = lfirst(l2);
-
-			if (p->breaking && p->version < 0 && strcmp(p->model, c->model) == 0)
-				appendStringInfo(&detail, "%s%s: %s", detail.len ? "\n" : "",
-								 p->change, p->detail);
-		}
-		ereport(WARNING,
-				(errcode(ERRCODE_WARNING),
-				 errmsg("breaking change to the enforced contract of %s", change_label(c)),
-				 errdetail_internal("%s", detail.data),
-				 errhint("Consumers of this model may break. Versioned models turn this into an error; see the README on evolving a contract.")));
+		if (detail.len == 0)
+			first = c;
+		appendStringInfo(&detail, "%s%s: %s", detail.len ? "\n" : "",
+						 c->change, c->detail);
 	}
+	if (first != NULL)
+		breaking_warning(first, detail.data);
 	return accepted;
 }
 
@@ -1388,6 +1463,7 @@ compute_actions(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 	{
 		int			c;
 
+		CHECK_FOR_INTERRUPTS();
 		if (i >= nold)
 			c = 1;
 		else if (j >= nnew)

@@ -81,14 +81,18 @@ clone_candidates(const char *from_schema, const char *to_schema)
 	return res;
 }
 
-/* Remember (or forget) a view this function created. */
+/*
+ * Remember (or forget) a view this function created, and who asked for
+ * it: `caller` is the role that called dbt_contract_clone, taken before
+ * the switch to the catalog owner (whom current_user names meanwhile).
+ */
 static void
 track_clone(const char *to_schema, const char *relname, const char *from_schema,
-			bool add)
+			const char *caller, bool add)
 {
 	OwnerContext oc;
-	Datum		args[3];
-	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		args[4];
+	Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 	int			rc;
 
 	begin_as_owner(&oc);
@@ -97,14 +101,16 @@ track_clone(const char *to_schema, const char *relname, const char *from_schema,
 	args[0] = CStringGetTextDatum(to_schema);
 	args[1] = CStringGetTextDatum(relname);
 	args[2] = CStringGetTextDatum(from_schema);
+	args[3] = CStringGetTextDatum(caller);
 	rc = add ?
 		SPI_execute_with_args("INSERT INTO dbt_contract.clone_view "
 							  "  (to_schema, relation_name, from_schema, created_at, created_by) "
-							  "VALUES ($1, $2, $3, statement_timestamp(), current_user) "
+							  "VALUES ($1, $2, $3, statement_timestamp(), $4) "
 							  "ON CONFLICT (to_schema, relation_name) DO UPDATE "
 							  "SET from_schema = EXCLUDED.from_schema, "
-							  "    created_at = EXCLUDED.created_at",
-							  3, types, args, NULL, false, 0) :
+							  "    created_at = EXCLUDED.created_at, "
+							  "    created_by = EXCLUDED.created_by",
+							  4, types, args, NULL, false, 0) :
 		SPI_execute_with_args("DELETE FROM dbt_contract.clone_view "
 							  "WHERE to_schema = $1 AND relation_name = $2",
 							  2, types, args, NULL, false, 0);
@@ -129,6 +135,7 @@ dbt_contract_clone(PG_FUNCTION_ARGS)
 	ResultSink	sink;
 	char	   *from_schema;
 	char	   *to_schema;
+	char	   *caller = GetUserNameFromId(GetUserId(), false);
 	Oid			from_nsp;
 	Oid			to_nsp;
 	ListCell   *lc;
@@ -157,6 +164,7 @@ dbt_contract_clone(PG_FUNCTION_ARGS)
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
+		CHECK_FOR_INTERRUPTS();
 		if (!OidIsValid(get_relname_relid(c->relname, from_nsp)))
 			continue;			/* not built in from_schema: nothing to show */
 		if (OidIsValid(existing))
@@ -167,7 +175,7 @@ dbt_contract_clone(PG_FUNCTION_ARGS)
 			{
 				/* replaced since (dbt built the model in dev): not ours any more */
 				if (c->tracked)
-					track_clone(to_schema, c->relname, from_schema, false);
+					track_clone(to_schema, c->relname, from_schema, caller, false);
 				action = "skipped";
 			}
 		}
@@ -194,7 +202,7 @@ dbt_contract_clone(PG_FUNCTION_ARGS)
 				elog(ERROR, "dbt_contract: \"%s\" failed: %s", sql,
 					 SPI_result_code_string(rc));
 			SPI_finish();
-			track_clone(to_schema, c->relname, from_schema, true);
+			track_clone(to_schema, c->relname, from_schema, caller, true);
 			action = "created";
 		}
 		values[0] = CStringGetTextDatum(c->model);

@@ -106,10 +106,13 @@ contract_fk_target_key(const char *to_model, int to_version, const char *to_text
 	return to_text ? pstrdup(to_text) : NULL;
 }
 
-/* Everything else a constraint declares, to see whether it changed. */
+/*
+ * Everything else a constraint declares, to see whether it changed; for
+ * display (display = true), user text is clipped as in any message.
+ */
 static char *
 constraint_body(const char *name, const char *expression, const char *to,
-				List *to_columns)
+				List *to_columns, bool display)
 {
 	StringInfoData s;
 	ListCell   *lc;
@@ -118,9 +121,10 @@ constraint_body(const char *name, const char *expression, const char *to,
 	if (name)
 		appendStringInfo(&s, " name %s", quote_identifier(name));
 	if (expression)
-		appendStringInfo(&s, " expression %s", quote_literal_cstr(expression));
+		appendStringInfo(&s, " expression %s",
+						 quote_literal_cstr(display ? dbtc_clip(expression) : expression));
 	if (to)
-		appendStringInfo(&s, " to %s", to);
+		appendStringInfo(&s, " to %s", display ? dbtc_clip(to) : to);
 	if (to_columns != NIL)
 	{
 		appendStringInfoString(&s, " to_columns (");
@@ -133,21 +137,101 @@ constraint_body(const char *name, const char *expression, const char *to,
 	return s.len > 0 ? s.data + 1 : s.data;
 }
 
+/*
+ * Names (or keys) with their position, sorted for lookups: models can
+ * have thousands of columns and constraints, and comparing every old one
+ * with every new one was quadratic.
+ */
+typedef struct KeyPos
+{
+	const char *key;
+	const char *body;			/* constraints: what else they declare */
+	int			pos;
+} KeyPos;
+
+static int
+keypos_cmp(const void *a, const void *b)
+{
+	const KeyPos *x = a;
+	const KeyPos *y = b;
+	int			c = strcmp(x->key, y->key);
+
+	if (c == 0 && x->body != NULL && y->body != NULL)
+		c = strcmp(x->body, y->body);
+	return c != 0 ? c : x->pos - y->pos;
+}
+
+/* The first entry whose key (and body, when given) is `key`, or -1. */
+static int
+keypos_find(const KeyPos *sorted, int n, const char *key, const char *body)
+{
+	KeyPos		probe;
+	int			lo = 0;
+	int			hi = n;
+
+	probe.key = key;
+	probe.body = body;
+	probe.pos = -1;
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (keypos_cmp(&sorted[mid], &probe) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && strcmp(sorted[lo].key, key) == 0 &&
+		(body == NULL || strcmp(sorted[lo].body, body) == 0))
+		return lo;
+	return -1;
+}
+
+static KeyPos *
+keypos_sorted(KeyPos *a, int n)
+{
+	qsort(a, n, sizeof(KeyPos), keypos_cmp);
+	return a;
+}
+
 static void
 diff_columns(List **changes, const StoredModel *old, const ContractModel *new,
 			 bool enforced)
 {
+	int			nnew = list_length(new->columns);
+	int			nold = list_length(old->columns);
+	KeyPos	   *newk = palloc(sizeof(KeyPos) * Max(1, nnew));
+	KeyPos	   *oldk = palloc(sizeof(KeyPos) * Max(1, nold));
+	ContractColumn **newcols = palloc(sizeof(ContractColumn *) * Max(1, nnew));
 	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, new->columns)
+	{
+		newcols[i] = lfirst(lc);
+		newk[i].key = contract_column_ident(newcols[i]);
+		newk[i].body = NULL;
+		newk[i].pos = i;
+		i++;
+	}
+	keypos_sorted(newk, nnew);
+	i = 0;
+	foreach(lc, old->columns)
+	{
+		oldk[i].key = ((StoredColumn *) lfirst(lc))->attname;
+		oldk[i].body = NULL;
+		oldk[i].pos = i;
+		i++;
+	}
+	keypos_sorted(oldk, nold);
 
 	foreach(lc, old->columns)
 	{
 		StoredColumn *oc = lfirst(lc);
-		ListCell   *l2;
-		ContractColumn *match = NULL;
+		int			hit = keypos_find(newk, nnew, oc->attname, NULL);
+		ContractColumn *match = hit >= 0 ? newcols[newk[hit].pos] : NULL;
 
-		foreach(l2, new->columns)
-			if (strcmp(contract_column_ident(lfirst(l2)), oc->attname) == 0)
-				match = lfirst(l2);
+		CHECK_FOR_INTERRUPTS();
 		if (match == NULL)
 			add_change(changes, new->name, new->version, "column removed",
 					   psprintf("column %s (%s)", quote_identifier(oc->attname),
@@ -163,18 +247,15 @@ diff_columns(List **changes, const StoredModel *old, const ContractModel *new,
 								"no data_type"),
 					   enforced);
 	}
-	foreach(lc, new->columns)
+	for (i = 0; i < nnew; i++)
 	{
-		ContractColumn *nc = lfirst(lc);
-		ListCell   *l2;
-		bool		found = false;
+		ContractColumn *nc = newcols[i];
+		char	   *ident = contract_column_ident(nc);
 
-		foreach(l2, old->columns)
-			if (strcmp(((StoredColumn *) lfirst(l2))->attname, contract_column_ident(nc)) == 0)
-				found = true;
-		if (!found)
+		CHECK_FOR_INTERRUPTS();
+		if (keypos_find(oldk, nold, ident, NULL) < 0)
 			add_change(changes, new->name, new->version, "column added",
-					   psprintf("column %s (%s)", quote_identifier(contract_column_ident(nc)),
+					   psprintf("column %s (%s)", quote_identifier(ident),
 								OidIsValid(nc->type_oid) ?
 								format_type_with_typemod(nc->type_oid, nc->typmod) :
 								"no data_type"),
@@ -182,81 +263,106 @@ diff_columns(List **changes, const StoredModel *old, const ContractModel *new,
 	}
 }
 
+static char *
+new_constraint_body(const ContractConstraint *k, bool display)
+{
+	return constraint_body(k->name, k->expression,
+						   contract_fk_target_key(k->to_model, k->to_version, k->to_text),
+						   k->to_columns, display);
+}
+
+static char *
+old_constraint_body(const StoredConstraint *k, bool display)
+{
+	return constraint_body(k->name, k->expression,
+						   contract_fk_target_key(k->to_model, k->to_version, k->to_text),
+						   k->to_columns, display);
+}
+
 static void
 diff_constraints(List **changes, const StoredModel *old, const ContractModel *new,
 				 bool enforced)
 {
+	int			nnew = list_length(new->constraints);
+	int			nold = list_length(old->constraints);
+	KeyPos	   *bybody = palloc(sizeof(KeyPos) * Max(1, nnew));
+	KeyPos	   *lastbykey = palloc(sizeof(KeyPos) * Max(1, nnew));
+	KeyPos	   *oldk = palloc(sizeof(KeyPos) * Max(1, nold));
+	ContractConstraint **newcons = palloc(sizeof(ContractConstraint *) * Max(1, nnew));
+	int			nkeys = 0;
 	ListCell   *lc;
-	List	   *new_keys = NIL;
-	List	   *new_bodies = NIL;
+	int			i = 0;
 
+	/* new constraints by (key, body), and per key the last one declared */
 	foreach(lc, new->constraints)
 	{
 		ContractConstraint *k = lfirst(lc);
 
-		new_keys = lappend(new_keys,
-						   constraint_key(contract_constraint_type_name(k->type),
-										  k->model_level, k->columns));
-		new_bodies = lappend(new_bodies,
-							 constraint_body(k->name, k->expression,
-											 contract_fk_target_key(k->to_model, k->to_version,
-																	k->to_text),
-											 k->to_columns));
+		newcons[i] = k;
+		bybody[i].key = constraint_key(contract_constraint_type_name(k->type),
+									   k->model_level, k->columns);
+		bybody[i].body = new_constraint_body(k, false);
+		bybody[i].pos = i;
+		i++;
 	}
+	keypos_sorted(bybody, nnew);
+	for (i = 0; i < nnew; i++)
+	{
+		if (nkeys > 0 && strcmp(lastbykey[nkeys - 1].key, bybody[i].key) == 0)
+		{
+			if (bybody[i].pos > lastbykey[nkeys - 1].pos)
+				lastbykey[nkeys - 1] = bybody[i];
+		}
+		else
+			lastbykey[nkeys++] = bybody[i];
+	}
+	for (i = 0; i < nkeys; i++)
+		lastbykey[i].body = NULL;	/* looked up by key alone */
+
+	i = 0;
 	foreach(lc, old->constraints)
 	{
 		StoredConstraint *k = lfirst(lc);
 		char	   *key = constraint_key(k->type, k->model_level, k->columns);
-		char	   *body = constraint_body(k->name, k->expression,
-										   contract_fk_target_key(k->to_model, k->to_version,
-																  k->to_text),
-										   k->to_columns);
-		ListCell   *kl;
-		ListCell   *bl;
-		char	   *other_body = NULL;
-		bool		same = false;
+		int			other;
 
-		forboth(kl, new_keys, bl, new_bodies)
+		CHECK_FOR_INTERRUPTS();
+		oldk[i].key = key;
+		oldk[i].body = NULL;
+		oldk[i].pos = i;
+		i++;
+		if (keypos_find(bybody, nnew, key, old_constraint_body(k, false)) >= 0)
+			continue;			/* the same constraint */
+		other = keypos_find(lastbykey, nkeys, key, NULL);
+		if (other >= 0)
 		{
-			if (strcmp(lfirst(kl), key) != 0)
-				continue;
-			if (strcmp(lfirst(bl), body) == 0)
-				same = true;
-			else
-				other_body = lfirst(bl);
-		}
-		if (same)
-			continue;
-		if (other_body != NULL)
+			char	   *body = old_constraint_body(k, true);
+			char	   *other_body = new_constraint_body(newcons[lastbykey[other].pos], true);
+
 			add_change(changes, new->name, new->version, "constraint changed",
 					   psprintf("%s: %s -> %s", key, body[0] ? body : "(plain)",
 								other_body[0] ? other_body : "(plain)"),
 					   enforced);
+		}
 		else
+		{
+			char	   *body = old_constraint_body(k, true);
+
 			add_change(changes, new->name, new->version, "constraint removed",
 					   body[0] ? psprintf("%s %s", key, body) : key, enforced);
+		}
 	}
-	foreach(lc, new->constraints)
+	keypos_sorted(oldk, nold);
+	for (i = 0; i < nnew; i++)
 	{
-		ContractConstraint *k = lfirst(lc);
+		ContractConstraint *k = newcons[i];
 		char	   *key = constraint_key(contract_constraint_type_name(k->type),
 										 k->model_level, k->columns);
-		ListCell   *l2;
-		bool		found = false;
 
-		foreach(l2, old->constraints)
+		CHECK_FOR_INTERRUPTS();
+		if (keypos_find(oldk, nold, key, NULL) < 0)
 		{
-			StoredConstraint *o = lfirst(l2);
-
-			if (strcmp(constraint_key(o->type, o->model_level, o->columns), key) == 0)
-				found = true;
-		}
-		if (!found)
-		{
-			char	   *body = constraint_body(k->name, k->expression,
-										   contract_fk_target_key(k->to_model, k->to_version,
-																  k->to_text),
-											   k->to_columns);
+			char	   *body = new_constraint_body(k, true);
 
 			add_change(changes, new->name, new->version, "constraint added",
 					   body[0] ? psprintf("%s %s", key, body) : key, false);

@@ -14,7 +14,9 @@
 
 #include "catalog/namespace.h"
 #include "nodes/makefuncs.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/regproc.h"
 #include "utils/varlena.h"
 
@@ -96,7 +98,56 @@ typedef struct AttachedTest
 	const char *model_id;		/* unique_id of the model */
 	const char *column;			/* column_name, unquoted, or NULL */
 	YNode	   *entry;			/* {test_name: {kwargs}} */
+	int			seq;			/* position among the tests it is sorted with */
 } AttachedTest;
+
+/*
+ * Tests are looked up by model and by column through sorted arrays, not
+ * by scanning every test for every model or column: a manifest of 10,000
+ * models has some 100,000 tests.
+ */
+static int
+test_by_model(const void *a, const void *b)
+{
+	const AttachedTest *x = *(AttachedTest *const *) a;
+	const AttachedTest *y = *(AttachedTest *const *) b;
+	int			c = strcmp(x->model_id, y->model_id);
+
+	return c != 0 ? c : x->seq - y->seq;
+}
+
+static int
+test_by_column(const void *a, const void *b)
+{
+	const AttachedTest *x = *(AttachedTest *const *) a;
+	const AttachedTest *y = *(AttachedTest *const *) b;
+	int			c = strcmp(x->column, y->column);
+
+	return c != 0 ? c : x->seq - y->seq;
+}
+
+/*
+ * First index in tests[0..n) (sorted by cmp) whose key is not below
+ * `key`'s, comparing only the key: key->seq is -1, below every position.
+ */
+static int
+lower_bound(AttachedTest **tests, int n, AttachedTest *key,
+			int (*cmp) (const void *, const void *))
+{
+	int			lo = 0;
+	int			hi = n;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (cmp(&tests[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
 
 static char *
 strip_quotes(const char *s)
@@ -191,6 +242,7 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 	YNode	   *version = get(doc, node, "version");
 	const char *alias = get_text(doc, node, "alias");
 	List	   *model_tests = NIL;
+	bool	   *on_column = NULL;
 	ListCell   *lc;
 
 	synth_put(entry, "name", get(doc, node, "name"));
@@ -209,23 +261,44 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 	{
 		List	   *pairs = yaml_map_pairs(doc, columns);
 		YNode	   *list = synth_collection(YN_SEQUENCE, columns, list_length(pairs));
+		AttachedTest **bycol = palloc(sizeof(AttachedTest *) * Max(1, list_length(tests)));
+		int			ncol = 0;
+		int			seq = 0;
+
+		/* number the model's tests in order; sort those on a column */
+		foreach(lc, tests)
+		{
+			AttachedTest *t = lfirst(lc);
+
+			t->seq = seq++;
+			if (t->column != NULL)
+				bycol[ncol++] = t;
+		}
+		qsort(bycol, ncol, sizeof(AttachedTest *), test_by_column);
+		on_column = palloc0(sizeof(bool) * Max(1, seq));
 
 		foreach(lc, pairs)
 		{
 			YPair	   *p = lfirst(lc);
 			const char *colname = get_text(doc, p->value, "name");
 			List	   *coltests = NIL;
-			ListCell   *lt;
 
+			CHECK_FOR_INTERRUPTS();
 			if (p->value->kind != YN_MAPPING)
 				continue;
-			foreach(lt, tests)
+			if (colname != NULL)
 			{
-				AttachedTest *t = lfirst(lt);
+				AttachedTest key = {0};
+				int			i;
 
-				if (t->column != NULL && colname != NULL &&
-					strcmp(t->column, colname) == 0)
-					coltests = lappend(coltests, t);
+				key.column = colname;
+				key.seq = -1;
+				for (i = lower_bound(bycol, ncol, &key, test_by_column);
+					 i < ncol && strcmp(bycol[i]->column, colname) == 0; i++)
+				{
+					coltests = lappend(coltests, bycol[i]);
+					on_column[bycol[i]->seq] = true;
+				}
 			}
 			synth_append(list, column_entry(doc, p->value, coltests));
 		}
@@ -237,21 +310,8 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 	foreach(lc, tests)
 	{
 		AttachedTest *t = lfirst(lc);
-		bool		on_column = false;
 
-		if (t->column != NULL && columns != NULL && columns->kind == YN_MAPPING)
-		{
-			ListCell   *lp;
-
-			foreach(lp, yaml_map_pairs(doc, columns))
-			{
-				const char *colname = get_text(doc, ((YPair *) lfirst(lp))->value, "name");
-
-				if (colname != NULL && strcmp(colname, t->column) == 0)
-					on_column = true;
-			}
-		}
-		if (!on_column)
+		if (on_column == NULL || !on_column[t->seq])
 			model_tests = lappend(model_tests, t);
 	}
 	if (model_tests != NIL)
@@ -290,14 +350,65 @@ latest_version(YDoc *doc, YNode *node)
 	return (*end == '\0' && val >= 0 && val <= PG_INT32_MAX) ? (int) val : -1;
 }
 
+/* A model by its relation, for resolving compiled `to:` names. */
+typedef struct RelationEntry
+{
+	const char *relname;
+	const char *schema;
+	int			pos;			/* in the manifest's order */
+	ContractModel *m;
+} RelationEntry;
+
+static int
+relation_entry_cmp(const void *a, const void *b)
+{
+	const RelationEntry *x = a;
+	const RelationEntry *y = b;
+	int			c = strcmp(x->relname, y->relname);
+
+	if (c == 0)
+		c = strcmp(x->schema, y->schema);
+	return c != 0 ? c : x->pos - y->pos;
+}
+
 /*
  * A `to:` that dbt already compiled into a relation name ("db"."s"."t")
- * names the model whose relation it is, when this manifest has one.
+ * names the model whose relation it is, when this manifest has one; a
+ * name without a schema, the first model (in manifest order) of that
+ * relation name.
  */
 static void
 resolve_relation_targets(List *models)
 {
+	int			n = list_length(models);
+	RelationEntry *byrel = palloc(sizeof(RelationEntry) * Max(1, n));
+	RelationEntry *first = palloc(sizeof(RelationEntry) * Max(1, n));
+	int			nfirst = 0;
 	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, models)
+	{
+		ContractModel *m = lfirst(lc);
+
+		byrel[i].relname = m->relation_name;
+		byrel[i].schema = m->relation_schema;
+		byrel[i].pos = i;
+		byrel[i].m = m;
+		i++;
+	}
+	qsort(byrel, n, sizeof(RelationEntry), relation_entry_cmp);
+	/* per relation name, the model that comes first in the manifest */
+	for (i = 0; i < n; i++)
+	{
+		if (nfirst > 0 && strcmp(first[nfirst - 1].relname, byrel[i].relname) == 0)
+		{
+			if (byrel[i].pos < first[nfirst - 1].pos)
+				first[nfirst - 1] = byrel[i];
+		}
+		else
+			first[nfirst++] = byrel[i];
+	}
 
 	foreach(lc, models)
 	{
@@ -309,8 +420,12 @@ resolve_relation_targets(List *models)
 			ContractConstraint *k = lfirst(lk);
 			List	   *names;
 			RangeVar   *rv;
-			ListCell   *lt;
+			RelationEntry key;
+			RelationEntry *hit = NULL;
+			int			lo;
+			int			hi;
 
+			CHECK_FOR_INTERRUPTS();
 			if (k->type != CC_FOREIGN_KEY || k->to_text == NULL || k->to_model != NULL ||
 				strncmp(k->to_text, "source", 6) == 0)
 				continue;
@@ -320,21 +435,51 @@ resolve_relation_targets(List *models)
 #endif
 				);
 			rv = makeRangeVarFromNameList(names);
-			foreach(lt, models)
+			key.relname = rv->relname;
+			key.schema = rv->schemaname ? rv->schemaname : "";
+			key.pos = -1;
+			if (rv->schemaname == NULL)
 			{
-				ContractModel *t = lfirst(lt);
-
-				if (strcmp(t->relation_name, rv->relname) == 0 &&
-					(rv->schemaname == NULL ||
-					 strcmp(t->relation_schema, rv->schemaname) == 0))
+				lo = 0;
+				hi = nfirst;
+				while (lo < hi)
 				{
-					k->to_model = t->name;
-					k->to_version = t->version;
-					break;
+					int			mid = lo + (hi - lo) / 2;
+
+					if (strcmp(first[mid].relname, key.relname) < 0)
+						lo = mid + 1;
+					else
+						hi = mid;
 				}
+				if (lo < nfirst && strcmp(first[lo].relname, key.relname) == 0)
+					hit = &first[lo];
+			}
+			else
+			{
+				lo = 0;
+				hi = n;
+				while (lo < hi)
+				{
+					int			mid = lo + (hi - lo) / 2;
+
+					if (relation_entry_cmp(&byrel[mid], &key) < 0)
+						lo = mid + 1;
+					else
+						hi = mid;
+				}
+				if (lo < n && strcmp(byrel[lo].relname, key.relname) == 0 &&
+					strcmp(byrel[lo].schema, key.schema) == 0)
+					hit = &byrel[lo];
+			}
+			if (hit != NULL)
+			{
+				k->to_model = hit->m->name;
+				k->to_version = hit->m->version;
 			}
 		}
 	}
+	pfree(byrel);
+	pfree(first);
 }
 
 /*
@@ -348,6 +493,9 @@ contract_parse_manifest(YDoc *doc, List *models)
 	List	   *pairs;
 	List	   *tests = NIL;
 	List	   *ours = NIL;
+	AttachedTest **bymodel;
+	int			ntests = 0;
+	MemoryContext scratch;
 	ListCell   *lc;
 
 	if (doc->root == NULL || doc->root->kind != YN_MAPPING)
@@ -371,9 +519,21 @@ contract_parse_manifest(YDoc *doc, List *models)
 			AttachedTest *t = attached_test(doc, p->value);
 
 			if (t != NULL)
+			{
+				t->seq = list_length(tests);
 				tests = lappend(tests, t);
+			}
 		}
 	}
+	bymodel = palloc(sizeof(AttachedTest *) * Max(1, list_length(tests)));
+	foreach(lc, tests)
+		bymodel[ntests++] = lfirst(lc);
+	qsort(bymodel, ntests, sizeof(AttachedTest *), test_by_model);
+
+	/* each model is parsed in scratch memory, and kept as a copy */
+	scratch = AllocSetContextCreate(CurrentMemoryContext,
+									"dbt_contract model parse",
+									ALLOCSET_DEFAULT_SIZES);
 	foreach(lc, pairs)
 	{
 		YPair	   *p = lfirst(lc);
@@ -381,7 +541,11 @@ contract_parse_manifest(YDoc *doc, List *models)
 		const char *schema;
 		ParseOptions opts;
 		List	   *mine = NIL;
-		List	   *parsed;
+		AttachedTest key = {0};
+		MemoryContext oldcxt;
+		YNode	   *entry;
+		int			nbefore = list_length(ours);
+		int			i;
 		ListCell   *lt;
 
 		if (type == NULL || strcmp(type, "model") != 0)
@@ -390,22 +554,25 @@ contract_parse_manifest(YDoc *doc, List *models)
 		if (schema == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("model node \"%s\" of the manifest has no schema", p->key)));
-		foreach(lt, tests)
-		{
-			AttachedTest *t = lfirst(lt);
-
-			if (strcmp(t->model_id, p->key) == 0)
-				mine = lappend(mine, t);
-		}
+					 errmsg("model node \"%s\" of the manifest has no schema",
+							dbtc_clip(p->key))));
+		CHECK_FOR_INTERRUPTS();
+		key.model_id = p->key;
+		key.seq = -1;
+		for (i = lower_bound(bymodel, ntests, &key, test_by_model);
+			 i < ntests && strcmp(bymodel[i]->model_id, p->key) == 0; i++)
+			mine = lappend(mine, bymodel[i]);
 		opts.target_schema = schema;
 		opts.relation_targets = true;
-		parsed = contract_parse_model_entry(doc, model_entry(doc, p->key, p->value, mine),
-											&opts, NIL);
-		foreach(lt, parsed)
+		/* the synthesized entry is scratch too */
+		oldcxt = MemoryContextSwitchTo(scratch);
+		entry = model_entry(doc, p->key, p->value, mine);
+		MemoryContextSwitchTo(oldcxt);
+		ours = contract_parse_entry_copied(doc, entry, &opts, ours, scratch);
+		for_each_from(lt, ours, nbefore)
 			((ContractModel *) lfirst(lt))->latest_version = latest_version(doc, p->value);
-		ours = list_concat(ours, parsed);
 	}
+	MemoryContextDelete(scratch);
 	resolve_relation_targets(ours);
 	return list_concat(models, ours);
 }

@@ -11,11 +11,15 @@
  */
 #include "postgres.h"
 
+#include "catalog/heap.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "parser/scansup.h"
 #include "utils/json.h"
+#include "utils/memutils.h"
 
 #include "dbt_contract.h"
 
@@ -66,6 +70,23 @@ srcloc_string(const SrcLoc *loc)
 }
 
 /*
+ * User text as a message may quote it: the first DBTC_QUOTE_CHARS
+ * characters and "...", or the text itself when it is that short.  A
+ * 60 MB model name must not become a 60 MB message (and a 60 MB line of
+ * the server log).
+ */
+char *
+dbtc_clip(const char *text)
+{
+	size_t		len = strnlen(text, DBTC_QUOTE_CHARS * MAX_MULTIBYTE_CHAR_LEN + 1);
+	int			keep = pg_mbcharcliplen(text, (int) len, DBTC_QUOTE_CHARS);
+
+	if ((size_t) keep == len && text[len] == '\0')
+		return (char *) text;
+	return psprintf("%.*s...", keep, text);
+}
+
+/*
  * The identifier a column name written in YAML stands for: dbt passes
  * constraint columns into SQL as written, so "Name" in double quotes is
  * exactly Name, and anything else folds to lower case.
@@ -97,8 +118,8 @@ char *
 contract_model_label(const ContractModel *m)
 {
 	if (m->version >= 0)
-		return psprintf("model \"%s\" version %d", m->name, m->version);
-	return psprintf("model \"%s\"", m->name);
+		return psprintf("model \"%s\" version %d", dbtc_clip(m->name), m->version);
+	return psprintf("model \"%s\"", dbtc_clip(m->name));
 }
 
 /* "column "id" of model "orders" version 2", as far as we know it. */
@@ -109,9 +130,9 @@ subject(ParseCtx *cx)
 
 	initStringInfo(&s);
 	if (cx->column)
-		appendStringInfo(&s, "column \"%s\" of ", cx->column);
+		appendStringInfo(&s, "column \"%s\" of ", dbtc_clip(cx->column));
 	if (cx->model)
-		appendStringInfo(&s, "model \"%s\"", cx->model);
+		appendStringInfo(&s, "model \"%s\"", dbtc_clip(cx->model));
 	else
 		appendStringInfoString(&s, "a model entry");
 	if (cx->version >= 0)
@@ -172,7 +193,7 @@ shape_error(ParseCtx *cx, const YNode *n, const char *key, const char *want)
 	/* name: yes, or name: off, surprises everyone once */
 	parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
 				psprintf("\"%s\" must be %s, not %s, in %s",
-						 key, want, kind_name(n), subject(cx)),
+						 dbtc_clip(key), want, kind_name(n), subject(cx)),
 				(strcmp(want, "a string") == 0 || strcmp(want, "a type name") == 0 ||
 				 strcmp(want, "a list of names") == 0) &&
 				yaml_scalar_bool(n, &b) ?
@@ -192,6 +213,26 @@ get_node(ParseCtx *cx, const YNode *map, const char *key)
 	if (v != NULL && v->kind == YN_SCALAR && yaml_scalar_type(v) == YS_NULL)
 		return NULL;
 	return v;
+}
+
+/*
+ * An identifier the contract asks PostgreSQL to have.  PostgreSQL would
+ * truncate a longer one (dbt's DDL gets a NOTICE and a shorter name), so
+ * the contract could never be met: refuse it here, naming what it is.
+ */
+static void
+check_ident_length(ParseCtx *cx, const YNode *map, const char *key,
+				   const char *what, const char *ident)
+{
+	size_t		len = strlen(ident);
+
+	/* the key's node is looked up (and paid for) only to report it */
+	if (len > DBTC_MAX_IDENT_LEN)
+		parse_error(cx, key ? get_node(cx, map, key) : map, ERRCODE_NAME_TOO_LONG,
+					psprintf("%s \"%s\" in %s is too long (%zu bytes)",
+							 what, dbtc_clip(ident), subject(cx), len),
+					psprintf("PostgreSQL keeps at most %d bytes of an identifier, so a relation built from this contract could never match it.",
+							 DBTC_MAX_IDENT_LEN));
 }
 
 static char *
@@ -273,7 +314,7 @@ node_version(ParseCtx *cx, const YNode *v, const char *key)
 	if (*end != '\0' || errno != 0 || val < 0 || val > PG_INT32_MAX)
 		parse_error(cx, v, ERRCODE_INVALID_PARAMETER_VALUE,
 					psprintf("\"%s\" must be a non-negative integer, not \"%s\", in %s",
-							 key, v->value, subject(cx)),
+							 key, dbtc_clip(v->value), subject(cx)),
 					"dbt_contract identifies model versions by integer.");
 	return (int) val;
 }
@@ -525,7 +566,8 @@ parse_constraint(ParseCtx *cx, YNode *n, bool model_level)
 			break;
 	if (i == lengthof(constraint_type_names))
 		parse_error(cx, typenode, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("unknown constraint type \"%s\" in %s", type, subject(cx)),
+					psprintf("unknown constraint type \"%s\" in %s", dbtc_clip(type),
+							 subject(cx)),
 					"Valid constraint types are not_null, unique, primary_key, foreign_key, check and custom.");
 	c->type = (ContractConstraintType) i;
 	c->loc = loc_of(cx, typenode);
@@ -543,6 +585,23 @@ parse_constraint(ParseCtx *cx, YNode *n, bool model_level)
 		c->columns = get_name_list(cx, n, "columns");
 	else
 		c->columns = list_make1((char *) cx->column);
+	if (c->name != NULL)
+		check_ident_length(cx, n, "name", "constraint name", c->name);
+	if (model_level)
+	{
+		ListCell   *lc;
+
+		foreach(lc, c->columns)
+			check_ident_length(cx, n, "columns", "constraint column",
+							   contract_written_ident(lfirst(lc)));
+	}
+	{
+		ListCell   *lc;
+
+		foreach(lc, c->to_columns)
+			check_ident_length(cx, n, "to_columns", "to_columns entry",
+							   contract_written_ident(lfirst(lc)));
+	}
 
 	if (model_level && c->columns == NIL &&
 		c->type != CC_CHECK && c->type != CC_CUSTOM)
@@ -572,7 +631,7 @@ parse_constraint(ParseCtx *cx, YNode *n, bool model_level)
 				!cx->opts->relation_targets)
 				parse_error(cx, get_node(cx, n, "to"), ERRCODE_INVALID_PARAMETER_VALUE,
 							psprintf("cannot understand foreign_key target \"%s\" in %s",
-									 c->to_text, subject(cx)),
+									 dbtc_clip(c->to_text), subject(cx)),
 							"Use ref('model'), ref('package', 'model'), ref('model', v=2) or source('source', 'table').");
 			if (c->to_columns != NIL &&
 				list_length(c->to_columns) != list_length(c->columns))
@@ -782,6 +841,33 @@ parse_tests(ParseCtx *cx, const YNode *map, bool *present)
  * columns
  * ------------------------------------------------------------------------
  */
+/*
+ * A column PostgreSQL could create: not longer than an identifier, and not
+ * the name of a system column (ctid, xmin, ..., tableoid), which CREATE
+ * TABLE refuses.  oid has been an ordinary column name since PostgreSQL 12.
+ */
+static void
+check_column_name(ParseCtx *cx, const YNode *n, const ContractColumn *col)
+{
+	char	   *ident = contract_column_ident(col);
+	SrcLoc		l;
+
+	/* the column is in cx->column; name it once, by its model */
+	cx->column = NULL;
+	check_ident_length(cx, n, "name", "column name", ident);
+	if (SystemAttributeByName(ident) != NULL)
+	{
+		l = loc_of(cx, get_node(cx, n, "name"));
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_COLUMN),
+				 errmsg("column name \"%s\" of %s conflicts with a system column name",
+						ident, subject(cx)),
+				 errdetail("Found at %s.", srcloc_string(&l)),
+				 errhint("PostgreSQL reserves ctid, xmin, xmax, cmin, cmax and tableoid in every table; rename the column in the model.")));
+	}
+	cx->column = col->name;
+}
+
 static ParsedColumn *
 parse_column(ParseCtx *cx, YNode *n)
 {
@@ -811,6 +897,7 @@ parse_column(ParseCtx *cx, YNode *n)
 	col->description = get_string(cx, n, "description");
 	q = get_bool(cx, n, "quote");
 	col->quoted = (q == 1);
+	check_column_name(cx, n, col);
 
 	pc->col = col;
 	pc->constraints = parse_constraint_list(cx, get_list(cx, n, "constraints"), false);
@@ -1102,7 +1189,7 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_COLUMN),
 				 errmsg("column \"%s\" is declared twice in %s",
-						first_dup[1].col->name, contract_model_label(m)),
+						dbtc_clip(first_dup[1].col->name), contract_model_label(m)),
 				 errdetail("First at %s, again at %s.",
 						   srcloc_string(&first_dup[0].col->loc),
 						   srcloc_string(&first_dup[1].col->loc))));
@@ -1123,7 +1210,7 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("column \"%s\" of %s has no data_type, but the contract is enforced",
-								c->name, contract_model_label(m)),
+								dbtc_clip(c->name), contract_model_label(m)),
 						 errdetail("Found at %s.", srcloc_string(&c->loc)),
 						 errhint("An enforced contract needs data_type on every column.")));
 		}
@@ -1167,9 +1254,9 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 						 errdetail("First at %s, again at %s.",
 								   srcloc_string(&(*slot)->loc), srcloc_string(&c->loc)) :
 						 errdetail("First on column \"%s\" at %s, again on column \"%s\" at %s.",
-								   (char *) linitial((*slot)->columns),
+								   dbtc_clip(linitial((*slot)->columns)),
 								   srcloc_string(&(*slot)->loc),
-								   (char *) linitial(c->columns),
+								   dbtc_clip(linitial(c->columns)),
 								   srcloc_string(&c->loc)),
 						 errhint("Declare a composite primary key once, at the model level: constraints: [{type: primary_key, columns: [a, b]}].")));
 			*slot = c;
@@ -1187,7 +1274,7 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 							(errcode(ERRCODE_UNDEFINED_COLUMN),
 							 errmsg("%s constraint of %s names column \"%s\", which is not in its columns",
 									contract_constraint_type_name(c->type),
-									contract_model_label(m), cname),
+									contract_model_label(m), dbtc_clip(cname)),
 							 errdetail("Found at %s.", srcloc_string(&c->loc))));
 			}
 		}
@@ -1247,6 +1334,8 @@ build_model(ParseCtx *cx, const YNode *mnode, const char *name, int version,
 		m->relation_name = psprintf("%s_v%d", name, version);
 	else
 		m->relation_name = pstrdup(name);
+	check_ident_length(cx, mnode, NULL, "schema name", m->relation_schema);
+	check_ident_length(cx, mnode, NULL, "relation name", m->relation_name);
 
 	/* Column-level constraints first, in column order, then model-level. */
 	foreach(lc, columns)
@@ -1293,7 +1382,7 @@ get_deprecation_date(ParseCtx *cx, const YNode *map)
 		parse_error(cx, get_node(cx, map, "deprecation_date"),
 					ERRCODE_INVALID_DATETIME_FORMAT,
 					psprintf("deprecation_date \"%s\" of %s is not a date: %s",
-							 value, subject(cx), edata->message),
+							 dbtc_clip(value), subject(cx), dbtc_clip(edata->message)),
 					"Write a date such as 2025-06-30, or a timestamp.");
 	}
 	PG_END_TRY();
@@ -1308,6 +1397,66 @@ version_number(ParseCtx *cx, const YNode *map, const char *key)
 	return v ? node_version(cx, v, key) : -1;
 }
 
+/* A version number and the entry it is at. */
+typedef struct VersionAt
+{
+	long		v;
+	int			at;
+} VersionAt;
+
+static int
+cmp_version_at(const void *a, const void *b)
+{
+	const VersionAt *x = a;
+	const VersionAt *y = b;
+
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return x->at - y->at;
+}
+
+/*
+ * The entry that repeats an earlier version number (the first such entry
+ * in the list), or -1; found by sorting, as version lists can be long.
+ * Entries whose v is missing or not a number are left for the caller to
+ * report in order.
+ */
+static int
+first_duplicate_version(ParseCtx *cx, const YNode *versions)
+{
+	VersionAt  *vs = palloc(sizeof(VersionAt) * Max(1, versions->nitems));
+	int			n = 0;
+	int			dup_at = -1;
+	int			i;
+
+	for (i = 0; i < versions->nitems; i++)
+	{
+		YNode	   *vn = versions->items[i];
+		YNode	   *vnode;
+		char	   *end;
+
+		yaml_charge(cx->doc, vn);
+		if (vn->kind != YN_MAPPING)
+			continue;
+		vnode = get_node(cx, vn, "v");
+		if (vnode == NULL || vnode->kind != YN_SCALAR || vnode->value[0] == '\0')
+			continue;
+		errno = 0;
+		vs[n].v = strtol(vnode->value, &end, 10);
+		if (*end != '\0' || errno != 0)
+			continue;
+		vs[n++].at = i;
+	}
+	qsort(vs, n, sizeof(VersionAt), cmp_version_at);
+	for (i = 1; i < n; i++)
+	{
+		if (vs[i].v == vs[i - 1].v && (dup_at < 0 || vs[i].at < dup_at))
+			dup_at = vs[i].at;
+	}
+	pfree(vs);
+	return dup_at;
+}
+
 static List *
 parse_versions(ParseCtx *cx, const YNode *mnode, const YNode *versions,
 			   const char *name, const ModelConfig *model_cfg,
@@ -1317,7 +1466,7 @@ parse_versions(ParseCtx *cx, const YNode *mnode, const YNode *versions,
 {
 	int			latest = version_number(cx, mnode, "latest_version");
 	bool		latest_found = (latest < 0);
-	List	   *seen = NIL;
+	int			dup_at = first_duplicate_version(cx, versions);
 	int			i;
 
 	for (i = 0; i < versions->nitems; i++)
@@ -1340,12 +1489,11 @@ parse_versions(ParseCtx *cx, const YNode *mnode, const YNode *versions,
 						psprintf("version entry without \"v\" in %s", subject(cx)),
 						NULL);
 		v = node_version(cx, vnode, "v");
-		if (list_member_int(seen, v))
+		if (i == dup_at)
 			parse_error(cx, vnode, ERRCODE_DUPLICATE_OBJECT,
 						psprintf("found duplicate version %d in versions list of %s",
 								 v, subject(cx)),
 						NULL);
-		seen = lappend_int(seen, v);
 		if (v == latest)
 			latest_found = true;
 
@@ -1402,6 +1550,12 @@ parse_model(ParseCtx *cx, YNode *mnode, List *out)
 		parse_error(cx, mnode, ERRCODE_INVALID_PARAMETER_VALUE,
 					"model entry without \"name\"",
 					"Every entry under models: needs a name matching its .sql file.");
+	if (strlen(name) > DBTC_MAX_MODEL_NAME_LEN)
+		parse_error(cx, get_node(cx, mnode, "name"), ERRCODE_NAME_TOO_LONG,
+					psprintf("model name \"%s\" is too long (%zu bytes)",
+							 dbtc_clip(name), strlen(name)),
+					psprintf("A model's name is the name of its .sql file, at most %d bytes.",
+							 DBTC_MAX_MODEL_NAME_LEN));
 	cx->model = name;
 
 	config_init(&cfg);
@@ -1431,6 +1585,169 @@ parse_model(ParseCtx *cx, YNode *mnode, List *out)
 }
 
 /*
+ * Copied models are packed into blocks of the target context: they are
+ * never freed one by one, and a 20,000-model project has millions of
+ * small strings and structs, for which a chunk header and power-of-two
+ * rounding each made the copies take half again as much.  The arena
+ * follows the current context, and forgets its block when that context
+ * is reset or deleted.
+ */
+#define COPY_BLOCK_SIZE		(64 * 1024)
+
+static struct
+{
+	MemoryContext cxt;
+	char	   *next;
+	char	   *end;
+}			copy_arena;
+
+static void
+copy_arena_forget(void *arg)
+{
+	if (copy_arena.cxt == (MemoryContext) arg)
+	{
+		copy_arena.cxt = NULL;
+		copy_arena.next = copy_arena.end = NULL;
+	}
+}
+
+static void *
+copy_alloc(Size size)
+{
+	char	   *p;
+
+	size = MAXALIGN(size);
+	if (copy_arena.cxt != CurrentMemoryContext)
+	{
+		MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
+
+		cb->func = copy_arena_forget;
+		cb->arg = CurrentMemoryContext;
+		MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+		copy_arena.cxt = CurrentMemoryContext;
+		copy_arena.next = copy_arena.end = NULL;
+	}
+	if (copy_arena.next == NULL || size > (Size) (copy_arena.end - copy_arena.next))
+	{
+		if (size > COPY_BLOCK_SIZE / 8)
+			return palloc(size);
+		copy_arena.next = palloc(COPY_BLOCK_SIZE);
+		copy_arena.end = copy_arena.next + COPY_BLOCK_SIZE;
+	}
+	p = copy_arena.next;
+	copy_arena.next += size;
+	return p;
+}
+
+static char *
+copy_text(const char *s)
+{
+	size_t		len;
+	char	   *res;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s) + 1;
+	res = copy_alloc(len);
+	memcpy(res, s, len);
+	return res;
+}
+
+static List *
+copy_text_list(List *l)
+{
+	List	   *res = NIL;
+	ListCell   *lc;
+
+	foreach(lc, l)
+		res = lappend(res, copy_text(lfirst(lc)));
+	return res;
+}
+
+/*
+ * A deep copy of a parsed model in the current memory context.  Parsed
+ * models point into the YAML tree and share parts between versions; the
+ * copy owns everything, so the tree (several times the size of the YAML)
+ * and the parser's scratch memory can go as soon as a model is read.
+ */
+ContractModel *
+contract_model_copy(const ContractModel *src)
+{
+	ContractModel *m = copy_alloc(sizeof(ContractModel));
+	ListCell   *lc;
+
+	*m = *src;
+	m->name = copy_text(src->name);
+	m->relation_schema = copy_text(src->relation_schema);
+	m->relation_name = copy_text(src->relation_name);
+	m->materialized = copy_text(src->materialized);
+	m->on_schema_change = copy_text(src->on_schema_change);
+	m->description = copy_text(src->description);
+	m->deprecation_date = copy_text(src->deprecation_date);
+	m->fingerprint = copy_text(src->fingerprint);
+	m->columns = NIL;
+	m->constraints = NIL;
+	m->tests = NIL;
+	foreach(lc, src->columns)
+	{
+		ContractColumn *c = copy_alloc(sizeof(ContractColumn));
+
+		CHECK_FOR_INTERRUPTS();
+		*c = *(ContractColumn *) lfirst(lc);
+		c->name = copy_text(c->name);
+		c->data_type = copy_text(c->data_type);
+		c->description = copy_text(c->description);
+		m->columns = lappend(m->columns, c);
+	}
+	foreach(lc, src->constraints)
+	{
+		ContractConstraint *k = copy_alloc(sizeof(ContractConstraint));
+
+		CHECK_FOR_INTERRUPTS();
+		*k = *(ContractConstraint *) lfirst(lc);
+		k->columns = copy_text_list(k->columns);
+		k->expression = copy_text(k->expression);
+		k->name = copy_text(k->name);
+		k->to_text = copy_text(k->to_text);
+		k->to_model = copy_text(k->to_model);
+		k->to_package = copy_text(k->to_package);
+		k->to_columns = copy_text_list(k->to_columns);
+		m->constraints = lappend(m->constraints, k);
+	}
+	foreach(lc, src->tests)
+	{
+		ContractTest *t = copy_alloc(sizeof(ContractTest));
+
+		CHECK_FOR_INTERRUPTS();
+		*t = *(ContractTest *) lfirst(lc);
+		t->test_name = copy_text(t->test_name);
+		t->columns = copy_text_list(t->columns);
+		t->arguments = copy_text(t->arguments);
+		m->tests = lappend(m->tests, t);
+	}
+	return m;
+}
+
+/*
+ * Parse one model entry in a scratch context, append deep copies of its
+ * models to `models` in the caller's context, and drop the scratch.
+ */
+List *
+contract_parse_entry_copied(YDoc *doc, YNode *entry, const ParseOptions *opts,
+							List *models, MemoryContext scratch)
+{
+	MemoryContext caller = MemoryContextSwitchTo(scratch);
+	List	   *parsed = contract_parse_model_entry(doc, entry, opts, NIL);
+	ListCell   *lc;
+
+	MemoryContextSwitchTo(caller);
+	foreach(lc, parsed)
+		models = lappend(models, contract_model_copy(lfirst(lc)));
+	MemoryContextReset(scratch);
+	return models;
+}
+
+/*
  * Parse one YAML document (a schema.yml) and append its models to
  * `models`.  Only `version` and `models` are read at the top level.
  */
@@ -1441,6 +1758,7 @@ contract_parse_document(YDoc *doc, const ParseOptions *opts, List *models)
 	YNode	   *root = doc->root;
 	YNode	   *list;
 	YNode	   *ver;
+	MemoryContext scratch;
 	int			i;
 
 	cx.doc = doc;
@@ -1459,7 +1777,8 @@ contract_parse_document(YDoc *doc, const ParseOptions *opts, List *models)
 	if (ver != NULL && !(ver->kind == YN_SCALAR && strcmp(ver->value, "2") == 0))
 		parse_error(&cx, ver, ERRCODE_INVALID_PARAMETER_VALUE,
 					psprintf("unsupported properties file version \"%s\" in \"%s\"",
-							 ver->kind == YN_SCALAR ? ver->value : "?", doc->file),
+							 ver->kind == YN_SCALAR ? dbtc_clip(ver->value) : "?",
+							 doc->file),
 					"dbt properties files use version: 2.");
 
 	list = get_node(&cx, root, "models");
@@ -1470,8 +1789,13 @@ contract_parse_document(YDoc *doc, const ParseOptions *opts, List *models)
 					psprintf("\"models\" must be a list, not %s, in \"%s\"",
 							 kind_name(list), doc->file),
 					"Write each model as a list item starting with \"- name:\".");
+	scratch = AllocSetContextCreate(CurrentMemoryContext,
+									"dbt_contract model parse",
+									ALLOCSET_DEFAULT_SIZES);
 	for (i = 0; i < list->nitems; i++)
-		models = parse_model(&cx, list->items[i], models);
+		models = contract_parse_entry_copied(doc, list->items[i], opts, models,
+											 scratch);
+	MemoryContextDelete(scratch);
 	return models;
 }
 

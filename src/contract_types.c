@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "parser/parse_type.h"
@@ -111,9 +112,10 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 		ereport(ERROR,
 				(errcode(edata->sqlerrcode),
 				 errmsg("data_type \"%s\" of column \"%s\" of %s is not a valid PostgreSQL type",
-						c->data_type, c->name, contract_model_label(m)),
+						dbtc_clip(c->data_type), dbtc_clip(c->name),
+						contract_model_label(m)),
 				 errdetail("Found at %s. The type parser says: %s.",
-						   srcloc_string(&c->type_loc), edata->message),
+						   srcloc_string(&c->type_loc), dbtc_clip(edata->message)),
 				 is_serial ?
 				 errhint("serial is a column shorthand, not a type; declare the column as integer (or bigint) in the contract.") :
 				 !m->alias_types && pg_strcasecmp(spelling, "string") == 0 ?
@@ -155,14 +157,16 @@ resolve_column(const ContractModel *m, ContractColumn *c, TypeCache *cache)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
 				 errmsg("data_type \"%s\" of column \"%s\" of %s is a pseudo-type",
-						c->data_type, c->name, contract_model_label(m)),
+						dbtc_clip(c->data_type), dbtc_clip(c->name),
+						contract_model_label(m)),
 				 errdetail("Found at %s. Columns cannot have type %s.",
 						   srcloc_string(&c->type_loc), format_type_be(typoid))));
 	if (!get_typisdefined(typoid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("data_type \"%s\" of column \"%s\" of %s is only a shell type",
-						c->data_type, c->name, contract_model_label(m)),
+						dbtc_clip(c->data_type), dbtc_clip(c->name),
+						contract_model_label(m)),
 				 errdetail("Found at %s.", srcloc_string(&c->type_loc))));
 
 	c->type_oid = typoid;
@@ -186,6 +190,7 @@ contract_resolve_types(ContractModel *m, TypeCache *cache)
 	{
 		ContractColumn *c = lfirst(lc);
 
+		CHECK_FOR_INTERRUPTS();
 		if (c->data_type != NULL && c->data_type[0] != '\0')
 			resolve_column(m, c, cache);
 		else
@@ -199,6 +204,7 @@ contract_resolve_types(ContractModel *m, TypeCache *cache)
 		ContractConstraint *c = lfirst(lc);
 		MemoryContext oldcxt;
 
+		CHECK_FOR_INTERRUPTS();
 		if (c->type != CC_CHECK)
 			continue;
 		/* parse trees and scanner buffers are only needed for the verdict */
@@ -219,10 +225,10 @@ static const char *
 constraint_subject(const ContractConstraint *c)
 {
 	if (c->name)
-		return psprintf("check constraint \"%s\"", c->name);
+		return psprintf("check constraint \"%s\"", dbtc_clip(c->name));
 	if (!c->model_level && c->columns != NIL)
 		return psprintf("check constraint on column \"%s\"",
-						(char *) linitial(c->columns));
+						dbtc_clip(linitial(c->columns)));
 	return "model-level check constraint";
 }
 
@@ -269,7 +275,8 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 		if (!parser_verdict(edata))
 			PG_RE_THROW();
 		FlushErrorState();
-		not_one_expression(m, c, psprintf("the SQL parser says: %s", edata->message));
+		not_one_expression(m, c, psprintf("the SQL parser says: %s",
+										  dbtc_clip(edata->message)));
 	}
 	PG_END_TRY();
 
@@ -319,7 +326,7 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 		FlushErrorState();
 		not_one_expression(m, c,
 						   psprintf("it does not fit inside CHECK ( ... ), where dbt puts it; the SQL parser says: %s",
-									edata->message));
+									dbtc_clip(edata->message)));
 	}
 	PG_END_TRY();
 }

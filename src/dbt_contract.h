@@ -56,6 +56,22 @@ extern ResultSink srf_begin(FunctionCallInfo fcinfo);
 #define DBTC_MIN_VISIT_BUDGET		1000000L
 #define DBTC_VISITS_PER_NODE		20L
 
+/*
+ * Limits on names.  Identifiers (schemas, relations, columns, constraints)
+ * follow PostgreSQL's NAMEDATALEN: a longer one would be truncated by the
+ * server, so a contract naming it could never be met.  A model's name is
+ * the name of its .sql file, which common filesystems cap at 255 bytes;
+ * a source is a path or a label, capped like PostgreSQL's own paths.
+ */
+#define DBTC_MAX_IDENT_LEN			(NAMEDATALEN - 1)
+#define DBTC_MAX_MODEL_NAME_LEN		255
+#define DBTC_MAX_SOURCE_LEN			(MAXPGPATH - 1)
+
+/* Messages quote at most this many characters of any user text. */
+#define DBTC_QUOTE_CHARS			64
+
+extern char *dbtc_clip(const char *text);
+
 /* ---------- YAML node tree (yaml_compose.c) ---------- */
 typedef enum YNodeKind
 {
@@ -64,16 +80,38 @@ typedef enum YNodeKind
 	YN_MAPPING
 } YNodeKind;
 
+/*
+ * The tags PyYAML's SafeLoader constructs (tag:yaml.org,2002:<name>); any
+ * other tag makes it refuse the document, and so do we.
+ */
+typedef enum YTag
+{
+	YT_NONE,
+	YT_NULL,
+	YT_BOOL,
+	YT_INT,
+	YT_FLOAT,
+	YT_STR,
+	YT_BINARY,
+	YT_TIMESTAMP,
+	YT_SEQ,
+	YT_MAP,
+	YT_OMAP,
+	YT_PAIRS,
+	YT_SET
+} YTag;
+
+/* 32 bytes: a 64 MB schema.yml has some five million of them. */
 typedef struct YNode
 {
-	YNodeKind	kind;
+	uint8		kind;			/* YNodeKind */
 	bool		plain;			/* scalar written without quotes */
 	bool		composing;		/* still open while its children load */
+	uint8		tag;			/* YTag: the explicit tag, if any */
 	int			line;			/* 1-based */
 	int			col;			/* 1-based */
-	char	   *tag;			/* explicit tag, or NULL */
-	char	   *value;			/* scalar text (server encoding) */
 	int			nitems;			/* sequence items, or mapping pairs */
+	char	   *value;			/* scalar text (server encoding) */
 	struct YNode **items;		/* mapping: key,value,key,value,... */
 } YNode;
 
@@ -197,6 +235,10 @@ extern List *contract_parse_document(YDoc *doc, const ParseOptions *opts,
 									 List *models);
 extern List *contract_parse_model_entry(YDoc *doc, YNode *model,
 										const ParseOptions *opts, List *models);
+extern List *contract_parse_entry_copied(YDoc *doc, YNode *entry,
+										 const ParseOptions *opts, List *models,
+										 MemoryContext scratch);
+extern ContractModel *contract_model_copy(const ContractModel *src);
 
 /* ---------- dbt manifests (contract_manifest.c) ---------- */
 extern List *contract_parse_manifest(YDoc *doc, List *models);

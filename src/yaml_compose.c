@@ -223,6 +223,75 @@ scalar_text(ComposeState *st, const yaml_mark_t *mark, const char *val, size_t l
 	return res == val ? pnstrdup(val, len) : res;
 }
 
+/* The safe tags, by their name after "tag:yaml.org,2002:". */
+static const struct
+{
+	const char *name;
+	YTag		tag;
+	int			kind;			/* node kind it applies to */
+}			safe_tags[] =
+{
+	{"null", YT_NULL, YN_SCALAR},
+	{"bool", YT_BOOL, YN_SCALAR},
+	{"int", YT_INT, YN_SCALAR},
+	{"float", YT_FLOAT, YN_SCALAR},
+	{"str", YT_STR, YN_SCALAR},
+	{"binary", YT_BINARY, YN_SCALAR},
+	{"timestamp", YT_TIMESTAMP, YN_SCALAR},
+	{"seq", YT_SEQ, YN_SEQUENCE},
+	{"omap", YT_OMAP, YN_SEQUENCE},
+	{"pairs", YT_PAIRS, YN_SEQUENCE},
+	{"map", YT_MAP, YN_MAPPING},
+	{"set", YT_SET, YN_MAPPING}
+};
+
+static const char *const kind_names[] = {"a scalar", "a list", "a mapping"};
+
+/*
+ * An explicit tag as PyYAML's SafeLoader (and so dbt) takes it: one of the
+ * standard tags on a node of the kind it constructs, or the whole document
+ * is refused.  "!!python/name:os.system" and local tags such as "!env" are
+ * the usual surprises; dbt fails to parse such a file, and so do we.
+ */
+static YTag
+resolve_tag(ComposeState *st, YNodeKind kind, const yaml_mark_t *mark,
+			const char *t)
+{
+	size_t		plen = strlen(YAML_TAG_PREFIX);
+	int			i;
+
+	/* "!" is the non-specific tag: no information */
+	if (strcmp(t, "!") == 0)
+		return YT_NONE;
+	if (strncmp(t, YAML_TAG_PREFIX, plen) == 0)
+	{
+		for (i = 0; i < lengthof(safe_tags); i++)
+		{
+			if (strcmp(t + plen, safe_tags[i].name) != 0)
+				continue;
+			if (safe_tags[i].kind != kind)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						 errmsg("YAML tag \"!!%s\" in \"%s\" needs %s, not %s",
+								safe_tags[i].name, st->doc->file,
+								kind_names[safe_tags[i].kind], kind_names[kind]),
+						 errdetail("Found at %s:%d:%d.", st->doc->file,
+								   (int) mark->line + 1, (int) mark->column + 1)));
+			return safe_tags[i].tag;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("YAML tag \"%s%s\" in \"%s\" is not one dbt can read",
+					strncmp(t, YAML_TAG_PREFIX, plen) == 0 ? "!!" : "",
+					dbtc_clip(strncmp(t, YAML_TAG_PREFIX, plen) == 0 ? t + plen : t),
+					st->doc->file),
+			 errdetail("Found at %s:%d:%d.", st->doc->file,
+					   (int) mark->line + 1, (int) mark->column + 1),
+			 errhint("dbt reads YAML with PyYAML's safe loader, which refuses every tag but the standard ones (!!str, !!int, !!float, !!bool, !!null, !!binary, !!timestamp, !!seq, !!map, !!omap, !!pairs, !!set).")));
+	return YT_NONE;				/* keep the compiler quiet */
+}
+
 static YNode *
 new_node(ComposeState *st, YNodeKind kind, const yaml_mark_t *mark,
 		 const yaml_char_t *tag)
@@ -234,13 +303,7 @@ new_node(ComposeState *st, YNodeKind kind, const yaml_mark_t *mark,
 	n->line = (int) mark->line + 1;
 	n->col = (int) mark->column + 1;
 	if (tag != NULL)
-	{
-		const char *t = (const char *) tag;
-
-		/* The default tags carry no information; keep only real ones. */
-		if (strcmp(t, "!") != 0)
-			n->tag = pstrdup(t);
-	}
+		n->tag = resolve_tag(st, kind, mark, (const char *) tag);
 	st->doc->nnodes++;
 	return n;
 }
@@ -276,7 +339,7 @@ lookup_alias(ComposeState *st, const yaml_char_t *anchor, const yaml_mark_t *mar
 		hash_search(st->anchors, key, HASH_FIND, NULL) : NULL;
 	if (e == NULL)
 		compose_error(st, mark, "YAML alias \"*%s\" refers to an undefined anchor",
-					  (const char *) anchor);
+					  dbtc_clip((const char *) anchor));
 	if (e->node->composing)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
@@ -507,14 +570,6 @@ yaml_charge(YDoc *doc, const YNode *n)
 }
 
 static bool
-tag_is(const YNode *n, const char *name)
-{
-	return n->tag != NULL &&
-		strncmp(n->tag, YAML_TAG_PREFIX, strlen(YAML_TAG_PREFIX)) == 0 &&
-		strcmp(n->tag + strlen(YAML_TAG_PREFIX), name) == 0;
-}
-
-static bool
 all_chars_in(const char *s, const char *set)
 {
 	for (; *s; s++)
@@ -611,17 +666,20 @@ yaml_scalar_type(const YNode *n)
 	const char *v = n->value;
 
 	Assert(n->kind == YN_SCALAR);
-	if (n->tag != NULL)
+	switch (n->tag)
 	{
-		if (tag_is(n, "null"))
+		case YT_NONE:
+			break;
+		case YT_NULL:
 			return YS_NULL;
-		if (tag_is(n, "bool"))
+		case YT_BOOL:
 			return YS_BOOL;
-		if (tag_is(n, "int"))
+		case YT_INT:
 			return YS_INT;
-		if (tag_is(n, "float"))
+		case YT_FLOAT:
 			return YS_FLOAT;
-		return YS_STRING;
+		default:
+			return YS_STRING;
 	}
 	if (!n->plain)
 		return YS_STRING;
@@ -691,7 +749,7 @@ yaml_scalar_bool(const YNode *n, bool *result)
 	/* `!!str yes` and "yes" are strings; `!!bool "yes"` is a boolean */
 	if (n->kind != YN_SCALAR)
 		return false;
-	if (n->tag != NULL ? !tag_is(n, "bool") : !n->plain)
+	if (n->tag != YT_NONE ? n->tag != YT_BOOL : !n->plain)
 		return false;
 	/* spare the 18 comparisons for values that start like none of them */
 	switch (n->value[0])
