@@ -1,8 +1,8 @@
 --
 -- limits: one model per relation; names PostgreSQL could not keep are
 -- refused; tags dbt's YAML loader refuses are refused; messages quote a
--- bounded prefix of user text; size limits give clear errors; work on
--- large models stays n log n.  No failed apply changes the catalog.
+-- bounded prefix of user text; work on large models stays n log n.  No
+-- failed apply changes the catalog.
 --
 \set VERBOSITY default
 \set SHOW_CONTEXT never
@@ -254,19 +254,6 @@ models: !!seq
     description: !!str 2024
     meta: !!map {n: !!int 3, f: !!float 1.5, b: !!bool true, z: !!null ''}
 $$, 'lim_c', 'lim');
-
-------------------------------------------------------------------------
--- Size limits
-------------------------------------------------------------------------
-
--- max_file_size allows 1 GB, one byte more than a buffer can hold: such a
--- file (sparse here) gets the limit error, not a failed allocation
-COPY (SELECT 1) TO PROGRAM 'rm -f /tmp/dbt_contract_limits_1g.yml && truncate -s 1G /tmp/dbt_contract_limits_1g.yml';
-SET dbt_contract.max_file_size = '1GB';
-SELECT * FROM dbt_contract_apply('/tmp/dbt_contract_limits_1g.yml', 'lim');
-\echo SQLSTATE :SQLSTATE
-RESET dbt_contract.max_file_size;
-COPY (SELECT 1) TO PROGRAM 'rm -f /tmp/dbt_contract_limits_1g.yml';
 
 ------------------------------------------------------------------------
 -- Large models: comparing 20,000 columns with their previous contract is

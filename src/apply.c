@@ -93,28 +93,17 @@ target_schema_arg(FunctionCallInfo fcinfo, int argno)
 	return schema;
 }
 
-/*
- * The size limit: dbt_contract.max_file_size, and in any case what one
- * palloc can hold with the terminating NUL (MaxAllocSize), since an input
- * is read into one buffer.  The setting allows 1 GB, one byte more than
- * that; such a file gets this error, not "invalid memory alloc request".
- */
 static void
 check_size(const char *display, int64 size)
 {
-	int64		setting = (int64) dbtc_max_file_size_kb * 1024;
-	int64		limit = Min(setting, (int64) MaxAllocSize - 1);
+	int64		limit = (int64) dbtc_max_file_size_kb * 1024;
 
 	if (size > limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("YAML input \"%s\" is too large (%lld bytes)",
 						dbtc_clip(display), (long long) size),
-				 limit < setting ?
-				 errdetail("dbt_contract reads at most %lld bytes per input, the largest buffer PostgreSQL can allocate.",
-						   (long long) limit) :
 				 errdetail("dbt_contract.max_file_size is %d kB.", dbtc_max_file_size_kb),
-				 limit < setting ? 0 :
 				 errhint("A superuser can raise dbt_contract.max_file_size.")));
 }
 
