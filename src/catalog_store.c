@@ -1219,6 +1219,35 @@ load_stored_models(ColArray *ids, MemoryContext target)
 			cur->constraints = lappend(cur->constraints, k);
 		}
 	}
+	/* the rows are copied out; a 20,000-model project has a million */
+	SPI_freetuptable(SPI_tuptable);
+	return res;
+}
+
+/*
+ * The changes of one model, worked out in scratch memory (keys, bodies,
+ * lookup arrays) and copied into the caller's: an apply that changes
+ * every model of a large project otherwise keeps all of that at once.
+ */
+static List *
+diff_one(MemoryContext scratch, const StoredModel *sm, const ContractModel *m)
+{
+	MemoryContext caller = MemoryContextSwitchTo(scratch);
+	List	   *changes = contract_diff_model(sm, m);
+	List	   *res = NIL;
+	ListCell   *lc;
+
+	MemoryContextSwitchTo(caller);
+	foreach(lc, changes)
+	{
+		ContractChange *c = palloc(sizeof(ContractChange));
+
+		*c = *(ContractChange *) lfirst(lc);
+		c->model = pstrdup(c->model);
+		c->detail = pstrdup(c->detail);
+		res = lappend(res, c);
+	}
+	MemoryContextReset(scratch);
 	return res;
 }
 
@@ -1230,6 +1259,8 @@ static List *
 diff_source(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 {
 	MemoryContext target = CurrentMemoryContext;
+	MemoryContext stored_cxt;
+	MemoryContext scratch;
 	ColArray	ids;
 	List	   *stored;
 	List	   *changes = NIL;
@@ -1254,7 +1285,13 @@ diff_source(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 			i++, j++;
 		}
 	}
-	stored = load_stored_models(&ids, target);
+	/* the stored contracts are needed only until compared */
+	stored_cxt = AllocSetContextCreate(target, "dbt_contract stored contracts",
+									   ALLOCSET_DEFAULT_SIZES);
+	scratch = AllocSetContextCreate(target, "dbt_contract diff",
+									ALLOCSET_DEFAULT_SIZES);
+	stored = load_stored_models(&ids, stored_cxt);
+	MemoryContextSwitchTo(target);
 
 	/* walk again, pairing each stored model with its new version */
 	sc = list_head(stored);
@@ -1276,23 +1313,25 @@ diff_source(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 		{
 			if (sm != NULL)
 			{
-				changes = list_concat(changes, contract_diff_model(sm, NULL));
+				changes = list_concat(changes, diff_one(scratch, sm, NULL));
 				sc = lnext(stored, sc);
 			}
 			i++;
 		}
 		else if (c > 0)
-			changes = list_concat(changes, contract_diff_model(NULL, new[j++].m));
+			changes = list_concat(changes, diff_one(scratch, NULL, new[j++].m));
 		else
 		{
 			if (sm != NULL)
 			{
-				changes = list_concat(changes, contract_diff_model(sm, new[j].m));
+				changes = list_concat(changes, diff_one(scratch, sm, new[j].m));
 				sc = lnext(stored, sc);
 			}
 			i++, j++;
 		}
 	}
+	MemoryContextDelete(scratch);
+	MemoryContextDelete(stored_cxt);
 	return changes;
 }
 
