@@ -268,7 +268,7 @@ SELECT change, count(*) FROM dbt_contract_diff_yaml(
     (SELECT string_agg(format(E'      - {name: d%s, data_type: bigint, constraints: [{type: check, expression: "d%s > 0"}]}\n', i, i), '')
        FROM generate_series(1, 20000) i), 'lim_d', 'lim')
  GROUP BY 1 ORDER BY 1;
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'lim_d');
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'lim_d', 'lim');
 
 ------------------------------------------------------------------------
 -- dbt_contract_clone records who called it, not the extension's owner
@@ -297,7 +297,7 @@ SELECT to_schema, relation_name, created_by FROM dbt_contract.clone_view
 DROP VIEW lim_dev.clone_me;
 DELETE FROM dbt_contract.clone_view WHERE to_schema = 'lim_dev';
 DROP TABLE lim_prod.clone_me;
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'lim_e');
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'lim_e', 'lim_prod');
 DROP SCHEMA lim_prod, lim_dev;
 REVOKE EXECUTE ON FUNCTION dbt_contract_clone(text, text) FROM regress_lim_cloner;
 DROP ROLE regress_lim_cloner;
@@ -307,7 +307,7 @@ DROP ROLE regress_lim_cloner;
 ------------------------------------------------------------------------
 SELECT * FROM regress_catalog_diff('lim_snap_a');
 SELECT count(*) FROM dbt_contract.contract_source WHERE source IN ('lim_b', 'lim_c');
-SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'lim_a');
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'lim_a', 'lim');
 SELECT * FROM regress_catalog_diff('lim_snap');
 DROP FUNCTION lim_error(text);
 DROP SCHEMA lim;
