@@ -65,7 +65,7 @@ all install installcheck:
 endif
 
 # Every object depends on the shared header (PGXS tracks no headers).
-$(OBJS): src/dbt_contract.h
+$(OBJS): src/dbt_contract.h src/compat.h
 
 .PHONY: test demo bench tapcheck valgrind
 # TAP tests against the installed extension (PostgreSQL::Test::Cluster
