@@ -5,7 +5,7 @@
 -- the settings are superuser-only; the caller's search_path cannot
 -- redirect the extension's own SQL.
 --
-\getenv abs_srcdir PG_ABS_SRCDIR
+\set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 SET dbt_contract.project_dir = :'abs_srcdir';
 \set VERBOSITY default
 \set SHOW_CONTEXT never
