@@ -144,6 +144,12 @@ run_regress_isolation() {
   CLUSTER=
 }
 
+# A wheel's libraries were linked for /opt/postgresql: its postgres_fdw
+# would pick up the system's older libpq without this.
+wheel_libs() {
+  if [ -z "${PG_BUILD_OF[$1]}" ]; then echo "LD_LIBRARY_PATH=$WORKDIR/pg$1/lib"; fi
+}
+
 run_tap() {
   local m=$1 pg=$WORKDIR/pg$1 modules old= tests ok bad
   modules=$(tap_modules "$m")
@@ -155,7 +161,7 @@ run_tap() {
   mkdir -p "$WORKDIR/tap$m"
   as_root chown "$RUN_USER" "$WORKDIR/tap$m"
   # shellcheck disable=SC2086
-  (cd "$WORKDIR" && as_user env PATH="$pg/bin:$BASE_PATH" PWD="$WORKDIR" \
+  (cd "$WORKDIR" && as_user env PATH="$pg/bin:$BASE_PATH" PWD="$WORKDIR" $(wheel_libs "$m") \
      TESTDIR="$WORKDIR/tap$m" TESTDATADIR="$WORKDIR/tap$m/tmp_check" \
      TESTLOGDIR="$WORKDIR/tap$m/tmp_check/log" PG_REGRESS="$(pgxs_root "$pg/bin")/src/test/regress/pg_regress" \
      DBTC_UPGRADE_OLD_INSTALL="$old" \

@@ -2,6 +2,10 @@
 # with the extension, loaded contracts, contracted tables and apply
 # history: afterwards every view reads the same, the event triggers are
 # there and enabled, and a rebuild that breaks a contract is still refused.
+# A second database takes the route of managed services that refuse to
+# upgrade a cluster with event triggers (README, "Upgrading PostgreSQL"):
+# the catalog's rows are dumped, the extension dropped, and after the
+# upgrade the extension is created again and the rows restored.
 #
 # DBTC_UPGRADE_OLD_INSTALL names the older installation (with dbt_contract
 # installed); scripts/run-tests.sh sets it (15 -> 17, 17 -> 18).
@@ -21,31 +25,36 @@ $old->init;
 $old->start;
 my $fixtures = "$ENV{PWD}/test/fixtures";
 
-$old->safe_psql('postgres', 'CREATE DATABASE shop');
-$old->safe_psql('shop', qq{
-CREATE EXTENSION dbt_contract;
-CREATE SCHEMA analytics;
-CREATE SCHEMA analytics_geo;
-CREATE SCHEMA reference;
-CREATE TABLE reference.countries (code char(2) PRIMARY KEY);
-INSERT INTO reference.countries VALUES ('NL'), ('DE');
-SET dbt_contract.project_dir = '$fixtures';
-SELECT count(*) FROM dbt_contract_apply('jaffle/models', 'analytics');
-CREATE TABLE analytics.dim_customers (
-    id int NOT NULL PRIMARY KEY, customer_name text,
-    email varchar(256) UNIQUE, first_order_date date);
-CREATE TABLE analytics.fct_orders (
-    order_id bigint, customer_id integer, amount numeric(12,2), status text,
-    "OrderedAt" timestamptz,
-    CONSTRAINT pk_fct_orders PRIMARY KEY (order_id),
-    CONSTRAINT fk_orders_customer FOREIGN KEY (customer_id)
-        REFERENCES analytics.dim_customers (id),
-    CHECK (amount >= 0));
-INSERT INTO analytics.dim_customers VALUES (1, 'Ada', 'ada\@example.com', '2024-01-01');
-INSERT INTO analytics.fct_orders VALUES (10, 1, 9.50, 'placed', now());
-});
-# A second apply, so that the history holds more than one entry.
-$old->safe_psql('shop', q{
+# The extension, contracts, contracted tables with rows, and two applies
+# in the history.
+sub setup_database
+{
+	my ($node, $db) = @_;
+	$node->safe_psql('postgres', "CREATE DATABASE $db");
+	$node->safe_psql($db, qq{
+	CREATE EXTENSION dbt_contract;
+	CREATE SCHEMA analytics;
+	CREATE SCHEMA analytics_geo;
+	CREATE SCHEMA reference;
+	CREATE TABLE reference.countries (code char(2) PRIMARY KEY);
+	INSERT INTO reference.countries VALUES ('NL'), ('DE');
+	SET dbt_contract.project_dir = '$fixtures';
+	SELECT count(*) FROM dbt_contract_apply('jaffle/models', 'analytics');
+	CREATE TABLE analytics.dim_customers (
+	    id int NOT NULL PRIMARY KEY, customer_name text,
+	    email varchar(256) UNIQUE, first_order_date date);
+	CREATE TABLE analytics.fct_orders (
+	    order_id bigint, customer_id integer, amount numeric(12,2), status text,
+	    "OrderedAt" timestamptz,
+	    CONSTRAINT pk_fct_orders PRIMARY KEY (order_id),
+	    CONSTRAINT fk_orders_customer FOREIGN KEY (customer_id)
+	        REFERENCES analytics.dim_customers (id),
+	    CHECK (amount >= 0));
+	INSERT INTO analytics.dim_customers VALUES (1, 'Ada', 'ada\@example.com', '2024-01-01');
+	INSERT INTO analytics.fct_orders VALUES (10, 1, 9.50, 'placed', now());
+	});
+	# A second apply, so that the history holds more than one entry.
+	$node->safe_psql($db, q{
 SELECT count(*) FROM dbt_contract_apply_yaml($y$
 version: 2
 models:
@@ -54,6 +63,8 @@ models:
     columns:
       - {name: id, data_type: bigint, constraints: [{type: primary_key}]}
 $y$, 'inline-source', 'analytics')});
+}
+setup_database($old, $_) foreach qw(shop managed);
 
 # Every public view, one JSON row per line in a stable order, and the
 # extension's event triggers with their firing state.
@@ -68,8 +79,24 @@ my $state_query = join("\nUNION ALL\n",
 
 my $before = $old->safe_psql('shop', $state_query);
 like($before, qr/^history\|.*inline-source/m, 'the history holds both applies');
-like($before, qr/^event triggers\|dbt_contract_ddl ddl_command_end A, dbt_contract_drop sql_drop A$/m,
+my ($triggers) = $before =~ /^event triggers\|(.*)$/m;
+like($triggers, qr/^(dbt_contract_\w+ \w+ A(, |$))+$/,
 	'the event triggers fire always before the upgrade');
+
+# The managed-service route: keep the catalog's rows, drop the extension
+# (and with it its event triggers) before the upgrade.
+my $tmp = PostgreSQL::Test::Utils::tempdir;
+my $managed_before = $old->safe_psql('managed', $state_query);
+command_ok(
+	[
+		'pg_dump', '--data-only', '-Fc', '-t', 'dbt_contract.*',
+		'-f', "$tmp/managed.dump", '-h', $old->host, '-p', $old->port, 'managed'
+	],
+	'the catalog rows dump before the extension is dropped');
+$old->safe_psql('managed', 'DROP EXTENSION dbt_contract');
+is($old->safe_psql('managed', 'SELECT count(*) FROM pg_event_trigger'),
+	'0', 'no event trigger is left for the upgrade');
+
 my $checksums = $old->safe_psql('postgres', 'SHOW data_checksums');
 $old->stop;
 
@@ -112,6 +139,22 @@ $new->safe_psql('shop',
 is($new->safe_psql('shop',
 		"SELECT count(*) FROM dbt_contract.violations WHERE model = 'inline_model'"),
 	'0', 'a conforming table passes after pg_upgrade');
+
+# The managed route: the extension again, then its rows.
+$new->safe_psql('managed', 'CREATE EXTENSION dbt_contract');
+command_ok(
+	[
+		'pg_restore', '--data-only', '--exit-on-error', '-h', $new->host,
+		'-p', $new->port, '-d', 'managed', "$tmp/managed.dump"
+	],
+	'the catalog rows restore into the re-created extension');
+is($new->safe_psql('managed', $state_query), $managed_before,
+	'dropping the extension around the upgrade and restoring its rows keeps every view');
+($ret, $out, $err) = $new->psql('managed',
+	'CREATE TABLE analytics.dim_customers__dbt_tmp (id int, customer_name text, '
+	  . 'email varchar(256), first_order_date date)');
+like($err, qr/does not match the enforced contract of model "dim_customers"/,
+	'the re-created extension enforces the restored contracts');
 
 # Applying still works and adds to the history.
 $new->safe_psql('shop',
