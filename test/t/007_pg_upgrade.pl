@@ -31,26 +31,22 @@ sub setup_database
 {
 	my ($node, $db) = @_;
 	$node->safe_psql('postgres', "CREATE DATABASE $db");
-	$node->safe_psql($db, qq{
-	CREATE EXTENSION dbt_contract;
-	CREATE SCHEMA analytics;
-	CREATE SCHEMA analytics_geo;
-	CREATE SCHEMA reference;
-	CREATE TABLE reference.countries (code char(2) PRIMARY KEY);
-	INSERT INTO reference.countries VALUES ('NL'), ('DE');
-	SET dbt_contract.project_dir = '$fixtures';
-	SELECT count(*) FROM dbt_contract_apply('jaffle/models', 'analytics');
-	CREATE TABLE analytics.dim_customers (
-	    id int NOT NULL PRIMARY KEY, customer_name text,
-	    email varchar(256) UNIQUE, first_order_date date);
-	CREATE TABLE analytics.fct_orders (
-	    order_id bigint, customer_id integer, amount numeric(12,2), status text,
-	    "OrderedAt" timestamptz,
+	# The jaffle project's two marts, built as their contracts say, with a
+	# row each (the other models' relations stay absent).
+	$node->safe_psql($db, "CREATE EXTENSION dbt_contract; CREATE SCHEMA analytics");
+	$node->safe_psql($db,
+		"SET dbt_contract.project_dir = '$fixtures'; "
+		  . "SELECT count(*) FROM dbt_contract_apply('jaffle/models', 'analytics')");
+	$node->safe_psql($db, q{
+	CREATE TABLE analytics.dim_customers (id int NOT NULL PRIMARY KEY,
+	    customer_name text, email varchar(256) UNIQUE, first_order_date date);
+	CREATE TABLE analytics.fct_orders (order_id bigint, customer_id integer,
+	    amount numeric(12,2), status text, "OrderedAt" timestamptz,
 	    CONSTRAINT pk_fct_orders PRIMARY KEY (order_id),
 	    CONSTRAINT fk_orders_customer FOREIGN KEY (customer_id)
 	        REFERENCES analytics.dim_customers (id),
 	    CHECK (amount >= 0));
-	INSERT INTO analytics.dim_customers VALUES (1, 'Ada', 'ada\@example.com', '2024-01-01');
+	INSERT INTO analytics.dim_customers VALUES (1, 'Ada', NULL, '2024-01-01');
 	INSERT INTO analytics.fct_orders VALUES (10, 1, 9.50, 'placed', now());
 	});
 	# A second apply, so that the history holds more than one entry.
