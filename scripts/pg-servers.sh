@@ -119,7 +119,9 @@ pgs_build_source() {
     pgs_root tar -xjf "$ORIG" -C "$PG_BUILD" --strip-components=1
     pgs_log "PostgreSQL $upver: building with ${PG_CONFIGURE_FLAGS[*]} CFLAGS='$PG_CFLAGS'"
     local t0=$SECONDS
-    (cd "$PG_BUILD" &&
+    # Under "make test" the outer make's MAKELEVEL would keep PostgreSQL's
+    # build from generating its headers first.
+    (cd "$PG_BUILD" && unset MAKELEVEL MAKEFLAGS MFLAGS &&
        pgs_root ./configure -q --prefix="$PG_PREFIX" "${PG_CONFIGURE_FLAGS[@]}" CFLAGS="$PG_CFLAGS" &&
        pgs_root make -s -j"$(nproc)" &&
        pgs_root make -s -C src/test/isolation &&

@@ -81,7 +81,9 @@ prepare_major() {
   log "pg$m: the extension against $("$PG_PREFIX/bin/pg_config" --version)"
   cp -a "$PG_PREFIX" "$dest"
   PG_BUILD_OF[$m]=$PG_BUILD
-  rsync -a --exclude .git --exclude results "$REPO/" "$build/"
+  # Without objects built for another major (build_install's, for dbt).
+  rsync -a --exclude .git --exclude results --exclude '*.o' --exclude '*.so' --exclude '*.bc' \
+    "$REPO/" "$build/"
   if ! { make -C "$build" -s with_llvm=no COPT=-Werror PG_CONFIG="$dest/bin/pg_config" &&
          make -C "$build" -s with_llvm=no PG_CONFIG="$dest/bin/pg_config" install; } \
        >"$WORKDIR/build-pg$m.log" 2>&1; then
