@@ -58,7 +58,7 @@ explained() {  # explained TEST
 }
 ok=$(grep -cE '\.\.\. ok|^ok [0-9]' "$DIR/pg_regress.log" || true)
 bad=0
-for t in $(sed -nE 's/^(not ok [0-9]+ +- +|[ ]*(test )?)([a-z0-9_]+) +\.\.\. FAILED.*/\3/p; s/^not ok [0-9]+ +[-+] +([a-z0-9_]+) .*/\1/p' \
+for t in $(sed -nE 's/^(not ok [0-9]+ +- +|[ ]*(test )?)([a-z0-9_.]+) +\.\.\. FAILED.*/\3/p; s/^not ok [0-9]+ +[-+] +([a-z0-9_.]+) .*/\1/p' \
              "$DIR/pg_regress.log" | sort -u); do
   if explained "$t"; then
     echo "explained: $t differs only by dbt_contract's own objects (CONTRIBUTING.md)"
