@@ -19,6 +19,8 @@
 #include "nodes/parsenodes.h"
 #include "parser/parse_type.h"
 #include "parser/parser.h"
+#include "catalog/pg_index.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -99,6 +101,43 @@
 #define DBTC_QUALIFIED_NAME_LIST(str)	stringToQualifiedNameList(str)
 #define DBTC_PARSE_TYPE_STRING(str, typid, typmod) \
 	parseTypeString((str), (typid), (typmod), false)
+#endif
+
+/*
+ * Parse-tree fields newer majors added; on older ones the clause cannot be
+ * written, so the field reads as absent.  14: GROUP BY DISTINCT, a
+ * column's COMPRESSION; 15: UNIQUE NULLS NOT DISTINCT, ON DELETE SET NULL
+ * (columns).
+ */
+#if PG_VERSION_NUM >= 140000
+#define DBTC_SELECT_GROUP_DISTINCT(sel)	((sel)->groupDistinct)
+#define DBTC_COLUMN_COMPRESSION(cd)		((cd)->compression)
+#else
+#define DBTC_SELECT_GROUP_DISTINCT(sel)	false
+#define DBTC_COLUMN_COMPRESSION(cd)		((char *) NULL)
+#endif
+#if PG_VERSION_NUM >= 150000
+#define DBTC_CONSTRAINT_NULLS_NOT_DISTINCT(con)	((con)->nulls_not_distinct)
+#define DBTC_FK_DEL_SET_COLS(con)		((con)->fk_del_set_cols)
+#else
+#define DBTC_CONSTRAINT_NULLS_NOT_DISTINCT(con)	false
+#define DBTC_FK_DEL_SET_COLS(con)		NIL
+#endif
+
+/* An index's NULLS NOT DISTINCT (15 on); earlier, NULLs are always distinct. */
+#if PG_VERSION_NUM >= 150000
+#define DBTC_INDEX_NULLS_NOT_DISTINCT(index)	((index)->indnullsnotdistinct)
+#else
+#define DBTC_INDEX_NULLS_NOT_DISTINCT(index)	false
+#endif
+
+/* 16 replaced the per-catalog ownership checks with one for any object. */
+#if PG_VERSION_NUM >= 160000
+#define DBTC_RELATION_OWNERCHECK(relid, roleid) \
+	object_ownercheck(RelationRelationId, (relid), (roleid))
+#else
+#define DBTC_RELATION_OWNERCHECK(relid, roleid) \
+	pg_class_ownercheck((relid), (roleid))
 #endif
 
 /*
