@@ -128,7 +128,7 @@ parse_fixed(const char *sql, const char *what, const char *text)
 	standard_conforming_strings = true;
 	PG_TRY();
 	{
-		raw = DBTC_RAW_PARSER(sql);
+		raw = DBTC_RAW_PARSE(sql);
 	}
 	PG_CATCH();
 	{
@@ -627,7 +627,7 @@ void
 dbtc_check_generated(const char *sql, NodeTag expected, const char *schema,
 					 const char *relname, int ncolumns, const char *const *colnames)
 {
-	List	   *raw = DBTC_RAW_PARSER(sql);
+	List	   *raw = DBTC_RAW_PARSE(sql);
 	Node	   *stmt;
 	RangeVar   *rv;
 
@@ -697,7 +697,7 @@ Datum
 dbt_contract_parse_statements(PG_FUNCTION_ARGS)
 {
 	ResultSink	sink = srf_begin(fcinfo);
-	List	   *raw = DBTC_RAW_PARSER(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	List	   *raw = DBTC_RAW_PARSE(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	ListCell   *lc;
 
 	foreach(lc, raw)
