@@ -2,6 +2,8 @@
 #
 #   make && sudo make install      build and install into the pg_config found
 #   make test                      install packages, run every test suite
+#                                  on every PostgreSQL major in reach
+#   make test-matrix               the same, on PG_MATRIX_MAJORS
 #   make demo                      throwaway cluster with a sample dbt project
 #
 EXTENSION   = dbt_contract
@@ -65,16 +67,23 @@ all install installcheck:
 endif
 
 # Every object depends on the shared header (PGXS tracks no headers).
-$(OBJS): src/dbt_contract.h
+$(OBJS): src/dbt_contract.h src/compat.h
 
-.PHONY: test demo bench tapcheck valgrind
+.PHONY: test test-matrix demo bench tapcheck valgrind
 # TAP tests against the installed extension (PostgreSQL::Test::Cluster
 # makes its own clusters; run as a non-root user).
 tapcheck:
 	$(prove_installcheck)
 
+# Majors of the test matrix (scripts/pg-servers.sh says where each comes
+# from); 19 is a beta, reported but allowed to fail.
+PG_MATRIX_MAJORS ?= 13 15 16 17 18 19
+
 test:
 	bash scripts/run-tests.sh
+
+test-matrix:
+	PG_MAJORS="$(PG_MATRIX_MAJORS)" bash scripts/run-tests.sh
 
 demo:
 	bash scripts/demo.sh

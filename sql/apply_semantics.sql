@@ -4,7 +4,7 @@
 -- unchanged or removed; other sources are untouched; an error anywhere
 -- leaves every contract exactly as it was.
 --
-\getenv abs_srcdir PG_ABS_SRCDIR
+\set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 SET dbt_contract.project_dir = :'abs_srcdir';
 \set VERBOSITY default
 \set SHOW_CONTEXT never

@@ -3,7 +3,7 @@
 -- place (file:line:col, model, column) and carries a fitting SQLSTATE; and
 -- none of them changes the catalog.
 --
-\getenv abs_srcdir PG_ABS_SRCDIR
+\set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 SET dbt_contract.project_dir = :'abs_srcdir';
 \set VERBOSITY default
 \set SHOW_CONTEXT never
@@ -162,7 +162,7 @@ SELECT * FROM dbt_contract_apply('/nonexistent/dbt_contract/models');
 \echo SQLSTATE :SQLSTATE
 
 -- 21. a directory the server may not read (made here, mode 000)
-\getenv abs_builddir PG_ABS_BUILDDIR
+\set abs_builddir `echo "${PG_ABS_BUILDDIR:-$PWD}"`
 \set unreadable_dir :abs_builddir '/results/bad_input_unreadable'
 \setenv UNREADABLE_DIR :unreadable_dir
 \! rm -rf "$UNREADABLE_DIR" && mkdir "$UNREADABLE_DIR" && chmod 000 "$UNREADABLE_DIR"

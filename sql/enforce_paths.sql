@@ -226,7 +226,10 @@ RESET dbt_contract.enforcement;
 CREATE TEXT SEARCH CONFIGURATION enf_paths.cfg (COPY = pg_catalog.simple);
 CREATE TABLE enf_paths.pth_searchable (body text,
     doc tsvector GENERATED ALWAYS AS (to_tsvector('enf_paths.cfg'::regconfig, body)) STORED);
+-- (13 does not announce the cascade to the column.)
+SET client_min_messages = warning;
 DROP TEXT SEARCH CONFIGURATION enf_paths.cfg CASCADE;
+RESET client_min_messages;
 SELECT count(*) AS pth_searchable_columns
   FROM pg_attribute WHERE attrelid = 'enf_paths.pth_searchable'::regclass AND attnum > 0
    AND NOT attisdropped;

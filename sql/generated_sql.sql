@@ -7,7 +7,7 @@
 -- repair never runs a table's functions with the caller's privileges, and
 -- generation is bounded and interruptible.
 --
-\getenv abs_srcdir PG_ABS_SRCDIR
+\set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 SET dbt_contract.project_dir = :'abs_srcdir';
 CREATE SCHEMA gs;
 CREATE TABLE gs.victim (id int);

@@ -2,7 +2,7 @@
 -- load_basic: loading from a file, a directory and inline text; what each
 -- view shows; type resolution; where relations are expected to live.
 --
-\getenv abs_srcdir PG_ABS_SRCDIR
+\set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 SET dbt_contract.project_dir = :'abs_srcdir';
 
 -- The public interface: four views, with these columns.

@@ -2,7 +2,7 @@
 -- load_tests: data tests in all their spellings, and constraints of every
 -- type at column and model level.
 --
-\getenv abs_srcdir PG_ABS_SRCDIR
+\set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 SET dbt_contract.project_dir = :'abs_srcdir';
 \set VERBOSITY default
 \set SHOW_CONTEXT never

@@ -2,7 +2,7 @@
 -- load_versions: versioned models (versions:, v, include/exclude,
 -- per-version columns, config and constraints, latest_version).
 --
-\getenv abs_srcdir PG_ABS_SRCDIR
+\set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 SET dbt_contract.project_dir = :'abs_srcdir';
 \set VERBOSITY default
 \set SHOW_CONTEXT never

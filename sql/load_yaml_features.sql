@@ -3,7 +3,7 @@
 -- anchors, aliases, merge keys, booleans, skipped keys, Jinja text,
 -- enforced and disabled models.
 --
-\getenv abs_srcdir PG_ABS_SRCDIR
+\set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 SET dbt_contract.project_dir = :'abs_srcdir';
 \set VERBOSITY default
 \set SHOW_CONTEXT never

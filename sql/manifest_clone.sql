@@ -2,7 +2,7 @@
 -- manifest_clone: contracts from a dbt manifest (relations as compiled,
 -- versions as nodes, tests as attached nodes), and dev-schema clones.
 --
-\getenv abs_srcdir PG_ABS_SRCDIR
+\set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 

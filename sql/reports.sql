@@ -7,7 +7,7 @@
 -- fixtures), dbt_contract_repair (adds what is missing, all or nothing)
 -- and dbt_contract_omni_relationships (an Omni relationships file).
 --
-\getenv abs_srcdir PG_ABS_SRCDIR
+\set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 SET dbt_contract.project_dir = :'abs_srcdir';
 CREATE SCHEMA rep_v;
 

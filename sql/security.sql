@@ -5,7 +5,7 @@
 -- the settings are superuser-only; the caller's search_path cannot
 -- redirect the extension's own SQL.
 --
-\getenv abs_srcdir PG_ABS_SRCDIR
+\set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 SET dbt_contract.project_dir = :'abs_srcdir';
 \set VERBOSITY default
 \set SHOW_CONTEXT never
@@ -79,10 +79,13 @@ RESET ROLE;
 -- project_dir names a server directory: a role without pg_read_all_settings
 -- cannot read it, neither with SHOW nor current_setting nor pg_settings.
 SET ROLE regress_dbtc_reader;
+-- (Each major words these errors differently: only the SQLSTATE shows.)
+\set VERBOSITY sqlstate
 SHOW dbt_contract.project_dir;
 \echo SQLSTATE :SQLSTATE
 SELECT current_setting('dbt_contract.project_dir');
 \echo SQLSTATE :SQLSTATE
+\set VERBOSITY default
 SELECT count(*) AS project_dir_rows FROM pg_settings
  WHERE name = 'dbt_contract.project_dir';
 RESET ROLE;
@@ -95,8 +98,10 @@ REVOKE pg_read_all_settings FROM regress_dbtc_reader;
 -- max_file_size stops at what one palloc can hold (MaxAllocSize, just
 -- under 1GB), even for a superuser.
 SELECT max_val, unit FROM pg_settings WHERE name = 'dbt_contract.max_file_size';
+\set VERBOSITY sqlstate
 SET dbt_contract.max_file_size = '1GB';
 \echo SQLSTATE :SQLSTATE
+\set VERBOSITY default
 SET dbt_contract.max_file_size = '1048575kB';
 SHOW dbt_contract.max_file_size;
 RESET dbt_contract.max_file_size;

@@ -297,15 +297,8 @@ static char *
 md5_hex(const char *data, size_t len)
 {
 	char	   *hex = palloc(2 * MD5_DIGEST_LENGTH + 1);
-#if PG_VERSION_NUM >= 150000
-	const char *errstr = NULL;
 
-	if (!pg_md5_hash(data, len, hex, &errstr))
-		elog(ERROR, "could not compute an MD5 checksum: %s", errstr);
-#else
-	if (!pg_md5_hash(data, len, hex))
-		elog(ERROR, "could not compute an MD5 checksum");
-#endif
+	dbtc_md5_hex(data, len, hex);
 	return hex;
 }
 

@@ -199,7 +199,7 @@ canon_int(StringInfo s, const char *label, int32 v)
 {
 	char	   *p = canon_begin(s, label, MAXINT8LEN + 1);
 
-	p += pg_ltoa(v, p);
+	p += dbtc_ltoa(v, p);
 	canon_done(s, p);
 }
 
@@ -275,17 +275,7 @@ contract_fingerprint(ContractModel *m)
 		canon_str(&s, "args", t->arguments);
 	}
 	m->fingerprint = palloc(2 * MD5_DIGEST_LENGTH + 1);
-#if PG_VERSION_NUM >= 150000
-	{
-		const char *errstr = NULL;
-
-		if (!pg_md5_hash(s.data, s.len, m->fingerprint, &errstr))
-			elog(ERROR, "could not compute the MD5 fingerprint: %s", errstr);
-	}
-#else
-	if (!pg_md5_hash(s.data, s.len, m->fingerprint))
-		elog(ERROR, "could not compute the MD5 fingerprint");
-#endif
+	dbtc_md5_hex(s.data, s.len, m->fingerprint);
 	pfree(s.data);
 }
 

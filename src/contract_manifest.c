@@ -429,11 +429,7 @@ resolve_relation_targets(List *models)
 			if (k->type != CC_FOREIGN_KEY || k->to_text == NULL || k->to_model != NULL ||
 				strncmp(k->to_text, "source", 6) == 0)
 				continue;
-			names = stringToQualifiedNameList(k->to_text
-#if PG_VERSION_NUM >= 160000
-											  , NULL
-#endif
-				);
+			names = DBTC_QUALIFIED_NAME_LIST(k->to_text);
 			rv = makeRangeVarFromNameList(names);
 			key.relname = rv->relname;
 			key.schema = rv->schemaname ? rv->schemaname : "";

@@ -944,11 +944,7 @@ fk_target(const ContractSpec *spec, const SpecConstraint *k, List **to_cols,
 											   false, false));
 
 	if (k->to_relation != NULL)
-		names = stringToQualifiedNameList(k->to_relation
-#if PG_VERSION_NUM >= 160000
-										  , NULL
-#endif
-			);
+		names = DBTC_QUALIFIED_NAME_LIST(k->to_relation);
 	else if (k->to_text != NULL && strncmp(k->to_text, "source", 6) == 0)
 	{
 		List	   *st = source_target(k->to_text);
@@ -959,11 +955,7 @@ fk_target(const ContractSpec *spec, const SpecConstraint *k, List **to_cols,
 	else if (k->to_text != NULL && k->to_model == NULL)
 	{
 		/* a relation name as dbt compiled it, from a manifest */
-		names = stringToQualifiedNameList(k->to_text
-#if PG_VERSION_NUM >= 160000
-										  , NULL
-#endif
-			);
+		names = DBTC_QUALIFIED_NAME_LIST(k->to_text);
 	}
 	else if (k->to_text == NULL && k->expression != NULL)
 	{

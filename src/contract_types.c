@@ -48,12 +48,7 @@ type_cache_create(void)
 	ctl.entrysize = sizeof(TypeCacheEntry);
 	ctl.hcxt = CurrentMemoryContext;
 	tc->h = hash_create("dbt_contract type cache", 64, &ctl,
-#if PG_VERSION_NUM >= 140000
-						HASH_ELEM | HASH_STRINGS | HASH_CONTEXT
-#else
-						HASH_ELEM | HASH_CONTEXT
-#endif
-		);
+						HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	return tc;
 }
 
@@ -84,11 +79,7 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 
 	PG_TRY();
 	{
-#if PG_VERSION_NUM >= 160000
-		(void) parseTypeString(spelling, type_oid, typmod, NULL);
-#else
-		parseTypeString(spelling, type_oid, typmod, false);
-#endif
+		DBTC_PARSE_TYPE_STRING(spelling, type_oid, typmod);
 	}
 	PG_CATCH();
 	{
@@ -260,11 +251,7 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 
 	PG_TRY();
 	{
-#if PG_VERSION_NUM >= 140000
-		raw = raw_parser(sql, RAW_PARSE_DEFAULT);
-#else
-		raw = raw_parser(sql);
-#endif
+		raw = DBTC_RAW_PARSE(sql);
 	}
 	PG_CATCH();
 	{
@@ -309,11 +296,7 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 	sql = psprintf("SELECT (%s)", c->expression);
 	PG_TRY();
 	{
-#if PG_VERSION_NUM >= 140000
-		raw = raw_parser(sql, RAW_PARSE_DEFAULT);
-#else
-		raw = raw_parser(sql);
-#endif
+		raw = DBTC_RAW_PARSE(sql);
 	}
 	PG_CATCH();
 	{

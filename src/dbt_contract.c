@@ -101,11 +101,7 @@ _PG_init(void)
 
 	contract_cache_init();
 
-#if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("dbt_contract");
-#else
-	EmitWarningsOnPlaceholders("dbt_contract");
-#endif
 }
 
 /*

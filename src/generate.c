@@ -690,19 +690,15 @@ attnums_to_names(Datum arr, Oid relid, GenColumn *cols, int natts)
 static bool
 nulls_not_distinct(Oid indexoid)
 {
-#if PG_VERSION_NUM >= 150000
 	HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
 	bool		res = false;
 
 	if (HeapTupleIsValid(tup))
 	{
-		res = ((Form_pg_index) GETSTRUCT(tup))->indnullsnotdistinct;
+		res = DBTC_INDEX_NULLS_NOT_DISTINCT((Form_pg_index) GETSTRUCT(tup));
 		ReleaseSysCache(tup);
 	}
 	return res;
-#else
-	return false;
-#endif
 }
 
 static int

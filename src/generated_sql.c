@@ -128,7 +128,7 @@ parse_fixed(const char *sql, const char *what, const char *text)
 	standard_conforming_strings = true;
 	PG_TRY();
 	{
-		raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+		raw = DBTC_RAW_PARSE(sql);
 	}
 	PG_CATCH();
 	{
@@ -164,7 +164,7 @@ dbtc_parse_expression(const char *text, const char *what)
 	if (!IsA(sel, SelectStmt) || sel->op != SETOP_NONE ||
 		sel->distinctClause != NIL || sel->intoClause != NULL ||
 		sel->fromClause != NIL || sel->whereClause != NULL ||
-		sel->groupClause != NIL || sel->groupDistinct ||
+		sel->groupClause != NIL || DBTC_SELECT_GROUP_DISTINCT(sel) ||
 		sel->havingClause != NULL || sel->windowClause != NIL ||
 		sel->valuesLists != NIL || sel->sortClause != NIL ||
 		sel->limitOffset != NULL || sel->limitCount != NULL ||
@@ -448,7 +448,7 @@ render_node(StringInfo s, GenScope *scope, Constraint *con, int colidx,
 				refuse(what, text, "names an existing index");
 			appendStringInfoString(s, con->contype == CONSTR_PRIMARY ?
 								   "PRIMARY KEY" : "UNIQUE");
-			if (con->nulls_not_distinct)
+			if (DBTC_CONSTRAINT_NULLS_NOT_DISTINCT(con))
 				appendStringInfoString(s, " NULLS NOT DISTINCT");
 			if (!column)
 				append_name_list(s, con->keys);
@@ -480,8 +480,8 @@ render_node(StringInfo s, GenScope *scope, Constraint *con, int colidx,
 			if (fk_action(con->fk_del_action))
 			{
 				appendStringInfo(s, " ON DELETE %s", fk_action(con->fk_del_action));
-				if (con->fk_del_set_cols != NIL)
-					append_name_list(s, con->fk_del_set_cols);
+				if (DBTC_FK_DEL_SET_COLS(con) != NIL)
+					append_name_list(s, DBTC_FK_DEL_SET_COLS(con));
 			}
 			if (fk_action(con->fk_upd_action))
 				appendStringInfo(s, " ON UPDATE %s", fk_action(con->fk_upd_action));
@@ -560,7 +560,7 @@ dbtc_render_column_clause(StringInfo s, GenScope *scope, int colidx,
 	ListCell   *lc;
 
 	if (list_length(elts) != 1 || !IsA(cd, ColumnDef) ||
-		cd->collClause != NULL || cd->compression != NULL ||
+		cd->collClause != NULL || DBTC_COLUMN_COMPRESSION(cd) != NULL ||
 		cd->fdwoptions != NIL || cd->constraints == NIL)
 		refuse(what, text, "is not a list of column constraints");
 	cons = fold_attributes(cd->constraints, what, text);
@@ -627,7 +627,7 @@ void
 dbtc_check_generated(const char *sql, NodeTag expected, const char *schema,
 					 const char *relname, int ncolumns, const char *const *colnames)
 {
-	List	   *raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+	List	   *raw = DBTC_RAW_PARSE(sql);
 	Node	   *stmt;
 	RangeVar   *rv;
 
@@ -675,7 +675,7 @@ dbtc_check_generated(const char *sql, NodeTag expected, const char *schema,
 		AlterTableStmt *as = (AlterTableStmt *) stmt;
 		AlterTableCmd *cmd;
 
-		if (as->objtype != OBJECT_TABLE || as->missing_ok ||
+		if (DBTC_ALTER_TABLE_OBJTYPE(as) != OBJECT_TABLE || as->missing_ok ||
 			list_length(as->cmds) != 1)
 			not_expected(sql, "not one ALTER TABLE command");
 		cmd = linitial(as->cmds);
@@ -697,8 +697,7 @@ Datum
 dbt_contract_parse_statements(PG_FUNCTION_ARGS)
 {
 	ResultSink	sink = srf_begin(fcinfo);
-	List	   *raw = raw_parser(text_to_cstring(PG_GETARG_TEXT_PP(0)),
-								 RAW_PARSE_DEFAULT);
+	List	   *raw = DBTC_RAW_PARSE(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	ListCell   *lc;
 
 	foreach(lc, raw)

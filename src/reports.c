@@ -786,11 +786,7 @@ run_repair_step(RepairStep *step)
 static void
 check_repair_owner(const RepairStep *step)
 {
-#if PG_VERSION_NUM >= 160000
-	if (!object_ownercheck(RelationRelationId, step->relid, GetUserId()))
-#else
-	if (!pg_class_ownercheck(step->relid, GetUserId()))
-#endif
+	if (!DBTC_RELATION_OWNERCHECK(step->relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER,
 					   get_relkind_objtype(get_rel_relkind(step->relid)),
 					   step->relname);

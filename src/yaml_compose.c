@@ -516,12 +516,7 @@ yaml_compose(const char *data, size_t len, const char *file)
 	ctl.entrysize = sizeof(AnchorEntry);
 	ctl.hcxt = CurrentMemoryContext;
 	st->anchors = hash_create("dbt_contract YAML anchors", 64, &ctl,
-#if PG_VERSION_NUM >= 140000
-							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT
-#else
-							  HASH_ELEM | HASH_CONTEXT
-#endif
-		);
+							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
 	if (!yaml_parser_initialize(&st->parser))
 		ereport(ERROR,
