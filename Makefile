@@ -26,7 +26,8 @@ OBJS        = src/dbt_contract.o \
               src/contract_read.o \
               src/generated_sql.o \
               src/generate.o \
-              src/exports.o
+              src/exports.o \
+              src/generate_odcs.o
 
 DATA        = $(wildcard sql/dbt_contract--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src
@@ -38,7 +39,7 @@ REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                enforce_modes enforce_roles enforce_bypass enforce_paths \
                breaking_changes manifest_clone limits \
                keys relationships reports generated_sql name_folding generate exports \
-               targets
+               targets generate_odcs
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)
 
 ISOLATION      = concurrent_apply apply_during_ddl targets_concurrent
@@ -68,6 +69,7 @@ endif
 
 # Every object depends on the shared header (PGXS tracks no headers).
 $(OBJS): src/dbt_contract.h src/compat.h
+src/generate.o src/generate_odcs.o: src/generate.h
 
 .PHONY: test test-matrix demo bench tapcheck valgrind
 # TAP tests against the installed extension (PostgreSQL::Test::Cluster

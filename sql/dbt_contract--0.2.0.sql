@@ -1730,3 +1730,16 @@ AS 'MODULE_PATHNAME', 'dbt_contract_generate'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION dbt_contract_generate(regclass[], text, boolean, boolean, boolean, boolean) IS
     'A dbt schema.yml (version 2) with enforced contracts for the given relations, or every table and view of a schema, read from the live catalog';
+
+-- The same contract as an Open Data Contract Standard v3.1.0 document
+-- (YAML, key order as the standard shows it; jsonb would sort the keys).
+CREATE FUNCTION dbt_contract_generate_odcs(relations regclass[] DEFAULT NULL,
+                                           schema text DEFAULT NULL,
+                                           id text DEFAULT NULL,
+                                           version text DEFAULT '1.0.0',
+                                           status text DEFAULT 'draft')
+RETURNS text
+AS 'MODULE_PATHNAME', 'dbt_contract_generate_odcs'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION dbt_contract_generate_odcs(regclass[], text, text, text, text) IS
+    'An Open Data Contract Standard (ODCS) v3.1.0 document for the given relations, or every table and view of a schema, read from the live catalog';

@@ -13,14 +13,13 @@
  * the same whatever the search_path of whoever applies it, and checks
  * read the way the enforcement trigger cooks them.
  *
- * Nothing here executes what it generates.
+ * The reading and the emitter are shared with generate_odcs.c (see
+ * generate.h).  Nothing here executes what it generates.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include <ctype.h>
-
-#include <yaml.h>
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -48,6 +47,7 @@
 #include "utils/syscache.h"
 
 #include "dbt_contract.h"
+#include "generate.h"
 
 PG_FUNCTION_INFO_V1(dbt_contract_generate);
 
@@ -58,53 +58,6 @@ typedef struct GenOptions
 	bool		tests;
 	bool		descriptions;
 } GenOptions;
-
-/* One relation of the set, and the model (version) it becomes. */
-typedef struct GenRel
-{
-	Oid			relid;
-	char	   *relname;
-	char		relkind;
-	char	   *model;			/* model name */
-	int			version;		/* -1: unversioned */
-	int			latest;			/* highest version of its family */
-} GenRel;
-
-typedef struct GenSet
-{
-	char	   *schema;
-	int			n;
-	GenRel	   *rels;			/* output order: model, then version */
-	GenRel	  **by_oid;			/* sorted by relid, for foreign keys */
-} GenSet;
-
-/* A live column. */
-typedef struct GenColumn
-{
-	char	   *name;			/* NULL: dropped */
-	char	   *type;
-	char	   *description;
-	bool		notnull;
-} GenColumn;
-
-/* A live constraint, with what the YAML needs of it. */
-typedef struct GenConstraint
-{
-	char		contype;
-	char	   *name;
-	List	   *cols;			/* column names */
-	Oid			confrelid;
-	List	   *fcols;			/* referenced column names */
-	char	   *text;			/* check expression, or custom definition */
-} GenConstraint;
-
-/* libyaml's emitter writing into a StringInfo. */
-typedef struct Emitter
-{
-	yaml_emitter_t em;
-	StringInfo	out;
-	bool		to_utf8;		/* server encoding is not UTF-8 */
-} Emitter;
 
 /* ------------------------------------------------------------------------
  * YAML output
@@ -187,8 +140,8 @@ emit_raw(Emitter *e, const char *v, yaml_scalar_style_t style)
 }
 
 /* A string value (names, types, descriptions, expressions). */
-static void
-emit_string(Emitter *e, const char *v)
+void
+dbtc_emit_string(Emitter *e, const char *v)
 {
 	char	   *utf8 = e->to_utf8 ? pg_server_to_any(v, strlen(v), PG_UTF8) : (char *) v;
 
@@ -196,29 +149,29 @@ emit_string(Emitter *e, const char *v)
 }
 
 /* A key, or a value we know to be plain (true, 2, table). */
-static void
-emit_plain(Emitter *e, const char *v)
+void
+dbtc_emit_plain(Emitter *e, const char *v)
 {
 	emit_raw(e, v, YAML_PLAIN_SCALAR_STYLE);
 }
 
-static void
-emit_key_string(Emitter *e, const char *key, const char *value)
+void
+dbtc_emit_key_string(Emitter *e, const char *key, const char *value)
 {
-	emit_plain(e, key);
-	emit_string(e, value);
+	dbtc_emit_plain(e, key);
+	dbtc_emit_string(e, value);
 }
 
-static void
-emit_key_plain(Emitter *e, const char *key, const char *value)
+void
+dbtc_emit_key_plain(Emitter *e, const char *key, const char *value)
 {
-	emit_plain(e, key);
-	emit_plain(e, value);
+	dbtc_emit_plain(e, key);
+	dbtc_emit_plain(e, value);
 }
 
 /* Open a mapping or a sequence, block or flow style. */
-static void
-emit_open(Emitter *e, bool sequence, bool flow)
+void
+dbtc_emit_open(Emitter *e, bool sequence, bool flow)
 {
 	yaml_event_t ev;
 	int			ok;
@@ -234,8 +187,8 @@ emit_open(Emitter *e, bool sequence, bool flow)
 	emit_event(e, &ev, ok);
 }
 
-static void
-emit_close(Emitter *e, bool sequence)
+void
+dbtc_emit_close(Emitter *e, bool sequence)
 {
 	yaml_event_t ev;
 
@@ -243,20 +196,15 @@ emit_close(Emitter *e, bool sequence)
 			   yaml_mapping_end_event_initialize(&ev));
 }
 
-#define emit_map_start(e, flow)	emit_open((e), false, (flow))
-#define emit_map_end(e)			emit_close((e), false)
-#define emit_seq_start(e, flow)	emit_open((e), true, (flow))
-#define emit_seq_end(e)			emit_close((e), true)
-
-static void
-emit_name_list(Emitter *e, const char *key, List *names)
+void
+dbtc_emit_name_list(Emitter *e, const char *key, List *names)
 {
 	ListCell   *lc;
 
-	emit_plain(e, key);
+	dbtc_emit_plain(e, key);
 	emit_seq_start(e, true);
 	foreach(lc, names)
-		emit_string(e, lfirst(lc));
+		dbtc_emit_string(e, lfirst(lc));
 	emit_seq_end(e);
 }
 
@@ -298,8 +246,8 @@ oid_cmp_plain(const void *a, const void *b)
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
-static GenRel *
-genset_find(const GenSet *set, Oid relid)
+GenRel *
+dbtc_gen_find(const GenSet *set, Oid relid)
 {
 	GenRel		key;
 	GenRel	   *kp = &key;
@@ -500,7 +448,6 @@ assign_models(GenSet *set)
 {
 	int			i;
 
-	qsort(set->rels, set->n, sizeof(GenRel), genrel_name_cmp);
 	for (i = 0; i < set->n; i++)
 	{
 		GenRel	   *r = &set->rels[i];
@@ -552,15 +499,14 @@ assign_models(GenSet *set)
 							set->rels[i].model),
 					 errdetail("dbt model names cannot contain spaces, so whitespace in a relation name becomes an underscore."),
 					 errhint("Generate the two relations in separate documents.")));
-
-	set->by_oid = palloc(sizeof(GenRel *) * Max(1, set->n));
-	for (i = 0; i < set->n; i++)
-		set->by_oid[i] = &set->rels[i];
-	qsort(set->by_oid, set->n, sizeof(GenRel *), genrel_oid_cmp);
 }
 
+/*
+ * The set in relation-name order, or with dbt_models in model order with
+ * the version families grouped.
+ */
 static GenSet *
-build_set(List *oids, Oid nspid)
+build_set(List *oids, Oid nspid, bool dbt_models)
 {
 	GenSet	   *set = palloc0(sizeof(GenSet));
 	ListCell   *lc;
@@ -587,7 +533,19 @@ build_set(List *oids, Oid nspid)
 		ReleaseSysCache(tup);
 		i++;
 	}
-	assign_models(set);
+	qsort(set->rels, set->n, sizeof(GenRel), genrel_name_cmp);
+	for (i = 0; i < set->n; i++)
+	{
+		set->rels[i].model = set->rels[i].relname;
+		set->rels[i].version = -1;
+	}
+	if (dbt_models)
+		assign_models(set);
+
+	set->by_oid = palloc(sizeof(GenRel *) * Max(1, set->n));
+	for (i = 0; i < set->n; i++)
+		set->by_oid[i] = &set->rels[i];
+	qsort(set->by_oid, set->n, sizeof(GenRel *), genrel_oid_cmp);
 	return set;
 }
 
@@ -597,8 +555,8 @@ build_set(List *oids, Oid nspid)
  */
 
 /* Columns by attnum (index 0 unused), with their comments. */
-static GenColumn *
-read_columns(Oid relid, int *natts, const GenOptions *opts)
+GenColumn *
+dbtc_gen_read_columns(Oid relid, int *natts, bool descriptions)
 {
 	Relation	rel;
 	ScanKeyData key[2];
@@ -632,6 +590,8 @@ read_columns(Oid relid, int *natts, const GenOptions *opts)
 			continue;
 		cols[att->attnum].name = pstrdup(NameStr(att->attname));
 		cols[att->attnum].type = format_type_with_typemod(att->atttypid, att->atttypmod);
+		cols[att->attnum].typid = att->atttypid;
+		cols[att->attnum].typmod = att->atttypmod;
 		cols[att->attnum].notnull = att->attnotnull;
 	}
 	systable_endscan(scan);
@@ -639,7 +599,7 @@ read_columns(Oid relid, int *natts, const GenOptions *opts)
 	*natts = max;
 
 	/* the comments of the relation (subid 0) and of its columns, in one scan */
-	if (opts->descriptions)
+	if (descriptions)
 	{
 		rel = table_open(DescriptionRelationId, AccessShareLock);
 		ScanKeyInit(&key[0], Anum_pg_description_objoid, BTEqualStrategyNumber,
@@ -738,8 +698,8 @@ constraint_cmp(const ListCell *a, const ListCell *b)
  * triggers.  NULLS NOT DISTINCT unique and exclusion constraints become
  * `custom` (contype 'c' is check; we mark custom as 'x').
  */
-static List *
-read_constraints(const char *relname, Oid relid, GenColumn *cols, int natts)
+List *
+dbtc_gen_read_constraints(const char *relname, Oid relid, GenColumn *cols, int natts)
 {
 	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
 	ScanKeyData key;
@@ -821,6 +781,7 @@ read_constraints(const char *relname, Oid relid, GenColumn *cols, int natts)
 		if (con->contype == CONSTRAINT_EXCLUSION ||
 			(con->contype == CONSTRAINT_UNIQUE && nulls_not_distinct(con->conindid)))
 		{
+			k->nulls_not_distinct = con->contype == CONSTRAINT_UNIQUE;
 			k->contype = CONSTRAINT_EXCLUSION;
 			k->text = TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef,
 															  ObjectIdGetDatum(con->oid)));
@@ -854,8 +815,8 @@ ref_text(const GenRel *target)
 	return psprintf("ref(%c%s%c)", q, target->model, q);
 }
 
-static char *
-quoted_name_list(List *names)
+char *
+dbtc_gen_quoted_names(List *names)
 {
 	StringInfoData s;
 	ListCell   *lc;
@@ -874,13 +835,13 @@ quoted_name_list(List *names)
 static void
 emit_fk_target(Emitter *e, const GenSet *set, const GenConstraint *k)
 {
-	GenRel	   *target = genset_find(set, k->confrelid);
+	GenRel	   *target = dbtc_gen_find(set, k->confrelid);
 	char	   *ref = target ? ref_text(target) : NULL;
 
 	if (ref != NULL)
 	{
-		emit_key_string(e, "to", ref);
-		emit_name_list(e, "to_columns", k->fcols);
+		dbtc_emit_key_string(e, "to", ref);
+		dbtc_emit_name_list(e, "to_columns", k->fcols);
 	}
 	else
 	{
@@ -888,9 +849,9 @@ emit_fk_target(Emitter *e, const GenSet *set, const GenConstraint *k)
 		char	   *relname = get_rel_name(k->confrelid);
 		char	   *nspname = get_namespace_name(get_rel_namespace(k->confrelid));
 
-		emit_key_string(e, "expression",
+		dbtc_emit_key_string(e, "expression",
 						psprintf("%s (%s)", quote_qualified_identifier(nspname, relname),
-								 quoted_name_list(k->fcols)));
+								 dbtc_gen_quoted_names(k->fcols)));
 	}
 }
 
@@ -906,7 +867,7 @@ static void
 emit_type(Emitter *e, const char *type)
 {
 	emit_map_start(e, false);
-	emit_key_plain(e, "type", type);
+	dbtc_emit_key_plain(e, "type", type);
 }
 
 static void
@@ -922,21 +883,21 @@ emit_constraint(Emitter *e, const GenSet *set, const GenConstraint *k, bool mode
 			break;
 		case CONSTRAINT_FOREIGN:
 			emit_type(e, "foreign_key");
-			emit_key_string(e, "name", k->name);
+			dbtc_emit_key_string(e, "name", k->name);
 			break;
 		case CONSTRAINT_CHECK:
 			emit_type(e, "check");
-			emit_key_string(e, "name", k->name);
-			emit_key_string(e, "expression", k->text);
+			dbtc_emit_key_string(e, "name", k->name);
+			dbtc_emit_key_string(e, "expression", k->text);
 			break;
 		default:
 			emit_type(e, "custom");
-			emit_key_string(e, "name", k->name);
-			emit_key_string(e, "expression", k->text);
+			dbtc_emit_key_string(e, "name", k->name);
+			dbtc_emit_key_string(e, "expression", k->text);
 			break;
 	}
 	if (model_level && k->contype != CONSTRAINT_CHECK && k->cols != NIL)
-		emit_name_list(e, "columns", k->cols);
+		dbtc_emit_name_list(e, "columns", k->cols);
 	if (k->contype == CONSTRAINT_FOREIGN)
 		emit_fk_target(e, set, k);
 	emit_map_end(e);
@@ -946,12 +907,12 @@ static void
 emit_test_relationships(Emitter *e, const char *ref, const char *field)
 {
 	emit_map_start(e, false);
-	emit_plain(e, "relationships");
+	dbtc_emit_plain(e, "relationships");
 	emit_map_start(e, false);
-	emit_plain(e, "arguments");
+	dbtc_emit_plain(e, "arguments");
 	emit_map_start(e, false);
-	emit_key_string(e, "to", ref);
-	emit_key_string(e, "field", quote_identifier(field));
+	dbtc_emit_key_string(e, "to", ref);
+	dbtc_emit_key_string(e, "field", quote_identifier(field));
 	emit_map_end(e);
 	emit_map_end(e);
 	emit_map_end(e);
@@ -973,16 +934,16 @@ emit_column_tests(Emitter *e, const GenSet *set, const GenColumn *c, List *mine)
 	{
 		GenConstraint *k = lfirst(lc);
 
-		if (k->contype == CONSTRAINT_FOREIGN ? genset_find(set, k->confrelid) != NULL :
+		if (k->contype == CONSTRAINT_FOREIGN ? dbtc_gen_find(set, k->confrelid) != NULL :
 			k->contype != CONSTRAINT_CHECK)
 			any = true;
 	}
 	if (!any)
 		return;
-	emit_plain(e, "data_tests");
+	dbtc_emit_plain(e, "data_tests");
 	emit_seq_start(e, false);
 	if (c->notnull)
-		emit_plain(e, "not_null");
+		dbtc_emit_plain(e, "not_null");
 	foreach(lc, mine)
 	{
 		GenConstraint *k = lfirst(lc);
@@ -990,7 +951,7 @@ emit_column_tests(Emitter *e, const GenSet *set, const GenColumn *c, List *mine)
 		if ((k->contype == CONSTRAINT_PRIMARY || k->contype == CONSTRAINT_UNIQUE ||
 			 k->contype == CONSTRAINT_EXCLUSION) && !unique)
 		{
-			emit_plain(e, "unique");
+			dbtc_emit_plain(e, "unique");
 			unique = true;
 		}
 	}
@@ -1001,7 +962,7 @@ emit_column_tests(Emitter *e, const GenSet *set, const GenColumn *c, List *mine)
 		char	   *ref;
 
 		if (k->contype != CONSTRAINT_FOREIGN ||
-			(target = genset_find(set, k->confrelid)) == NULL ||
+			(target = dbtc_gen_find(set, k->confrelid)) == NULL ||
 			(ref = ref_text(target)) == NULL)
 			continue;
 		emit_test_relationships(e, ref, linitial(k->fcols));
@@ -1029,7 +990,7 @@ emit_column_constraints(Emitter *e, const GenSet *set, const GenColumn *c,
 			any = true;
 	if (!any)
 		return;
-	emit_plain(e, "constraints");
+	dbtc_emit_plain(e, "constraints");
 	emit_seq_start(e, false);
 	if (c->notnull)
 	{
@@ -1048,7 +1009,7 @@ emit_columns(Emitter *e, const GenSet *set, GenColumn *cols, int natts,
 {
 	int			i;
 
-	emit_plain(e, "columns");
+	dbtc_emit_plain(e, "columns");
 	emit_seq_start(e, false);
 	for (i = 1; i <= natts; i++)
 	{
@@ -1067,13 +1028,13 @@ emit_columns(Emitter *e, const GenSet *set, GenColumn *cols, int natts,
 				mine = lappend(mine, k);
 		}
 		emit_map_start(e, false);
-		emit_key_string(e, "name", c->name);
+		dbtc_emit_key_string(e, "name", c->name);
 		if (opts->data_types)
-			emit_key_string(e, "data_type", c->type);
+			dbtc_emit_key_string(e, "data_type", c->type);
 		if (strcmp(quote_identifier(c->name), c->name) != 0)
-			emit_key_plain(e, "quote", "true");
+			dbtc_emit_key_plain(e, "quote", "true");
 		if (c->description != NULL)
-			emit_key_string(e, "description", c->description);
+			dbtc_emit_key_string(e, "description", c->description);
 		if (opts->constraints)
 			emit_column_constraints(e, set, c, mine);
 		if (opts->tests)
@@ -1107,7 +1068,7 @@ static void
 emit_model_body(Emitter *e, const GenSet *set, const GenRel *r, const GenOptions *opts)
 {
 	int			natts;
-	GenColumn  *cols = read_columns(r->relid, &natts, opts);
+	GenColumn  *cols = dbtc_gen_read_columns(r->relid, &natts, opts->descriptions);
 	List	   *cons = NIL;
 	bool		is_table = r->relkind == RELKIND_RELATION ||
 		r->relkind == RELKIND_PARTITIONED_TABLE;
@@ -1115,24 +1076,24 @@ emit_model_body(Emitter *e, const GenSet *set, const GenRel *r, const GenOptions
 	bool		open = false;
 
 	if (is_table && (opts->constraints || opts->tests))
-		cons = read_constraints(r->relname, r->relid, cols, natts);
+		cons = dbtc_gen_read_constraints(r->relname, r->relid, cols, natts);
 	if (!is_table)
 		for (int i = 1; i <= natts; i++)
 			cols[i].notnull = false;
 
 	if (cols[0].description != NULL)
-		emit_key_string(e, "description", cols[0].description);
-	emit_plain(e, "config");
+		dbtc_emit_key_string(e, "description", cols[0].description);
+	dbtc_emit_plain(e, "config");
 	emit_map_start(e, false);
-	emit_key_plain(e, "materialized", materialized_name(r->relkind));
+	dbtc_emit_key_plain(e, "materialized", materialized_name(r->relkind));
 	if (strcmp(derived_relname(r), r->relname) != 0)
-		emit_key_string(e, "alias", r->relname);
+		dbtc_emit_key_string(e, "alias", r->relname);
 	/* dbt refuses an enforced contract with a column lacking data_type */
 	if (opts->data_types)
 	{
-		emit_plain(e, "contract");
+		dbtc_emit_plain(e, "contract");
 		emit_map_start(e, true);
-		emit_key_plain(e, "enforced", "true");
+		dbtc_emit_key_plain(e, "enforced", "true");
 		emit_map_end(e);
 	}
 	emit_map_end(e);
@@ -1148,7 +1109,7 @@ emit_model_body(Emitter *e, const GenSet *set, const GenRel *r, const GenOptions
 			continue;
 		if (!open)
 		{
-			emit_plain(e, "constraints");
+			dbtc_emit_plain(e, "constraints");
 			emit_seq_start(e, false);
 			open = true;
 		}
@@ -1168,17 +1129,16 @@ bool_arg(FunctionCallInfo fcinfo, int n, bool dflt)
 	return PG_ARGISNULL(n) ? dflt : PG_GETARG_BOOL(n);
 }
 
+/* The schema.yml of the set. */
 static void
-emit_document(Emitter *e, const GenSet *set, const GenOptions *opts)
+emit_dbt_document(Emitter *e, const GenSet *set, void *arg)
 {
-	yaml_event_t ev;
+	const GenOptions *opts = arg;
 	int			i;
 
-	emit_event(e, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
-	emit_event(e, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
 	emit_map_start(e, false);
-	emit_key_plain(e, "version", "2");
-	emit_plain(e, "models");
+	dbtc_emit_key_plain(e, "version", "2");
+	dbtc_emit_plain(e, "models");
 	emit_seq_start(e, false);
 	for (i = 0; i < set->n; i++)
 	{
@@ -1186,19 +1146,19 @@ emit_document(Emitter *e, const GenSet *set, const GenOptions *opts)
 
 		CHECK_FOR_INTERRUPTS();
 		emit_map_start(e, false);
-		emit_key_string(e, "name", r->model);
+		dbtc_emit_key_string(e, "name", r->model);
 		if (r->version < 0)
 			emit_model_body(e, set, r, opts);
 		else
 		{
-			emit_key_plain(e, "latest_version", psprintf("%d", r->latest));
-			emit_plain(e, "versions");
+			dbtc_emit_key_plain(e, "latest_version", psprintf("%d", r->latest));
+			dbtc_emit_plain(e, "versions");
 			emit_seq_start(e, false);
 			for (; i < set->n && strcmp(set->rels[i].model, r->model) == 0; i++)
 			{
 				CHECK_FOR_INTERRUPTS();
 				emit_map_start(e, false);
-				emit_key_plain(e, "v", psprintf("%d", set->rels[i].version));
+				dbtc_emit_key_plain(e, "v", psprintf("%d", set->rels[i].version));
 				emit_model_body(e, set, &set->rels[i], opts);
 				emit_map_end(e);
 			}
@@ -1209,8 +1169,11 @@ emit_document(Emitter *e, const GenSet *set, const GenOptions *opts)
 	}
 	emit_seq_end(e);
 	emit_map_end(e);
-	emit_event(e, &ev, yaml_document_end_event_initialize(&ev, 1));
-	emit_event(e, &ev, yaml_stream_end_event_initialize(&ev));
+}
+
+static void
+emit_flush(Emitter *e)
+{
 	if (!yaml_emitter_flush(&e->em))
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
@@ -1219,14 +1182,14 @@ emit_document(Emitter *e, const GenSet *set, const GenOptions *opts)
 }
 
 /*
- * dbt_contract_generate(relations regclass[], schema text,
- *						 include_data_types, include_constraints,
- *						 include_tests, include_descriptions) -> text
+ * The document of a generator whose first two arguments are (relations
+ * regclass[], schema text): the set is read, and render writes the YAML
+ * with every name outside pg_catalog qualified.  Returns the text datum.
  */
 Datum
-dbt_contract_generate(PG_FUNCTION_ARGS)
+dbtc_gen_document(FunctionCallInfo fcinfo, const char *funcname, bool dbt_models,
+				  GenRenderer render, void *arg)
 {
-	GenOptions	opts;
 	List	   *oids;
 	Oid			nspid;
 	GenSet	   *set;
@@ -1234,11 +1197,6 @@ dbt_contract_generate(PG_FUNCTION_ARGS)
 	StringInfoData out;
 	int			nestlevel;
 	char	   *result;
-
-	opts.data_types = bool_arg(fcinfo, 2, true);
-	opts.constraints = bool_arg(fcinfo, 3, true);
-	opts.tests = bool_arg(fcinfo, 4, false);
-	opts.descriptions = bool_arg(fcinfo, 5, true);
 
 	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -1248,7 +1206,7 @@ dbt_contract_generate(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("pass the relations or the schema to generate contracts for"),
-				 errhint("For example: dbt_contract_generate(schema => 'analytics').")));
+				 errhint("For example: %s(schema => 'analytics').", funcname)));
 	if (!PG_ARGISNULL(0))
 		oids = relations_from_array(PG_GETARG_ARRAYTYPE_P(0), &nspid);
 	else
@@ -1270,7 +1228,7 @@ dbt_contract_generate(PG_FUNCTION_ARGS)
 	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 
-	set = build_set(oids, nspid);
+	set = build_set(oids, nspid, dbt_models);
 	initStringInfo(&out);
 	memset(&e, 0, sizeof(e));
 	e.out = &out;
@@ -1281,12 +1239,19 @@ dbt_contract_generate(PG_FUNCTION_ARGS)
 				 errmsg("could not initialize the YAML emitter")));
 	PG_TRY();
 	{
+		yaml_event_t ev;
+
 		yaml_emitter_set_output(&e.em, emit_write, &out);
 		yaml_emitter_set_unicode(&e.em, 1);
 		yaml_emitter_set_indent(&e.em, 2);
 		yaml_emitter_set_width(&e.em, -1);
 		yaml_emitter_set_break(&e.em, YAML_LN_BREAK);
-		emit_document(&e, set, &opts);
+		emit_event(&e, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+		emit_event(&e, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
+		render(&e, set, arg);
+		emit_event(&e, &ev, yaml_document_end_event_initialize(&ev, 1));
+		emit_event(&e, &ev, yaml_stream_end_event_initialize(&ev));
+		emit_flush(&e);
 	}
 	PG_FINALLY();
 	{
@@ -1297,4 +1262,22 @@ dbt_contract_generate(PG_FUNCTION_ARGS)
 
 	result = e.to_utf8 ? pg_any_to_server(out.data, out.len, PG_UTF8) : out.data;
 	PG_RETURN_TEXT_P(cstring_to_text(result));
+}
+
+/*
+ * dbt_contract_generate(relations regclass[], schema text,
+ *						 include_data_types, include_constraints,
+ *						 include_tests, include_descriptions) -> text
+ */
+Datum
+dbt_contract_generate(PG_FUNCTION_ARGS)
+{
+	GenOptions	opts;
+
+	opts.data_types = bool_arg(fcinfo, 2, true);
+	opts.constraints = bool_arg(fcinfo, 3, true);
+	opts.tests = bool_arg(fcinfo, 4, false);
+	opts.descriptions = bool_arg(fcinfo, 5, true);
+	return dbtc_gen_document(fcinfo, "dbt_contract_generate", true,
+							 emit_dbt_document, &opts);
 }
