@@ -3,6 +3,8 @@
 #   make && sudo make install      build and install into the pg_config found
 #   make test                      install packages, run every test suite
 #   make demo                      throwaway cluster with a sample dbt project
+#   make sanitize                  regression suites under ASan + UBSan
+#   make SANITIZE=1                build the extension with ASan + UBSan
 #
 EXTENSION   = dbt_contract
 EXTVERSION  = 0.2.0
@@ -29,6 +31,17 @@ OBJS        = src/dbt_contract.o \
 DATA        = $(wildcard sql/dbt_contract--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src
 SHLIB_LINK += -lyaml
+
+# SANITIZE=1: instrument the extension (only it, not the server) with gcc's
+# AddressSanitizer and UndefinedBehaviorSanitizer.  The server must then be
+# started with libasan preloaded; scripts/run-sanitizers.sh does that.
+SANITIZE ?=
+ifeq ($(SANITIZE),1)
+SANITIZE_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+                 -fno-sanitize-recover=undefined
+PG_CFLAGS  += $(SANITIZE_FLAGS)
+SHLIB_LINK += $(SANITIZE_FLAGS)
+endif
 
 REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                apply_semantics bad_input security \
@@ -58,6 +71,16 @@ REGRESS += enforce_pg18 exports_pg18
 else
 REGRESS += exports_pre18
 endif
+# A sanitized module loads only into a server started with libasan
+# preloaded: refuse, before anything is copied, to install one into the
+# system's PostgreSQL, which other users of the machine run.
+ifeq ($(SANITIZE),1)
+ifneq ($(filter install,$(MAKECMDGOALS)),)
+ifneq ($(filter /usr/lib/postgresql/%,$(DESTDIR)$(pkglibdir)),)
+$(error SANITIZE=1: refusing to install into $(DESTDIR)$(pkglibdir); install into a private copy made by scripts/private-pg.sh)
+endif
+endif
+endif
 else
 # Without PGXS only the self-installing targets below work.
 all install installcheck:
@@ -67,7 +90,7 @@ endif
 # Every object depends on the shared header (PGXS tracks no headers).
 $(OBJS): src/dbt_contract.h
 
-.PHONY: test demo bench tapcheck valgrind
+.PHONY: test demo bench tapcheck valgrind sanitize sanitize-flags
 # TAP tests against the installed extension (PostgreSQL::Test::Cluster
 # makes its own clusters; run as a non-root user).
 tapcheck:
@@ -84,3 +107,11 @@ bench:
 
 valgrind:
 	bash scripts/run-valgrind.sh
+
+sanitize:
+	bash scripts/run-sanitizers.sh
+
+# The flags, for modules the sanitizer run builds besides the extension.
+sanitize-flags:
+	@echo $(SANITIZE_FLAGS)
+
