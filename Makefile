@@ -5,6 +5,8 @@
 #                                  on every PostgreSQL major in reach
 #   make test-matrix               the same, on PG_MATRIX_MAJORS
 #   make demo                      throwaway cluster with a sample dbt project
+#   make sanitize                  regression suites under ASan + UBSan
+#   make SANITIZE=1                build the extension with ASan + UBSan
 #
 EXTENSION   = dbt_contract
 EXTVERSION  = 0.2.0
@@ -32,6 +34,17 @@ OBJS        = src/dbt_contract.o \
 DATA        = $(wildcard sql/dbt_contract--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src
 SHLIB_LINK += -lyaml
+
+# SANITIZE=1: instrument the extension (only it, not the server) with gcc's
+# AddressSanitizer and UndefinedBehaviorSanitizer.  The server must then be
+# started with libasan preloaded; scripts/run-sanitizers.sh does that.
+SANITIZE ?=
+ifeq ($(SANITIZE),1)
+SANITIZE_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+                 -fno-sanitize-recover=undefined
+PG_CFLAGS  += $(SANITIZE_FLAGS)
+SHLIB_LINK += $(SANITIZE_FLAGS)
+endif
 
 REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                apply_semantics bad_input security \
@@ -61,6 +74,16 @@ REGRESS += enforce_pg18 exports_pg18
 else
 REGRESS += exports_pre18
 endif
+# A sanitized module loads only into a server started with libasan
+# preloaded: refuse, before anything is copied, to install one into the
+# system's PostgreSQL, which other users of the machine run.
+ifeq ($(SANITIZE),1)
+ifneq ($(filter install,$(MAKECMDGOALS)),)
+ifneq ($(filter /usr/lib/postgresql/%,$(DESTDIR)$(pkglibdir)),)
+$(error SANITIZE=1: refusing to install into $(DESTDIR)$(pkglibdir); install into a private copy made by scripts/private-pg.sh)
+endif
+endif
+endif
 else
 # Without PGXS only the self-installing targets below work.
 all install installcheck:
@@ -71,7 +94,7 @@ endif
 $(OBJS): src/dbt_contract.h src/compat.h
 src/generate.o src/generate_odcs.o: src/generate.h
 
-.PHONY: test test-matrix demo bench tapcheck valgrind
+.PHONY: test test-matrix demo bench tapcheck valgrind sanitize sanitize-flags
 # TAP tests against the installed extension (PostgreSQL::Test::Cluster
 # makes its own clusters; run as a non-root user).
 tapcheck:
@@ -95,3 +118,11 @@ bench:
 
 valgrind:
 	bash scripts/run-valgrind.sh
+
+sanitize:
+	bash scripts/run-sanitizers.sh
+
+# The flags, for modules the sanitizer run builds besides the extension.
+sanitize-flags:
+	@echo $(SANITIZE_FLAGS)
+
