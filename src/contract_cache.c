@@ -626,6 +626,8 @@ contract_load_model(const char *model, int version, const char *target)
 	int			rc;
 	List	   *specs;
 
+	/* the list of targets outlives SPI's memory, for the error */
+	initStringInfo(&targets);
 	begin_as_owner(&oc);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
@@ -641,7 +643,6 @@ contract_load_model(const char *model, int version, const char *target)
 		elog(ERROR, "dbt_contract: looking up a model failed: %s",
 			 SPI_result_code_string(rc));
 	nfound = SPI_processed;
-	initStringInfo(&targets);
 	if (nfound == 1)
 	{
 		bool		isnull;
