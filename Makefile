@@ -7,6 +7,7 @@
 #   make demo                      throwaway cluster with a sample dbt project
 #   make sanitize                  regression suites under ASan + UBSan
 #   make SANITIZE=1                build the extension with ASan + UBSan
+#   make fuzz                      fuzz apply/ddl/repair for FUZZ_SECONDS (default 300)
 #
 EXTENSION   = dbt_contract
 EXTVERSION  = 0.2.0
@@ -99,7 +100,7 @@ endif
 $(OBJS): src/dbt_contract.h src/compat.h
 src/generate.o src/generate_odcs.o: src/generate.h
 
-.PHONY: test test-matrix demo bench tapcheck valgrind sanitize sanitize-flags
+.PHONY: test test-matrix demo bench tapcheck valgrind sanitize sanitize-flags fuzz
 # TAP tests against the installed extension (PostgreSQL::Test::Cluster
 # makes its own clusters; run as a non-root user).
 tapcheck:
@@ -131,3 +132,7 @@ sanitize:
 sanitize-flags:
 	@echo $(SANITIZE_FLAGS)
 
+
+# Not part of test: runs for FUZZ_SECONDS (see CONTRIBUTING.md, Fuzzing).
+fuzz:
+	bash test/fuzz/run-fuzz.sh
