@@ -6,6 +6,19 @@
 
 \echo Use "ALTER EXTENSION dbt_contract UPDATE TO '0.2.0'" to load this file. \quit
 
+-- The whole script is parsed before it runs, with the session's
+-- standard_conforming_strings: with it off, the backslashes of the views'
+-- regular expressions would be read as escapes and the views built wrong.
+DO $$
+BEGIN
+    IF current_setting('standard_conforming_strings') <> 'on' THEN
+        RAISE EXCEPTION 'dbt_contract must be installed with standard_conforming_strings on'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'SET standard_conforming_strings = on, then repeat the command.';
+    END IF;
+END
+$$;
+
 -- One contract per relation (see dbt_contract--0.2.0.sql).  A catalog in
 -- which two models already name one relation is not deduplicated here:
 -- which contract is the right one is the user's call, so the upgrade
@@ -44,7 +57,6 @@ AS 'MODULE_PATHNAME', 'dbt_contract_written_attname'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dbt_contract.written_attname(text) IS
     'The attribute name a column written in YAML stands for: a quoted name exactly, otherwise ASCII letters folded, as PostgreSQL does';
-
 
 -- The event triggers fire for every command; the C functions decide from
 -- the parse tree which ones can touch a contracted relation.  They are
@@ -126,6 +138,9 @@ COMMENT ON VIEW dbt_contract.key_candidates IS
     'Internal: every candidate key of a model with its rung on dbt''s infer_primary_key ladder';
 COMMENT ON COLUMN dbt_contract.keys.derived_from IS 'Where the key comes from: a constraint, a test, or the catalog';
 COMMENT ON COLUMN dbt_contract.keys.is_primary IS 'The one key per model dbt''s infer_primary_key would choose';
+-- Its body is parsed when called: read it with standard_conforming_strings
+-- on whatever the session has (relationships failed with it off).
+ALTER FUNCTION dbt_contract.target_name(text) SET standard_conforming_strings = on;
 COMMENT ON FUNCTION dbt_contract.target_name(text) IS
     'Internal: the name a relationship target goes by in Omni''s on_sql';
 COMMENT ON VIEW dbt_contract.relationship_sources IS

@@ -7,6 +7,19 @@
 
 \echo Use "CREATE EXTENSION dbt_contract" to load this file. \quit
 
+-- The whole script is parsed before it runs, with the session's
+-- standard_conforming_strings: with it off, the backslashes of the views'
+-- regular expressions would be read as escapes and the views built wrong.
+DO $$
+BEGIN
+    IF current_setting('standard_conforming_strings') <> 'on' THEN
+        RAISE EXCEPTION 'dbt_contract must be installed with standard_conforming_strings on'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'SET standard_conforming_strings = on, then repeat the command.';
+    END IF;
+END
+$$;
+
 CREATE SCHEMA dbt_contract;
 COMMENT ON SCHEMA dbt_contract IS 'dbt model contracts loaded by dbt_contract_apply';
 GRANT USAGE ON SCHEMA dbt_contract TO PUBLIC;
@@ -409,10 +422,13 @@ COMMENT ON COLUMN dbt_contract.keys.is_primary IS 'The one key per model dbt''s 
 
 -- The name a relationship target goes by in Omni's on_sql: the model of
 -- ref('m') / ref('pkg', 'm', v=2), the table of source('s', 't'), or the
--- last part of a relation name (folded unless quoted).
+-- last part of a relation name (folded unless quoted).  The body is
+-- parsed when called: standard_conforming_strings is fixed so that a
+-- session with it off reads its backslashes as written.
 CREATE FUNCTION dbt_contract.target_name(target text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET standard_conforming_strings = on
 AS $$
 SELECT CASE
        WHEN target ~ '^\s*(\{\{\s*)?(ref|source)\s*\('
