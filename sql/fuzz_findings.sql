@@ -40,9 +40,11 @@ SELECT count(*) AS differing FROM (
     (SELECT * FROM fzf_on
      EXCEPT SELECT from_model, to_model, on_sql FROM dbt_contract.relationships
       WHERE from_model LIKE 'fzf%')) d;
-SELECT length(dbt_contract_omni_relationships()) > 0 AS omni_ok;
+SELECT length(dbt_contract_omni_relationships('fzf')) > 0 AS omni_ok;
 RESET standard_conforming_strings;
 RESET escape_string_warning;
+SELECT count(*) AS removed
+  FROM dbt_contract_apply_yaml('version: 2', 'fuzz_findings', 'fzf', allow_breaking => true);
 
 -- The install and upgrade scripts are parsed whole, with the session's
 -- standard_conforming_strings: with it off, CREATE EXTENSION used to
