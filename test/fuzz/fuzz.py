@@ -703,7 +703,7 @@ class Runner:
                       "repairs": 0, "findings": 0, "crashes": 0, "invalid_statements": 0,
                       "timeouts": 0, "resets": 0}
         self.errors = {}
-        self.sources = {}          # source -> (yaml, target_schema) of its last good apply
+        self.sources = {}          # (source, target) -> (yaml, target_schema) of its last good apply
         self.connect()
 
     # -- connection -------------------------------------------------------
@@ -800,14 +800,14 @@ class Runner:
                        "'CREATE TABLE ' || quote_ident(%s) || '.' || quote_ident(%s) || ' ()')", (schema, rel))
 
     def models(self):
-        return self.q("SELECT model, version, relation_schema, relation_name, enforced "
-                      "FROM dbt_contract.models ORDER BY model COLLATE \"C\", version")
+        return self.q("SELECT model, version, relation_schema, relation_name, enforced, target "
+                      "FROM dbt_contract.models ORDER BY target COLLATE \"C\", model COLLATE \"C\", version")
 
     def ddl_map(self):
         out = {}
-        for model, version, _, _, _ in self.models():
-            rows, err = self.call("ddl", "SELECT dbt_contract_ddl(%s, %s)", (model, version))
-            out[(model, version)] = rows[0][0] if rows else "ERROR %s" % (err[0],)
+        for model, version, _, _, _, target in self.models():
+            rows, err = self.call("ddl", "SELECT dbt_contract_ddl(%s, %s, %s)", (model, version, target))
+            out[(model, version, target)] = rows[0][0] if rows else "ERROR %s" % (err[0],)
         return out
 
     def run_case(self, yaml_text, source, target, allow_breaking, scs, savepoint, type_match):
@@ -845,22 +845,23 @@ class Runner:
         if savepoint:
             self.conn.execute("COMMIT")
         self.stats["applied"] += 1
-        self.sources[source] = (yaml_text, target)
+        self.sources[(source, target)] = (yaml_text, target)
 
-        long = self.q("SELECT m.model, m.relation_schema, m.relation_name FROM dbt_contract.contract_model m "
-                      "WHERE octet_length(m.relation_schema) > 63 OR octet_length(m.relation_name) > 63 "
-                      "UNION ALL SELECT m.model, c.attname, NULL FROM dbt_contract.contract_model m "
-                      "JOIN dbt_contract.contract_column c USING (model_id) WHERE octet_length(c.attname) > 63 LIMIT 3")
-        if long:
-            self.soft.append(Finding("identifier over 63 bytes loaded",
-                                     "%r" % ([tuple(x[:60] if x else x for x in row) for row in long],),
-                                     "apply"))
+        for what, query in (
+                ("relation name", "SELECT m.model, m.relation_schema, m.relation_name FROM dbt_contract.contract_model m "
+                 "WHERE octet_length(m.relation_schema) > 63 OR octet_length(m.relation_name) > 63 LIMIT 3"),
+                ("column name", "SELECT m.model, c.attname FROM dbt_contract.contract_model m "
+                 "JOIN dbt_contract.contract_column c USING (model_id) WHERE octet_length(c.attname) > 63 LIMIT 3")):
+            long = self.q(query)
+            if long:
+                self.soft.append(Finding("%s over 63 bytes loaded" % what,
+                                         "%r" % ([tuple(x[:60] if x else x for x in row) for row in long],),
+                                         "apply"))
         self.views()
-        self.call("verify", "SELECT * FROM dbt_contract_verify()")
-        for model, version, schema, rel, enforced in self.models()[:self.args.max_models]:
-            self.ddl_step(model, version, schema, rel, scs)
+        for model, version, schema, rel, enforced, target in self.models()[:self.args.max_models]:
+            self.ddl_step(model, version, schema, rel, target)
             if enforced:
-                self.repair_step(model, version, schema, rel)
+                self.repair_step(model, version, schema, rel, target)
 
     def views(self):
         for v in ("models", "columns", "constraints", "tests", "history", "keys", "key_candidates",
@@ -868,11 +869,13 @@ class Runner:
                   "violations", "enforcement_status"):
             self.call("view " + v, "SELECT md5(coalesce(string_agg(to_jsonb(v)::text, ','), '')) "
                       "FROM dbt_contract.%s v" % v)
-        self.call("omni", "SELECT dbt_contract_omni_relationships()")
+        for (target,) in self.q("SELECT DISTINCT target FROM dbt_contract.models"):
+            self.call("omni", "SELECT dbt_contract_omni_relationships(%s)", (target,))
+            self.call("verify", "SELECT * FROM dbt_contract_verify(%s)", (target,))
 
-    def ddl_step(self, model, version, schema, rel, scs):
+    def ddl_step(self, model, version, schema, rel, target):
         self.stats["ddl"] += 1
-        rows, err = self.call("ddl", "SELECT dbt_contract_ddl(%s, %s)", (model, version))
+        rows, err = self.call("ddl", "SELECT dbt_contract_ddl(%s, %s, %s)", (model, version, target))
         if err:
             return
         ddl = rows[0][0]
@@ -884,7 +887,8 @@ class Runner:
             self.stats["invalid_statements"] += 1
             raise Finding("ddl is not exactly one CREATE TABLE of its relation",
                           "%s parsed as %r (%r)" % (expected, parsed, perr), "ddl",
-                          "SELECT dbt_contract_ddl(%s, %s)" % (lit(model), "NULL" if version is None else version))
+                          "SELECT dbt_contract_ddl(%s, %s, %s)" % (lit(model), "NULL" if version is None else version,
+                                                                   lit(target)))
         # Run it on an empty schema, in a transaction rolled back.
         self.conn.execute("BEGIN")
         try:
@@ -925,11 +929,11 @@ class Runner:
         finally:
             self.rollback()
 
-    def repair_step(self, model, version, schema, rel):
+    def repair_step(self, model, version, schema, rel, target):
         cols = self.q("SELECT cc.attname, format_type(cc.type_oid, cc.typmod) "
                       "FROM dbt_contract.contract_column cc JOIN dbt_contract.contract_model m USING (model_id) "
-                      "WHERE m.model = %s AND m.version IS NOT DISTINCT FROM %s ORDER BY cc.ordinal",
-                      (model, version))
+                      "WHERE m.model = %s AND m.version IS NOT DISTINCT FROM %s AND m.target = %s "
+                      "ORDER BY cc.ordinal", (model, version, target))
         if not cols or any(c[1] is None for c in cols) or len(set(c[0] for c in cols)) != len(cols):
             return
         expected = self.parsed_name(schema, rel)
@@ -1123,7 +1127,7 @@ def replay_sql(f, yaml_text, params, prior):
                 "NULL" if params["target"] is None else lit(params["target"]),
                 "true" if params["allow_breaking"] else "false"))
     out.append("SELECT * FROM dbt_contract_verify();")
-    out.append("SELECT model, version, dbt_contract_ddl(model, version) FROM dbt_contract.models;")
+    out.append("SELECT model, version, dbt_contract_ddl(model, version, target) FROM dbt_contract.models;")
     if f.stmt and not f.stmt.startswith("SELECT * FROM dbt_contract_apply_yaml"):
         out.append("-- the statement that failed:")
         out.append("-- " + f.stmt.replace("\n", "\n-- ")[:2000])
@@ -1183,8 +1187,8 @@ def handle_finding(runner, f, yaml_text, params, seed_name, args, known):
         return
     known.add(sig)
     runner.stats["new_findings"] = runner.stats.get("new_findings", 0) + 1
-    prior = [(s, v) for s, v in runner.sources.items() if s != params["source"]]
-    snapshot_sources = dict(runner.sources)
+    prior = [(k[0], v) for k, v in runner.sources.items() if k != (params["source"], params["target"])]
+    snapshot_sources = [(k[0], v) for k, v in runner.sources.items()]
     try:
         if reproduces(runner, f, yaml_text, params, []):
             prior = []
@@ -1202,7 +1206,7 @@ def handle_finding(runner, f, yaml_text, params, seed_name, args, known):
     with open(os.path.join(args.findings, name), "w") as out:
         if prior is None:
             out.write("-- (did not reproduce from a reset catalog; the sources loaded before are included)\n")
-            prior = list(snapshot_sources.items())
+            prior = snapshot_sources
         out.write(replay_sql(f, yaml_text, params, prior))
     print("  -> %s" % os.path.join(args.findings, name), flush=True)
     runner.reset()
