@@ -132,7 +132,6 @@ sanitize:
 sanitize-flags:
 	@echo $(SANITIZE_FLAGS)
 
-
 # Not part of test: runs for FUZZ_SECONDS (see CONTRIBUTING.md, Fuzzing).
 fuzz:
 	bash test/fuzz/run-fuzz.sh
