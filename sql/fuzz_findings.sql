@@ -53,6 +53,7 @@ SELECT count(*) AS removed
 SELECT current_database() AS fzf_regress_db \gset
 CREATE DATABASE fzf_scs_off;
 \c fzf_scs_off
+\set SHOW_CONTEXT never
 SET escape_string_warning = off;
 SET standard_conforming_strings = off;
 CREATE EXTENSION dbt_contract;
