@@ -184,3 +184,24 @@ SELECT dbt_contract_erd('dot', all_columns => true) \g :erd_file
 \pset tuples_only off
 \pset format aligned
 \! dot -Tpng "$DEMO_ERD_DIR/jaffle_erd.dot" -o "$DEMO_ERD_DIR/jaffle_erd.png" && dot -Tsvg "$DEMO_ERD_DIR/jaffle_erd.dot" -o "$DEMO_ERD_DIR/jaffle_erd.svg" && echo "wrote jaffle_erd.png and jaffle_erd.svg"
+
+\echo
+\echo '### 16. Zero to enforced contracts for a warehouse that has none: generate'
+\echo '###     the schema.yml from the live catalog, apply it, verify.'
+CREATE SCHEMA legacy;
+CREATE TABLE legacy.accounts (id bigint PRIMARY KEY, email varchar(120) NOT NULL UNIQUE);
+CREATE TABLE legacy.invoices (id bigint PRIMARY KEY,
+    account_id bigint NOT NULL REFERENCES legacy.accounts (id),
+    total numeric(12,2) CHECK (total >= 0));
+COMMENT ON TABLE legacy.invoices IS 'Invoices of the old billing system';
+SELECT dbt_contract_generate(schema => 'legacy') AS schema_yml \gset
+\echo :schema_yml
+SELECT model, action FROM dbt_contract_apply_yaml(:'schema_yml', 'legacy/schema.yml', 'legacy');
+SELECT count(*) AS problems FROM dbt_contract_verify('legacy');
+\set VERBOSITY terse
+ALTER TABLE legacy.invoices ALTER COLUMN total TYPE numeric;
+\set VERBOSITY default
+
+\echo
+\echo '### 17. Whether enforcement is on, switch by switch, and who could turn it off.'
+SELECT control, setting, enforcing FROM dbt_contract.enforcement_status;
