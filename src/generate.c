@@ -3,8 +3,10 @@
  *	  Contracts from the live catalog: dbt_contract_generate() writes the
  *	  dbt schema.yml of a set of tables and views of one schema.
  *
- * The catalog is read with index scans (no relation is opened or locked,
- * so ten thousand tables need no lock slots), and the YAML is written
+ * The catalog is read with index scans, so a relation is opened only when
+ * PostgreSQL's deparser prints one of its CHECK or exclusion constraints
+ * (it takes AccessShareLock on that relation alone; ten thousand plain
+ * tables need no lock slots).  The YAML is written
  * with libyaml's emitter, which does the quoting; we only decide where a
  * plain scalar would read back as something other than the string (YAML
  * 1.1 booleans, nulls, numbers, dates).  Types, check expressions and
