@@ -27,6 +27,7 @@ OBJS        = src/dbt_contract.o \
               src/contract_manifest.o \
               src/clone.o \
               src/contract_read.o \
+              src/contract_model.o \
               src/generated_sql.o \
               src/generate.o \
               src/exports.o \
@@ -97,7 +98,7 @@ all install installcheck:
 endif
 
 # Every object depends on the shared header (PGXS tracks no headers).
-$(OBJS): src/dbt_contract.h src/compat.h
+$(OBJS): src/dbt_contract.h src/contract_model.h src/compat.h
 src/generate.o src/generate_odcs.o: src/generate.h
 
 .PHONY: test test-matrix demo bench tapcheck valgrind sanitize sanitize-flags fuzz

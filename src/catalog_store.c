@@ -35,6 +35,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "dbt_contract.h"
@@ -131,152 +132,6 @@ col_array_literal(ColArray *a, StringInfo buf, List *names)
 	}
 	appendStringInfoChar(buf, '}');
 	col_text_len(a, buf->data, buf->len);
-}
-
-/* ------------------------------------------------------------------------
- * Fingerprint: a canonical rendering of everything stored for a model.
- * ------------------------------------------------------------------------
- */
-
-/*
- * The pieces are written straight into the buffer, one reservation each,
- * without format strings: a 10,000-model project renders some 4 million
- * of them, and going through snprintf for each was half the time its
- * fingerprints took.  The output is byte for byte what "%s=%zu:%s;" and
- * "%s=%d;" gave, so fingerprints stay comparable with those stored by
- * earlier versions, and the MD5 is taken of the buffer directly, without
- * two copies through text.
- */
-/*
- * Make room for a piece of at most `room` bytes after "label=", write the
- * label, and return where the rest goes; canon_done closes the piece.
- */
-static char *
-canon_begin(StringInfo s, const char *label, size_t room)
-{
-	size_t		llen = strlen(label);
-	char	   *p;
-
-	/* label, '=', the piece, ';' and the terminating NUL */
-	enlargeStringInfo(s, (int) (llen + room + 3));
-	p = s->data + s->len;
-	memcpy(p, label, llen);
-	p += llen;
-	*p++ = '=';
-	return p;
-}
-
-static void
-canon_done(StringInfo s, char *p)
-{
-	*p++ = ';';
-	*p = '\0';
-	s->len = p - s->data;
-}
-
-/* label=<length>:<text>; or label=~; for NULL */
-static void
-canon_str(StringInfo s, const char *label, const char *v)
-{
-	size_t		len = v ? strlen(v) : 0;
-	char	   *p = canon_begin(s, label, MAXINT8LEN + 1 + len);
-
-	if (v == NULL)
-		*p++ = '~';
-	else
-	{
-		p += pg_ulltoa_n((uint64) len, p);
-		*p++ = ':';
-		memcpy(p, v, len);
-		p += len;
-	}
-	canon_done(s, p);
-}
-
-/* label=<decimal>; */
-static void
-canon_int(StringInfo s, const char *label, int32 v)
-{
-	char	   *p = canon_begin(s, label, MAXINT8LEN + 1);
-
-	p += dbtc_ltoa(v, p);
-	canon_done(s, p);
-}
-
-static void
-canon_uint(StringInfo s, const char *label, uint32 v)
-{
-	char	   *p = canon_begin(s, label, MAXINT8LEN + 1);
-
-	p += pg_ultoa_n(v, p);
-	canon_done(s, p);
-}
-
-static void
-canon_list(StringInfo s, const char *label, List *l)
-{
-	ListCell   *lc;
-
-	appendStringInfoString(s, label);
-	appendStringInfoString(s, "=[");
-	foreach(lc, l)
-		canon_str(s, "", lfirst(lc));
-	appendStringInfoString(s, "];");
-}
-
-void
-contract_fingerprint(ContractModel *m)
-{
-	StringInfoData s;
-	ListCell   *lc;
-
-	initStringInfo(&s);
-	canon_str(&s, "schema", m->relation_schema);
-	canon_str(&s, "relation", m->relation_name);
-	canon_str(&s, "materialized", m->materialized);
-	canon_int(&s, "enforced", m->enforced);
-	canon_int(&s, "alias_types", m->alias_types);
-	canon_int(&s, "latest", m->latest_version);
-	canon_str(&s, "osc", m->on_schema_change);
-	canon_str(&s, "description", m->description);
-	canon_str(&s, "deprecation", m->deprecation_date);
-	foreach(lc, m->columns)
-	{
-		ContractColumn *c = lfirst(lc);
-
-		canon_str(&s, "col", c->name);
-		/* int and integer are the same contract: compare resolved types */
-		canon_uint(&s, "oid", c->type_oid);
-		canon_int(&s, "mod", c->typmod);
-		canon_int(&s, "q", c->quoted);
-		canon_str(&s, "cdesc", c->description);
-	}
-	foreach(lc, m->constraints)
-	{
-		ContractConstraint *c = lfirst(lc);
-
-		canon_int(&s, "con", (int32) c->type);
-		canon_int(&s, "lvl", c->model_level);
-		canon_int(&s, "tv", c->to_version);
-		canon_int(&s, "wu", c->warn_unenforced);
-		canon_int(&s, "ws", c->warn_unsupported);
-		canon_list(&s, "cols", c->columns);
-		canon_str(&s, "expr", c->expression);
-		canon_str(&s, "name", c->name);
-		canon_str(&s, "to", contract_fk_target_key(c->to_model, c->to_version, c->to_text));
-		canon_list(&s, "tocols", c->to_columns);
-	}
-	foreach(lc, m->tests)
-	{
-		ContractTest *t = lfirst(lc);
-
-		canon_str(&s, "test", t->test_name);
-		canon_list(&s, "tcols", t->columns);
-		canon_str(&s, "args", t->arguments);
-	}
-	m->fingerprint = palloc(2 * MD5_DIGEST_LENGTH + 1);
-	dbtc_md5_hex(s.data, s.len, m->fingerprint);
-	pfree(s.data);
 }
 
 /* ------------------------------------------------------------------------
@@ -1093,124 +948,44 @@ record_source(const char *source, const char *target, const char *checksum,
  * Breaking changes: the stored contracts of changed models, compared
  * ------------------------------------------------------------------------
  */
-/* A text[] as a List of C strings, NULL elements left out. */
-List *
-contract_text_array_list(Datum d)
+static int
+int64_cmp(const void *a, const void *b)
 {
-	ArrayType  *arr = DatumGetArrayTypeP(d);
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-	int			i;
-	List	   *res = NIL;
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
 
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	for (i = 0; i < n; i++)
-		if (!nulls[i])
-			res = lappend(res, TextDatumGetCString(elems[i]));
-	return res;
+	return (x > y) - (x < y);
 }
 
 /*
- * The stored contracts of the given models, header, columns and
- * constraints, with one query.  Returned in model_id order.
+ * The stored contracts of the given models (ids, n of them; sorted here),
+ * in model_id order, read in memory context target under the snapshot the
+ * apply's own statements use.
  */
 static List *
-load_stored_models(ColArray *ids, MemoryContext target)
+load_stored_models(int64 *ids, int n, MemoryContext target)
 {
-	Datum		args[1];
-	Oid			types[1] = {INT8ARRAYOID};
+	MemoryContext old;
+	ContractReader *r;
 	List	   *res = NIL;
-	StoredModel *cur = NULL;
-	int64		cur_id = -1;
-	uint64		i;
-	int			rc;
+	int			i;
 
-	if (ids->n == 0)
+	if (n == 0)
 		return NIL;
-	args[0] = col_array(ids);
-	rc = SPI_execute_with_args(
-							   "SELECT m.model_id, 'm' AS kind, 0 AS ord, m.model, m.materialized, "
-							   "       m.deprecation_date, quote_ident(m.relation_schema) || '.' || "
-							   "       quote_ident(m.relation_name), m.fingerprint, "
-							   "       coalesce(m.version, -1), m.enforced::int, NULL::oid, "
-							   "       NULL::text[], NULL::text[] "
-							   "  FROM dbt_contract.contract_model m WHERE m.model_id = ANY ($1) "
-							   "UNION ALL "
-							   "SELECT c.model_id, 'c', c.ordinal, c.attname, NULL, NULL, "
-							   "       format_type(c.type_oid, c.typmod), NULL, c.typmod, 0, "
-							   "       c.type_oid, NULL, NULL "
-							   "  FROM dbt_contract.contract_column c WHERE c.model_id = ANY ($1) "
-							   "UNION ALL "
-							   "SELECT k.model_id, 'k', k.ordinal, k.constraint_type, k.expression, "
-							   "       k.name, k.to_text, k.to_model, coalesce(k.to_version, -1), "
-							   "       (k.level = 'model')::int, NULL, "
-							   "       k.columns, k.to_columns "
-							   "  FROM dbt_contract.contract_constraint k WHERE k.model_id = ANY ($1) "
-							   "ORDER BY 1, 2 DESC, 3",
-							   1, types, args, NULL, false, 0);
-	spi_check(rc, SPI_OK_SELECT, "loading the previous contracts");
-	/* SPI calls return in SPI's memory; the caller keeps what we build */
-	MemoryContextSwitchTo(target);
-	for (i = 0; i < SPI_processed; i++)
+	qsort(ids, n, sizeof(int64), int64_cmp);
+	old = MemoryContextSwitchTo(target);
+	CommandCounterIncrement();
+	r = contract_reader_begin(GetTransactionSnapshot());
+	for (i = 0; i < n; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int64		id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
-		char		kind = SPI_getvalue(tup, td, 2)[0];
-		int			n1 = DatumGetInt32(SPI_getbinval(tup, td, 9, &isnull));
-		int			n2 = DatumGetInt32(SPI_getbinval(tup, td, 10, &isnull));
+		ContractModel *m = contract_reader_model(r, ids[i], 0);
 
 		CHECK_FOR_INTERRUPTS();
-
-		if (kind == 'm')
-		{
-			cur = palloc0(sizeof(StoredModel));
-			cur_id = id;
-			cur->model = SPI_getvalue(tup, td, 4);
-			cur->materialized = SPI_getvalue(tup, td, 5);
-			cur->deprecation_date = SPI_getvalue(tup, td, 6);
-			cur->relation = SPI_getvalue(tup, td, 7);
-			cur->fingerprint = SPI_getvalue(tup, td, 8);
-			cur->version = n1;
-			cur->enforced = (n2 != 0);
-			res = lappend(res, cur);
-		}
-		else if (cur == NULL || cur_id != id)
-			continue;
-		else if (kind == 'c')
-		{
-			StoredColumn *c = palloc0(sizeof(StoredColumn));
-			Datum		d = SPI_getbinval(tup, td, 11, &isnull);
-
-			c->attname = SPI_getvalue(tup, td, 4);
-			c->type_text = SPI_getvalue(tup, td, 7);
-			c->typmod = n1;
-			c->type_oid = isnull ? InvalidOid : DatumGetObjectId(d);
-			cur->columns = lappend(cur->columns, c);
-		}
-		else
-		{
-			StoredConstraint *k = palloc0(sizeof(StoredConstraint));
-			Datum		d;
-
-			k->type = SPI_getvalue(tup, td, 4);
-			k->expression = SPI_getvalue(tup, td, 5);
-			k->name = SPI_getvalue(tup, td, 6);
-			k->to_text = SPI_getvalue(tup, td, 7);
-			k->to_model = SPI_getvalue(tup, td, 8);
-			k->to_version = n1;
-			k->model_level = (n2 != 0);
-			d = SPI_getbinval(tup, td, 12, &isnull);
-			k->columns = isnull ? NIL : contract_text_array_list(d);
-			d = SPI_getbinval(tup, td, 13, &isnull);
-			k->to_columns = isnull ? NIL : contract_text_array_list(d);
-			cur->constraints = lappend(cur->constraints, k);
-		}
+		if (m != NULL)
+			res = lappend(res, m);
 	}
-	/* the rows are copied out; a 20,000-model project has a million */
-	SPI_freetuptable(SPI_tuptable);
+	contract_reader_end(r);
+	MemoryContextSwitchTo(old);
 	return res;
 }
 
@@ -1220,7 +995,7 @@ load_stored_models(ColArray *ids, MemoryContext target)
  * every model of a large project otherwise keeps all of that at once.
  */
 static List *
-diff_one(MemoryContext scratch, const StoredModel *sm, const ContractModel *m)
+diff_one(MemoryContext scratch, const ContractModel *sm, const ContractModel *m)
 {
 	MemoryContext caller = MemoryContextSwitchTo(scratch);
 	List	   *changes = contract_diff_model(sm, m);
@@ -1251,27 +1026,27 @@ diff_source(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 	MemoryContext target = CurrentMemoryContext;
 	MemoryContext stored_cxt;
 	MemoryContext scratch;
-	ColArray	ids;
+	int64	   *ids = palloc(sizeof(int64) * Max(1, nold));
+	int			nids = 0;
 	List	   *stored;
 	List	   *changes = NIL;
 	ListCell   *sc;
 	int			i = 0;
 	int			j = 0;
 
-	col_init(&ids, INT8OID);
 	while (i < nold || j < nnew)
 	{
 		int			c = i >= nold ? 1 : j >= nnew ? -1 : keyed_cmp(&old[i], &new[j]);
 
 		CHECK_FOR_INTERRUPTS();
 		if (c < 0)
-			col_push(&ids, Int64GetDatum(old[i++].model_id), false);
+			ids[nids++] = old[i++].model_id;
 		else if (c > 0)
 			j++;
 		else
 		{
 			if (strcmp(old[i].fingerprint, new[j].fingerprint) != 0)
-				col_push(&ids, Int64GetDatum(old[i].model_id), false);
+				ids[nids++] = old[i].model_id;
 			i++, j++;
 		}
 	}
@@ -1280,7 +1055,7 @@ diff_source(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 									   ALLOCSET_DEFAULT_SIZES);
 	scratch = AllocSetContextCreate(target, "dbt_contract diff",
 									ALLOCSET_DEFAULT_SIZES);
-	stored = load_stored_models(&ids, stored_cxt);
+	stored = load_stored_models(ids, nids, stored_cxt);
 	MemoryContextSwitchTo(target);
 
 	/* walk again, pairing each stored model with its new version */
@@ -1290,13 +1065,13 @@ diff_source(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 	{
 		int			c = i >= nold ? 1 : j >= nnew ? -1 : keyed_cmp(&old[i], &new[j]);
 
-		StoredModel *sm = NULL;
+		ContractModel *sm = NULL;
 
 		CHECK_FOR_INTERRUPTS();
 		if (c <= 0 && sc != NULL)
 		{
 			sm = lfirst(sc);
-			if (strcmp(sm->model, old[i].model) != 0 || sm->version != old[i].version)
+			if (strcmp(sm->name, old[i].model) != 0 || sm->version != old[i].version)
 				sm = NULL;
 		}
 		if (c < 0)

@@ -19,7 +19,6 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "parser/scansup.h"
@@ -90,20 +89,6 @@ constraint_key(const char *type, bool model_level, List *columns)
 						 quote_identifier(lfirst(lc)));
 	appendStringInfoChar(&s, ')');
 	return s.data;
-}
-
-/*
- * What a foreign key points at, independent of spelling: ref('m'),
- * ref("m") and the relation dbt compiled it to ("db"."s"."m", in a
- * manifest) all name model m.
- */
-char *
-contract_fk_target_key(const char *to_model, int to_version, const char *to_text)
-{
-	if (to_model != NULL)
-		return to_version >= 0 ? psprintf("model %s version %d", to_model, to_version) :
-			psprintf("model %s", to_model);
-	return to_text ? pstrdup(to_text) : NULL;
 }
 
 /*
@@ -194,8 +179,16 @@ keypos_sorted(KeyPos *a, int n)
 	return a;
 }
 
+/* A stored column's (valid) type as format_type() shows it. */
+static char *
+stored_type_text(const ContractColumn *c)
+{
+	return format_type_extended(c->type_oid, c->typmod,
+								FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_ALLOW_INVALID);
+}
+
 static void
-diff_columns(List **changes, const StoredModel *old, const ContractModel *new,
+diff_columns(List **changes, const ContractModel *old, const ContractModel *new,
 			 bool enforced)
 {
 	int			nnew = list_length(new->columns);
@@ -218,7 +211,7 @@ diff_columns(List **changes, const StoredModel *old, const ContractModel *new,
 	i = 0;
 	foreach(lc, old->columns)
 	{
-		oldk[i].key = ((StoredColumn *) lfirst(lc))->attname;
+		oldk[i].key = contract_column_ident(lfirst(lc));
 		oldk[i].body = NULL;
 		oldk[i].pos = i;
 		i++;
@@ -227,21 +220,23 @@ diff_columns(List **changes, const StoredModel *old, const ContractModel *new,
 
 	foreach(lc, old->columns)
 	{
-		StoredColumn *oc = lfirst(lc);
-		int			hit = keypos_find(newk, nnew, oc->attname, NULL);
+		ContractColumn *oc = lfirst(lc);
+		char	   *attname = contract_column_ident(oc);
+		int			hit = keypos_find(newk, nnew, attname, NULL);
 		ContractColumn *match = hit >= 0 ? newcols[newk[hit].pos] : NULL;
 
 		CHECK_FOR_INTERRUPTS();
 		if (match == NULL)
 			add_change(changes, new->name, new->version, "column removed",
-					   psprintf("column %s (%s)", quote_identifier(oc->attname),
-								oc->type_text ? oc->type_text : "no data_type"),
+					   psprintf("column %s (%s)", quote_identifier(attname),
+								OidIsValid(oc->type_oid) ? stored_type_text(oc) :
+								"no data_type"),
 					   enforced);
 		else if (OidIsValid(oc->type_oid) &&
 				 (oc->type_oid != match->type_oid || oc->typmod != match->typmod))
 			add_change(changes, new->name, new->version, "column type changed",
-					   psprintf("column %s: %s -> %s", quote_identifier(oc->attname),
-								oc->type_text,
+					   psprintf("column %s: %s -> %s", quote_identifier(attname),
+								stored_type_text(oc),
 								OidIsValid(match->type_oid) ?
 								format_type_with_typemod(match->type_oid, match->typmod) :
 								"no data_type"),
@@ -264,15 +259,7 @@ diff_columns(List **changes, const StoredModel *old, const ContractModel *new,
 }
 
 static char *
-new_constraint_body(const ContractConstraint *k, bool display)
-{
-	return constraint_body(k->name, k->expression,
-						   contract_fk_target_key(k->to_model, k->to_version, k->to_text),
-						   k->to_columns, display);
-}
-
-static char *
-old_constraint_body(const StoredConstraint *k, bool display)
+constraint_body_of(const ContractConstraint *k, bool display)
 {
 	return constraint_body(k->name, k->expression,
 						   contract_fk_target_key(k->to_model, k->to_version, k->to_text),
@@ -280,7 +267,7 @@ old_constraint_body(const StoredConstraint *k, bool display)
 }
 
 static void
-diff_constraints(List **changes, const StoredModel *old, const ContractModel *new,
+diff_constraints(List **changes, const ContractModel *old, const ContractModel *new,
 				 bool enforced)
 {
 	int			nnew = list_length(new->constraints);
@@ -301,7 +288,7 @@ diff_constraints(List **changes, const StoredModel *old, const ContractModel *ne
 		newcons[i] = k;
 		bybody[i].key = constraint_key(contract_constraint_type_name(k->type),
 									   k->model_level, k->columns);
-		bybody[i].body = new_constraint_body(k, false);
+		bybody[i].body = constraint_body_of(k, false);
 		bybody[i].pos = i;
 		i++;
 	}
@@ -322,8 +309,9 @@ diff_constraints(List **changes, const StoredModel *old, const ContractModel *ne
 	i = 0;
 	foreach(lc, old->constraints)
 	{
-		StoredConstraint *k = lfirst(lc);
-		char	   *key = constraint_key(k->type, k->model_level, k->columns);
+		ContractConstraint *k = lfirst(lc);
+		char	   *key = constraint_key(contract_constraint_type_name(k->type),
+										 k->model_level, k->columns);
 		int			other;
 
 		CHECK_FOR_INTERRUPTS();
@@ -331,13 +319,13 @@ diff_constraints(List **changes, const StoredModel *old, const ContractModel *ne
 		oldk[i].body = NULL;
 		oldk[i].pos = i;
 		i++;
-		if (keypos_find(bybody, nnew, key, old_constraint_body(k, false)) >= 0)
+		if (keypos_find(bybody, nnew, key, constraint_body_of(k, false)) >= 0)
 			continue;			/* the same constraint */
 		other = keypos_find(lastbykey, nkeys, key, NULL);
 		if (other >= 0)
 		{
-			char	   *body = old_constraint_body(k, true);
-			char	   *other_body = new_constraint_body(newcons[lastbykey[other].pos], true);
+			char	   *body = constraint_body_of(k, true);
+			char	   *other_body = constraint_body_of(newcons[lastbykey[other].pos], true);
 
 			add_change(changes, new->name, new->version, "constraint changed",
 					   psprintf("%s: %s -> %s", key, body[0] ? body : "(plain)",
@@ -346,7 +334,7 @@ diff_constraints(List **changes, const StoredModel *old, const ContractModel *ne
 		}
 		else
 		{
-			char	   *body = old_constraint_body(k, true);
+			char	   *body = constraint_body_of(k, true);
 
 			add_change(changes, new->name, new->version, "constraint removed",
 					   body[0] ? psprintf("%s %s", key, body) : key, enforced);
@@ -362,7 +350,7 @@ diff_constraints(List **changes, const StoredModel *old, const ContractModel *ne
 		CHECK_FOR_INTERRUPTS();
 		if (keypos_find(oldk, nold, key, NULL) < 0)
 		{
-			char	   *body = new_constraint_body(k, true);
+			char	   *body = constraint_body_of(k, true);
 
 			add_change(changes, new->name, new->version, "constraint added",
 					   body[0] ? psprintf("%s %s", key, body) : key, false);
@@ -375,10 +363,11 @@ diff_constraints(List **changes, const StoredModel *old, const ContractModel *ne
  * same model; either may be NULL (model added or removed).
  */
 List *
-contract_diff_model(const StoredModel *old, const ContractModel *new)
+contract_diff_model(const ContractModel *old, const ContractModel *new)
 {
 	List	   *changes = NIL;
 	bool		enforced;
+	char	   *old_relation;
 
 	if (old == NULL)
 	{
@@ -387,14 +376,16 @@ contract_diff_model(const StoredModel *old, const ContractModel *new)
 				   false);
 		return changes;
 	}
+	old_relation = quote_qualified_identifier(old->relation_schema,
+											  old->relation_name);
 	if (new == NULL)
 	{
 		bool		deprecated = contract_deprecation_passed(old->deprecation_date);
 
-		add_change(&changes, old->model, old->version, "model removed",
+		add_change(&changes, old->name, old->version, "model removed",
 				   deprecated ?
-				   psprintf("%s (deprecated since %s)", old->relation, old->deprecation_date) :
-				   pstrdup(old->relation),
+				   psprintf("%s (deprecated since %s)", old_relation, old->deprecation_date) :
+				   pstrdup(old_relation),
 				   old->enforced && !deprecated);
 		return changes;
 	}
@@ -426,10 +417,10 @@ contract_diff_model(const StoredModel *old, const ContractModel *new)
 							new->materialized ? new->materialized : "(not declared)"),
 				   breaking);
 	}
-	if (strcmp(old->relation,
+	if (strcmp(old_relation,
 			   quote_qualified_identifier(new->relation_schema, new->relation_name)) != 0)
 		add_change(&changes, new->name, new->version, "relation changed",
-				   psprintf("%s -> %s", old->relation,
+				   psprintf("%s -> %s", old_relation,
 							quote_qualified_identifier(new->relation_schema,
 													   new->relation_name)),
 				   false);
@@ -463,223 +454,50 @@ translate_schema(const char *schema, const char *from, const char *to)
 	return pstrdup(schema);
 }
 
-/*
- * Every stored row of both targets: models ('m'), then their columns
- * ('c'), constraints ('k') and data tests ('d'), each in declaration order.
- */
-static const char *const target_rows_query =
-"SELECT m.model_id, 'm' AS kind, 0 AS ord, m.model AS a, m.relation_schema AS b, "
-"       m.relation_name AS c, m.materialized AS d, m.on_schema_change AS e, "
-"       m.description AS f, m.deprecation_date AS g, m.target AS h, "
-"       coalesce(m.version, -1) AS n1, coalesce(m.latest_version, -1) AS n2, "
-"       m.enforced::int AS n3, m.alias_types::int AS n4, NULL::oid AS o, "
-"       NULL::text[] AS arr1, NULL::text[] AS arr2 "
-"  FROM dbt_contract.contract_model m WHERE m.target IN ($1, $2) "
-"UNION ALL "
-"SELECT c.model_id, 'c', c.ordinal, c.column_name, c.description, c.data_type, "
-"       NULL, NULL, NULL, NULL, NULL, c.typmod, c.quoted::int, 0, 0, c.type_oid, "
-"       NULL, NULL "
-"  FROM dbt_contract.contract_column c "
-"  JOIN dbt_contract.contract_model m USING (model_id) WHERE m.target IN ($1, $2) "
-"UNION ALL "
-"SELECT k.model_id, 'k', k.ordinal, k.constraint_type, k.expression, k.name, "
-"       k.to_text, k.to_model, NULL, NULL, NULL, coalesce(k.to_version, -1), "
-"       (k.level = 'model')::int, k.warn_unenforced::int, k.warn_unsupported::int, "
-"       NULL, k.columns, k.to_columns "
-"  FROM dbt_contract.contract_constraint k "
-"  JOIN dbt_contract.contract_model m USING (model_id) WHERE m.target IN ($1, $2) "
-"UNION ALL "
-"SELECT t.model_id, 'd', t.ordinal, t.test_name, t.arguments::text, NULL, "
-"       NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, t.columns, NULL "
-"  FROM dbt_contract.contract_test t "
-"  JOIN dbt_contract.contract_model m USING (model_id) WHERE m.target IN ($1, $2) "
-"ORDER BY 1, 2 DESC, 3";
-
-static char *
-row_text(HeapTuple tup, TupleDesc td, int col)
+static bool
+keep_targets(void *arg, const ContractModel *m)
 {
-	return SPI_getvalue(tup, td, col);
-}
+	const char *const *targets = arg;
 
-static int
-row_int(HeapTuple tup, TupleDesc td, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, td, col, &isnull);
-
-	return isnull ? 0 : DatumGetInt32(d);
-}
-
-static List *
-row_names(HeapTuple tup, TupleDesc td, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, td, col, &isnull);
-
-	return isnull ? NIL : contract_text_array_list(d);
+	return m->target != NULL &&
+		(strcmp(m->target, targets[0]) == 0 || strcmp(m->target, targets[1]) == 0);
 }
 
 /*
  * The stored contracts of two targets as the models an apply would bring,
- * in *base and *head.  Rows arrive ordered by model id, each model's own
- * row first.
+ * in *base and *head, each in model id order.
  */
 static void
 read_target_models(const char *base_target, const char *head_target,
 				   List **base, List **head)
 {
-	OwnerContext oc;
-	MemoryContext callercxt = CurrentMemoryContext;
-	Datum		args[2];
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	ContractModel *cur = NULL;
-	int64		cur_id = -1;
-	uint64		i;
-	int			rc;
-
-	*base = *head = NIL;
-	begin_as_owner(&oc);
-	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
-	args[0] = CStringGetTextDatum(base_target);
-	args[1] = CStringGetTextDatum(head_target);
-	rc = SPI_execute_with_args(target_rows_query, 2, types, args, NULL, true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "dbt_contract: reading the contracts of targets failed: %s",
-			 SPI_result_code_string(rc));
-
-	/* what is built here outlives SPI's memory */
-	MemoryContextSwitchTo(callercxt);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int64		id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
-		char		kind = row_text(tup, td, 2)[0];
-
-		CHECK_FOR_INTERRUPTS();
-		if (kind == 'm')
-		{
-			char	   *target = row_text(tup, td, 11);
-
-			cur = palloc0(sizeof(ContractModel));
-			cur_id = id;
-			cur->name = row_text(tup, td, 4);
-			cur->relation_schema = row_text(tup, td, 5);
-			cur->relation_name = row_text(tup, td, 6);
-			cur->materialized = row_text(tup, td, 7);
-			cur->on_schema_change = row_text(tup, td, 8);
-			cur->description = row_text(tup, td, 9);
-			cur->deprecation_date = row_text(tup, td, 10);
-			cur->version = row_int(tup, td, 12);
-			cur->latest_version = row_int(tup, td, 13);
-			cur->enforced = row_int(tup, td, 14) != 0;
-			cur->alias_types = row_int(tup, td, 15) != 0;
-			/* a model of both targets (base = head) is the base's */
-			if (strcmp(target, base_target) == 0)
-				*base = lappend(*base, cur);
-			else
-			{
-				/* named as in the base target, so only real changes show */
-				cur->relation_schema = translate_schema(cur->relation_schema,
-														head_target, base_target);
-				*head = lappend(*head, cur);
-			}
-		}
-		else if (cur == NULL || cur_id != id)
-			continue;
-		else if (kind == 'c')
-		{
-			ContractColumn *c = palloc0(sizeof(ContractColumn));
-			Datum		d = SPI_getbinval(tup, td, 16, &isnull);
-
-			c->name = row_text(tup, td, 4);
-			c->description = row_text(tup, td, 5);
-			c->data_type = row_text(tup, td, 6);
-			c->typmod = row_int(tup, td, 12);
-			c->quoted = row_int(tup, td, 13) != 0;
-			c->type_oid = isnull ? InvalidOid : DatumGetObjectId(d);
-			cur->columns = lappend(cur->columns, c);
-		}
-		else if (kind == 'k')
-		{
-			ContractConstraint *k = palloc0(sizeof(ContractConstraint));
-			char	   *type = row_text(tup, td, 4);
-			int			t;
-
-			for (t = CC_NOT_NULL; t <= CC_CUSTOM; t++)
-				if (strcmp(type, contract_constraint_type_name(t)) == 0)
-					k->type = t;
-			k->expression = row_text(tup, td, 5);
-			k->name = row_text(tup, td, 6);
-			k->to_text = row_text(tup, td, 7);
-			k->to_model = row_text(tup, td, 8);
-			k->to_version = row_int(tup, td, 12);
-			k->model_level = row_int(tup, td, 13) != 0;
-			k->warn_unenforced = row_int(tup, td, 14) != 0;
-			k->warn_unsupported = row_int(tup, td, 15) != 0;
-			k->columns = row_names(tup, td, 17);
-			k->to_columns = row_names(tup, td, 18);
-			cur->constraints = lappend(cur->constraints, k);
-		}
-		else
-		{
-			ContractTest *t = palloc0(sizeof(ContractTest));
-
-			t->test_name = row_text(tup, td, 4);
-			t->arguments = row_text(tup, td, 5);
-			t->columns = row_names(tup, td, 17);
-			cur->tests = lappend(cur->tests, t);
-		}
-	}
-	SPI_finish();
-	end_as_owner(&oc);
-}
-
-/* A base model as apply's diff reads a stored one back. */
-static StoredModel *
-stored_from_model(const ContractModel *m)
-{
-	StoredModel *s = palloc0(sizeof(StoredModel));
+	const char *targets[2] = {base_target, head_target};
+	ContractReader *r = contract_reader_begin(contract_statement_snapshot());
+	List	   *models;
 	ListCell   *lc;
 
-	s->model = m->name;
-	s->version = m->version;
-	s->enforced = m->enforced;
-	s->materialized = m->materialized;
-	s->deprecation_date = m->deprecation_date;
-	s->relation = quote_qualified_identifier(m->relation_schema, m->relation_name);
-	s->fingerprint = m->fingerprint;
-	foreach(lc, m->columns)
+	*base = *head = NIL;
+	if (r == NULL)
+		return;
+	models = contract_reader_models(r, NULL, keep_targets, targets,
+									CONTRACT_READ_TESTS);
+	contract_reader_end(r);
+	foreach(lc, models)
 	{
-		ContractColumn *c = lfirst(lc);
-		StoredColumn *sc = palloc0(sizeof(StoredColumn));
+		ContractModel *m = lfirst(lc);
 
-		sc->attname = contract_column_ident(c);
-		sc->type_oid = c->type_oid;
-		sc->typmod = c->typmod;
-		sc->type_text = OidIsValid(c->type_oid) ?
-			format_type_with_typemod(c->type_oid, c->typmod) : NULL;
-		s->columns = lappend(s->columns, sc);
+		CHECK_FOR_INTERRUPTS();
+		/* a model of both targets (base = head) is the base's */
+		if (strcmp(m->target, base_target) == 0)
+			*base = lappend(*base, m);
+		else
+		{
+			/* named as in the base target, so only real changes show */
+			m->relation_schema = translate_schema(m->relation_schema,
+												  head_target, base_target);
+			*head = lappend(*head, m);
+		}
 	}
-	foreach(lc, m->constraints)
-	{
-		ContractConstraint *k = lfirst(lc);
-		StoredConstraint *sk = palloc0(sizeof(StoredConstraint));
-
-		sk->type = contract_constraint_type_name(k->type);
-		sk->model_level = k->model_level;
-		sk->columns = k->columns;
-		sk->expression = k->expression;
-		sk->name = k->name;
-		sk->to_text = k->to_text;
-		sk->to_model = k->to_model;
-		sk->to_version = k->to_version;
-		sk->to_columns = k->to_columns;
-		s->constraints = lappend(s->constraints, sk);
-	}
-	return s;
 }
 
 static int
@@ -737,7 +555,7 @@ contract_diff_targets(const char *base_target, const char *head_target)
 			c = model_key_cmp(bc, hc);
 		if (c < 0)
 		{
-			changes = list_concat(changes, contract_diff_model(stored_from_model(b), NULL));
+			changes = list_concat(changes, contract_diff_model(b, NULL));
 			bc = lnext(base, bc);
 		}
 		else if (c > 0)
@@ -747,7 +565,7 @@ contract_diff_targets(const char *base_target, const char *head_target)
 		}
 		else
 		{
-			changes = list_concat(changes, contract_diff_model(stored_from_model(b), h));
+			changes = list_concat(changes, contract_diff_model(b, h));
 			bc = lnext(base, bc);
 			hc = lnext(head, hc);
 		}

@@ -161,14 +161,6 @@ struct LiveCatalog
 	HTAB	   *cooked;			/* CookedBucket */
 };
 
-char *
-spec_label(const ContractSpec *spec)
-{
-	if (spec->version >= 0)
-		return psprintf("model \"%s\" version %d", spec->model, spec->version);
-	return psprintf("model \"%s\"", spec->model);
-}
-
 /* ------------------------------------------------------------------------
  * Types
  * ------------------------------------------------------------------------
@@ -261,14 +253,14 @@ dbt_type_name(Oid typid)
  * dropped since (DROP TYPE ... CASCADE) leaves it dangling.
  */
 static bool
-contract_type_exists(const SpecColumn *c)
+contract_type_exists(const ContractColumn *c)
 {
 	return OidIsValid(c->type_oid) &&
 		SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(c->type_oid));
 }
 
 static bool
-types_match(Oid live_typid, int32 live_typmod, const SpecColumn *c)
+types_match(Oid live_typid, int32 live_typmod, const ContractColumn *c)
 {
 	if (!contract_type_exists(c))
 		return false;
@@ -291,95 +283,6 @@ types_match(Oid live_typid, int32 live_typmod, const SpecColumn *c)
  * Columns
  * ------------------------------------------------------------------------
  */
-/*
- * Columns of a contract sorted by attribute name and by written name, so
- * that matching a wide model costs n log n rather than n squared.  Built on
- * first use, in the memory context that holds the contract itself, so the
- * index lives exactly as long as the contract it describes.
- */
-static int
-spec_attname_cmp(const void *a, const void *b)
-{
-	return strcmp((*(SpecColumn *const *) a)->attname,
-				  (*(SpecColumn *const *) b)->attname);
-}
-
-static int
-spec_name_cmp(const void *a, const void *b)
-{
-	return strcmp((*(SpecColumn *const *) a)->name,
-				  (*(SpecColumn *const *) b)->name);
-}
-
-static void
-spec_index(const ContractSpec *spec)
-{
-	ContractSpec *s = unconstify(ContractSpec *, spec);
-	MemoryContext cxt;
-	int			i;
-
-	if (s->by_attname != NULL || s->ncolumns == 0)
-		return;
-	cxt = GetMemoryChunkContext(s->columns);
-	s->by_name = MemoryContextAlloc(cxt, sizeof(SpecColumn *) * s->ncolumns);
-	s->by_attname = MemoryContextAlloc(cxt, sizeof(SpecColumn *) * s->ncolumns);
-	for (i = 0; i < s->ncolumns; i++)
-		s->by_name[i] = s->by_attname[i] = &s->columns[i];
-	qsort(s->by_attname, s->ncolumns, sizeof(SpecColumn *), spec_attname_cmp);
-	qsort(s->by_name, s->ncolumns, sizeof(SpecColumn *), spec_name_cmp);
-}
-
-static const SpecColumn *
-spec_column(const ContractSpec *spec, const char *attname)
-{
-	SpecColumn	key;
-	SpecColumn *keyp = &key;
-	SpecColumn **found;
-
-	spec_index(spec);
-	if (spec->ncolumns == 0)
-		return NULL;
-	key.attname = unconstify(char *, attname);
-	found = bsearch(&keyp, spec->by_attname, spec->ncolumns,
-					sizeof(SpecColumn *), spec_attname_cmp);
-	return found ? *found : NULL;
-}
-
-/* The attribute name a constraint's column (as written) refers to. */
-char *
-constraint_attname(const ContractSpec *spec, const char *written)
-{
-	SpecColumn	key;
-	SpecColumn *keyp = &key;
-	SpecColumn **found = NULL;
-
-	spec_index(spec);
-	key.name = unconstify(char *, written);
-	if (spec->ncolumns > 0)
-		found = bsearch(&keyp, spec->by_name, spec->ncolumns,
-						sizeof(SpecColumn *), spec_name_cmp);
-	if (found != NULL)
-		return (*found)->attname;
-	return contract_written_ident(written);
-}
-
-PG_FUNCTION_INFO_V1(dbt_contract_written_attname);
-
-/*
- * dbt_contract.written_attname(text): the attribute name a column written in
- * YAML stands for, by PostgreSQL's identifier rules (a quoted name exactly,
- * otherwise ASCII letters folded), so that the views name a column as the
- * checks do.  lower() folds by the database's collation instead, which in
- * a UTF-8 database turns ÄID into äid where PostgreSQL makes it Äid.
- */
-Datum
-dbt_contract_written_attname(PG_FUNCTION_ARGS)
-{
-	char	   *written = text_to_cstring(PG_GETARG_TEXT_PP(0));
-
-	PG_RETURN_TEXT_P(cstring_to_text(contract_written_ident(written)));
-}
-
 static int
 row_cmp(const ListCell *a, const ListCell *b)
 {
@@ -419,7 +322,7 @@ add_row(MatchReport *r, const char *name, char *def, char *con, const char *reas
 }
 
 static char *
-spec_type_text(const SpecColumn *c)
+spec_type_text(const ContractColumn *c)
 {
 	if (!OidIsValid(c->type_oid))
 		return c->data_type ? pstrdup(c->data_type) : "";
@@ -430,35 +333,42 @@ spec_type_text(const SpecColumn *c)
 }
 
 static void
-match_columns(LiveRel *lr, const ContractSpec *spec, MatchReport *r)
+match_columns(LiveRel *lr, const ContractModel *spec, MatchReport *r)
 {
-	bool	   *seen = palloc0(sizeof(bool) * Max(1, spec->ncolumns));
+	int			ncolumns = list_length(spec->columns);
+	bool	   *seen = palloc0(sizeof(bool) * Max(1, ncolumns));
 	ListCell   *lc;
 	int			i;
 
 	foreach(lc, lr->attrs)
 	{
 		LiveAttr   *att = lfirst(lc);
-		const SpecColumn *c;
+		const ContractColumn *c;
+		int			pos;
 
-		c = spec_column(spec, att->name);
-		if (c == NULL)
+		pos = contract_column_by_attname(spec, att->name);
+		if (pos < 0)
 		{
 			add_row(r, att->name,
 					format_type_with_typemod(att->typid, att->typmod),
 					NULL, "missing in contract");
 			continue;
 		}
-		seen[c - spec->columns] = true;
+		c = list_nth(spec->columns, pos);
+		seen[pos] = true;
 		if (!types_match(att->typid, att->typmod, c))
 			add_row(r, att->name,
 					format_type_with_typemod(att->typid, att->typmod),
 					spec_type_text(c), "data type mismatch");
 	}
-	for (i = 0; i < spec->ncolumns; i++)
-		if (!seen[i])
-			add_row(r, spec->columns[i].attname, NULL,
-					spec_type_text(&spec->columns[i]), "missing in definition");
+	i = 0;
+	foreach(lc, spec->columns)
+	{
+		ContractColumn *c = lfirst(lc);
+
+		if (!seen[i++])
+			add_row(r, c->attname, NULL, spec_type_text(c), "missing in definition");
+	}
 	list_sort(r->column_rows, row_cmp);
 }
 
@@ -804,7 +714,7 @@ fk_have_text(LiveRel *lr, List *cols)
 
 /* How a constraint is named in reports: its name, else its columns. */
 static char *
-constraint_object(const SpecConstraint *k)
+constraint_object(const ContractConstraint *k)
 {
 	if (k->name)
 		return psprintf("%s %s", contract_constraint_type_name(k->type),
@@ -822,7 +732,7 @@ constraint_object(const SpecConstraint *k)
  * what is there.
  */
 static bool
-constraint_name_taken(LiveRel *lr, List *live, const SpecConstraint *k)
+constraint_name_taken(LiveRel *lr, List *live, const ContractConstraint *k)
 {
 	ListCell   *lc;
 
@@ -842,7 +752,7 @@ constraint_name_taken(LiveRel *lr, List *live, const SpecConstraint *k)
  */
 static char *
 add_constraint_sql(LiveRel *lr, List *live, const MatchReport *r,
-				   const SpecConstraint *k, const char *body)
+				   const ContractConstraint *k, const char *body)
 {
 	if (constraint_name_taken(lr, live, k))
 		return NULL;
@@ -858,7 +768,7 @@ add_constraint_sql(LiveRel *lr, List *live, const MatchReport *r,
  * foreign key is reported as lost: it is what CASCADE takes away).
  */
 static void
-add_line(MatchReport *r, const SpecConstraint *k, const char *want,
+add_line(MatchReport *r, const ContractConstraint *k, const char *want,
 		 const char *have, const char *repair)
 {
 	bool		missing = strncmp(have, "none", 4) == 0 ||
@@ -925,7 +835,7 @@ rangevar_target_text(const RangeVar *rv)
  * "schema.table (col, ...) ..." parsed as what follows REFERENCES.
  */
 static Oid
-fk_target(const ContractSpec *spec, const SpecConstraint *k, List **to_cols,
+fk_target(const ContractModel *spec, const ContractConstraint *k, List **to_cols,
 		  char **target_text)
 {
 	List	   *names = NIL;
@@ -938,10 +848,14 @@ fk_target(const ContractSpec *spec, const SpecConstraint *k, List **to_cols,
 	 * unquoted identifiers.
 	 */
 	*to_cols = NIL;
-	foreach(lc, k->to_columns)
-		*to_cols = lappend(*to_cols, k->to_relation != NULL ? pstrdup(lfirst(lc)) :
-						   downcase_identifier(lfirst(lc), strlen(lfirst(lc)),
-											   false, false));
+	if (k->to_relation != NULL)
+		foreach(lc, k->to_attnames)
+			*to_cols = lappend(*to_cols, pstrdup(lfirst(lc)));
+	else
+		foreach(lc, k->to_columns)
+			*to_cols = lappend(*to_cols, downcase_identifier(lfirst(lc),
+															 strlen(lfirst(lc)),
+															 false, false));
 
 	if (k->to_relation != NULL)
 		names = DBTC_QUALIFIED_NAME_LIST(k->to_relation);
@@ -964,7 +878,7 @@ fk_target(const ContractSpec *spec, const SpecConstraint *k, List **to_cols,
 												   "FOREIGN KEY (dbtc_probe_column) REFERENCES",
 												   k->expression,
 												   psprintf("foreign_key constraint of %s",
-															spec_label(spec)),
+															contract_model_label_full(spec)),
 												   false);
 
 		if (con->contype != CONSTR_FOREIGN)
@@ -988,7 +902,7 @@ fk_target(const ContractSpec *spec, const SpecConstraint *k, List **to_cols,
 }
 
 static void
-match_foreign_key(const ContractSpec *spec, const SpecConstraint *k,
+match_foreign_key(const ContractModel *spec, const ContractConstraint *k,
 				  LiveRel *lr, List *cols, List *live, MatchReport *r)
 {
 	List	   *to_cols;
@@ -1054,7 +968,7 @@ match_foreign_key(const ContractSpec *spec, const SpecConstraint *k,
  * the target is unknown (a ref() to a model without a contract).
  */
 char *
-contract_fk_references(const ContractSpec *spec, const SpecConstraint *k)
+contract_fk_references(const ContractModel *spec, const ContractConstraint *k)
 {
 	List	   *to_cols;
 	char	   *target;
@@ -1365,7 +1279,7 @@ check_candidates(LiveRel *lr, List *live, Node *want)
 }
 
 static void
-match_check(LiveCatalog *cat, LiveRel *lr, const SpecConstraint *k, List *live,
+match_check(LiveCatalog *cat, LiveRel *lr, const ContractConstraint *k, List *live,
 			MatchReport *r)
 {
 	char	   *error;
@@ -1437,7 +1351,7 @@ normalize_def(const char *s)
 }
 
 static void
-match_custom(LiveRel *lr, const SpecConstraint *k, List *cols, List *live,
+match_custom(LiveRel *lr, const ContractConstraint *k, List *cols, List *live,
 			 MatchReport *r)
 {
 	char	   *want = normalize_def(k->expression);
@@ -1476,18 +1390,18 @@ match_custom(LiveRel *lr, const SpecConstraint *k, List *cols, List *live,
  * ------------------------------------------------------------------------
  */
 static List *
-attnames_of(const ContractSpec *spec, List *written)
+attnames_of(const ContractModel *spec, List *written)
 {
 	List	   *res = NIL;
 	ListCell   *lc;
 
 	foreach(lc, written)
-		res = lappend(res, constraint_attname(spec, lfirst(lc)));
+		res = lappend(res, contract_constraint_attname(spec, lfirst(lc)));
 	return res;
 }
 
 static void
-match_constraints(LiveCatalog *cat, LiveRel *lr, const ContractSpec *spec,
+match_constraints(LiveCatalog *cat, LiveRel *lr, const ContractModel *spec,
 				  MatchReport *r)
 {
 	List	   *live = lr->constraints;
@@ -1495,7 +1409,7 @@ match_constraints(LiveCatalog *cat, LiveRel *lr, const ContractSpec *spec,
 
 	foreach(lc, spec->constraints)
 	{
-		SpecConstraint *k = lfirst(lc);
+		ContractConstraint *k = lfirst(lc);
 		List	   *cols = attnames_of(spec, k->columns);
 		ListCell   *c;
 		ListCell   *l;
@@ -1660,7 +1574,7 @@ is_clone_view(const char *schema, const char *relname)
 }
 
 static void
-match_relkind(LiveRel *lr, const ContractSpec *spec, MatchReport *r)
+match_relkind(LiveRel *lr, const ContractModel *spec, MatchReport *r)
 {
 	const char *kinds = materialized_relkinds(spec->materialized);
 	char	   *want;
@@ -1682,7 +1596,7 @@ match_relkind(LiveRel *lr, const ContractSpec *spec, MatchReport *r)
 }
 
 static MatchReport *
-match_live(LiveCatalog *cat, LiveRel *lr, const ContractSpec *spec,
+match_live(LiveCatalog *cat, LiveRel *lr, const ContractModel *spec,
 		   bool check_constraints)
 {
 	MatchReport *r = palloc0(sizeof(MatchReport));
@@ -1733,7 +1647,7 @@ live_rel_index_attrs(LiveRel *lr)
  * check_constraints = false does the same for tables.
  */
 MatchReport *
-contract_match_relation(Oid relid, const ContractSpec *spec, bool check_constraints)
+contract_match_relation(Oid relid, const ContractModel *spec, bool check_constraints)
 {
 	Relation	rel = relation_open(relid, AccessShareLock);
 	TupleDesc	td = RelationGetDescr(rel);
@@ -1837,7 +1751,7 @@ catalog_attnums_to_names(LiveCatalog *cat, Oid relid, Datum arr)
 }
 
 /*
- * The live relations of the given contracts (ContractSpec *), read in one
+ * The live relations of the given contracts (ContractModel *), read in one
  * pass over each catalog, in the current memory context.
  */
 LiveCatalog *
@@ -1881,7 +1795,7 @@ live_catalog_load(List *specs)
 
 	foreach(lc, specs)
 	{
-		ContractSpec *spec = lfirst(lc);
+		ContractModel *spec = lfirst(lc);
 		RelNameKey	key;
 		RelNameEntry *e;
 		bool		found;
@@ -2041,7 +1955,7 @@ live_catalog_relid(LiveCatalog *cat, const char *schema, const char *relname,
 
 /* contract_match_relation() of a relation read by live_catalog_load(). */
 MatchReport *
-contract_match_live(LiveCatalog *cat, Oid relid, const ContractSpec *spec)
+contract_match_live(LiveCatalog *cat, Oid relid, const ContractModel *spec)
 {
 	LiveRel    *lr = live_catalog_rel(cat, relid);
 	MatchReport *r;

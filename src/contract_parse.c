@@ -53,22 +53,6 @@ typedef struct ParsedColumn
 	List	   *tests;
 } ParsedColumn;
 
-static const char *const constraint_type_names[] = {
-	"not_null", "unique", "primary_key", "foreign_key", "check", "custom"
-};
-
-const char *
-contract_constraint_type_name(ContractConstraintType t)
-{
-	return constraint_type_names[t];
-}
-
-char *
-srcloc_string(const SrcLoc *loc)
-{
-	return psprintf("%s:%d:%d", loc->file, loc->line, loc->col);
-}
-
 /*
  * User text as a message may quote it: the first DBTC_QUOTE_CHARS
  * characters and "...", or the text itself when it is that short.  A
@@ -84,42 +68,6 @@ dbtc_clip(const char *text)
 	if ((size_t) keep == len && text[len] == '\0')
 		return (char *) text;
 	return psprintf("%.*s...", keep, text);
-}
-
-/*
- * The identifier a column name written in YAML stands for: dbt passes
- * constraint columns into SQL as written, so "Name" in double quotes is
- * exactly Name, and anything else folds to lower case.
- */
-char *
-contract_written_ident(const char *written)
-{
-	size_t		len = strlen(written);
-
-	if (len >= 2 && written[0] == '"' && written[len - 1] == '"')
-	{
-		char	   *res = palloc(len);
-		char	   *o = res;
-		const char *p;
-
-		for (p = written + 1; p < written + len - 1; p++)
-		{
-			*o++ = *p;
-			if (*p == '"' && p[1] == '"')
-				p++;			/* "" is one quote inside a quoted name */
-		}
-		*o = '\0';
-		return res;
-	}
-	return downcase_identifier(written, len, false, false);
-}
-
-char *
-contract_model_label(const ContractModel *m)
-{
-	if (m->version >= 0)
-		return psprintf("model \"%s\" version %d", dbtc_clip(m->name), m->version);
-	return psprintf("model \"%s\"", dbtc_clip(m->name));
 }
 
 /* "column "id" of model "orders" version 2", as far as we know it. */
@@ -547,7 +495,6 @@ parse_constraint(ParseCtx *cx, YNode *n, bool model_level)
 	ContractConstraint *c = palloc0(sizeof(ContractConstraint));
 	YNode	   *typenode;
 	char	   *type;
-	int			i;
 	int			b;
 
 	require_mapping(cx, n, "constraints");
@@ -561,15 +508,11 @@ parse_constraint(ParseCtx *cx, YNode *n, bool model_level)
 					psprintf("constraint without \"type\" in %s", subject(cx)),
 					"Every constraint needs a type: not_null, unique, primary_key, foreign_key, check or custom.");
 	type = get_name(cx, n, "type");
-	for (i = 0; i < lengthof(constraint_type_names); i++)
-		if (strcmp(type, constraint_type_names[i]) == 0)
-			break;
-	if (i == lengthof(constraint_type_names))
+	if (!contract_constraint_type_from_name(type, &c->type))
 		parse_error(cx, typenode, ERRCODE_INVALID_PARAMETER_VALUE,
 					psprintf("unknown constraint type \"%s\" in %s", dbtc_clip(type),
 							 subject(cx)),
 					"Valid constraint types are not_null, unique, primary_key, foreign_key, check and custom.");
-	c->type = (ContractConstraintType) i;
 	c->loc = loc_of(cx, typenode);
 
 	c->name = get_string(cx, n, "name");
@@ -1117,15 +1060,6 @@ version_columns(List *model_cols, List *own, IncludeExclude *ie)
  * model assembly and dbt's validation
  * ------------------------------------------------------------------------
  */
-
-/* The identifier PostgreSQL will use for a contract column. */
-char *
-contract_column_ident(const ContractColumn *c)
-{
-	if (c->quoted)
-		return c->name;
-	return downcase_identifier(c->name, strlen(c->name), false, false);
-}
 
 /* A column's identifier with its position, for duplicate detection. */
 typedef struct ColumnKey

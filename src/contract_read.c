@@ -1,12 +1,21 @@
 /*-------------------------------------------------------------------------
  * contract_read.c
- *	  Read the contracted relations, or one model's contract, straight
- *	  from the catalog tables with heap and index scans.
+ *	  The one reader of the contract catalog: stored models, their
+ *	  columns, constraints and data tests, as ContractModel structs, read
+ *	  with heap and index scans.
  *
- * This is the event trigger's path: a new backend's first check would
- * otherwise parse and plan SQL, which costs more than the check itself
- * (dbt opens a connection per model).  Scans need no privileges, so the
- * DDL's user reads them as is.  Bulk reads (verify) keep using SQL.
+ * Every path that needs stored contracts reads them here: the event
+ * trigger, verify, DDL and repair, the diff of an apply and of two
+ * targets.  Scans need no privileges, so the DDL's user reads them as is,
+ * and a new backend's first check plans no SQL (dbt opens a connection
+ * per model).  The tables' OIDs are looked up once and kept until a
+ * relcache invalidation of one of them (or of all relations) drops them,
+ * as pg_cron does for its job table; the column numbers below are checked
+ * against the tables' descriptors each time the OIDs are looked up.
+ *
+ * A model's ref() targets are resolved within the model's own target: the
+ * version asked for, else the latest (latest_version if declared, else
+ * the highest), and to_columns become the target's attribute names.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -17,18 +26,119 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
-#include "parser/parse_relation.h"
-#include "parser/scansup.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
 #include "dbt_contract.h"
 
-/* The catalog's relations and indexes, looked up per read. */
+/* dbt_contract.contract_model */
+#define Natts_contract_model					20
+#define Anum_contract_model_model_id			1
+#define Anum_contract_model_model				2
+#define Anum_contract_model_version				3
+#define Anum_contract_model_latest_version		4
+#define Anum_contract_model_source				5
+#define Anum_contract_model_file				6
+#define Anum_contract_model_defined_at			7
+#define Anum_contract_model_relation_schema		8
+#define Anum_contract_model_relation_name		9
+#define Anum_contract_model_materialized		10
+#define Anum_contract_model_enforced			11
+#define Anum_contract_model_alias_types			12
+#define Anum_contract_model_on_schema_change	13
+#define Anum_contract_model_description			14
+#define Anum_contract_model_deprecation_date	15
+#define Anum_contract_model_fingerprint			16
+#define Anum_contract_model_column_count		17
+#define Anum_contract_model_constraint_count	18
+#define Anum_contract_model_applied_at			19
+#define Anum_contract_model_target				20	/* from 0.2.0 */
+
+/* dbt_contract.contract_column */
+#define Natts_contract_column					9
+#define Anum_contract_column_model_id			1
+#define Anum_contract_column_ordinal			2
+#define Anum_contract_column_column_name		3
+#define Anum_contract_column_attname			4
+#define Anum_contract_column_data_type			5
+#define Anum_contract_column_type_oid			6
+#define Anum_contract_column_typmod				7
+#define Anum_contract_column_description		8
+#define Anum_contract_column_quoted				9
+
+/* dbt_contract.contract_constraint */
+#define Natts_contract_constraint				15
+#define Anum_contract_constraint_model_id		1
+#define Anum_contract_constraint_ordinal		2
+#define Anum_contract_constraint_constraint_type 3
+#define Anum_contract_constraint_level			4
+#define Anum_contract_constraint_columns		5
+#define Anum_contract_constraint_expression		6
+#define Anum_contract_constraint_name			7
+#define Anum_contract_constraint_to_text		8
+#define Anum_contract_constraint_to_model		9
+#define Anum_contract_constraint_to_package		10
+#define Anum_contract_constraint_to_version		11
+#define Anum_contract_constraint_to_columns		12
+#define Anum_contract_constraint_warn_unenforced 13
+#define Anum_contract_constraint_warn_unsupported 14
+#define Anum_contract_constraint_defined_at		15
+
+/* dbt_contract.contract_test */
+#define Natts_contract_test						5
+#define Anum_contract_test_model_id				1
+#define Anum_contract_test_ordinal				2
+#define Anum_contract_test_test_name			3
+#define Anum_contract_test_columns				4
+#define Anum_contract_test_arguments			5
+
+/* What each column must be called and typed, to catch a layout drift. */
+typedef struct ExpectedColumn
+{
+	const char *name;
+	Oid			type;
+} ExpectedColumn;
+
+static const ExpectedColumn model_columns[Natts_contract_model] = {
+	{"model_id", INT8OID}, {"model", TEXTOID}, {"version", INT4OID},
+	{"latest_version", INT4OID}, {"source", TEXTOID}, {"file", TEXTOID},
+	{"defined_at", TEXTOID}, {"relation_schema", TEXTOID},
+	{"relation_name", TEXTOID}, {"materialized", TEXTOID},
+	{"enforced", BOOLOID}, {"alias_types", BOOLOID},
+	{"on_schema_change", TEXTOID}, {"description", TEXTOID},
+	{"deprecation_date", TEXTOID}, {"fingerprint", TEXTOID},
+	{"column_count", INT4OID}, {"constraint_count", INT4OID},
+	{"applied_at", TIMESTAMPTZOID}, {"target", TEXTOID}
+};
+
+static const ExpectedColumn column_columns[Natts_contract_column] = {
+	{"model_id", INT8OID}, {"ordinal", INT4OID}, {"column_name", TEXTOID},
+	{"attname", TEXTOID}, {"data_type", TEXTOID}, {"type_oid", OIDOID},
+	{"typmod", INT4OID}, {"description", TEXTOID}, {"quoted", BOOLOID}
+};
+
+static const ExpectedColumn constraint_columns[Natts_contract_constraint] = {
+	{"model_id", INT8OID}, {"ordinal", INT4OID},
+	{"constraint_type", TEXTOID}, {"level", TEXTOID},
+	{"columns", TEXTARRAYOID}, {"expression", TEXTOID}, {"name", TEXTOID},
+	{"to_text", TEXTOID}, {"to_model", TEXTOID}, {"to_package", TEXTOID},
+	{"to_version", INT4OID}, {"to_columns", TEXTARRAYOID},
+	{"warn_unenforced", BOOLOID}, {"warn_unsupported", BOOLOID},
+	{"defined_at", TEXTOID}
+};
+
+static const ExpectedColumn test_columns[Natts_contract_test] = {
+	{"model_id", INT8OID}, {"ordinal", INT4OID}, {"test_name", TEXTOID},
+	{"columns", TEXTARRAYOID}, {"arguments", JSONBOID}
+};
+
+/* The catalog's relations and indexes, valid while ids_valid. */
 typedef struct CatalogIds
 {
 	Oid			model;
@@ -38,71 +148,153 @@ typedef struct CatalogIds
 	Oid			column_pkey;
 	Oid			constraint;
 	Oid			constraint_pkey;
+	Oid			test;
+	Oid			test_pkey;
 } CatalogIds;
 
-static bool
-catalog_ids(CatalogIds *ids)
-{
-	Oid			nsp = get_namespace_oid("dbt_contract", true);
+static CatalogIds ids;
+static bool ids_valid = false;
+static bool layout_checked = false;	/* since ids were looked up */
+static bool callback_registered = false;
 
-	if (!OidIsValid(nsp))
-		return false;
-	ids->model = get_relname_relid("contract_model", nsp);
-	ids->model_pkey = get_relname_relid("contract_model_pkey", nsp);
-	ids->model_key = get_relname_relid("contract_model_key", nsp);
-	ids->column = get_relname_relid("contract_column", nsp);
-	ids->column_pkey = get_relname_relid("contract_column_pkey", nsp);
-	ids->constraint = get_relname_relid("contract_constraint", nsp);
-	ids->constraint_pkey = get_relname_relid("contract_constraint_pkey", nsp);
-	return OidIsValid(ids->model) && OidIsValid(ids->model_pkey) &&
-		OidIsValid(ids->model_key) && OidIsValid(ids->column) &&
-		OidIsValid(ids->column_pkey) && OidIsValid(ids->constraint) &&
-		OidIsValid(ids->constraint_pkey);
+/* An open reading of the catalog: its relations and one snapshot. */
+struct ContractReader
+{
+	Snapshot	snap;
+	Relation	model;
+	Relation	column;
+	Relation	constraint;
+	Relation	test;
+	bool		has_target;		/* the catalog has been updated to 0.2.0 */
+	bool		resolve;		/* resolve ref() targets of what is read */
+};
+
+static void
+reader_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == ids.model || relid == ids.column ||
+		relid == ids.constraint || relid == ids.test)
+		ids_valid = layout_checked = false;
 }
 
-/* A tuple's attribute by column name. */
-static Datum
-attr(HeapTuple tup, Relation rel, const char *name, bool *isnull)
+/* Error unless rel has the columns this file reads, where it expects them. */
+static void
+check_layout(Relation rel, const ExpectedColumn *cols, int ncols, int min_natts)
 {
-	AttrNumber	attno = attnameAttNum(rel, name, false);
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
 
-	if (attno == InvalidAttrNumber)
-		elog(ERROR, "dbt_contract: column \"%s\" missing from %s", name,
-			 RelationGetRelationName(rel));
+	if (desc->natts < min_natts)
+		goto bad;
+	for (i = 0; i < ncols && i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || att->atttypid != cols[i].type ||
+			strcmp(NameStr(att->attname), cols[i].name) != 0)
+			goto bad;
+	}
+	return;
+bad:
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table \"dbt_contract.%s\" does not have the columns this version of dbt_contract reads",
+					RelationGetRelationName(rel)),
+			 errhint("Run ALTER EXTENSION dbt_contract UPDATE.")));
+}
+
+/* Look the catalog's relations up, once until an invalidation. */
+static bool
+catalog_ids(void)
+{
+	Oid			nsp;
+	CatalogIds	found;
+
+	if (ids_valid)
+		return true;
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(reader_relcache_callback, (Datum) 0);
+		callback_registered = true;
+	}
+	nsp = get_namespace_oid("dbt_contract", true);
+	if (!OidIsValid(nsp))
+		return false;
+	found.model = get_relname_relid("contract_model", nsp);
+	found.model_pkey = get_relname_relid("contract_model_pkey", nsp);
+	found.model_key = get_relname_relid("contract_model_key", nsp);
+	found.column = get_relname_relid("contract_column", nsp);
+	found.column_pkey = get_relname_relid("contract_column_pkey", nsp);
+	found.constraint = get_relname_relid("contract_constraint", nsp);
+	found.constraint_pkey = get_relname_relid("contract_constraint_pkey", nsp);
+	found.test = get_relname_relid("contract_test", nsp);
+	found.test_pkey = get_relname_relid("contract_test_pkey", nsp);
+	if (!OidIsValid(found.model) || !OidIsValid(found.model_pkey) ||
+		!OidIsValid(found.model_key) || !OidIsValid(found.column) ||
+		!OidIsValid(found.column_pkey) || !OidIsValid(found.constraint) ||
+		!OidIsValid(found.constraint_pkey) || !OidIsValid(found.test) ||
+		!OidIsValid(found.test_pkey))
+		return false;
+	ids = found;
+	ids_valid = true;
+	return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Attributes
+ * ------------------------------------------------------------------------
+ */
+static Datum
+attr(HeapTuple tup, Relation rel, AttrNumber attno, bool *isnull)
+{
 	return heap_getattr(tup, attno, RelationGetDescr(rel), isnull);
 }
 
 static char *
-attr_text(HeapTuple tup, Relation rel, const char *name)
+attr_text(HeapTuple tup, Relation rel, AttrNumber attno)
 {
 	bool		isnull;
-	Datum		d = attr(tup, rel, name, &isnull);
+	Datum		d = attr(tup, rel, attno, &isnull);
 
 	return isnull ? NULL : TextDatumGetCString(d);
 }
 
 static int
-attr_int(HeapTuple tup, Relation rel, const char *name, int null_value)
+attr_int(HeapTuple tup, Relation rel, AttrNumber attno, int null_value)
 {
 	bool		isnull;
-	Datum		d = attr(tup, rel, name, &isnull);
+	Datum		d = attr(tup, rel, attno, &isnull);
 
 	return isnull ? null_value : DatumGetInt32(d);
 }
 
-static List *
-attr_names(HeapTuple tup, Relation rel, const char *name)
+static bool
+attr_bool(HeapTuple tup, Relation rel, AttrNumber attno)
 {
 	bool		isnull;
-	Datum		d = attr(tup, rel, name, &isnull);
+	Datum		d = attr(tup, rel, attno, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+static int64
+attr_int64(HeapTuple tup, Relation rel, AttrNumber attno)
+{
+	bool		isnull;
+
+	return DatumGetInt64(attr(tup, rel, attno, &isnull));
+}
+
+/* A text[] as a List of C strings, NULL elements left out. */
+List *
+contract_text_array_list(Datum d)
+{
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
 	int			i;
 	List	   *res = NIL;
 
-	if (isnull)
-		return NIL;
 	deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
 					  &elems, &nulls, &n);
 	for (i = 0; i < n; i++)
@@ -111,75 +303,172 @@ attr_names(HeapTuple tup, Relation rel, const char *name)
 	return res;
 }
 
-/*
- * Visit every contracted relation: (model_id, schema, relation name).
- * Returns false when the extension's catalog is not (yet) there.
- */
-bool
-contract_read_relations(RelationVisitor visit, void *arg)
+static List *
+attr_names(HeapTuple tup, Relation rel, AttrNumber attno)
 {
-	CatalogIds	ids;
-	Relation	rel;
-	Snapshot	snap;
-	SysScanDesc scan;
-	HeapTuple	tup;
+	bool		isnull;
+	Datum		d = attr(tup, rel, attno, &isnull);
 
-	if (!catalog_ids(&ids))
-		return false;
-	rel = table_open(ids.model, AccessShareLock);
-	snap = RegisterSnapshot(GetLatestSnapshot());
-	scan = systable_beginscan(rel, InvalidOid, false, snap, 0, NULL);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		bool		isnull;
-		int64		id = DatumGetInt64(attr(tup, rel, "model_id", &isnull));
-		char	   *schema = attr_text(tup, rel, "relation_schema");
-		char	   *relname = attr_text(tup, rel, "relation_name");
-
-		visit(arg, id, schema, relname);
-		pfree(schema);
-		pfree(relname);
-	}
-	systable_endscan(scan);
-	UnregisterSnapshot(snap);
-	table_close(rel, AccessShareLock);
-	return true;
+	return isnull ? NIL : contract_text_array_list(d);
 }
 
-/* Index scan of a table on its first key column being `id`. */
+/* ------------------------------------------------------------------------
+ * Opening and closing
+ * ------------------------------------------------------------------------
+ */
+/*
+ * Start reading the catalog under snapshot snap (NULL: the latest one, so
+ * that a check sees every committed apply).  NULL when the extension's
+ * catalog is not (yet) there.
+ */
+ContractReader *
+contract_reader_begin(Snapshot snap)
+{
+	ContractReader *r;
+
+	if (!catalog_ids())
+		return NULL;
+	r = palloc0(sizeof(ContractReader));
+	r->snap = RegisterSnapshot(snap ? snap : GetLatestSnapshot());
+	r->model = table_open(ids.model, AccessShareLock);
+	r->column = table_open(ids.column, AccessShareLock);
+	r->constraint = table_open(ids.constraint, AccessShareLock);
+	r->test = table_open(ids.test, AccessShareLock);
+
+	if (!layout_checked)
+	{
+		/* a catalog ALTER EXTENSION has not updated yet has no targets */
+		check_layout(r->model, model_columns, Natts_contract_model,
+					 Natts_contract_model - 1);
+		check_layout(r->column, column_columns, Natts_contract_column,
+					 Natts_contract_column);
+		check_layout(r->constraint, constraint_columns, Natts_contract_constraint,
+					 Natts_contract_constraint);
+		check_layout(r->test, test_columns, Natts_contract_test,
+					 Natts_contract_test);
+		layout_checked = true;
+	}
+	r->has_target = RelationGetDescr(r->model)->natts >= Anum_contract_model_target;
+	return r;
+}
+
+/*
+ * The snapshot an SQL query of the calling statement would read with (for
+ * functions that used to read the catalog with SQL), else NULL.
+ */
+Snapshot
+contract_statement_snapshot(void)
+{
+	return ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
+}
+
+void
+contract_reader_end(ContractReader *r)
+{
+	table_close(r->test, AccessShareLock);
+	table_close(r->constraint, AccessShareLock);
+	table_close(r->column, AccessShareLock);
+	table_close(r->model, AccessShareLock);
+	UnregisterSnapshot(r->snap);
+	pfree(r);
+}
+
+/* Index scan of a table on its first key column being the model id. */
 static SysScanDesc
-scan_by_model_id(Relation rel, Oid index, Snapshot snap, int64 id)
+scan_by_model_id(ContractReader *r, Relation rel, Oid index, int64 id)
 {
 	ScanKeyData key;
 
-	/* systable scans take heap attribute numbers */
-	ScanKeyInit(&key, attnameAttNum(rel, "model_id", false), BTEqualStrategyNumber,
-				F_INT8EQ, Int64GetDatum(id));
-	return systable_beginscan(rel, index, true, snap, 1, &key);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(id));
+	return systable_beginscan(rel, index, true, r->snap, 1, &key);
+}
+
+/* ------------------------------------------------------------------------
+ * Rows into structs
+ * ------------------------------------------------------------------------
+ */
+/* A contract_model row as a model without columns, constraints or tests. */
+static ContractModel *
+model_from_row(ContractReader *r, HeapTuple tup)
+{
+	Relation	rel = r->model;
+	ContractModel *m = palloc0(sizeof(ContractModel));
+
+	m->model_id = attr_int64(tup, rel, Anum_contract_model_model_id);
+	m->target = r->has_target ? attr_text(tup, rel, Anum_contract_model_target) : NULL;
+	m->name = attr_text(tup, rel, Anum_contract_model_model);
+	m->version = attr_int(tup, rel, Anum_contract_model_version, -1);
+	m->latest_version = attr_int(tup, rel, Anum_contract_model_latest_version, -1);
+	m->relation_schema = attr_text(tup, rel, Anum_contract_model_relation_schema);
+	m->relation_name = attr_text(tup, rel, Anum_contract_model_relation_name);
+	m->materialized = attr_text(tup, rel, Anum_contract_model_materialized);
+	m->enforced = attr_bool(tup, rel, Anum_contract_model_enforced);
+	m->alias_types = attr_bool(tup, rel, Anum_contract_model_alias_types);
+	m->on_schema_change = attr_text(tup, rel, Anum_contract_model_on_schema_change);
+	m->description = attr_text(tup, rel, Anum_contract_model_description);
+	m->deprecation_date = attr_text(tup, rel, Anum_contract_model_deprecation_date);
+	m->fingerprint = attr_text(tup, rel, Anum_contract_model_fingerprint);
+	return m;
+}
+
+/* One row of a model's columns, constraints or tests into its struct. */
+typedef void *(*RowReader) (ContractReader *r, HeapTuple tup,
+							const ContractModel *m);
+
+/* The rows of one model in a table keyed (model_id, ordinal), in order. */
+static List *
+read_rows(ContractReader *r, Relation rel, Oid index, const ContractModel *m,
+		  RowReader read_row)
+{
+	SysScanDesc scan = scan_by_model_id(r, rel, index, m->model_id);
+	HeapTuple	tup;
+	List	   *res = NIL;
+
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		CHECK_FOR_INTERRUPTS();
+		res = lappend(res, read_row(r, tup, m));
+	}
+	systable_endscan(scan);
+	return res;
+}
+
+static void *
+column_from_row(ContractReader *r, HeapTuple tup, const ContractModel *m)
+{
+	Relation	rel = r->column;
+	ContractColumn *c = palloc0(sizeof(ContractColumn));
+	bool		isnull;
+	Datum		d;
+
+	c->name = attr_text(tup, rel, Anum_contract_column_column_name);
+	c->attname = attr_text(tup, rel, Anum_contract_column_attname);
+	c->data_type = attr_text(tup, rel, Anum_contract_column_data_type);
+	d = attr(tup, rel, Anum_contract_column_type_oid, &isnull);
+	c->type_oid = isnull ? InvalidOid : DatumGetObjectId(d);
+	c->typmod = attr_int(tup, rel, Anum_contract_column_typmod, -1);
+	c->description = attr_text(tup, rel, Anum_contract_column_description);
+	c->quoted = attr_bool(tup, rel, Anum_contract_column_quoted);
+	return c;
 }
 
 /*
  * The model a ref() names, in the target of the model that makes it: the
- * version asked for, else the latest one.
+ * version asked for, else the latest one.  Returns its model id (0: none)
+ * and its relation in *relation.
  */
-typedef struct RefTarget
+static int64
+resolve_ref(ContractReader *r, const char *in_target, const char *model,
+			int version, char **relation)
 {
-	int64		model_id;
-	char	   *relation;		/* schema.name, quoted */
-} RefTarget;
-
-static bool
-resolve_ref(const CatalogIds *ids, Snapshot snap, const char *in_target,
-			const char *model, int version, RefTarget *target)
-{
-	Relation	rel = table_open(ids->model, AccessShareLock);
+	Relation	rel = r->model;
 	ScanKeyData key[2];
 	int			nkeys = 0;
 	SysScanDesc scan;
 	HeapTuple	tup;
 	int			best_version = -2;
 	int			latest = -1;
-	bool		found = false;
+	int64		found = 0;
 
 	/*
 	 * The index is on (target, model, ...): equality on both text columns,
@@ -187,19 +476,19 @@ resolve_ref(const CatalogIds *ids, Snapshot snap, const char *in_target,
 	 * and its index leads with the model.
 	 */
 	if (in_target != NULL)
-		ScanKeyEntryInitialize(&key[nkeys++], 0, attnameAttNum(rel, "target", false),
+		ScanKeyEntryInitialize(&key[nkeys++], 0, Anum_contract_model_target,
 							   BTEqualStrategyNumber, InvalidOid,
 							   DEFAULT_COLLATION_OID, F_TEXTEQ,
 							   CStringGetTextDatum(in_target));
-	ScanKeyEntryInitialize(&key[nkeys++], 0, attnameAttNum(rel, "model", false),
+	ScanKeyEntryInitialize(&key[nkeys++], 0, Anum_contract_model_model,
 						   BTEqualStrategyNumber, InvalidOid,
 						   DEFAULT_COLLATION_OID, F_TEXTEQ,
 						   CStringGetTextDatum(model));
-	scan = systable_beginscan(rel, ids->model_key, true, snap, nkeys, key);
+	scan = systable_beginscan(rel, ids.model_key, true, r->snap, nkeys, key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		int			v = attr_int(tup, rel, "version", -1);
-		int			l = attr_int(tup, rel, "latest_version", -1);
+		int			v = attr_int(tup, rel, Anum_contract_model_version, -1);
+		int			l = attr_int(tup, rel, Anum_contract_model_latest_version, -1);
 		bool		take;
 
 		if (version >= 0)
@@ -215,174 +504,226 @@ resolve_ref(const CatalogIds *ids, Snapshot snap, const char *in_target,
 		}
 		if (take)
 		{
-			bool		isnull;
-
 			best_version = v;
-			target->model_id = DatumGetInt64(attr(tup, rel, "model_id", &isnull));
-			target->relation = quote_qualified_identifier(attr_text(tup, rel, "relation_schema"),
-														  attr_text(tup, rel, "relation_name"));
-			found = true;
+			found = attr_int64(tup, rel, Anum_contract_model_model_id);
+			*relation = quote_qualified_identifier(attr_text(tup, rel, Anum_contract_model_relation_schema),
+												   attr_text(tup, rel, Anum_contract_model_relation_name));
 			if (version >= 0 || v < 0)
 				break;
 		}
 	}
 	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
 	return found;
 }
 
-/* to_columns as the target model's attribute names. */
+/*
+ * to_columns as the target model's attribute names: that of the target's
+ * column written the same way, else the written name by PostgreSQL's
+ * identifier rules.
+ */
 static List *
-target_attnames(const CatalogIds *ids, Snapshot snap, int64 target, List *written)
+target_attnames(ContractReader *r, int64 target, List *written)
 {
-	Relation	rel = table_open(ids->column, AccessShareLock);
+	ContractModel *tm = palloc0(sizeof(ContractModel));
 	List	   *res = NIL;
 	ListCell   *lc;
 
+	tm->model_id = target;
+	tm->columns = read_rows(r, r->column, ids.column_pkey, tm, column_from_row);
 	foreach(lc, written)
 	{
-		SysScanDesc scan = scan_by_model_id(rel, ids->column_pkey, snap, target);
-		HeapTuple	tup;
-		char	   *attname = NULL;
+		int			pos = contract_column_by_name(tm, lfirst(lc));
 
-		while (HeapTupleIsValid(tup = systable_getnext(scan)))
-		{
-			char	   *name = attr_text(tup, rel, "column_name");
-
-			if (strcmp(name, lfirst(lc)) == 0)
-			{
-				attname = attr_text(tup, rel, "attname");
-				break;
-			}
-		}
-		systable_endscan(scan);
-		res = lappend(res, attname ? attname : contract_written_ident(lfirst(lc)));
+		res = lappend(res, pos >= 0 ?
+					  ((ContractColumn *) list_nth(tm->columns, pos))->attname :
+					  contract_written_ident(lfirst(lc)));
 	}
-	table_close(rel, AccessShareLock);
 	return res;
 }
 
-static List *
-read_constraints(const CatalogIds *ids, Snapshot snap, int64 model_id,
-				 const char *in_target)
+/* A constraint row; ref() targets resolved when m is to be resolved. */
+static void *
+constraint_from_row(ContractReader *r, HeapTuple tup, const ContractModel *m)
 {
-	Relation	rel = table_open(ids->constraint, AccessShareLock);
-	SysScanDesc scan = scan_by_model_id(rel, ids->constraint_pkey, snap, model_id);
+	Relation	rel = r->constraint;
+	ContractConstraint *k = palloc0(sizeof(ContractConstraint));
+	char	   *level;
+
+	if (!contract_constraint_type_from_name(attr_text(tup, rel, Anum_contract_constraint_constraint_type),
+											&k->type))
+		k->type = CC_NOT_NULL;	/* the table's CHECK allows no other */
+	level = attr_text(tup, rel, Anum_contract_constraint_level);
+	k->model_level = strcmp(level, "model") == 0;
+	k->columns = attr_names(tup, rel, Anum_contract_constraint_columns);
+	k->expression = attr_text(tup, rel, Anum_contract_constraint_expression);
+	k->name = attr_text(tup, rel, Anum_contract_constraint_name);
+	k->to_text = attr_text(tup, rel, Anum_contract_constraint_to_text);
+	k->to_model = attr_text(tup, rel, Anum_contract_constraint_to_model);
+	k->to_package = attr_text(tup, rel, Anum_contract_constraint_to_package);
+	k->to_version = attr_int(tup, rel, Anum_contract_constraint_to_version, -1);
+	k->to_columns = attr_names(tup, rel, Anum_contract_constraint_to_columns);
+	k->warn_unenforced = attr_bool(tup, rel, Anum_contract_constraint_warn_unenforced);
+	k->warn_unsupported = attr_bool(tup, rel, Anum_contract_constraint_warn_unsupported);
+	if (r->resolve && k->to_model != NULL)
+	{
+		int64		target = resolve_ref(r, m->target, k->to_model,
+										 k->to_version, &k->to_relation);
+
+		if (target != 0 && k->to_columns != NIL)
+			k->to_attnames = target_attnames(r, target, k->to_columns);
+	}
+	return k;
+}
+
+static void *
+test_from_row(ContractReader *r, HeapTuple tup, const ContractModel *m)
+{
+	Relation	rel = r->test;
+	ContractTest *t = palloc0(sizeof(ContractTest));
+	bool		isnull;
+	Datum		d;
+
+	t->test_name = attr_text(tup, rel, Anum_contract_test_test_name);
+	t->columns = attr_names(tup, rel, Anum_contract_test_columns);
+	d = attr(tup, rel, Anum_contract_test_arguments, &isnull);
+	t->arguments = isnull ? NULL :
+		DatumGetCString(DirectFunctionCall1(jsonb_out, d));
+	return t;
+}
+
+static void
+read_body(ContractReader *r, ContractModel *m, int flags)
+{
+	r->resolve = (flags & CONTRACT_READ_RESOLVE) != 0;
+	m->columns = read_rows(r, r->column, ids.column_pkey, m, column_from_row);
+	m->constraints = read_rows(r, r->constraint, ids.constraint_pkey, m,
+							   constraint_from_row);
+	if (flags & CONTRACT_READ_TESTS)
+		m->tests = read_rows(r, r->test, ids.test_pkey, m, test_from_row);
+}
+
+/* ------------------------------------------------------------------------
+ * Entry points
+ * ------------------------------------------------------------------------
+ */
+/*
+ * One model's contract in the current memory context, or NULL if the
+ * model is gone.  Model ids are never reused, so the rows read under one
+ * snapshot are one consistent version of it.
+ */
+ContractModel *
+contract_reader_model(ContractReader *r, int64 model_id, int flags)
+{
+	SysScanDesc scan = scan_by_model_id(r, r->model, ids.model_pkey, model_id);
+	HeapTuple	tup;
+	ContractModel *m = NULL;
+
+	if (HeapTupleIsValid(tup = systable_getnext(scan)))
+		m = model_from_row(r, tup);
+	systable_endscan(scan);
+	if (m != NULL && (flags & CONTRACT_READ_HEADER) == 0)
+		read_body(r, m, flags);
+	return m;
+}
+
+static int
+model_id_cmp(const ListCell *a, const ListCell *b)
+{
+	int64		x = ((ContractModel *) lfirst(a))->model_id;
+	int64		y = ((ContractModel *) lfirst(b))->model_id;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The models named `name` (NULL: any) that keep(arg, model) accepts,
+ * judged on the model row alone (keep NULL: every one), read whole unless
+ * flags ask for the header only; ordered by model id.
+ */
+List *
+contract_reader_models(ContractReader *r, const char *name,
+					   ContractModelFilter keep, void *arg, int flags)
+{
+	ScanKeyData key;
+	SysScanDesc scan;
 	HeapTuple	tup;
 	List	   *res = NIL;
+	ListCell   *lc;
+
+	if (name != NULL)
+		ScanKeyEntryInitialize(&key, 0, Anum_contract_model_model,
+							   BTEqualStrategyNumber, InvalidOid,
+							   DEFAULT_COLLATION_OID, F_TEXTEQ,
+							   CStringGetTextDatum(name));
+	scan = systable_beginscan(r->model, InvalidOid, false, r->snap,
+							  name != NULL ? 1 : 0, &key);
 
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		SpecConstraint *k = palloc0(sizeof(SpecConstraint));
-		char	   *type = attr_text(tup, rel, "constraint_type");
-		char	   *level = attr_text(tup, rel, "level");
-		int			t;
-		RefTarget	target;
+		ContractModel *m;
 
-		for (t = CC_NOT_NULL; t <= CC_CUSTOM; t++)
-			if (strcmp(type, contract_constraint_type_name(t)) == 0)
-				k->type = t;
-		k->model_level = strcmp(level, "model") == 0;
-		k->columns = attr_names(tup, rel, "columns");
-		k->expression = attr_text(tup, rel, "expression");
-		k->name = attr_text(tup, rel, "name");
-		k->to_text = attr_text(tup, rel, "to_text");
-		k->to_model = attr_text(tup, rel, "to_model");
-		k->to_version = attr_int(tup, rel, "to_version", -1);
-		k->to_columns = attr_names(tup, rel, "to_columns");
-		if (k->to_model != NULL &&
-			resolve_ref(ids, snap, in_target, k->to_model, k->to_version, &target))
-		{
-			k->to_relation = target.relation;
-			if (k->to_columns != NIL)
-				k->to_columns = target_attnames(ids, snap, target.model_id, k->to_columns);
-		}
-		res = lappend(res, k);
+		CHECK_FOR_INTERRUPTS();
+		m = model_from_row(r, tup);
+		if (keep == NULL || keep(arg, m))
+			res = lappend(res, m);
+		else
+			pfree(m);
 	}
 	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
+	list_sort(res, model_id_cmp);
+	if ((flags & CONTRACT_READ_HEADER) == 0)
+		foreach(lc, res)
+			read_body(r, lfirst(lc), flags);
 	return res;
 }
 
 /*
- * One model's contract in memory context cxt, or NULL if the model is
- * gone.  Model ids are never reused, so the rows read under one snapshot
- * are one consistent version of it.
+ * Visit every contracted relation: (model_id, schema, relation name).
+ * Returns false when the extension's catalog is not (yet) there.
  */
-ContractSpec *
-contract_read_spec(int64 model_id, MemoryContext cxt)
+bool
+contract_read_relations(RelationVisitor visit, void *arg)
 {
-	MemoryContext old = MemoryContextSwitchTo(cxt);
-	CatalogIds	ids;
-	Relation	rel;
-	Snapshot	snap;
+	ContractReader *r = contract_reader_begin(NULL);
 	SysScanDesc scan;
 	HeapTuple	tup;
-	ContractSpec *spec = NULL;
-	int			cap = 16;
 
-	if (!catalog_ids(&ids))
+	if (r == NULL)
+		return false;
+	scan = systable_beginscan(r->model, InvalidOid, false, r->snap, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		MemoryContextSwitchTo(old);
-		return NULL;
-	}
-	snap = RegisterSnapshot(GetLatestSnapshot());
+		int64		id = attr_int64(tup, r->model, Anum_contract_model_model_id);
+		char	   *schema = attr_text(tup, r->model, Anum_contract_model_relation_schema);
+		char	   *relname = attr_text(tup, r->model, Anum_contract_model_relation_name);
 
-	rel = table_open(ids.model, AccessShareLock);
-	scan = scan_by_model_id(rel, ids.model_pkey, snap, model_id);
-	if (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		bool		isnull;
-
-		spec = palloc0(sizeof(ContractSpec));
-		spec->model_id = model_id;
-		/* no target column: a catalog ALTER EXTENSION has not updated yet */
-		spec->target = attnameAttNum(rel, "target", false) != InvalidAttrNumber ?
-			attr_text(tup, rel, "target") : NULL;
-		spec->model = attr_text(tup, rel, "model");
-		spec->version = attr_int(tup, rel, "version", -1);
-		spec->relation_schema = attr_text(tup, rel, "relation_schema");
-		spec->relation_name = attr_text(tup, rel, "relation_name");
-		spec->materialized = attr_text(tup, rel, "materialized");
-		spec->description = attr_text(tup, rel, "description");
-		spec->enforced = DatumGetBool(attr(tup, rel, "enforced", &isnull));
+		CHECK_FOR_INTERRUPTS();
+		visit(arg, id, schema, relname);
+		pfree(schema);
+		pfree(relname);
 	}
 	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
+	contract_reader_end(r);
+	return true;
+}
 
-	if (spec != NULL)
+/*
+ * One model's contract, ref() targets resolved, in memory context cxt
+ * under the latest snapshot, or NULL if the model (or the catalog) is
+ * gone: the event trigger's read.
+ */
+ContractModel *
+contract_read_model(int64 model_id, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	ContractReader *r = contract_reader_begin(NULL);
+	ContractModel *m = NULL;
+
+	if (r != NULL)
 	{
-		rel = table_open(ids.column, AccessShareLock);
-		scan = scan_by_model_id(rel, ids.column_pkey, snap, model_id);
-		spec->columns = palloc0(sizeof(SpecColumn) * cap);
-		while (HeapTupleIsValid(tup = systable_getnext(scan)))
-		{
-			SpecColumn *c;
-			bool		isnull;
-			Datum		d;
-
-			if (spec->ncolumns >= cap)
-			{
-				cap *= 2;
-				spec->columns = repalloc(spec->columns, sizeof(SpecColumn) * cap);
-			}
-			c = &spec->columns[spec->ncolumns++];
-			c->attname = attr_text(tup, rel, "attname");
-			c->name = attr_text(tup, rel, "column_name");
-			c->data_type = attr_text(tup, rel, "data_type");
-			c->description = attr_text(tup, rel, "description");
-			c->typmod = attr_int(tup, rel, "typmod", -1);
-			c->quoted = DatumGetBool(attr(tup, rel, "quoted", &isnull));
-			d = attr(tup, rel, "type_oid", &isnull);
-			c->type_oid = isnull ? InvalidOid : DatumGetObjectId(d);
-		}
-		systable_endscan(scan);
-		table_close(rel, AccessShareLock);
-
-		spec->constraints = read_constraints(&ids, snap, model_id, spec->target);
+		m = contract_reader_model(r, model_id, CONTRACT_READ_RESOLVE);
+		contract_reader_end(r);
 	}
-
-	UnregisterSnapshot(snap);
 	MemoryContextSwitchTo(old);
-	return spec;
+	return m;
 }

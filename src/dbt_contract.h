@@ -20,6 +20,7 @@
 #include "nodes/pg_list.h"
 
 #include "compat.h"
+#include "contract_model.h"
 
 /* ---------- settings (dbt_contract.c) ---------- */
 typedef enum EnforcementMode
@@ -149,81 +150,6 @@ typedef struct YPair
 	YNode	   *value;
 } YPair;
 
-/* ---------- contract model (contract_parse.c) ---------- */
-typedef struct SrcLoc
-{
-	const char *file;
-	int			line;
-	int			col;
-} SrcLoc;
-
-typedef enum ContractConstraintType
-{
-	CC_NOT_NULL,
-	CC_UNIQUE,
-	CC_PRIMARY_KEY,
-	CC_FOREIGN_KEY,
-	CC_CHECK,
-	CC_CUSTOM
-} ContractConstraintType;
-
-typedef struct ContractConstraint
-{
-	ContractConstraintType type;
-	bool		model_level;
-	List	   *columns;		/* column names as written (char *) */
-	char	   *expression;
-	char	   *name;
-	char	   *to_text;		/* `to:` as written */
-	char	   *to_model;		/* model named by ref(), else NULL */
-	char	   *to_package;
-	int			to_version;		/* -1: none given */
-	List	   *to_columns;
-	bool		warn_unenforced;
-	bool		warn_unsupported;
-	SrcLoc		loc;
-} ContractConstraint;
-
-typedef struct ContractTest
-{
-	char	   *test_name;
-	List	   *columns;		/* columns the test is about (char *) */
-	char	   *arguments;		/* JSON object text */
-	SrcLoc		loc;
-} ContractTest;
-
-typedef struct ContractColumn
-{
-	char	   *name;
-	char	   *data_type;		/* as written, NULL when absent */
-	Oid			type_oid;
-	int32		typmod;
-	char	   *description;
-	bool		quoted;
-	SrcLoc		loc;
-	SrcLoc		type_loc;
-} ContractColumn;
-
-typedef struct ContractModel
-{
-	char	   *name;
-	int			version;		/* -1: unversioned */
-	int			latest_version; /* -1: not set */
-	char	   *relation_schema;
-	char	   *relation_name;
-	char	   *materialized;	/* NULL: not declared in YAML */
-	bool		enforced;
-	bool		alias_types;
-	char	   *on_schema_change;
-	char	   *description;
-	char	   *deprecation_date;
-	List	   *columns;		/* ContractColumn * */
-	List	   *constraints;	/* ContractConstraint *, both levels */
-	List	   *tests;			/* ContractTest * */
-	SrcLoc		loc;
-	char	   *fingerprint;	/* md5 of the canonical form */
-} ContractModel;
-
 /* What to parse, and how to name what comes out. */
 typedef struct ParseOptions
 {
@@ -242,11 +168,6 @@ extern ContractModel *contract_model_copy(const ContractModel *src);
 
 /* ---------- dbt manifests (contract_manifest.c) ---------- */
 extern List *contract_parse_manifest(YDoc *doc, List *models);
-extern const char *contract_constraint_type_name(ContractConstraintType t);
-extern char *contract_model_label(const ContractModel *m);
-extern char *contract_written_ident(const char *written);
-extern char *contract_column_ident(const ContractColumn *c);
-extern char *srcloc_string(const SrcLoc *loc);
 
 /* ---------- types and expressions (contract_types.c) ---------- */
 typedef struct TypeCache TypeCache;
@@ -268,44 +189,7 @@ typedef struct ContractChange
 	bool		breaking;
 } ContractChange;
 
-/* The previous contract of a model, as read back from the catalog. */
-typedef struct StoredColumn
-{
-	char	   *attname;
-	Oid			type_oid;
-	int32		typmod;
-	char	   *type_text;		/* format_type of the stored type */
-} StoredColumn;
-
-typedef struct StoredConstraint
-{
-	const char *type;
-	bool		model_level;
-	List	   *columns;		/* as written */
-	char	   *expression;
-	char	   *name;
-	char	   *to_text;
-	char	   *to_model;
-	int			to_version;		/* -1: none */
-	List	   *to_columns;
-} StoredConstraint;
-
-typedef struct StoredModel
-{
-	char	   *model;
-	int			version;
-	bool		enforced;
-	char	   *materialized;
-	char	   *deprecation_date;
-	char	   *relation;		/* schema.name, quoted */
-	char	   *fingerprint;
-	List	   *columns;		/* StoredColumn * */
-	List	   *constraints;	/* StoredConstraint * */
-} StoredModel;
-
-extern List *contract_diff_model(const StoredModel *old, const ContractModel *new);
-extern char *contract_fk_target_key(const char *to_model, int to_version,
-									const char *to_text);
+extern List *contract_diff_model(const ContractModel *old, const ContractModel *new);
 extern bool contract_deprecation_passed(const char *deprecation_date);
 extern List *contract_diff_targets(const char *base_target, const char *head_target);
 
@@ -320,7 +204,6 @@ typedef struct ApplyResult
 	int			nconstraints;
 } ApplyResult;
 
-extern void contract_fingerprint(ContractModel *m);
 typedef struct ApplyOptions
 {
 	const char *target;			/* target schema the contracts are for */
@@ -335,54 +218,8 @@ extern List *catalog_store_apply(const char *source, List *models,
 extern List *catalog_store_diff(const char *source, List *models,
 								const ApplyOptions *opts);
 extern Oid	catalog_owner(void);
-extern List *contract_text_array_list(Datum d);
 
 /* ---------- contract cache (contract_cache.c) ---------- */
-
-/* A loaded contract, as the DDL checks need it. */
-typedef struct SpecColumn
-{
-	char	   *attname;		/* identifier PostgreSQL uses */
-	char	   *name;			/* as written */
-	char	   *data_type;
-	char	   *description;
-	Oid			type_oid;
-	int32		typmod;
-	bool		quoted;
-} SpecColumn;
-
-typedef struct SpecConstraint
-{
-	ContractConstraintType type;
-	bool		model_level;
-	List	   *columns;		/* as written */
-	char	   *expression;
-	char	   *name;
-	char	   *to_text;
-	char	   *to_model;
-	char	   *to_relation;	/* ref() target resolved via the catalog */
-	int			to_version;
-	List	   *to_columns;
-} SpecConstraint;
-
-typedef struct ContractSpec
-{
-	int64		model_id;
-	char	   *target;			/* target schema it was applied for */
-	char	   *model;
-	int			version;		/* -1: unversioned */
-	char	   *relation_schema;
-	char	   *relation_name;
-	char	   *materialized;
-	char	   *description;
-	bool		enforced;
-	int			ncolumns;
-	SpecColumn *columns;
-	List	   *constraints;	/* SpecConstraint * */
-	/* columns sorted by attname and by written name, built on first use */
-	SpecColumn **by_attname;
-	SpecColumn **by_name;
-} ContractSpec;
 
 typedef struct OwnerContext
 {
@@ -391,19 +228,37 @@ typedef struct OwnerContext
 	int			save_nestlevel;
 } OwnerContext;
 
-/* Reading the catalog without SQL (contract_read.c). */
+/* ---------- reading the catalog (contract_read.c) ---------- */
+typedef struct ContractReader ContractReader;
+
+/* What contract_reader_model(s) read besides the model row. */
+#define CONTRACT_READ_HEADER	0x01	/* the model row only */
+#define CONTRACT_READ_RESOLVE	0x02	/* ref() targets: to_relation, to_attnames */
+#define CONTRACT_READ_TESTS		0x04	/* the data tests */
+
+typedef bool (*ContractModelFilter) (void *arg, const ContractModel *m);
 typedef void (*RelationVisitor) (void *arg, int64 model_id, const char *schema,
 								 const char *relname);
+
+extern ContractReader *contract_reader_begin(struct SnapshotData *snap);
+extern struct SnapshotData *contract_statement_snapshot(void);
+extern void contract_reader_end(ContractReader *r);
+extern ContractModel *contract_reader_model(ContractReader *r, int64 model_id,
+											int flags);
+extern List *contract_reader_models(ContractReader *r, const char *name,
+									ContractModelFilter keep, void *arg,
+									int flags);
 extern bool contract_read_relations(RelationVisitor visit, void *arg);
-extern ContractSpec *contract_read_spec(int64 model_id, MemoryContext cxt);
+extern ContractModel *contract_read_model(int64 model_id, MemoryContext cxt);
+extern List *contract_text_array_list(Datum d);
 
 extern void contract_cache_init(void);
-extern ContractSpec *contract_cache_lookup(const char *schema,
+extern ContractModel *contract_cache_lookup(const char *schema,
 										   const char *relname, bool *is_tmp);
 extern List *contract_cache_schema_relations(const char *schema);
 extern uint64 contract_cache_generation(void);
 extern List *contract_load_enforced(void);
-extern ContractSpec *contract_load_model(const char *model, int version,
+extern ContractModel *contract_load_model(const char *model, int version,
 										 const char *target);
 extern void begin_as_owner(OwnerContext *oc);
 extern void end_as_owner(OwnerContext *oc);
@@ -429,7 +284,7 @@ typedef struct MatchReport
 	List	   *repair_sql;		/* char *, foreign keys that would restore */
 } MatchReport;
 
-extern MatchReport *contract_match_relation(Oid relid, const ContractSpec *spec,
+extern MatchReport *contract_match_relation(Oid relid, const ContractModel *spec,
 											bool check_constraints);
 
 /* Many relations read from the catalog at once, for dbt_contract_verify. */
@@ -439,15 +294,13 @@ extern LiveCatalog *live_catalog_load(List *specs);
 extern Oid	live_catalog_relid(LiveCatalog *cat, const char *schema,
 							   const char *relname, char *relkind);
 extern MatchReport *contract_match_live(LiveCatalog *cat, Oid relid,
-										const ContractSpec *spec);
+										const ContractModel *spec);
 extern bool match_report_empty(const MatchReport *r);
 extern char *match_report_text(const MatchReport *r);
-extern char *spec_label(const ContractSpec *spec);
 extern const char *contract_relkind_name(char relkind);
 extern bool dbtc_creating_clone_view;
-extern char *constraint_attname(const ContractSpec *spec, const char *written);
-extern char *contract_fk_references(const ContractSpec *spec,
-									const SpecConstraint *k);
+extern char *contract_fk_references(const ContractModel *spec,
+									const ContractConstraint *k);
 
 /* ---------- generated SQL (generated_sql.c) ---------- */
 typedef struct GenScope GenScope;

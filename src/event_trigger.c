@@ -296,15 +296,15 @@ command_target(Node *parsetree)
 
 /* Model and column descriptions become comments on the new relation. */
 static void
-sync_descriptions(Oid relid, const ContractSpec *spec)
+sync_descriptions(Oid relid, const ContractModel *spec)
 {
-	int			i;
+	ListCell   *lc;
 
 	if (spec->description != NULL && spec->description[0] != '\0')
 		CreateComments(relid, RelationRelationId, 0, spec->description);
-	for (i = 0; i < spec->ncolumns; i++)
+	foreach(lc, spec->columns)
 	{
-		const SpecColumn *c = &spec->columns[i];
+		const ContractColumn *c = lfirst(lc);
 		AttrNumber	attnum;
 
 		if (c->description == NULL || c->description[0] == '\0')
@@ -316,7 +316,7 @@ sync_descriptions(Oid relid, const ContractSpec *spec)
 }
 
 static void
-report_violation(const char *relation, const ContractSpec *spec,
+report_violation(const char *relation, const ContractModel *spec,
 				 TargetKind kind, MatchReport *report)
 {
 	int			level = dbtc_enforcement == ENFORCE_ERROR ? ERROR : WARNING;
@@ -325,14 +325,14 @@ report_violation(const char *relation, const ContractSpec *spec,
 		ereport(level,
 				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
 				 errmsg("relation %s does not match the enforced contract of %s",
-						relation, spec_label(spec)),
+						relation, contract_model_label_full(spec)),
 				 errdetail_internal("%s", match_report_text(report)),
 				 errhint("Make the model's SQL (or this DDL) produce the contracted columns, types and constraints, or change the contract in its YAML and apply it again.")));
 	else
 		ereport(level,
 				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
 				 errmsg("this change to relation %s breaks the enforced contract of %s",
-						relation, spec_label(spec)),
+						relation, contract_model_label_full(spec)),
 				 errdetail_internal("%s", match_report_text(report)),
 				 errhint("Change the contract first (dbt_contract_apply), then the relation; or rebuild the model with dbt.")));
 }
@@ -417,7 +417,7 @@ check_relation(Oid relid, TargetKind kind)
 	char		relkind;
 	char	   *relname;
 	char	   *schema;
-	ContractSpec *spec;
+	ContractModel *spec;
 	MatchReport *report;
 	bool		is_tmp;
 
@@ -765,7 +765,7 @@ dbt_contract_sql_drop(PG_FUNCTION_ARGS)
 		LostConstraint *lost = lfirst(lc);
 		RangeVar   *rv = makeRangeVar(lost->schema, lost->table, -1);
 		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
-		ContractSpec *spec;
+		ContractModel *spec;
 		MatchReport *report;
 		bool		is_tmp;
 		char	   *relation;
@@ -782,7 +782,7 @@ dbt_contract_sql_drop(PG_FUNCTION_ARGS)
 		ereport(level,
 				(errcode(ERRCODE_WARNING),
 				 errmsg("CASCADE dropped %s of relation %s, which has the enforced contract of %s",
-						lost->names, relation, spec_label(spec)),
+						lost->names, relation, contract_model_label_full(spec)),
 				 match_report_empty(report) ?
 				 errdetail("The relation still matches its contract.") :
 				 errdetail_internal("%s", match_report_text(report)),

@@ -46,14 +46,14 @@ text_or_null(const char *s, bool *isnull)
  * target).
  */
 static void
-put_problem(ResultSink *sink, const ContractSpec *spec, const char *relation,
+put_problem(ResultSink *sink, const ContractModel *spec, const char *relation,
 			const char *object, const char *problem, const char *have,
 			const char *want)
 {
 	Datum		values[8];
 	bool		nulls[8];
 
-	values[0] = CStringGetTextDatum(spec->model);
+	values[0] = CStringGetTextDatum(spec->name);
 	nulls[0] = false;
 	values[1] = Int32GetDatum(spec->version);
 	nulls[1] = spec->version < 0;
@@ -67,7 +67,7 @@ put_problem(ResultSink *sink, const ContractSpec *spec, const char *relation,
 }
 
 static Oid
-spec_relid(const ContractSpec *spec)
+spec_relid(const ContractModel *spec)
 {
 	Oid			nsp = get_namespace_oid(spec->relation_schema, true);
 
@@ -89,7 +89,7 @@ is_checkable(char relkind)
 
 /* Contracts that say something about a live relation. */
 static bool
-spec_is_verified(const ContractSpec *spec)
+spec_is_verified(const ContractModel *spec)
 {
 	/* an ephemeral model is never built */
 	return spec->enforced &&
@@ -103,7 +103,7 @@ spec_is_verified(const ContractSpec *spec)
  * the catalog in bulk (dbt_contract_verify).
  */
 static void
-verify_spec(ResultSink *sink, const ContractSpec *spec, Oid relid, LiveCatalog *cat)
+verify_spec(ResultSink *sink, const ContractModel *spec, Oid relid, LiveCatalog *cat)
 {
 	char	   *relation;
 	char		relkind = '\0';
@@ -178,7 +178,7 @@ dbt_contract_verify(PG_FUNCTION_ARGS)
 		List	   *mine = NIL;
 
 		foreach(lc, specs)
-			if (strcmp(((ContractSpec *) lfirst(lc))->target, target) == 0)
+			if (strcmp(((ContractModel *) lfirst(lc))->target, target) == 0)
 				mine = lappend(mine, lfirst(lc));
 		specs = mine;
 	}
@@ -202,14 +202,14 @@ dbt_contract_verify(PG_FUNCTION_ARGS)
  * private copy: the backend's cached one goes away when contracts change,
  * which any catalog access may notice.
  */
-static ContractSpec *
+static ContractModel *
 spec_for_relation(Oid relid)
 {
 	char	   *relname = get_rel_name(relid);
 	char	   *schema;
 	bool		is_tmp;
-	ContractSpec *cached;
-	ContractSpec *spec = NULL;
+	ContractModel *cached;
+	ContractModel *spec = NULL;
 
 	if (relname == NULL)
 		ereport(ERROR,
@@ -219,7 +219,7 @@ spec_for_relation(Oid relid)
 	cached = contract_cache_lookup(schema, relname, &is_tmp);
 	if (cached != NULL)
 	{
-		char	   *model = pstrdup(cached->model);
+		char	   *model = pstrdup(cached->name);
 		char	   *target = pstrdup(cached->target);
 		int			version = cached->version;
 
@@ -244,7 +244,7 @@ dbt_contract_check(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
 	ResultSink	sink = srf_begin(fcinfo);
-	ContractSpec *spec = spec_for_relation(relid);
+	ContractModel *spec = spec_for_relation(relid);
 
 	verify_spec(&sink, spec, relid, NULL);
 	return (Datum) 0;
@@ -260,98 +260,64 @@ dbt_contract_check(PG_FUNCTION_ARGS)
  * columns.  Work is O(n log n) in columns and constraint columns.
  * ------------------------------------------------------------------------
  */
-typedef struct ColumnKey
-{
-	const char *key;
-	int			index;
-} ColumnKey;
-
-/* The contract's columns, findable by written name and by identifier. */
+/* The contract's columns, with what the DDL hangs off each of them. */
 typedef struct DdlColumns
 {
-	const ContractSpec *spec;
-	ColumnKey  *by_name;
-	ColumnKey  *by_attname;
+	const ContractModel *spec;
 	bool	   *notnull;		/* a not_null constraint covers it */
 	List	  **constraints;	/* its column-level constraints */
 	GenScope   *scope;
 } DdlColumns;
 
+/* The position of the column a constraint column (as written) names. */
 static int
-column_key_cmp(const void *a, const void *b)
+ddl_column(const DdlColumns *dc, const char *written)
 {
-	return strcmp(((const ColumnKey *) a)->key, ((const ColumnKey *) b)->key);
-}
-
-static int
-column_lookup(const DdlColumns *dc, const ColumnKey *keys, const char *key)
-{
-	ColumnKey	probe = {key, -1};
-	ColumnKey  *hit = bsearch(&probe, keys, dc->spec->ncolumns, sizeof(ColumnKey),
-							  column_key_cmp);
-
-	return hit ? hit->index : -1;
-}
-
-/* The identifier a constraint column (as written) refers to. */
-static const char *
-ddl_attname(const DdlColumns *dc, const char *written)
-{
-	int			i = column_lookup(dc, dc->by_name, written);
-
-	return i >= 0 ? dc->spec->columns[i].attname : contract_written_ident(written);
+	return contract_column_by_attname(dc->spec,
+									  contract_constraint_attname(dc->spec, written));
 }
 
 static void
-check_name_length(const ContractSpec *spec, const char *what, const char *name)
+check_name_length(const ContractModel *spec, const char *what, const char *name)
 {
 	if (strlen(name) >= NAMEDATALEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_NAME_TOO_LONG),
 				 errmsg("%s \"%s\" of %s is longer than %d bytes", what,
-						dbtc_text_excerpt(name), spec_label(spec), NAMEDATALEN - 1),
+						dbtc_text_excerpt(name), contract_model_label_full(spec), NAMEDATALEN - 1),
 				 errdetail("PostgreSQL would truncate it, so the table would not be the one the contract names.")));
 }
 
 static DdlColumns *
-ddl_columns(const ContractSpec *spec)
+ddl_columns(const ContractModel *spec)
 {
 	DdlColumns *dc = palloc0(sizeof(DdlColumns));
-	int			n = spec->ncolumns;
+	int			n = list_length(spec->columns);
 	ListCell   *lc;
-	int			i;
 
 	dc->spec = spec;
-	dc->by_name = palloc(sizeof(ColumnKey) * Max(1, n));
-	dc->by_attname = palloc(sizeof(ColumnKey) * Max(1, n));
 	dc->notnull = palloc0(sizeof(bool) * Max(1, n));
 	dc->constraints = palloc0(sizeof(List *) * Max(1, n));
 	dc->scope = dbtc_scope_create(spec->relation_name);
-	for (i = 0; i < n; i++)
+	foreach(lc, spec->columns)
 	{
-		const SpecColumn *c = &spec->columns[i];
+		const ContractColumn *c = lfirst(lc);
 
 		CHECK_FOR_INTERRUPTS();
 		if (!OidIsValid(c->type_oid))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
 					 errmsg("column \"%s\" of %s has no data_type",
-							dbtc_text_excerpt(c->name), spec_label(spec)),
+							dbtc_text_excerpt(c->name), contract_model_label_full(spec)),
 					 errhint("A contract implies DDL only when every column has a data_type.")));
 		check_name_length(spec, "column", c->attname);
-		dc->by_name[i].key = c->name;
-		dc->by_name[i].index = i;
-		dc->by_attname[i].key = c->attname;
-		dc->by_attname[i].index = i;
 		dbtc_scope_add_column(dc->scope, c->attname, c->type_oid, c->typmod);
 	}
-	qsort(dc->by_name, n, sizeof(ColumnKey), column_key_cmp);
-	qsort(dc->by_attname, n, sizeof(ColumnKey), column_key_cmp);
 
 	/* which columns each constraint is about */
 	foreach(lc, spec->constraints)
 	{
-		SpecConstraint *k = lfirst(lc);
+		ContractConstraint *k = lfirst(lc);
 		ListCell   *l2;
 
 		CHECK_FOR_INTERRUPTS();
@@ -362,8 +328,7 @@ ddl_columns(const ContractSpec *spec)
 			/* dbt renders a model-level not_null as nothing, but it holds */
 			foreach(l2, k->columns)
 			{
-				int			ci = column_lookup(dc, dc->by_attname,
-											   ddl_attname(dc, lfirst(l2)));
+				int			ci = ddl_column(dc, lfirst(l2));
 
 				CHECK_FOR_INTERRUPTS();
 				if (ci >= 0)
@@ -372,8 +337,7 @@ ddl_columns(const ContractSpec *spec)
 		}
 		else if (!k->model_level && list_length(k->columns) == 1)
 		{
-			int			ci = column_lookup(dc, dc->by_attname,
-										   ddl_attname(dc, linitial(k->columns)));
+			int			ci = ddl_column(dc, linitial(k->columns));
 
 			if (ci >= 0)
 				dc->constraints[ci] = lappend(dc->constraints[ci], k);
@@ -393,19 +357,19 @@ column_list(const DdlColumns *dc, List *written)
 	{
 		CHECK_FOR_INTERRUPTS();
 		appendStringInfo(&s, "%s%s", s.len ? ", " : "",
-						 quote_identifier(ddl_attname(dc, lfirst(lc))));
+						 quote_identifier(contract_constraint_attname(dc->spec, lfirst(lc))));
 	}
 	return s.data;
 }
 
 /* How messages name a constraint of the contract. */
 static char *
-constraint_what(const ContractSpec *spec, const SpecConstraint *k)
+constraint_what(const ContractModel *spec, const ContractConstraint *k)
 {
 	return psprintf("%s constraint%s%s%s of %s",
 					contract_constraint_type_name(k->type),
 					k->name ? " \"" : "", k->name ? dbtc_text_excerpt(k->name) : "",
-					k->name ? "\"" : "", spec_label(spec));
+					k->name ? "\"" : "", contract_model_label_full(spec));
 }
 
 static bool
@@ -421,7 +385,7 @@ has_text(const char *s)
  * NULLS clause.
  */
 static void
-render_key(StringInfo s, const DdlColumns *dc, const SpecConstraint *k,
+render_key(StringInfo s, const DdlColumns *dc, const ContractConstraint *k,
 		   int colidx, const char *what)
 {
 	const char *keyword = k->type == CC_PRIMARY_KEY ? "PRIMARY KEY" : "UNIQUE";
@@ -465,10 +429,10 @@ render_error_context(void *arg)
 }
 
 static bool
-render_constraint(StringInfo s, const DdlColumns *dc, const SpecConstraint *k,
+render_constraint(StringInfo s, const DdlColumns *dc, const ContractConstraint *k,
 				  int colidx)
 {
-	const ContractSpec *spec = dc->spec;
+	const ContractModel *spec = dc->spec;
 	char	   *what = constraint_what(spec, k);
 	char	   *refs;
 	ErrorContextCallback errcallback;
@@ -543,7 +507,7 @@ render_constraint(StringInfo s, const DdlColumns *dc, const SpecConstraint *k,
 
 /* The line saying why a foreign key is not in the DDL. */
 static char *
-unrendered_fk_comment(const DdlColumns *dc, const SpecConstraint *k)
+unrendered_fk_comment(const DdlColumns *dc, const ContractConstraint *k)
 {
 	return psprintf("    -- not rendered: foreign_key (%s) to %s: no loaded contract defines model \"%s\"%s",
 					dbtc_text_excerpt(column_list(dc, k->columns)),
@@ -553,7 +517,7 @@ unrendered_fk_comment(const DdlColumns *dc, const SpecConstraint *k)
 }
 
 static bool
-fk_unrendered(const SpecConstraint *k)
+fk_unrendered(const ContractConstraint *k)
 {
 	return k->type == CC_FOREIGN_KEY && k->to_model != NULL && k->to_relation == NULL;
 }
@@ -565,7 +529,7 @@ fk_unrendered(const SpecConstraint *k)
  * models they ref().
  */
 static char *
-contract_ddl(const ContractSpec *spec)
+contract_ddl(const ContractModel *spec)
 {
 	StringInfoData s;
 	DdlColumns *dc;
@@ -578,14 +542,14 @@ contract_ddl(const ContractSpec *spec)
 	check_name_length(spec, "schema", spec->relation_schema);
 	check_name_length(spec, "relation", spec->relation_name);
 	dc = ddl_columns(spec);
-	attnames = palloc(sizeof(char *) * Max(1, spec->ncolumns));
+	attnames = palloc(sizeof(char *) * Max(1, list_length(spec->columns)));
 
 	initStringInfo(&s);
 	appendStringInfo(&s, "CREATE TABLE %s (",
 					 quote_qualified_identifier(spec->relation_schema, spec->relation_name));
-	for (i = 0; i < spec->ncolumns; i++)
+	for (i = 0; i < list_length(spec->columns); i++)
 	{
-		const SpecColumn *c = &spec->columns[i];
+		const ContractColumn *c = list_nth(spec->columns, i);
 
 		CHECK_FOR_INTERRUPTS();
 		attnames[i] = c->attname;
@@ -597,7 +561,7 @@ contract_ddl(const ContractSpec *spec)
 			appendStringInfoString(&s, " NOT NULL");
 		foreach(lc, dc->constraints[i])
 		{
-			SpecConstraint *k = lfirst(lc);
+			ContractConstraint *k = lfirst(lc);
 			int			len = s.len;
 
 			CHECK_FOR_INTERRUPTS();
@@ -612,7 +576,7 @@ contract_ddl(const ContractSpec *spec)
 	}
 	foreach(lc, spec->constraints)
 	{
-		SpecConstraint *k = lfirst(lc);
+		ContractConstraint *k = lfirst(lc);
 		int			len = s.len;
 
 		CHECK_FOR_INTERRUPTS();
@@ -633,7 +597,7 @@ contract_ddl(const ContractSpec *spec)
 		appendStringInfo(&s, "\n%s", (char *) lfirst(lc));
 	appendStringInfoString(&s, "\n);");
 	dbtc_check_generated(s.data, T_CreateStmt, spec->relation_schema,
-						 spec->relation_name, spec->ncolumns, attnames);
+						 spec->relation_name, list_length(spec->columns), attnames);
 	return s.data;
 }
 
@@ -646,7 +610,7 @@ dbt_contract_ddl(PG_FUNCTION_ARGS)
 {
 	char	   *model;
 	int			version;
-	ContractSpec *spec;
+	ContractModel *spec;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -674,7 +638,7 @@ dbt_contract_ddl(PG_FUNCTION_ARGS)
  */
 typedef struct RepairStep
 {
-	const ContractSpec *spec;
+	const ContractModel *spec;
 	Oid			relid;
 	char	   *schema;			/* the relation's names, as the catalog has them */
 	char	   *relname;
@@ -686,7 +650,7 @@ typedef struct RepairStep
 
 /* What repairing one relation (a table) against its contract takes. */
 static List *
-repair_steps(List *steps, const ContractSpec *spec, Oid relid)
+repair_steps(List *steps, const ContractModel *spec, Oid relid)
 {
 	MatchReport *report;
 	char		relkind;
@@ -726,7 +690,7 @@ repair_error_context(void *arg)
 	RepairStep *step = (RepairStep *) arg;
 
 	errcontext("dbt_contract_repair of %s, %s",
-			   step->relation, spec_label(step->spec));
+			   step->relation, contract_model_label_full(step->spec));
 }
 
 static Oid
@@ -843,7 +807,7 @@ dbt_contract_repair(PG_FUNCTION_ARGS)
 			if (step->foreign_key != (pass == 1))
 				continue;
 			run_repair_step(step);
-			values[0] = CStringGetTextDatum(step->spec->model);
+			values[0] = CStringGetTextDatum(step->spec->name);
 			values[1] = Int32GetDatum(step->spec->version);
 			nulls[1] = step->spec->version < 0;
 			values[2] = CStringGetTextDatum(step->relation);

@@ -1,0 +1,399 @@
+/*-------------------------------------------------------------------------
+ * contract_model.c
+ *	  The vocabulary of the contract model that every layer shares:
+ *	  constraint type names, labels for messages, PostgreSQL's folding of
+ *	  the names a contract writes, the fingerprint of a model, and lookups
+ *	  of a model's columns.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "common/md5.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "parser/scansup.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "dbt_contract.h"
+
+/* ------------------------------------------------------------------------
+ * Names and labels
+ * ------------------------------------------------------------------------
+ */
+static const char *const constraint_type_names[] = {
+	"not_null", "unique", "primary_key", "foreign_key", "check", "custom"
+};
+
+const char *
+contract_constraint_type_name(ContractConstraintType t)
+{
+	return constraint_type_names[t];
+}
+
+/* The type a stored constraint_type names; false if none. */
+bool
+contract_constraint_type_from_name(const char *name, ContractConstraintType *t)
+{
+	int			i;
+
+	for (i = CC_NOT_NULL; i <= CC_CUSTOM; i++)
+		if (strcmp(name, constraint_type_names[i]) == 0)
+		{
+			*t = (ContractConstraintType) i;
+			return true;
+		}
+	return false;
+}
+
+char *
+srcloc_string(const SrcLoc *loc)
+{
+	return psprintf("%s:%d:%d", loc->file, loc->line, loc->col);
+}
+
+/*
+ * The identifier a column name written in YAML stands for: dbt passes
+ * constraint columns into SQL as written, so "Name" in double quotes is
+ * exactly Name, and anything else folds to lower case.
+ */
+char *
+contract_written_ident(const char *written)
+{
+	size_t		len = strlen(written);
+
+	if (len >= 2 && written[0] == '"' && written[len - 1] == '"')
+	{
+		char	   *res = palloc(len);
+		char	   *o = res;
+		const char *p;
+
+		for (p = written + 1; p < written + len - 1; p++)
+		{
+			*o++ = *p;
+			if (*p == '"' && p[1] == '"')
+				p++;			/* "" is one quote inside a quoted name */
+		}
+		*o = '\0';
+		return res;
+	}
+	return downcase_identifier(written, len, false, false);
+}
+
+char *
+contract_model_label(const ContractModel *m)
+{
+	if (m->version >= 0)
+		return psprintf("model \"%s\" version %d", dbtc_clip(m->name), m->version);
+	return psprintf("model \"%s\"", dbtc_clip(m->name));
+}
+
+/*
+ * The same label with the name in full, for models read from the catalog
+ * (whose names the loader bounded).
+ */
+char *
+contract_model_label_full(const ContractModel *m)
+{
+	if (m->version >= 0)
+		return psprintf("model \"%s\" version %d", m->name, m->version);
+	return psprintf("model \"%s\"", m->name);
+}
+
+/*
+ * The identifier PostgreSQL will use for a contract column: the stored
+ * attname for a model read from the catalog, else worked out as the store
+ * does.
+ */
+char *
+contract_column_ident(const ContractColumn *c)
+{
+	if (c->attname != NULL)
+		return c->attname;
+	if (c->quoted)
+		return c->name;
+	return downcase_identifier(c->name, strlen(c->name), false, false);
+}
+
+/*
+ * What a foreign key points at, independent of spelling: ref('m'),
+ * ref("m") and the relation dbt compiled it to ("db"."s"."m", in a
+ * manifest) all name model m.
+ */
+char *
+contract_fk_target_key(const char *to_model, int to_version, const char *to_text)
+{
+	if (to_model != NULL)
+		return to_version >= 0 ? psprintf("model %s version %d", to_model, to_version) :
+			psprintf("model %s", to_model);
+	return to_text ? pstrdup(to_text) : NULL;
+}
+
+PG_FUNCTION_INFO_V1(dbt_contract_written_attname);
+
+/*
+ * dbt_contract.written_attname(text): the attribute name a column written in
+ * YAML stands for, by PostgreSQL's identifier rules (a quoted name exactly,
+ * otherwise ASCII letters folded), so that the views name a column as the
+ * checks do.  lower() folds by the database's collation instead, which in
+ * a UTF-8 database turns ÄID into äid where PostgreSQL makes it Äid.
+ */
+Datum
+dbt_contract_written_attname(PG_FUNCTION_ARGS)
+{
+	char	   *written = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(contract_written_ident(written)));
+}
+
+
+/* ------------------------------------------------------------------------
+ * Finding a model's columns
+ * ------------------------------------------------------------------------
+ */
+/*
+ * Columns of a model sorted by attribute name and by written name, so
+ * that matching a wide model costs n log n rather than n squared.  Built on
+ * first use, in the memory context that holds the model itself, so the
+ * index lives exactly as long as the model it describes.
+ */
+typedef struct ColumnKey
+{
+	const char *key;
+	int			pos;			/* in the model's columns */
+} ColumnKey;
+
+struct ContractColumnIndex
+{
+	int			n;
+	ColumnKey  *by_attname;
+	ColumnKey  *by_name;
+};
+
+static int
+column_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const ColumnKey *) a)->key, ((const ColumnKey *) b)->key);
+}
+
+static ContractColumnIndex *
+column_index(const ContractModel *m)
+{
+	ContractModel *mm = unconstify(ContractModel *, m);
+	ContractColumnIndex *ix = mm->column_index;
+	MemoryContext cxt;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (ix != NULL)
+		return ix;
+	cxt = MemoryContextSwitchTo(GetMemoryChunkContext(mm));
+	ix = palloc(sizeof(ContractColumnIndex));
+	ix->n = list_length(m->columns);
+	ix->by_attname = palloc(sizeof(ColumnKey) * Max(1, ix->n));
+	ix->by_name = palloc(sizeof(ColumnKey) * Max(1, ix->n));
+	foreach(lc, m->columns)
+	{
+		ContractColumn *c = lfirst(lc);
+
+		ix->by_attname[i].key = contract_column_ident(c);
+		ix->by_attname[i].pos = i;
+		ix->by_name[i].key = c->name;
+		ix->by_name[i].pos = i;
+		i++;
+	}
+	qsort(ix->by_attname, ix->n, sizeof(ColumnKey), column_key_cmp);
+	qsort(ix->by_name, ix->n, sizeof(ColumnKey), column_key_cmp);
+	MemoryContextSwitchTo(cxt);
+	mm->column_index = ix;
+	return ix;
+}
+
+static int
+column_find(const ColumnKey *keys, int n, const char *key)
+{
+	ColumnKey	probe = {key, -1};
+	ColumnKey  *hit;
+
+	if (n == 0)
+		return -1;
+	hit = bsearch(&probe, keys, n, sizeof(ColumnKey), column_key_cmp);
+	return hit ? hit->pos : -1;
+}
+
+/* The position of the column PostgreSQL names attname, or -1. */
+int
+contract_column_by_attname(const ContractModel *m, const char *attname)
+{
+	ContractColumnIndex *ix = column_index(m);
+
+	return column_find(ix->by_attname, ix->n, attname);
+}
+
+/* The position of the column written exactly so, or -1. */
+int
+contract_column_by_name(const ContractModel *m, const char *written)
+{
+	ContractColumnIndex *ix = column_index(m);
+
+	return column_find(ix->by_name, ix->n, written);
+}
+
+/*
+ * The attribute name a constraint's column (as written) refers to: that
+ * of the column written the same way, else the name folded as SQL would.
+ */
+char *
+contract_constraint_attname(const ContractModel *m, const char *written)
+{
+	int			pos = contract_column_by_name(m, written);
+
+	if (pos >= 0)
+		return contract_column_ident(list_nth(m->columns, pos));
+	return contract_written_ident(written);
+}
+
+/* ------------------------------------------------------------------------
+ * Fingerprint: a canonical rendering of everything stored for a model.
+ * ------------------------------------------------------------------------
+ */
+/*
+ * The pieces are written straight into the buffer, one reservation each,
+ * without format strings: a 10,000-model project renders some 4 million
+ * of them, and going through snprintf for each was half the time its
+ * fingerprints took.  The output is byte for byte what "%s=%zu:%s;" and
+ * "%s=%d;" gave, so fingerprints stay comparable with those stored by
+ * earlier versions, and the MD5 is taken of the buffer directly, without
+ * two copies through text.
+ */
+/*
+ * Make room for a piece of at most `room` bytes after "label=", write the
+ * label, and return where the rest goes; canon_done closes the piece.
+ */
+static char *
+canon_begin(StringInfo s, const char *label, size_t room)
+{
+	size_t		llen = strlen(label);
+	char	   *p;
+
+	/* label, '=', the piece, ';' and the terminating NUL */
+	enlargeStringInfo(s, (int) (llen + room + 3));
+	p = s->data + s->len;
+	memcpy(p, label, llen);
+	p += llen;
+	*p++ = '=';
+	return p;
+}
+
+static void
+canon_done(StringInfo s, char *p)
+{
+	*p++ = ';';
+	*p = '\0';
+	s->len = p - s->data;
+}
+
+/* label=<length>:<text>; or label=~; for NULL */
+static void
+canon_str(StringInfo s, const char *label, const char *v)
+{
+	size_t		len = v ? strlen(v) : 0;
+	char	   *p = canon_begin(s, label, MAXINT8LEN + 1 + len);
+
+	if (v == NULL)
+		*p++ = '~';
+	else
+	{
+		p += pg_ulltoa_n((uint64) len, p);
+		*p++ = ':';
+		memcpy(p, v, len);
+		p += len;
+	}
+	canon_done(s, p);
+}
+
+/* label=<decimal>; */
+static void
+canon_int(StringInfo s, const char *label, int32 v)
+{
+	char	   *p = canon_begin(s, label, MAXINT8LEN + 1);
+
+	p += dbtc_ltoa(v, p);
+	canon_done(s, p);
+}
+
+static void
+canon_uint(StringInfo s, const char *label, uint32 v)
+{
+	char	   *p = canon_begin(s, label, MAXINT8LEN + 1);
+
+	p += pg_ultoa_n(v, p);
+	canon_done(s, p);
+}
+
+static void
+canon_list(StringInfo s, const char *label, List *l)
+{
+	ListCell   *lc;
+
+	appendStringInfoString(s, label);
+	appendStringInfoString(s, "=[");
+	foreach(lc, l)
+		canon_str(s, "", lfirst(lc));
+	appendStringInfoString(s, "];");
+}
+
+void
+contract_fingerprint(ContractModel *m)
+{
+	StringInfoData s;
+	ListCell   *lc;
+
+	initStringInfo(&s);
+	canon_str(&s, "schema", m->relation_schema);
+	canon_str(&s, "relation", m->relation_name);
+	canon_str(&s, "materialized", m->materialized);
+	canon_int(&s, "enforced", m->enforced);
+	canon_int(&s, "alias_types", m->alias_types);
+	canon_int(&s, "latest", m->latest_version);
+	canon_str(&s, "osc", m->on_schema_change);
+	canon_str(&s, "description", m->description);
+	canon_str(&s, "deprecation", m->deprecation_date);
+	foreach(lc, m->columns)
+	{
+		ContractColumn *c = lfirst(lc);
+
+		canon_str(&s, "col", c->name);
+		/* int and integer are the same contract: compare resolved types */
+		canon_uint(&s, "oid", c->type_oid);
+		canon_int(&s, "mod", c->typmod);
+		canon_int(&s, "q", c->quoted);
+		canon_str(&s, "cdesc", c->description);
+	}
+	foreach(lc, m->constraints)
+	{
+		ContractConstraint *c = lfirst(lc);
+
+		canon_int(&s, "con", (int32) c->type);
+		canon_int(&s, "lvl", c->model_level);
+		canon_int(&s, "tv", c->to_version);
+		canon_int(&s, "wu", c->warn_unenforced);
+		canon_int(&s, "ws", c->warn_unsupported);
+		canon_list(&s, "cols", c->columns);
+		canon_str(&s, "expr", c->expression);
+		canon_str(&s, "name", c->name);
+		canon_str(&s, "to", contract_fk_target_key(c->to_model, c->to_version, c->to_text));
+		canon_list(&s, "tocols", c->to_columns);
+	}
+	foreach(lc, m->tests)
+	{
+		ContractTest *t = lfirst(lc);
+
+		canon_str(&s, "test", t->test_name);
+		canon_list(&s, "tcols", t->columns);
+		canon_str(&s, "args", t->arguments);
+	}
+	m->fingerprint = palloc(2 * MD5_DIGEST_LENGTH + 1);
+	dbtc_md5_hex(s.data, s.len, m->fingerprint);
+	pfree(s.data);
+}

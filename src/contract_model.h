@@ -1,0 +1,133 @@
+/*-------------------------------------------------------------------------
+ * contract_model.h
+ *	  The one in-memory shape of a contract: a model, its columns,
+ *	  constraints and data tests, and the vocabulary every layer shares
+ *	  (type names, labels, identifier folding, the fingerprint).
+ *
+ * The loaders (contract_parse.c, contract_manifest.c) fill what the YAML
+ * declares; the catalog reader (contract_read.c) fills the same structs
+ * from the stored rows, plus what only the catalog knows: the model's id
+ * and target, each column's attribute name, and ref() targets resolved to
+ * relations.  The store, the diff, the event trigger and the reports all
+ * take these structs.
+ *-------------------------------------------------------------------------
+ */
+#ifndef CONTRACT_MODEL_H
+#define CONTRACT_MODEL_H
+
+#include "postgres.h"
+
+#include "nodes/pg_list.h"
+
+typedef struct SrcLoc
+{
+	const char *file;
+	int			line;
+	int			col;
+} SrcLoc;
+
+typedef enum ContractConstraintType
+{
+	CC_NOT_NULL,
+	CC_UNIQUE,
+	CC_PRIMARY_KEY,
+	CC_FOREIGN_KEY,
+	CC_CHECK,
+	CC_CUSTOM
+} ContractConstraintType;
+
+typedef struct ContractConstraint
+{
+	ContractConstraintType type;
+	bool		model_level;
+	List	   *columns;		/* column names as written (char *) */
+	char	   *expression;
+	char	   *name;
+	char	   *to_text;		/* `to:` as written */
+	char	   *to_model;		/* model named by ref(), else NULL */
+	char	   *to_package;
+	int			to_version;		/* -1: none given */
+	List	   *to_columns;		/* as written */
+	bool		warn_unenforced;
+	bool		warn_unsupported;
+	SrcLoc		loc;
+
+	/* resolved by the catalog reader, within the model's target */
+	char	   *to_relation;	/* ref() target as schema.name, quoted */
+	List	   *to_attnames;	/* to_columns as the target's attribute
+								 * names; NIL unless to_relation is set */
+} ContractConstraint;
+
+typedef struct ContractTest
+{
+	char	   *test_name;
+	List	   *columns;		/* columns the test is about (char *) */
+	char	   *arguments;		/* JSON object text */
+	SrcLoc		loc;
+} ContractTest;
+
+typedef struct ContractColumn
+{
+	char	   *name;			/* as written */
+	char	   *data_type;		/* as written, NULL when absent */
+	Oid			type_oid;
+	int32		typmod;
+	char	   *description;
+	bool		quoted;
+	SrcLoc		loc;
+	SrcLoc		type_loc;
+
+	/* as stored by the catalog; NULL from a loader (see contract_column_ident) */
+	char	   *attname;
+} ContractColumn;
+
+/* Lookup arrays over a model's columns (contract_model.c). */
+typedef struct ContractColumnIndex ContractColumnIndex;
+
+typedef struct ContractModel
+{
+	char	   *name;
+	int			version;		/* -1: unversioned */
+	int			latest_version; /* -1: not set */
+	char	   *relation_schema;
+	char	   *relation_name;
+	char	   *materialized;	/* NULL: not declared in YAML */
+	bool		enforced;
+	bool		alias_types;
+	char	   *on_schema_change;
+	char	   *description;
+	char	   *deprecation_date;
+	List	   *columns;		/* ContractColumn * */
+	List	   *constraints;	/* ContractConstraint *, both levels */
+	List	   *tests;			/* ContractTest * */
+	SrcLoc		loc;
+	char	   *fingerprint;	/* md5 of the canonical form */
+
+	/* known once stored: filled by the catalog reader */
+	int64		model_id;		/* 0: not read from the catalog */
+	char	   *target;			/* target schema it was applied for */
+
+	/* built on first lookup, in the model's memory context */
+	ContractColumnIndex *column_index;
+} ContractModel;
+
+/* Vocabulary shared by every layer (contract_model.c). */
+extern const char *contract_constraint_type_name(ContractConstraintType t);
+extern bool contract_constraint_type_from_name(const char *name,
+											   ContractConstraintType *t);
+extern char *contract_model_label(const ContractModel *m);
+extern char *contract_model_label_full(const ContractModel *m);
+extern char *srcloc_string(const SrcLoc *loc);
+extern char *contract_written_ident(const char *written);
+extern char *contract_column_ident(const ContractColumn *c);
+extern char *contract_fk_target_key(const char *to_model, int to_version,
+									const char *to_text);
+extern void contract_fingerprint(ContractModel *m);
+
+/* A model's columns by attribute name or as written: position, or -1. */
+extern int	contract_column_by_attname(const ContractModel *m, const char *attname);
+extern int	contract_column_by_name(const ContractModel *m, const char *written);
+extern char *contract_constraint_attname(const ContractModel *m,
+										 const char *written);
+
+#endif							/* CONTRACT_MODEL_H */
