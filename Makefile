@@ -22,11 +22,14 @@ OBJS        = src/dbt_contract.o \
               src/contract_cache.o \
               src/contract_match.o \
               src/event_trigger.o \
-              src/reports.o \
+              src/verify.o \
+              src/contract_ddl.o \
+              src/repair.o \
               src/contract_diff.o \
               src/contract_manifest.o \
               src/clone.o \
               src/contract_read.o \
+              src/catalog_owner.o \
               src/contract_model.o \
               src/generated_sql.o \
               src/generate.o \

@@ -138,21 +138,6 @@ col_array_literal(ColArray *a, StringInfo buf, List *names)
  * Helpers
  * ------------------------------------------------------------------------
  */
-Oid
-catalog_owner(void)
-{
-	Oid			nspid = get_namespace_oid("dbt_contract", false);
-	HeapTuple	tup;
-	Oid			owner;
-
-	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nspid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for namespace %u", nspid);
-	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
 static int
 version_key(int v)
 {
@@ -1317,7 +1302,7 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 	if (!opts->dry_run)
 		check_target_privilege(opts->target, new, nnew, opts->caller);
 
-	begin_as_owner(&oc);
+	dbtc_begin_as_owner(&oc);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
 	spicxt = CurrentMemoryContext;
@@ -1363,7 +1348,7 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 	}
 
 	SPI_finish();
-	end_as_owner(&oc);
+	dbtc_end_as_owner(&oc);
 	if (changes_out)
 		*changes_out = changes;
 	return res;

@@ -46,7 +46,7 @@ clone_candidates(const char *from_schema, const char *to_schema)
 	uint64		i;
 	int			rc;
 
-	begin_as_owner(&oc);
+	dbtc_begin_as_owner(&oc);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
 	args[0] = CStringGetTextDatum(from_schema);
@@ -77,7 +77,7 @@ clone_candidates(const char *from_schema, const char *to_schema)
 		MemoryContextSwitchTo(spi);
 	}
 	SPI_finish();
-	end_as_owner(&oc);
+	dbtc_end_as_owner(&oc);
 	return res;
 }
 
@@ -95,7 +95,7 @@ track_clone(const char *to_schema, const char *relname, const char *from_schema,
 	Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 	int			rc;
 
-	begin_as_owner(&oc);
+	dbtc_begin_as_owner(&oc);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
 	args[0] = CStringGetTextDatum(to_schema);
@@ -118,7 +118,7 @@ track_clone(const char *to_schema, const char *relname, const char *from_schema,
 		elog(ERROR, "dbt_contract: recording a clone failed: %s",
 			 SPI_result_code_string(rc));
 	SPI_finish();
-	end_as_owner(&oc);
+	dbtc_end_as_owner(&oc);
 }
 
 /*

@@ -123,43 +123,6 @@ dbt_contract_cache_invalidate(PG_FUNCTION_ARGS)
 }
 
 /* ------------------------------------------------------------------------
- * Running catalog queries as the extension owner
- * ------------------------------------------------------------------------
- */
-/*
- * Queries on our tables run as the catalog's owner with a fixed
- * search_path: the user whose DDL we check needs no privileges on them
- * and cannot redirect our SQL with objects of their own.
- */
-void
-begin_as_owner(OwnerContext *oc)
-{
-	GetUserIdAndSecContext(&oc->save_userid, &oc->save_sec_context);
-	SetUserIdAndSecContext(catalog_owner(),
-						   oc->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	oc->save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
-
-	/*
-	 * Loading every contract is a big query by the planner's estimate, and
-	 * compiling it would take longer than running it.
-	 */
-	(void) set_config_option("jit", "off",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
-}
-
-void
-end_as_owner(OwnerContext *oc)
-{
-	AtEOXact_GUC(true, oc->save_nestlevel);
-	SetUserIdAndSecContext(oc->save_userid, oc->save_sec_context);
-}
-
-/* ------------------------------------------------------------------------
  * Loading
  * ------------------------------------------------------------------------
  */
@@ -355,6 +318,66 @@ contract_load_model(const char *model, int version, const char *target)
 						 quote_literal_cstr(((ContractModel *) linitial(found))->target))));
 	}
 	return res;
+}
+
+/* ------------------------------------------------------------------------
+ * Contracts of relations, for the reports
+ * ------------------------------------------------------------------------
+ */
+/* The relation a contract names, or InvalidOid when there is none. */
+Oid
+contract_model_relid(const ContractModel *m)
+{
+	Oid			nsp = get_namespace_oid(m->relation_schema, true);
+
+	return OidIsValid(nsp) ? get_relname_relid(m->relation_name, nsp) : InvalidOid;
+}
+
+/* Contracts that say something about a live relation. */
+bool
+contract_model_verified(const ContractModel *m)
+{
+	/* an ephemeral model is never built */
+	return m->enforced &&
+		!(m->materialized && strcmp(m->materialized, "ephemeral") == 0);
+}
+
+/*
+ * The contract a relation is governed by (as its own relation or as dbt's
+ * __dbt_tmp of it), or an error saying there is none.  The result is a
+ * private copy: the backend's cached one goes away when contracts change,
+ * which any catalog access may notice.
+ */
+ContractModel *
+contract_for_relation(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *schema;
+	bool		is_tmp;
+	ContractModel *cached;
+	ContractModel *spec = NULL;
+
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	schema = get_namespace_name(get_rel_namespace(relid));
+	cached = contract_cache_lookup(schema, relname, &is_tmp);
+	if (cached != NULL)
+	{
+		char	   *model = pstrdup(cached->name);
+		char	   *target = pstrdup(cached->target);
+		int			version = cached->version;
+
+		spec = contract_load_model(model, version, target);
+	}
+	if (spec == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("relation %s has no contract",
+						quote_qualified_identifier(schema, relname)),
+				 errhint("dbt_contract.models lists the relations of loaded contracts.")));
+	return spec;
 }
 
 /*

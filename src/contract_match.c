@@ -1555,7 +1555,7 @@ is_clone_view(const char *schema, const char *relname)
 	int			rc;
 	bool		res;
 
-	begin_as_owner(&oc);
+	dbtc_begin_as_owner(&oc);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
 	args[0] = CStringGetTextDatum(schema);
@@ -1569,7 +1569,7 @@ is_clone_view(const char *schema, const char *relname)
 			 SPI_result_code_string(rc));
 	res = SPI_processed > 0;
 	SPI_finish();
-	end_as_owner(&oc);
+	dbtc_end_as_owner(&oc);
 	return res;
 }
 

@@ -193,7 +193,19 @@ extern List *contract_diff_model(const ContractModel *old, const ContractModel *
 extern bool contract_deprecation_passed(const char *deprecation_date);
 extern List *contract_diff_targets(const char *base_target, const char *head_target);
 
-/* ---------- catalog (catalog_store.c) ---------- */
+/* ---------- the catalog's owner (catalog_owner.c) ---------- */
+typedef struct OwnerContext
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+} OwnerContext;
+
+extern Oid	dbtc_catalog_owner(void);
+extern void dbtc_begin_as_owner(OwnerContext *oc);
+extern void dbtc_end_as_owner(OwnerContext *oc);
+
+/* ---------- writing the catalog (catalog_store.c) ---------- */
 typedef struct ApplyResult
 {
 	char	   *model;
@@ -217,16 +229,6 @@ extern List *catalog_store_apply(const char *source, List *models,
 								 const ApplyOptions *opts);
 extern List *catalog_store_diff(const char *source, List *models,
 								const ApplyOptions *opts);
-extern Oid	catalog_owner(void);
-
-/* ---------- contract cache (contract_cache.c) ---------- */
-
-typedef struct OwnerContext
-{
-	Oid			save_userid;
-	int			save_sec_context;
-	int			save_nestlevel;
-} OwnerContext;
 
 /* ---------- reading the catalog (contract_read.c) ---------- */
 typedef struct ContractReader ContractReader;
@@ -252,16 +254,18 @@ extern bool contract_read_relations(RelationVisitor visit, void *arg);
 extern ContractModel *contract_read_model(int64 model_id, MemoryContext cxt);
 extern List *contract_text_array_list(Datum d);
 
+/* ---------- contracts by relation (contract_cache.c) ---------- */
 extern void contract_cache_init(void);
 extern ContractModel *contract_cache_lookup(const char *schema,
-										   const char *relname, bool *is_tmp);
+											const char *relname, bool *is_tmp);
 extern List *contract_cache_schema_relations(const char *schema);
 extern uint64 contract_cache_generation(void);
 extern List *contract_load_enforced(void);
 extern ContractModel *contract_load_model(const char *model, int version,
-										 const char *target);
-extern void begin_as_owner(OwnerContext *oc);
-extern void end_as_owner(OwnerContext *oc);
+										  const char *target);
+extern ContractModel *contract_for_relation(Oid relid);
+extern Oid	contract_model_relid(const ContractModel *m);
+extern bool contract_model_verified(const ContractModel *m);
 
 /* ---------- matching a live relation (contract_match.c) ---------- */
 /* One discrepancy, as dbt_contract_verify() reports it. */
