@@ -385,7 +385,7 @@ apply_inputs_guarded(const ApplyRequest *req, List *inputs)
 	ParseOptions opts;
 	ApplyOptions store;
 	List	   *models = NIL;
-	TypeCache  *types = type_cache_create();
+	TypeCache  *types = contract_type_cache_create();
 	ListCell   *lc;
 
 	check_source(req->source);
@@ -408,7 +408,7 @@ apply_inputs_guarded(const ApplyRequest *req, List *inputs)
 										 "dbt_contract YAML tree",
 										 ALLOCSET_DEFAULT_SIZES);
 		oldcxt = MemoryContextSwitchTo(tree_cxt);
-		doc = yaml_compose(in->data, in->len, in->display);
+		doc = dbtc_yaml_compose(in->data, in->len, in->display);
 		MemoryContextSwitchTo(oldcxt);
 		if (in->owned)
 		{
@@ -434,15 +434,15 @@ apply_inputs_guarded(const ApplyRequest *req, List *inputs)
 	store.allow_breaking = req->allow_breaking;
 	store.dry_run = req->dry_run;
 	if (req->dry_run)
-		return catalog_store_diff(req->source, models, &store);
-	return catalog_store_apply(req->source, models, &store);
+		return contract_store_diff(req->source, models, &store);
+	return contract_store_apply(req->source, models, &store);
 }
 
 /* Materialize apply results (model, version, relation, action, counts). */
 static void
 return_results(FunctionCallInfo fcinfo, List *results)
 {
-	ResultSink	sink = srf_begin(fcinfo);
+	ResultSink	sink = dbtc_srf_begin(fcinfo);
 	ListCell   *lc;
 
 	foreach(lc, results)
@@ -466,7 +466,7 @@ return_results(FunctionCallInfo fcinfo, List *results)
 static void
 return_changes(FunctionCallInfo fcinfo, List *changes)
 {
-	ResultSink	sink = srf_begin(fcinfo);
+	ResultSink	sink = dbtc_srf_begin(fcinfo);
 	ListCell   *lc;
 
 	foreach(lc, changes)

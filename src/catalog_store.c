@@ -220,7 +220,7 @@ relation_claimed_twice(const ContractModel *a, const ContractModel *b)
 					contract_model_label(a), contract_model_label(b),
 					quote_qualified_identifier(b->relation_schema, b->relation_name)),
 			 errdetail("The first is declared at %s, the second at %s.",
-					   srcloc_string(&a->loc), srcloc_string(&b->loc)),
+					   contract_srcloc_string(&a->loc), contract_srcloc_string(&b->loc)),
 			 errhint("A relation can have one contract: give one of the models another alias or schema, or remove it.")));
 }
 
@@ -277,7 +277,7 @@ sort_new_models(List *models, int *n)
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("%s is defined twice", contract_model_label(b)),
 					 errdetail("First at %s, again at %s.",
-							   srcloc_string(&a->loc), srcloc_string(&b->loc)),
+							   contract_srcloc_string(&a->loc), contract_srcloc_string(&b->loc)),
 					 errhint("Each model (and version) may be declared once across the files of one apply.")));
 		}
 	}
@@ -329,7 +329,7 @@ check_other_sources(const char *source, const char *target, KeyedRow *rows, int 
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("%s is already defined by source \"%s\" for target \"%s\"",
 						contract_model_label(m), dbtc_clip(other), target),
-				 errdetail("Declared again at %s.", srcloc_string(&m->loc)),
+				 errdetail("Declared again at %s.", contract_srcloc_string(&m->loc)),
 				 errhint("Remove it from one of the two sources; to empty a source, apply an empty document to it: SELECT dbt_contract_apply_yaml('version: 2', %s, %s).",
 						 quote_literal_cstr(other), quote_literal_cstr(target))));
 	}
@@ -398,7 +398,7 @@ check_relations(const char *source, const char *target, KeyedRow *rows, int n)
 						model_version_label(SPI_getvalue(tup, td, 2), version),
 						SPI_getvalue(tup, td, 1), r->relation),
 				 errdetail("Declared at %s, and by source \"%s\" at %s. A relation has one contract in a database.",
-						   srcloc_string(&r->m->loc), SPI_getvalue(tup, td, 4),
+						   contract_srcloc_string(&r->m->loc), SPI_getvalue(tup, td, 4),
 						   SPI_getvalue(tup, td, 5)),
 				 errhint("Give each target's model a relation of its own: a custom schema used verbatim by generate_schema_name is shared by every target. Nothing was applied.")));
 	}
@@ -754,7 +754,7 @@ insert_models(const char *source, const char *target, KeyedRow *rows, int n,
 		col_push(&c[2], Int32GetDatum(m->version), m->version < 0);
 		col_push(&c[3], Int32GetDatum(m->latest_version), m->latest_version < 0);
 		col_text(&c[4], source);
-		col_text(&c[5], srcloc_string(&m->loc));
+		col_text(&c[5], contract_srcloc_string(&m->loc));
 		col_text(&c[6], m->relation_schema);
 		col_text(&c[7], m->relation_name);
 		col_text(&c[8], m->materialized);
@@ -861,7 +861,7 @@ insert_constraints(KeyedRow *rows, int n, int64 *ids)
 				col_text(&c[11], NULL);
 			col_push(&c[12], BoolGetDatum(con->warn_unenforced), false);
 			col_push(&c[13], BoolGetDatum(con->warn_unsupported), false);
-			col_text(&c[14], srcloc_string(&con->loc));
+			col_text(&c[14], contract_srcloc_string(&con->loc));
 			batch_row_done(&b);
 		}
 	}
@@ -1356,7 +1356,7 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 
 /* Replace everything `source` defined for opts->target with `models`. */
 List *
-catalog_store_apply(const char *source, List *models, const ApplyOptions *opts)
+contract_store_apply(const char *source, List *models, const ApplyOptions *opts)
 {
 	ApplyOptions o = *opts;
 
@@ -1364,9 +1364,9 @@ catalog_store_apply(const char *source, List *models, const ApplyOptions *opts)
 	return store_or_diff(source, models, &o, NULL);
 }
 
-/* What catalog_store_apply would change, changing nothing. */
+/* What contract_store_apply would change, changing nothing. */
 List *
-catalog_store_diff(const char *source, List *models, const ApplyOptions *opts)
+contract_store_diff(const char *source, List *models, const ApplyOptions *opts)
 {
 	ApplyOptions o = *opts;
 	List	   *changes;

@@ -154,7 +154,7 @@ dbt_contract_clone(PG_FUNCTION_ARGS)
 	from_nsp = get_namespace_oid(from_schema, false);
 	to_nsp = get_namespace_oid(to_schema, false);
 
-	sink = srf_begin(fcinfo);
+	sink = dbtc_srf_begin(fcinfo);
 
 	foreach(lc, clone_candidates(from_schema, to_schema))
 	{

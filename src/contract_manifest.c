@@ -75,8 +75,8 @@ get(YDoc *doc, const YNode *map, const char *key)
 
 	if (map == NULL || map->kind != YN_MAPPING)
 		return NULL;
-	v = yaml_map_get(doc, map, key);
-	if (v != NULL && v->kind == YN_SCALAR && yaml_scalar_type(v) == YS_NULL)
+	v = dbtc_yaml_map_get(doc, map, key);
+	if (v != NULL && v->kind == YN_SCALAR && dbtc_yaml_scalar_type(v) == YS_NULL)
 		return NULL;
 	return v;
 }
@@ -178,7 +178,7 @@ attached_test(YDoc *doc, YNode *node)
 	if (name == NULL || attached == NULL)
 		return NULL;			/* a singular (SQL) test: not a declaration */
 	if (kwargs != NULL && kwargs->kind == YN_MAPPING)
-		pairs = yaml_map_pairs(doc, kwargs);
+		pairs = dbtc_yaml_map_pairs(doc, kwargs);
 	args = synth_collection(YN_MAPPING, node, list_length(pairs));
 	foreach(lc, pairs)
 	{
@@ -259,7 +259,7 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 
 	if (columns != NULL && columns->kind == YN_MAPPING)
 	{
-		List	   *pairs = yaml_map_pairs(doc, columns);
+		List	   *pairs = dbtc_yaml_map_pairs(doc, columns);
 		YNode	   *list = synth_collection(YN_SEQUENCE, columns, list_length(pairs));
 		AttachedTest **bycol = palloc(sizeof(AttachedTest *) * Max(1, list_length(tests)));
 		int			ncol = 0;
@@ -504,7 +504,7 @@ contract_parse_manifest(YDoc *doc, List *models)
 				 errmsg("the manifest has no \"nodes\" object"),
 				 errhint("Pass dbt's target/manifest.json, or {\"nodes\": {...}} as the dbt_contract package sends it.")));
 
-	pairs = yaml_map_pairs(doc, nodes);
+	pairs = dbtc_yaml_map_pairs(doc, nodes);
 	foreach(lc, pairs)
 	{
 		YPair	   *p = lfirst(lc);

@@ -1755,7 +1755,7 @@ catalog_attnums_to_names(LiveCatalog *cat, Oid relid, Datum arr)
  * pass over each catalog, in the current memory context.
  */
 LiveCatalog *
-live_catalog_load(List *specs)
+contract_live_catalog_load(List *specs)
 {
 	LiveCatalog *cat = palloc0(sizeof(LiveCatalog));
 	HASHCTL		ctl;
@@ -1939,7 +1939,7 @@ live_catalog_load(List *specs)
  * or InvalidOid.
  */
 Oid
-live_catalog_relid(LiveCatalog *cat, const char *schema, const char *relname,
+contract_live_catalog_relid(LiveCatalog *cat, const char *schema, const char *relname,
 				   char *relkind)
 {
 	RelNameKey	key;
@@ -1953,7 +1953,7 @@ live_catalog_relid(LiveCatalog *cat, const char *schema, const char *relname,
 	return e->relid;
 }
 
-/* contract_match_relation() of a relation read by live_catalog_load(). */
+/* contract_match_relation() of a relation read by contract_live_catalog_load(). */
 MatchReport *
 contract_match_live(LiveCatalog *cat, Oid relid, const ContractModel *spec)
 {
@@ -1961,7 +1961,7 @@ contract_match_live(LiveCatalog *cat, Oid relid, const ContractModel *spec)
 	MatchReport *r;
 
 	if (lr == NULL)
-		elog(ERROR, "relation %u was not read by live_catalog_load", relid);
+		elog(ERROR, "relation %u was not read by contract_live_catalog_load", relid);
 	r = match_live(cat, lr, spec, true);
 	if (lr->opened)
 		relation_close(lr->rel, AccessShareLock);
@@ -1971,7 +1971,7 @@ contract_match_live(LiveCatalog *cat, Oid relid, const ContractModel *spec)
 }
 
 bool
-match_report_empty(const MatchReport *r)
+contract_match_report_empty(const MatchReport *r)
 {
 	return r->column_rows == NIL && r->constraint_lines == NIL;
 }
@@ -1984,7 +1984,7 @@ pad(StringInfo s, const char *v, int width)
 
 /* dbt's mismatch table, then one line per constraint problem. */
 char *
-match_report_text(const MatchReport *r)
+contract_match_report_text(const MatchReport *r)
 {
 	StringInfoData s;
 	ListCell   *lc;

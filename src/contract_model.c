@@ -47,7 +47,7 @@ contract_constraint_type_from_name(const char *name, ContractConstraintType *t)
 }
 
 char *
-srcloc_string(const SrcLoc *loc)
+contract_srcloc_string(const SrcLoc *loc)
 {
 	return psprintf("%s:%d:%d", loc->file, loc->line, loc->col);
 }

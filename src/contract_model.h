@@ -117,7 +117,7 @@ extern bool contract_constraint_type_from_name(const char *name,
 											   ContractConstraintType *t);
 extern char *contract_model_label(const ContractModel *m);
 extern char *contract_model_label_full(const ContractModel *m);
-extern char *srcloc_string(const SrcLoc *loc);
+extern char *contract_srcloc_string(const SrcLoc *loc);
 extern char *contract_written_ident(const char *written);
 extern char *contract_column_ident(const ContractColumn *c);
 extern char *contract_fk_target_key(const char *to_model, int to_version,

@@ -108,7 +108,7 @@ parse_error(ParseCtx *cx, const YNode *n, int sqlstate, const char *msg,
 	ereport(ERROR,
 			(errcode(sqlstate),
 			 errmsg_internal("%s", msg),
-			 errdetail("Found at %s.", srcloc_string(&l)),
+			 errdetail("Found at %s.", contract_srcloc_string(&l)),
 			 hint ? errhint("%s", hint) : 0));
 }
 
@@ -119,7 +119,7 @@ kind_name(const YNode *n)
 		return "a mapping";
 	if (n->kind == YN_SEQUENCE)
 		return "a list";
-	switch (yaml_scalar_type(n))
+	switch (dbtc_yaml_scalar_type(n))
 	{
 		case YS_NULL:
 			return "null";
@@ -144,7 +144,7 @@ shape_error(ParseCtx *cx, const YNode *n, const char *key, const char *want)
 						 dbtc_clip(key), want, kind_name(n), subject(cx)),
 				(strcmp(want, "a string") == 0 || strcmp(want, "a type name") == 0 ||
 				 strcmp(want, "a list of names") == 0) &&
-				yaml_scalar_bool(n, &b) ?
+				dbtc_yaml_scalar_bool(n, &b) ?
 				psprintf("YAML 1.1 reads %s as a boolean; write \"%s\" in quotes to mean the text.",
 						 n->value, n->value) : NULL);
 }
@@ -156,9 +156,9 @@ shape_error(ParseCtx *cx, const YNode *n, const char *key, const char *want)
 static YNode *
 get_node(ParseCtx *cx, const YNode *map, const char *key)
 {
-	YNode	   *v = yaml_map_get(cx->doc, map, key);
+	YNode	   *v = dbtc_yaml_map_get(cx->doc, map, key);
 
-	if (v != NULL && v->kind == YN_SCALAR && yaml_scalar_type(v) == YS_NULL)
+	if (v != NULL && v->kind == YN_SCALAR && dbtc_yaml_scalar_type(v) == YS_NULL)
 		return NULL;
 	return v;
 }
@@ -193,7 +193,7 @@ get_string(ParseCtx *cx, const YNode *map, const char *key)
 	if (v->kind != YN_SCALAR)
 		shape_error(cx, v, key, "a string");
 	/* Numbers are fine where text is expected (e.g. a description). */
-	if (yaml_scalar_type(v) == YS_BOOL)
+	if (dbtc_yaml_scalar_type(v) == YS_BOOL)
 		shape_error(cx, v, key, "a string");
 	return v->value;
 }
@@ -206,7 +206,7 @@ get_name(ParseCtx *cx, const YNode *map, const char *key)
 
 	if (v == NULL)
 		return NULL;
-	if (v->kind != YN_SCALAR || yaml_scalar_type(v) == YS_BOOL)
+	if (v->kind != YN_SCALAR || dbtc_yaml_scalar_type(v) == YS_BOOL)
 		shape_error(cx, v, key, "a string");
 	if (v->value[0] == '\0')
 		parse_error(cx, v, ERRCODE_INVALID_PARAMETER_VALUE,
@@ -223,7 +223,7 @@ get_bool(ParseCtx *cx, const YNode *map, const char *key)
 
 	if (v == NULL)
 		return -1;
-	if (v->kind != YN_SCALAR || !yaml_scalar_bool(v, &b))
+	if (v->kind != YN_SCALAR || !dbtc_yaml_scalar_bool(v, &b))
 		shape_error(cx, v, key, "a boolean (true or false)");
 	return b ? 1 : 0;
 }
@@ -278,7 +278,7 @@ get_name_list(ParseCtx *cx, const YNode *map, const char *key)
 	if (v == NULL)
 		return NIL;
 	/* a name that YAML 1.1 reads as a boolean (on, no, ...) is refused */
-	if (v->kind == YN_SCALAR && yaml_scalar_type(v) != YS_BOOL)
+	if (v->kind == YN_SCALAR && dbtc_yaml_scalar_type(v) != YS_BOOL)
 		return list_make1(v->value);
 	if (v->kind != YN_SEQUENCE)
 		shape_error(cx, v, key, "a list of names");
@@ -286,9 +286,9 @@ get_name_list(ParseCtx *cx, const YNode *map, const char *key)
 	{
 		YNode	   *it = v->items[i];
 
-		yaml_charge(cx->doc, it);
-		if (it->kind != YN_SCALAR || yaml_scalar_type(it) == YS_NULL ||
-			yaml_scalar_type(it) == YS_BOOL)
+		dbtc_yaml_charge(cx->doc, it);
+		if (it->kind != YN_SCALAR || dbtc_yaml_scalar_type(it) == YS_NULL ||
+			dbtc_yaml_scalar_type(it) == YS_BOOL)
 			shape_error(cx, it, key, "a list of names");
 		res = lappend(res, it->value);
 	}
@@ -298,7 +298,7 @@ get_name_list(ParseCtx *cx, const YNode *map, const char *key)
 static YNode *
 require_mapping(ParseCtx *cx, YNode *n, const char *what)
 {
-	yaml_charge(cx->doc, n);
+	dbtc_yaml_charge(cx->doc, n);
 	if (n->kind != YN_MAPPING)
 		parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
 					cx->model ?
@@ -621,7 +621,7 @@ append_args(ParseCtx *cx, const YNode *map, StringInfo js, bool *first)
 {
 	ListCell   *lc;
 
-	foreach(lc, yaml_map_pairs(cx->doc, map))
+	foreach(lc, dbtc_yaml_map_pairs(cx->doc, map))
 	{
 		YPair	   *p = lfirst(lc);
 
@@ -632,20 +632,20 @@ append_args(ParseCtx *cx, const YNode *map, StringInfo js, bool *first)
 		*first = false;
 		escape_json(js, p->key);
 		appendStringInfoString(js, ": ");
-		yaml_to_json(cx->doc, p->value, js, 2);
+		dbtc_yaml_to_json(cx->doc, p->value, js, 2);
 	}
 }
 
 static List *
 names_from_arg(ParseCtx *cx, const YNode *args, const char *key)
 {
-	YNode	   *v = yaml_map_get(cx->doc, args, key);
+	YNode	   *v = dbtc_yaml_map_get(cx->doc, args, key);
 	List	   *res = NIL;
 	int			i;
 
 	if (v == NULL)
 		return NIL;
-	if (v->kind == YN_SCALAR && yaml_scalar_type(v) != YS_NULL)
+	if (v->kind == YN_SCALAR && dbtc_yaml_scalar_type(v) != YS_NULL)
 		return list_make1(v->value);
 	if (v->kind == YN_SEQUENCE)
 		for (i = 0; i < v->nitems; i++)
@@ -687,14 +687,14 @@ parse_test(ParseCtx *cx, YNode *n, const char *listkey)
 	YNode	   *nested = NULL;
 	bool		first = true;
 
-	yaml_charge(cx->doc, n);
+	dbtc_yaml_charge(cx->doc, n);
 	t->loc = loc_of(cx, n);
 	initStringInfo(&js);
 	appendStringInfoChar(&js, '{');
 
 	if (n->kind == YN_SCALAR)
 	{
-		if (yaml_scalar_type(n) == YS_NULL)
+		if (dbtc_yaml_scalar_type(n) == YS_NULL)
 			parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
 						psprintf("an entry of \"%s\" in %s is empty",
 								 listkey, subject(cx)),
@@ -713,7 +713,7 @@ parse_test(ParseCtx *cx, YNode *n, const char *listkey)
 		}
 		else
 		{
-			List	   *pairs = yaml_map_pairs(cx->doc, n);
+			List	   *pairs = dbtc_yaml_map_pairs(cx->doc, n);
 			YPair	   *p;
 
 			if (list_length(pairs) != 1)
@@ -726,7 +726,7 @@ parse_test(ParseCtx *cx, YNode *n, const char *listkey)
 			if (p->value->kind == YN_MAPPING)
 				body = p->value;
 			else if (!(p->value->kind == YN_SCALAR &&
-					   yaml_scalar_type(p->value) == YS_NULL))
+					   dbtc_yaml_scalar_type(p->value) == YS_NULL))
 				shape_error(cx, p->value, p->key, "a mapping of test arguments");
 		}
 	}
@@ -805,7 +805,7 @@ check_column_name(ParseCtx *cx, const YNode *n, const ContractColumn *col)
 				(errcode(ERRCODE_DUPLICATE_COLUMN),
 				 errmsg("column name \"%s\" of %s conflicts with a system column name",
 						ident, subject(cx)),
-				 errdetail("Found at %s.", srcloc_string(&l)),
+				 errdetail("Found at %s.", contract_srcloc_string(&l)),
 				 errhint("PostgreSQL reserves ctid, xmin, xmax, cmin, cmax and tableoid in every table; rename the column in the model.")));
 	}
 	cx->column = col->name;
@@ -831,7 +831,7 @@ parse_column(ParseCtx *cx, YNode *n)
 	dt = get_node(cx, n, "data_type");
 	if (dt != NULL)
 	{
-		if (dt->kind != YN_SCALAR || yaml_scalar_type(dt) == YS_BOOL)
+		if (dt->kind != YN_SCALAR || dbtc_yaml_scalar_type(dt) == YS_BOOL)
 			shape_error(cx, dt, "data_type", "a type name");
 		col->data_type = dt->value;
 		col->type_loc = loc_of(cx, dt);
@@ -1125,8 +1125,8 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 				 errmsg("column \"%s\" is declared twice in %s",
 						dbtc_clip(first_dup[1].col->name), contract_model_label(m)),
 				 errdetail("First at %s, again at %s.",
-						   srcloc_string(&first_dup[0].col->loc),
-						   srcloc_string(&first_dup[1].col->loc))));
+						   contract_srcloc_string(&first_dup[0].col->loc),
+						   contract_srcloc_string(&first_dup[1].col->loc))));
 	nameset_init(&known_set, known);
 
 	if (m->enforced)
@@ -1145,7 +1145,7 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("column \"%s\" of %s has no data_type, but the contract is enforced",
 								dbtc_clip(c->name), contract_model_label(m)),
-						 errdetail("Found at %s.", srcloc_string(&c->loc)),
+						 errdetail("Found at %s.", contract_srcloc_string(&c->loc)),
 						 errhint("An enforced contract needs data_type on every column.")));
 		}
 		if (m->materialized && strcmp(m->materialized, "incremental") == 0 &&
@@ -1160,7 +1160,7 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 							contract_model_label(m),
 							m->on_schema_change ?
 							quote_literal_cstr(m->on_schema_change) : "not set (dbt's default is 'ignore')"),
-					 errdetail("Found at %s.", srcloc_string(&l)),
+					 errdetail("Found at %s.", contract_srcloc_string(&l)),
 					 errhint("Incremental models with enforced contracts must set on_schema_change to 'append_new_columns' or 'fail'.")));
 		}
 	}
@@ -1186,12 +1186,12 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 								c->model_level ? "model-level" : "column-level"),
 						 c->model_level ?
 						 errdetail("First at %s, again at %s.",
-								   srcloc_string(&(*slot)->loc), srcloc_string(&c->loc)) :
+								   contract_srcloc_string(&(*slot)->loc), contract_srcloc_string(&c->loc)) :
 						 errdetail("First on column \"%s\" at %s, again on column \"%s\" at %s.",
 								   dbtc_clip(linitial((*slot)->columns)),
-								   srcloc_string(&(*slot)->loc),
+								   contract_srcloc_string(&(*slot)->loc),
 								   dbtc_clip(linitial(c->columns)),
-								   srcloc_string(&c->loc)),
+								   contract_srcloc_string(&c->loc)),
 						 errhint("Declare a composite primary key once, at the model level: constraints: [{type: primary_key, columns: [a, b]}].")));
 			*slot = c;
 		}
@@ -1209,7 +1209,7 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 							 errmsg("%s constraint of %s names column \"%s\", which is not in its columns",
 									contract_constraint_type_name(c->type),
 									contract_model_label(m), dbtc_clip(cname)),
-							 errdetail("Found at %s.", srcloc_string(&c->loc))));
+							 errdetail("Found at %s.", contract_srcloc_string(&c->loc))));
 			}
 		}
 	}
@@ -1219,7 +1219,7 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 				 errmsg("%s declares a primary key at both the model and the column level",
 						contract_model_label(m)),
 				 errdetail("Model-level at %s, column-level at %s.",
-						   srcloc_string(&model_pk->loc), srcloc_string(&col_pk->loc)),
+						   contract_srcloc_string(&model_pk->loc), contract_srcloc_string(&col_pk->loc)),
 				 errhint("Keep one of them.")));
 }
 
@@ -1369,7 +1369,7 @@ first_duplicate_version(ParseCtx *cx, const YNode *versions)
 		YNode	   *vnode;
 		char	   *end;
 
-		yaml_charge(cx->doc, vn);
+		dbtc_yaml_charge(cx->doc, vn);
 		if (vn->kind != YN_MAPPING)
 			continue;
 		vnode = get_node(cx, vn, "v");
@@ -1699,7 +1699,7 @@ contract_parse_document(YDoc *doc, const ParseOptions *opts, List *models)
 	cx.opts = opts;
 	cx.version = -1;
 
-	if (root == NULL || (root->kind == YN_SCALAR && yaml_scalar_type(root) == YS_NULL))
+	if (root == NULL || (root->kind == YN_SCALAR && dbtc_yaml_scalar_type(root) == YS_NULL))
 		return models;			/* an empty file declares nothing */
 	if (root->kind != YN_MAPPING)
 		parse_error(&cx, root, ERRCODE_INVALID_PARAMETER_VALUE,

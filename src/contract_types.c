@@ -38,7 +38,7 @@ struct TypeCache
 };
 
 TypeCache *
-type_cache_create(void)
+contract_type_cache_create(void)
 {
 	TypeCache  *tc = palloc(sizeof(TypeCache));
 	HASHCTL		ctl;
@@ -106,7 +106,7 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 						dbtc_clip(c->data_type), dbtc_clip(c->name),
 						contract_model_label(m)),
 				 errdetail("Found at %s. The type parser says: %s.",
-						   srcloc_string(&c->type_loc), dbtc_clip(edata->message)),
+						   contract_srcloc_string(&c->type_loc), dbtc_clip(edata->message)),
 				 is_serial ?
 				 errhint("serial is a column shorthand, not a type; declare the column as integer (or bigint) in the contract.") :
 				 !m->alias_types && pg_strcasecmp(spelling, "string") == 0 ?
@@ -151,14 +151,14 @@ resolve_column(const ContractModel *m, ContractColumn *c, TypeCache *cache)
 						dbtc_clip(c->data_type), dbtc_clip(c->name),
 						contract_model_label(m)),
 				 errdetail("Found at %s. Columns cannot have type %s.",
-						   srcloc_string(&c->type_loc), format_type_be(typoid))));
+						   contract_srcloc_string(&c->type_loc), format_type_be(typoid))));
 	if (!get_typisdefined(typoid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("data_type \"%s\" of column \"%s\" of %s is only a shell type",
 						dbtc_clip(c->data_type), dbtc_clip(c->name),
 						contract_model_label(m)),
-				 errdetail("Found at %s.", srcloc_string(&c->type_loc))));
+				 errdetail("Found at %s.", contract_srcloc_string(&c->type_loc))));
 
 	c->type_oid = typoid;
 	c->typmod = typmod;
@@ -231,7 +231,7 @@ not_one_expression(const ContractModel *m, const ContractConstraint *c,
 			(errcode(ERRCODE_SYNTAX_ERROR),
 			 errmsg("expression of %s of %s is not a single SQL expression",
 					constraint_subject(c), contract_model_label(m)),
-			 errdetail("Found at %s: %s.", srcloc_string(&c->loc), why),
+			 errdetail("Found at %s: %s.", contract_srcloc_string(&c->loc), why),
 			 errhint("A check expression is what goes inside CHECK ( ... ), e.g. \"amount >= 0\".")));
 }
 

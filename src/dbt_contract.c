@@ -109,7 +109,7 @@ _PG_init(void)
  * returned sink's tuplestore, which lives as long as the query.
  */
 ResultSink
-srf_begin(FunctionCallInfo fcinfo)
+dbtc_srf_begin(FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	ResultSink	sink;

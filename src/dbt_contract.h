@@ -50,7 +50,7 @@ typedef struct ResultSink
 	struct TupleDescData *desc;
 } ResultSink;
 
-extern ResultSink srf_begin(FunctionCallInfo fcinfo);
+extern ResultSink dbtc_srf_begin(FunctionCallInfo fcinfo);
 
 /* Hard limits that keep hostile YAML bounded. */
 #define DBTC_MAX_YAML_DEPTH			100
@@ -134,13 +134,13 @@ typedef enum YScalarType
 	YS_STRING
 } YScalarType;
 
-extern YDoc *yaml_compose(const char *data, size_t len, const char *file);
-extern YScalarType yaml_scalar_type(const YNode *n);
-extern bool yaml_scalar_bool(const YNode *n, bool *result);
-extern void yaml_charge(YDoc *doc, const YNode *n);
-extern YNode *yaml_map_get(YDoc *doc, const YNode *map, const char *key);
-extern List *yaml_map_pairs(YDoc *doc, const YNode *map);
-extern void yaml_to_json(YDoc *doc, const YNode *n, StringInfo out, int depth);
+extern YDoc *dbtc_yaml_compose(const char *data, size_t len, const char *file);
+extern YScalarType dbtc_yaml_scalar_type(const YNode *n);
+extern bool dbtc_yaml_scalar_bool(const YNode *n, bool *result);
+extern void dbtc_yaml_charge(YDoc *doc, const YNode *n);
+extern YNode *dbtc_yaml_map_get(YDoc *doc, const YNode *map, const char *key);
+extern List *dbtc_yaml_map_pairs(YDoc *doc, const YNode *map);
+extern void dbtc_yaml_to_json(YDoc *doc, const YNode *n, StringInfo out, int depth);
 
 /* A mapping entry after merge keys are applied. */
 typedef struct YPair
@@ -172,7 +172,7 @@ extern List *contract_parse_manifest(YDoc *doc, List *models);
 /* ---------- types and expressions (contract_types.c) ---------- */
 typedef struct TypeCache TypeCache;
 
-extern TypeCache *type_cache_create(void);
+extern TypeCache *contract_type_cache_create(void);
 extern void contract_resolve_types(ContractModel *m, TypeCache *cache);
 extern void contract_check_expression(const ContractModel *m,
 									  const ContractConstraint *c);
@@ -225,9 +225,9 @@ typedef struct ApplyOptions
 	bool		dry_run;
 } ApplyOptions;
 
-extern List *catalog_store_apply(const char *source, List *models,
+extern List *contract_store_apply(const char *source, List *models,
 								 const ApplyOptions *opts);
-extern List *catalog_store_diff(const char *source, List *models,
+extern List *contract_store_diff(const char *source, List *models,
 								const ApplyOptions *opts);
 
 /* ---------- reading the catalog (contract_read.c) ---------- */
@@ -294,13 +294,13 @@ extern MatchReport *contract_match_relation(Oid relid, const ContractModel *spec
 /* Many relations read from the catalog at once, for dbt_contract_verify. */
 typedef struct LiveCatalog LiveCatalog;
 
-extern LiveCatalog *live_catalog_load(List *specs);
-extern Oid	live_catalog_relid(LiveCatalog *cat, const char *schema,
+extern LiveCatalog *contract_live_catalog_load(List *specs);
+extern Oid	contract_live_catalog_relid(LiveCatalog *cat, const char *schema,
 							   const char *relname, char *relkind);
 extern MatchReport *contract_match_live(LiveCatalog *cat, Oid relid,
 										const ContractModel *spec);
-extern bool match_report_empty(const MatchReport *r);
-extern char *match_report_text(const MatchReport *r);
+extern bool contract_match_report_empty(const MatchReport *r);
+extern char *contract_match_report_text(const MatchReport *r);
 extern const char *contract_relkind_name(char relkind);
 extern bool dbtc_creating_clone_view;
 extern char *contract_fk_references(const ContractModel *spec,

@@ -326,14 +326,14 @@ report_violation(const char *relation, const ContractModel *spec,
 				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
 				 errmsg("relation %s does not match the enforced contract of %s",
 						relation, contract_model_label_full(spec)),
-				 errdetail_internal("%s", match_report_text(report)),
+				 errdetail_internal("%s", contract_match_report_text(report)),
 				 errhint("Make the model's SQL (or this DDL) produce the contracted columns, types and constraints, or change the contract in its YAML and apply it again.")));
 	else
 		ereport(level,
 				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
 				 errmsg("this change to relation %s breaks the enforced contract of %s",
 						relation, contract_model_label_full(spec)),
-				 errdetail_internal("%s", match_report_text(report)),
+				 errdetail_internal("%s", contract_match_report_text(report)),
 				 errhint("Change the contract first (dbt_contract_apply), then the relation; or rebuild the model with dbt.")));
 }
 
@@ -442,7 +442,7 @@ check_relation(Oid relid, TargetKind kind)
 		return;
 
 	report = contract_match_relation(relid, spec, true);
-	if (!match_report_empty(report))
+	if (!contract_match_report_empty(report))
 		report_violation(quote_qualified_identifier(schema, relname), spec,
 						 kind, report);
 }
@@ -783,9 +783,9 @@ dbt_contract_sql_drop(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WARNING),
 				 errmsg("CASCADE dropped %s of relation %s, which has the enforced contract of %s",
 						lost->names, relation, contract_model_label_full(spec)),
-				 match_report_empty(report) ?
+				 contract_match_report_empty(report) ?
 				 errdetail("The relation still matches its contract.") :
-				 errdetail_internal("%s", match_report_text(report)),
+				 errdetail_internal("%s", contract_match_report_text(report)),
 				 level == ERROR ?
 				 errhint("Change the model's contract first (dbt_contract_apply), then drop.") :
 				 report->repair_sql != NIL ?

@@ -108,7 +108,7 @@ plain_is_string(const char *v)
 	n.kind = YN_SCALAR;
 	n.plain = true;
 	n.value = (char *) v;
-	return yaml_scalar_type(&n) == YS_STRING;
+	return dbtc_yaml_scalar_type(&n) == YS_STRING;
 }
 
 /*

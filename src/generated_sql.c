@@ -696,7 +696,7 @@ dbtc_check_generated(const char *sql, NodeTag expected, const char *schema,
 Datum
 dbt_contract_parse_statements(PG_FUNCTION_ARGS)
 {
-	ResultSink	sink = srf_begin(fcinfo);
+	ResultSink	sink = dbtc_srf_begin(fcinfo);
 	List	   *raw = DBTC_RAW_PARSE(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	ListCell   *lc;
 

@@ -160,7 +160,7 @@ check_repair_owner(const RepairStep *step)
 Datum
 dbt_contract_repair(PG_FUNCTION_ARGS)
 {
-	ResultSink	sink = srf_begin(fcinfo);
+	ResultSink	sink = dbtc_srf_begin(fcinfo);
 	List	   *steps = NIL;
 	ListCell   *lc;
 	int			pass;

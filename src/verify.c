@@ -86,7 +86,7 @@ verify_spec(ResultSink *sink, const ContractModel *spec, Oid relid, LiveCatalog 
 	if (!contract_model_verified(spec))
 		return;
 	if (cat != NULL)
-		relid = live_catalog_relid(cat, spec->relation_schema, spec->relation_name,
+		relid = contract_live_catalog_relid(cat, spec->relation_schema, spec->relation_name,
 								   &relkind);
 	else if (!OidIsValid(relid))
 		relid = contract_model_relid(spec);
@@ -132,7 +132,7 @@ verify_spec(ResultSink *sink, const ContractModel *spec, Oid relid, LiveCatalog 
 Datum
 dbt_contract_verify(PG_FUNCTION_ARGS)
 {
-	ResultSink	sink = srf_begin(fcinfo);
+	ResultSink	sink = dbtc_srf_begin(fcinfo);
 	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext,
 											   "dbt_contract verify",
 											   ALLOCSET_DEFAULT_SIZES);
@@ -155,7 +155,7 @@ dbt_contract_verify(PG_FUNCTION_ARGS)
 				mine = lappend(mine, lfirst(lc));
 		specs = mine;
 	}
-	cat = live_catalog_load(specs);
+	cat = contract_live_catalog_load(specs);
 	foreach(lc, specs)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -178,7 +178,7 @@ Datum
 dbt_contract_check(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
-	ResultSink	sink = srf_begin(fcinfo);
+	ResultSink	sink = dbtc_srf_begin(fcinfo);
 	ContractModel *spec = contract_for_relation(relid);
 
 	verify_spec(&sink, spec, relid, NULL);

@@ -497,7 +497,7 @@ compose_events(ComposeState *st)
  * here on every path.
  */
 YDoc *
-yaml_compose(const char *data, size_t len, const char *file)
+dbtc_yaml_compose(const char *data, size_t len, const char *file)
 {
 	ComposeState *st = palloc0(sizeof(ComposeState));
 	HASHCTL		ctl;
@@ -549,7 +549,7 @@ yaml_compose(const char *data, size_t len, const char *file)
 
 /* Pay for one node visit; aliases make a tree cost more than its size. */
 void
-yaml_charge(YDoc *doc, const YNode *n)
+dbtc_yaml_charge(YDoc *doc, const YNode *n)
 {
 	if (--doc->budget < 0)
 		ereport(ERROR,
@@ -656,7 +656,7 @@ looks_like_float(const char *s)
 
 /* Resolve a scalar's type as PyYAML's SafeLoader would. */
 YScalarType
-yaml_scalar_type(const YNode *n)
+dbtc_yaml_scalar_type(const YNode *n)
 {
 	const char *v = n->value;
 
@@ -721,7 +721,7 @@ yaml_scalar_type(const YNode *n)
 	{
 		bool		b;
 
-		if (yaml_scalar_bool(n, &b))
+		if (dbtc_yaml_scalar_bool(n, &b))
 			return YS_BOOL;
 	}
 	if (looks_like_int(v))
@@ -733,7 +733,7 @@ yaml_scalar_type(const YNode *n)
 
 /* YAML 1.1 booleans: yes/no/true/false/on/off in three casings. */
 bool
-yaml_scalar_bool(const YNode *n, bool *result)
+dbtc_yaml_scalar_bool(const YNode *n, bool *result)
 {
 	static const char *const truths[] = {"yes", "Yes", "YES", "true", "True",
 	"TRUE", "on", "On", "ON"};
@@ -794,7 +794,7 @@ is_merge_key(const YNode *k)
 static void
 check_merge_item(YDoc *doc, const YNode *v, bool in_list)
 {
-	yaml_charge(doc, v);
+	dbtc_yaml_charge(doc, v);
 	if (v->kind != YN_MAPPING && (in_list || v->kind != YN_SEQUENCE))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -829,7 +829,7 @@ map_get_depth(YDoc *doc, const YNode *map, const char *key, int depth)
 	{
 		YNode	   *k = map->items[2 * i];
 
-		yaml_charge(doc, k);
+		dbtc_yaml_charge(doc, k);
 		if (k->kind != YN_SCALAR)
 			continue;
 		if (is_merge_key(k))
@@ -869,7 +869,7 @@ map_get_depth(YDoc *doc, const YNode *map, const char *key, int depth)
 
 /* Value for key in a mapping, honouring merge keys; NULL if absent. */
 YNode *
-yaml_map_get(YDoc *doc, const YNode *map, const char *key)
+dbtc_yaml_map_get(YDoc *doc, const YNode *map, const char *key)
 {
 	Assert(map->kind == YN_MAPPING);
 	return map_get_depth(doc, map, key, 0);
@@ -910,7 +910,7 @@ collect_pairs(YDoc *doc, const YNode *map, PairCollector *pc, int depth)
 		YNode	   *k = map->items[2 * i];
 		PairSlot   *s;
 
-		yaml_charge(doc, k);
+		dbtc_yaml_charge(doc, k);
 		if (is_merge_key(k))
 			continue;
 		if (k->kind != YN_SCALAR)
@@ -981,7 +981,7 @@ pair_by_seq(const void *a, const void *b)
  * keeps this O(n log n) even for hostile mappings with many keys.
  */
 List *
-yaml_map_pairs(YDoc *doc, const YNode *map)
+dbtc_yaml_map_pairs(YDoc *doc, const YNode *map)
 {
 	PairCollector pc = {0};
 	List	   *result = NIL;
@@ -1094,14 +1094,14 @@ float_to_json(const char *v, StringInfo out)
 
 /* Render a node as JSON, expanding aliases (charged to the budget). */
 void
-yaml_to_json(YDoc *doc, const YNode *n, StringInfo out, int depth)
+dbtc_yaml_to_json(YDoc *doc, const YNode *n, StringInfo out, int depth)
 {
 	int			i;
 	ListCell   *lc;
 	bool		first = true;
 
 	check_stack_depth();
-	yaml_charge(doc, n);
+	dbtc_yaml_charge(doc, n);
 	if (depth > DBTC_MAX_YAML_DEPTH)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -1112,7 +1112,7 @@ yaml_to_json(YDoc *doc, const YNode *n, StringInfo out, int depth)
 	switch (n->kind)
 	{
 		case YN_SCALAR:
-			switch (yaml_scalar_type(n))
+			switch (dbtc_yaml_scalar_type(n))
 			{
 				case YS_NULL:
 					appendStringInfoString(out, "null");
@@ -1121,7 +1121,7 @@ yaml_to_json(YDoc *doc, const YNode *n, StringInfo out, int depth)
 					{
 						bool		b = false;
 
-						(void) yaml_scalar_bool(n, &b);
+						(void) dbtc_yaml_scalar_bool(n, &b);
 						appendStringInfoString(out, b ? "true" : "false");
 						break;
 					}
@@ -1148,13 +1148,13 @@ yaml_to_json(YDoc *doc, const YNode *n, StringInfo out, int depth)
 			{
 				if (i > 0)
 					appendStringInfoString(out, ", ");
-				yaml_to_json(doc, n->items[i], out, depth + 1);
+				dbtc_yaml_to_json(doc, n->items[i], out, depth + 1);
 			}
 			appendStringInfoChar(out, ']');
 			break;
 		case YN_MAPPING:
 			appendStringInfoChar(out, '{');
-			foreach(lc, yaml_map_pairs(doc, n))
+			foreach(lc, dbtc_yaml_map_pairs(doc, n))
 			{
 				YPair	   *p = lfirst(lc);
 
@@ -1163,7 +1163,7 @@ yaml_to_json(YDoc *doc, const YNode *n, StringInfo out, int depth)
 				first = false;
 				escape_json(out, p->key);
 				appendStringInfoString(out, ": ");
-				yaml_to_json(doc, p->value, out, depth + 1);
+				dbtc_yaml_to_json(doc, p->value, out, depth + 1);
 			}
 			appendStringInfoChar(out, '}');
 			break;
