@@ -21,11 +21,14 @@ OBJS        = src/dbt_contract.o \
               src/apply.o \
               src/contract_cache.o \
               src/contract_match.o \
+              src/live_catalog.o \
+              src/type_match.o \
               src/event_trigger.o \
               src/verify.o \
               src/contract_ddl.o \
               src/repair.o \
               src/contract_diff.o \
+              src/breaking_policy.o \
               src/contract_manifest.o \
               src/clone.o \
               src/contract_read.o \
@@ -102,6 +105,7 @@ endif
 
 # Every object depends on the shared header (PGXS tracks no headers).
 $(OBJS): src/dbt_contract.h src/contract_model.h src/compat.h
+src/contract_match.o src/live_catalog.o: src/contract_match.h
 src/generate.o src/generate_odcs.o: src/generate.h
 
 .PHONY: test test-matrix demo bench tapcheck valgrind sanitize sanitize-flags fuzz

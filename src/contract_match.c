@@ -1,13 +1,16 @@
 /*-------------------------------------------------------------------------
  * contract_match.c
  *	  Compare a live relation with its contract: column names and types
- *	  (three strictness levels) and declared constraints.
+ *	  (by the rules of type_match.c) and declared constraints, and report
+ *	  what differs with the SQL that would restore a lost constraint.
  *
  * The column report reproduces dbt's mismatch table and reasons; the
  * constraint report shows what the contract wants and what the relation
  * has, deparsed.  CHECK constraints are compared as PostgreSQL stores
  * them: the contract's expression is transformed against the relation the
  * way CREATE TABLE cooks a check, and compared with equal() to conbin.
+ * The relation is read here from its open relcache entry, or for many
+ * relations at once by live_catalog.c.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -56,6 +59,7 @@
 #include "utils/varlena.h"
 
 #include "dbt_contract.h"
+#include "contract_match.h"
 
 typedef struct MismatchRow
 {
@@ -64,220 +68,6 @@ typedef struct MismatchRow
 	char	   *contract_type;
 	const char *reason;
 } MismatchRow;
-
-/* One live constraint of the relation. */
-typedef struct LiveConstraint
-{
-	Oid			oid;
-	char		contype;
-	char	   *name;
-	List	   *cols;			/* attribute names, in key order */
-	Oid			confrelid;
-	List	   *fcols;			/* referenced attribute names */
-	Node	   *check_expr;		/* CHECK: stored expression */
-	bool		in_force;		/* validated and enforced */
-} LiveConstraint;
-
-/* One live column. */
-typedef struct LiveAttr
-{
-	char	   *name;
-	AttrNumber	attnum;
-	Oid			typid;
-	int32		typmod;
-	Oid			collation;
-	bool		notnull;
-	bool		hasdef;
-} LiveAttr;
-
-/*
- * What matching needs of a live relation: read from an open relation (one
- * DDL command's check), or from the catalog for many relations at once
- * (dbt_contract_verify), in which case the relation itself is opened only
- * when something needs it (cooking a check no earlier relation had).
- */
-typedef struct LiveRel
-{
-	Oid			relid;
-	Oid			nsp;
-	char		relkind;
-	char	   *schema;
-	char	   *relname;
-	AttrNumber	maxattnum;
-	LiveAttr  **byattnum;		/* [1..maxattnum]; NULL: dropped */
-	List	   *attrs;			/* LiveAttr *, by attnum */
-	LiveAttr  **byname;			/* the same, sorted by name */
-	int			nattrs;
-	List	   *constraints;	/* LiveConstraint * */
-	HTAB	   *conindex;		/* LiveConKey: constraints by type and columns */
-	Relation	rel;			/* open relation, or NULL */
-	bool		opened;			/* rel was opened here, close it */
-} LiveRel;
-
-/* A check expression as cooked against one relation, for the others. */
-typedef struct CookedCheck
-{
-	char	   *expression;
-	Oid			nsp;			/* schema it was cooked for (search_path) */
-	int			ncols;			/* columns it refers to: */
-	char	  **names;
-	AttrNumber *attnos;			/* ... as numbered in expr */
-	Oid		   *typids;
-	int32	   *typmods;
-	Oid		   *collations;
-	Node	   *expr;
-} CookedCheck;
-
-typedef struct CookedBucket
-{
-	uint32		hash;			/* of the expression text */
-	List	   *entries;		/* CookedCheck * */
-} CookedBucket;
-
-typedef struct RelNameKey
-{
-	char		schema[NAMEDATALEN];
-	char		relname[NAMEDATALEN];
-} RelNameKey;
-
-typedef struct RelNameEntry
-{
-	RelNameKey	key;
-	Oid			relid;
-	char		relkind;
-} RelNameEntry;
-
-typedef struct LiveRelEntry
-{
-	Oid			relid;
-	LiveRel    *live;
-} LiveRelEntry;
-
-struct LiveCatalog
-{
-	MemoryContext cxt;
-	HTAB	   *names;			/* RelNameEntry: the relations of the contracts */
-	HTAB	   *rels;			/* LiveRelEntry: those that exist */
-	HTAB	   *cooked;			/* CookedBucket */
-};
-
-/* ------------------------------------------------------------------------
- * Types
- * ------------------------------------------------------------------------
- */
-
-/*
- * The coarse type name dbt's preflight compares on PostgreSQL: psycopg2's
- * typecaster for the result OID (length, precision and scale invisible,
- * and several distinct types sharing a name).  Unknown OIDs compare by
- * OID, as dbt's "unknown type_code <oid>" does.
- */
-static char *
-dbt_type_name(Oid typid)
-{
-	switch (typid)
-	{
-		case NAMEOID:
-		case CHAROID:
-		case TEXTOID:
-		case BPCHAROID:
-		case VARCHAROID:
-			return "STRING";
-		case BOOLOID:
-			return "BOOLEAN";
-		case INT8OID:
-			return "LONGINTEGER";
-		case INT2OID:
-		case INT4OID:
-			return "INTEGER";
-		case FLOAT4OID:
-		case FLOAT8OID:
-			return "FLOAT";
-		case NUMERICOID:
-			return "DECIMAL";
-		case TIMESTAMPOID:
-			return "DATETIME";
-		case TIMESTAMPTZOID:
-			return "DATETIMETZ";
-		case TIMEOID:
-		case TIMETZOID:
-			return "TIME";
-		case DATEOID:
-			return "DATE";
-		case INTERVALOID:
-			return "INTERVAL";
-		case BYTEAOID:
-			return "BINARY";
-		case OIDOID:
-			return "ROWID";
-		case JSONOID:
-			return "JSON";
-		case JSONBOID:
-			return "JSONB";
-		case INT2ARRAYOID:
-		case INT4ARRAYOID:
-			return "INTEGERARRAY";
-		case INT8ARRAYOID:
-			return "LONGINTEGERARRAY";
-		case TEXTARRAYOID:
-		case 1002:				/* char[] */
-		case 1003:				/* name[] */
-		case 1014:				/* bpchar[] */
-		case 1015:				/* varchar[] */
-			return "STRINGARRAY";
-		case BOOLARRAYOID:
-			return "BOOLEANARRAY";
-		case FLOAT4ARRAYOID:
-		case FLOAT8ARRAYOID:
-			return "FLOATARRAY";
-		case 1231:				/* numeric[] */
-			return "DECIMALARRAY";
-		case 1115:				/* timestamp[] */
-			return "DATETIMEARRAY";
-		case 1185:				/* timestamptz[] */
-			return "DATETIMETZARRAY";
-		case 1183:				/* time[] */
-		case 1270:				/* timetz[] */
-			return "TIMEARRAY";
-		case 1182:				/* date[] */
-			return "DATEARRAY";
-		case 1187:				/* interval[] */
-			return "INTERVALARRAY";
-		default:
-			return psprintf("unknown type_code %u", typid);
-	}
-}
-
-/*
- * The contract stores the type's OID as resolved at apply time; a type
- * dropped since (DROP TYPE ... CASCADE) leaves it dangling.
- */
-static bool
-contract_type_exists(const ContractColumn *c)
-{
-	return OidIsValid(c->type_oid) &&
-		SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(c->type_oid));
-}
-
-static bool
-types_match(Oid live_typid, int32 live_typmod, const ContractColumn *c)
-{
-	if (!contract_type_exists(c))
-		return false;
-	switch ((TypeMatchMode) dbtc_type_match)
-	{
-		case TYPE_MATCH_EXACT:
-			return live_typid == c->type_oid && live_typmod == c->typmod;
-		case TYPE_MATCH_DBT:
-			/* result columns of a domain type arrive as the base type */
-			return strcmp(dbt_type_name(getBaseType(live_typid)),
-						  dbt_type_name(getBaseType(c->type_oid))) == 0;
-		case TYPE_MATCH_DECLARED:
-		default:
-			return live_typid == c->type_oid &&
-				(c->typmod < 0 || live_typmod == c->typmod);
-	}
-}
 
 /* ------------------------------------------------------------------------
  * Columns
@@ -356,7 +146,7 @@ match_columns(LiveRel *lr, const ContractModel *spec, MatchReport *r)
 		}
 		c = list_nth(spec->columns, pos);
 		seen[pos] = true;
-		if (!types_match(att->typid, att->typmod, c))
+		if (!contract_types_match(att->typid, att->typmod, c))
 			add_row(r, att->name,
 					format_type_with_typemod(att->typid, att->typmod),
 					spec_type_text(c), "data type mismatch");
@@ -438,8 +228,8 @@ live_attr(LiveRel *lr, const char *name)
  * NOT ENFORCED from PostgreSQL 18) does not satisfy a contract: rows that
  * break it may be in the table, and new ones may be let in.
  */
-static bool
-constraint_in_force(Form_pg_constraint con)
+bool
+contract_constraint_in_force(Form_pg_constraint con)
 {
 	return con->convalidated && DBTC_CONSTRAINT_ENFORCED(con);
 }
@@ -447,7 +237,7 @@ constraint_in_force(Form_pg_constraint con)
 PG_FUNCTION_INFO_V1(dbt_contract_constraint_in_force);
 
 /*
- * dbt_contract.constraint_in_force(oid): the views' way of asking the same
+ * dbt_contract.contract_constraint_in_force(oid): the views' way of asking the same
  * question, so "enforced" there means what it means to the checks.
  */
 Datum
@@ -459,7 +249,7 @@ dbt_contract_constraint_in_force(PG_FUNCTION_ARGS)
 
 	if (!HeapTupleIsValid(tup))
 		PG_RETURN_NULL();
-	res = constraint_in_force((Form_pg_constraint) GETSTRUCT(tup));
+	res = contract_constraint_in_force((Form_pg_constraint) GETSTRUCT(tup));
 	ReleaseSysCache(tup);
 	PG_RETURN_BOOL(res);
 }
@@ -468,8 +258,8 @@ dbt_contract_constraint_in_force(PG_FUNCTION_ARGS)
  * From PostgreSQL 18 a NOT NULL is a constraint row that can be NOT VALID
  * while attnotnull is set; such a column still holds NULLs.
  */
-static void
-live_note_invalid_not_null(LiveRel *lr, LiveConstraint *l)
+void
+contract_live_note_invalid_not_null(LiveRel *lr, LiveConstraint *l)
 {
 	if (l->contype == DBTC_CONSTRAINT_NOTNULL && !l->in_force && l->cols != NIL)
 	{
@@ -502,7 +292,7 @@ live_constraints(Relation rel)
 
 		lc->oid = con->oid;
 		lc->contype = con->contype;
-		lc->in_force = constraint_in_force(con);
+		lc->in_force = contract_constraint_in_force(con);
 		lc->name = pstrdup(NameStr(con->conname));
 		d = heap_getattr(tup, Anum_pg_constraint_conkey, RelationGetDescr(conrel), &isnull);
 		if (!isnull)
@@ -1595,8 +1385,8 @@ match_relkind(LiveRel *lr, const ContractModel *spec, MatchReport *r)
 	add_problem(r, "relation", "relation kind", have, want, NULL);
 }
 
-static MatchReport *
-match_live(LiveCatalog *cat, LiveRel *lr, const ContractModel *spec,
+MatchReport *
+contract_match_live_rel(LiveCatalog *cat, LiveRel *lr, const ContractModel *spec,
 		   bool check_constraints)
 {
 	MatchReport *r = palloc0(sizeof(MatchReport));
@@ -1610,6 +1400,22 @@ match_live(LiveCatalog *cat, LiveRel *lr, const ContractModel *spec,
 	return r;
 }
 
+/* A live column as matching sees it, from its pg_attribute row. */
+LiveAttr *
+contract_live_attr_make(Form_pg_attribute att)
+{
+	LiveAttr   *a = palloc(sizeof(LiveAttr));
+
+	a->name = pstrdup(NameStr(att->attname));
+	a->attnum = att->attnum;
+	a->typid = att->atttypid;
+	a->typmod = att->atttypmod;
+	a->collation = att->attcollation;
+	a->notnull = att->attnotnull;
+	a->hasdef = att->atthasdef;
+	return a;
+}
+
 /* attrs and byattnum from a list of LiveAttr, sorted here. */
 static int
 attr_cmp(const ListCell *a, const ListCell *b)
@@ -1620,8 +1426,8 @@ attr_cmp(const ListCell *a, const ListCell *b)
 	return (x > y) - (x < y);
 }
 
-static void
-live_rel_index_attrs(LiveRel *lr)
+void
+contract_live_rel_index_attrs(LiveRel *lr)
 {
 	ListCell   *lc;
 	int			i;
@@ -1669,17 +1475,10 @@ contract_match_relation(Oid relid, const ContractModel *spec, bool check_constra
 
 		if (att->attisdropped)
 			continue;
-		a = palloc(sizeof(LiveAttr));
-		a->name = NameStr(att->attname);
-		a->attnum = att->attnum;
-		a->typid = att->atttypid;
-		a->typmod = att->atttypmod;
-		a->collation = att->attcollation;
-		a->notnull = att->attnotnull;
-		a->hasdef = att->atthasdef;
+		a = contract_live_attr_make(att);
 		lr.attrs = lappend(lr.attrs, a);
 	}
-	live_rel_index_attrs(&lr);
+	contract_live_rel_index_attrs(&lr);
 	if (check_constraints &&
 		(lr.relkind == RELKIND_RELATION || lr.relkind == RELKIND_PARTITIONED_TABLE))
 	{
@@ -1687,289 +1486,17 @@ contract_match_relation(Oid relid, const ContractModel *spec, bool check_constra
 
 		lr.constraints = live_constraints(rel);
 		foreach(lc, lr.constraints)
-			live_note_invalid_not_null(&lr, lfirst(lc));
+			contract_live_note_invalid_not_null(&lr, lfirst(lc));
 	}
-	r = match_live(NULL, &lr, spec, check_constraints);
+	r = contract_match_live_rel(NULL, &lr, spec, check_constraints);
 	relation_close(rel, AccessShareLock);
 	return r;
 }
 
 /* ------------------------------------------------------------------------
- * Many relations at once: one pass over pg_class, pg_attribute and
- * pg_constraint for every relation the contracts name, instead of opening
- * each relation (building its relcache entry) and scanning its constraints.
+ * The report as text
  * ------------------------------------------------------------------------
  */
-static void
-make_relname_key(RelNameKey *key, const char *schema, const char *relname)
-{
-	memset(key, 0, sizeof(RelNameKey));
-	/* longer identifiers are truncated, as the server does */
-	memcpy(key->schema, schema, pg_mbcliplen(schema, strlen(schema), NAMEDATALEN - 1));
-	memcpy(key->relname, relname, pg_mbcliplen(relname, strlen(relname), NAMEDATALEN - 1));
-}
-
-static int
-live_constraint_cmp(const ListCell *a, const ListCell *b)
-{
-	return strcmp(((LiveConstraint *) lfirst(a))->name,
-				  ((LiveConstraint *) lfirst(b))->name);
-}
-
-static LiveRel *
-live_catalog_rel(LiveCatalog *cat, Oid relid)
-{
-	LiveRelEntry *e = hash_search(cat->rels, &relid, HASH_FIND, NULL);
-
-	return e ? e->live : NULL;
-}
-
-/* Names of attnums of a relation read into the catalog, else looked up. */
-static List *
-catalog_attnums_to_names(LiveCatalog *cat, Oid relid, Datum arr)
-{
-	ArrayType  *a = DatumGetArrayTypeP(arr);
-	int16	   *nums = (int16 *) ARR_DATA_PTR(a);
-	int			n = ARR_DIMS(a)[0];
-	LiveRel    *lr = live_catalog_rel(cat, relid);
-	List	   *res = NIL;
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		char	   *name = NULL;
-
-		if (lr != NULL && nums[i] > 0 && nums[i] <= lr->maxattnum &&
-			lr->byattnum[nums[i]] != NULL)
-			name = lr->byattnum[nums[i]]->name;
-		else
-			name = get_attname(relid, nums[i], true);
-		/* a concurrently dropped column: keep the position */
-		res = lappend(res, name ? name : psprintf("#%d", nums[i]));
-	}
-	return res;
-}
-
-/*
- * The live relations of the given contracts (ContractModel *), read in one
- * pass over each catalog, in the current memory context.
- */
-LiveCatalog *
-contract_live_catalog_load(List *specs)
-{
-	LiveCatalog *cat = palloc0(sizeof(LiveCatalog));
-	HASHCTL		ctl;
-	HTAB	   *nspnames;
-	Relation	catrel;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	HASH_SEQ_STATUS status;
-	LiveRelEntry *re;
-	ListCell   *lc;
-	typedef struct NspEntry
-	{
-		Oid			oid;
-		char		name[NAMEDATALEN];
-	} NspEntry;
-
-	cat->cxt = CurrentMemoryContext;
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(RelNameKey);
-	ctl.entrysize = sizeof(RelNameEntry);
-	ctl.hcxt = CurrentMemoryContext;
-	cat->names = hash_create("dbt_contract relation names", Max(64, list_length(specs)),
-							 &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(LiveRelEntry);
-	cat->rels = hash_create("dbt_contract live relations", Max(64, list_length(specs)),
-							&ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	ctl.keysize = sizeof(uint32);
-	ctl.entrysize = sizeof(CookedBucket);
-	cat->cooked = hash_create("dbt_contract cooked checks", 64,
-							  &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(NspEntry);
-	nspnames = hash_create("dbt_contract schemas", 64,
-						   &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-
-	foreach(lc, specs)
-	{
-		ContractModel *spec = lfirst(lc);
-		RelNameKey	key;
-		RelNameEntry *e;
-		bool		found;
-
-		make_relname_key(&key, spec->relation_schema, spec->relation_name);
-		e = hash_search(cat->names, &key, HASH_ENTER, &found);
-		if (!found)
-		{
-			e->relid = InvalidOid;
-			e->relkind = '\0';
-		}
-	}
-
-	/* schemas by OID */
-	catrel = table_open(NamespaceRelationId, AccessShareLock);
-	scan = systable_beginscan(catrel, InvalidOid, false, NULL, 0, NULL);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_namespace nsp = (Form_pg_namespace) GETSTRUCT(tup);
-		NspEntry   *e = hash_search(nspnames, &nsp->oid, HASH_ENTER, NULL);
-
-		strlcpy(e->name, NameStr(nsp->nspname), NAMEDATALEN);
-	}
-	systable_endscan(scan);
-	table_close(catrel, AccessShareLock);
-
-	/* the contracted relations that exist */
-	catrel = table_open(RelationRelationId, AccessShareLock);
-	scan = systable_beginscan(catrel, InvalidOid, false, NULL, 0, NULL);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
-		NspEntry   *nsp = hash_search(nspnames, &cls->relnamespace, HASH_FIND, NULL);
-		RelNameKey	key;
-		RelNameEntry *e;
-
-		if (nsp == NULL)
-			continue;
-		make_relname_key(&key, nsp->name, NameStr(cls->relname));
-		e = hash_search(cat->names, &key, HASH_FIND, NULL);
-		if (e == NULL)
-			continue;
-		e->relid = cls->oid;
-		e->relkind = cls->relkind;
-		if (cls->relkind == RELKIND_RELATION || cls->relkind == RELKIND_PARTITIONED_TABLE ||
-			cls->relkind == RELKIND_VIEW || cls->relkind == RELKIND_MATVIEW ||
-			cls->relkind == RELKIND_FOREIGN_TABLE)
-		{
-			LiveRel    *lr = palloc0(sizeof(LiveRel));
-
-			lr->relid = cls->oid;
-			lr->nsp = cls->relnamespace;
-			lr->relkind = cls->relkind;
-			lr->schema = pstrdup(nsp->name);
-			lr->relname = pstrdup(NameStr(cls->relname));
-			re = hash_search(cat->rels, &lr->relid, HASH_ENTER, NULL);
-			re->live = lr;
-		}
-	}
-	systable_endscan(scan);
-	table_close(catrel, AccessShareLock);
-
-	/* their columns */
-	catrel = table_open(AttributeRelationId, AccessShareLock);
-	scan = systable_beginscan(catrel, InvalidOid, false, NULL, 0, NULL);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tup);
-		LiveRel    *lr;
-		LiveAttr   *a;
-
-		if (att->attnum <= 0 || att->attisdropped ||
-			(lr = live_catalog_rel(cat, att->attrelid)) == NULL)
-			continue;
-		a = palloc(sizeof(LiveAttr));
-		a->name = pstrdup(NameStr(att->attname));
-		a->attnum = att->attnum;
-		a->typid = att->atttypid;
-		a->typmod = att->atttypmod;
-		a->collation = att->attcollation;
-		a->notnull = att->attnotnull;
-		a->hasdef = att->atthasdef;
-		lr->attrs = lappend(lr->attrs, a);
-	}
-	systable_endscan(scan);
-	table_close(catrel, AccessShareLock);
-	hash_seq_init(&status, cat->rels);
-	while ((re = hash_seq_search(&status)) != NULL)
-		live_rel_index_attrs(re->live);
-
-	/* the constraints of the tables among them */
-	catrel = table_open(ConstraintRelationId, AccessShareLock);
-	scan = systable_beginscan(catrel, InvalidOid, false, NULL, 0, NULL);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
-		LiveRel    *lr;
-		LiveConstraint *l;
-		bool		isnull;
-		Datum		d;
-
-		if (!OidIsValid(con->conrelid) ||
-			(lr = live_catalog_rel(cat, con->conrelid)) == NULL ||
-			(lr->relkind != RELKIND_RELATION && lr->relkind != RELKIND_PARTITIONED_TABLE))
-			continue;
-		l = palloc0(sizeof(LiveConstraint));
-		l->oid = con->oid;
-		l->contype = con->contype;
-		l->in_force = constraint_in_force(con);
-		l->name = pstrdup(NameStr(con->conname));
-		d = heap_getattr(tup, Anum_pg_constraint_conkey, RelationGetDescr(catrel), &isnull);
-		if (!isnull)
-			l->cols = catalog_attnums_to_names(cat, con->conrelid, d);
-		if (con->contype == CONSTRAINT_FOREIGN)
-		{
-			l->confrelid = con->confrelid;
-			d = heap_getattr(tup, Anum_pg_constraint_confkey, RelationGetDescr(catrel), &isnull);
-			if (!isnull)
-				l->fcols = catalog_attnums_to_names(cat, con->confrelid, d);
-		}
-		if (con->contype == CONSTRAINT_CHECK)
-		{
-			d = heap_getattr(tup, Anum_pg_constraint_conbin, RelationGetDescr(catrel), &isnull);
-			if (!isnull)
-				l->check_expr = stringToNode(TextDatumGetCString(d));
-		}
-		lr->constraints = lappend(lr->constraints, l);
-		live_note_invalid_not_null(lr, l);
-	}
-	systable_endscan(scan);
-	table_close(catrel, AccessShareLock);
-	/* in name order, as the per-relation index scan returns them */
-	hash_seq_init(&status, cat->rels);
-	while ((re = hash_seq_search(&status)) != NULL)
-		list_sort(re->live->constraints, live_constraint_cmp);
-	return cat;
-}
-
-/*
- * The relation a contract names, as the catalog had it: its OID and kind,
- * or InvalidOid.
- */
-Oid
-contract_live_catalog_relid(LiveCatalog *cat, const char *schema, const char *relname,
-				   char *relkind)
-{
-	RelNameKey	key;
-	RelNameEntry *e;
-
-	make_relname_key(&key, schema, relname);
-	e = hash_search(cat->names, &key, HASH_FIND, NULL);
-	if (e == NULL || !OidIsValid(e->relid))
-		return InvalidOid;
-	*relkind = e->relkind;
-	return e->relid;
-}
-
-/* contract_match_relation() of a relation read by contract_live_catalog_load(). */
-MatchReport *
-contract_match_live(LiveCatalog *cat, Oid relid, const ContractModel *spec)
-{
-	LiveRel    *lr = live_catalog_rel(cat, relid);
-	MatchReport *r;
-
-	if (lr == NULL)
-		elog(ERROR, "relation %u was not read by contract_live_catalog_load", relid);
-	r = match_live(cat, lr, spec, true);
-	if (lr->opened)
-		relation_close(lr->rel, AccessShareLock);
-	lr->rel = NULL;
-	lr->opened = false;
-	return r;
-}
-
 bool
 contract_match_report_empty(const MatchReport *r)
 {

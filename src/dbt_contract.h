@@ -193,6 +193,9 @@ extern List *contract_diff_model(const ContractModel *old, const ContractModel *
 extern bool contract_deprecation_passed(const char *deprecation_date);
 extern List *contract_diff_targets(const char *base_target, const char *head_target);
 
+/* ---------- breaking changes (breaking_policy.c) ---------- */
+extern List *contract_breaking_policy(List *changes, bool allow_breaking);
+
 /* ---------- the catalog's owner (catalog_owner.c) ---------- */
 typedef struct OwnerContext
 {
@@ -267,7 +270,12 @@ extern ContractModel *contract_for_relation(Oid relid);
 extern Oid	contract_model_relid(const ContractModel *m);
 extern bool contract_model_verified(const ContractModel *m);
 
-/* ---------- matching a live relation (contract_match.c) ---------- */
+/* ---------- type rules (type_match.c) ---------- */
+extern bool contract_type_exists(const ContractColumn *c);
+extern bool contract_types_match(Oid live_typid, int32 live_typmod,
+								 const ContractColumn *c);
+
+/* ---------- matching a live relation (contract_match.c, live_catalog.c) ---------- */
 /* One discrepancy, as dbt_contract_verify() reports it. */
 typedef struct MatchProblem
 {
