@@ -1,13 +1,17 @@
 /*-------------------------------------------------------------------------
  * dbt_contract.h
- *	  Shared declarations: settings, the YAML node tree, the in-memory
- *	  contract model, and the entry points of each source file.
+ *	  Declarations of every layer, each group under the file that defines
+ *	  it.  The contract model itself is in contract_model.h.
  *
  * Data flows one way: yaml_compose.c turns bytes into a YNode tree,
- * contract_parse.c turns the tree into ContractModel structs (validating
- * what dbt validates), contract_types.c resolves types and expressions
- * with PostgreSQL's own parser, catalog_store.c writes the models into
- * the dbt_contract schema, and apply.c holds the SQL-callable functions.
+ * contract_parse.c (or contract_manifest.c) turns the tree into
+ * ContractModel structs, validating what dbt validates, contract_types.c
+ * resolves types and expressions with PostgreSQL's own parser, and
+ * catalog_store.c writes the models into the dbt_contract schema.  From
+ * there contract_read.c reads them back as the same structs for the event
+ * triggers (through contract_cache.c), the reports (verify.c,
+ * contract_ddl.c, repair.c, all comparing through contract_match.c) and
+ * the diffs (contract_diff.c).
  *-------------------------------------------------------------------------
  */
 #ifndef DBT_CONTRACT_H
