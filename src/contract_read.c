@@ -30,6 +30,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -602,6 +603,111 @@ read_body(ContractReader *r, ContractModel *m, int flags)
 		m->tests = read_rows(r, r->test, ids.test_pkey, m, test_from_row);
 }
 
+/*
+ * From this many models on, their columns, constraints and tests are read
+ * with one sequential scan of each table rather than an index scan per
+ * model and table: dbt_contract_verify reads every enforced contract.
+ */
+#define BULK_READ_MODELS	100
+
+/* A model being read in bulk, and the rows of the table being scanned. */
+typedef struct BulkModel
+{
+	int64		model_id;		/* hash key */
+	ContractModel *m;
+	List	   *rows;			/* OrderedRow * */
+} BulkModel;
+
+typedef struct OrderedRow
+{
+	int			ordinal;
+	void	   *item;
+} OrderedRow;
+
+static int
+ordered_row_cmp(const ListCell *a, const ListCell *b)
+{
+	int			x = ((OrderedRow *) lfirst(a))->ordinal;
+	int			y = ((OrderedRow *) lfirst(b))->ordinal;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The rows of every model in the map, from one scan of a table keyed
+ * (model_id, ordinal), each model's list in ordinal order.
+ */
+static void
+read_rows_bulk(ContractReader *r, Relation rel, HTAB *map, List *models,
+			   RowReader read_row, size_t list_offset)
+{
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, r->snap, 0, NULL);
+	HeapTuple	tup;
+	ListCell   *lc;
+
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		int64		id = attr_int64(tup, rel, 1);
+		BulkModel  *b = hash_search(map, &id, HASH_FIND, NULL);
+		OrderedRow *o;
+
+		CHECK_FOR_INTERRUPTS();
+		if (b == NULL)
+			continue;
+		o = palloc(sizeof(OrderedRow));
+		o->ordinal = attr_int(tup, rel, 2, 0);
+		o->item = read_row(r, tup, b->m);
+		b->rows = lappend(b->rows, o);
+	}
+	systable_endscan(scan);
+	foreach(lc, models)
+	{
+		ContractModel *m = lfirst(lc);
+		BulkModel  *b = hash_search(map, &m->model_id, HASH_FIND, NULL);
+		List	  **dest = (List **) ((char *) m + list_offset);
+		ListCell   *rc;
+
+		list_sort(b->rows, ordered_row_cmp);
+		foreach(rc, b->rows)
+			*dest = lappend(*dest, ((OrderedRow *) lfirst(rc))->item);
+		list_free_deep(b->rows);
+		b->rows = NIL;
+	}
+}
+
+/* read_body() of many models at once. */
+static void
+read_bodies(ContractReader *r, List *models, int flags)
+{
+	HASHCTL		ctl;
+	HTAB	   *map;
+	ListCell   *lc;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(BulkModel);
+	ctl.hcxt = CurrentMemoryContext;
+	map = hash_create("dbt_contract bulk read", list_length(models), &ctl,
+					  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	foreach(lc, models)
+	{
+		ContractModel *m = lfirst(lc);
+		BulkModel  *b = hash_search(map, &m->model_id, HASH_ENTER, NULL);
+
+		b->m = m;
+		b->rows = NIL;
+	}
+	r->resolve = (flags & CONTRACT_READ_RESOLVE) != 0;
+	read_rows_bulk(r, r->column, map, models, column_from_row,
+				   offsetof(ContractModel, columns));
+	read_rows_bulk(r, r->constraint, map, models, constraint_from_row,
+				   offsetof(ContractModel, constraints));
+	if (flags & CONTRACT_READ_TESTS)
+		read_rows_bulk(r, r->test, map, models, test_from_row,
+					   offsetof(ContractModel, tests));
+	hash_destroy(map);
+}
+
 /* ------------------------------------------------------------------------
  * Entry points
  * ------------------------------------------------------------------------
@@ -671,9 +777,13 @@ contract_reader_models(ContractReader *r, const char *name,
 	}
 	systable_endscan(scan);
 	list_sort(res, model_id_cmp);
-	if ((flags & CONTRACT_READ_HEADER) == 0)
+	if ((flags & CONTRACT_READ_HEADER) != 0)
+		return res;
+	if (list_length(res) < BULK_READ_MODELS)
 		foreach(lc, res)
 			read_body(r, lfirst(lc), flags);
+	else
+		read_bodies(r, res, flags);
 	return res;
 }
 
