@@ -158,14 +158,25 @@ static bool ids_valid = false;
 static bool layout_checked = false;	/* since ids were looked up */
 static bool callback_registered = false;
 
-/* An open reading of the catalog: its relations and one snapshot. */
+/*
+ * One table being read, and its current row deformed once: heap_getattr
+ * of a column after a text column walks the row from its start.
+ */
+typedef struct ReadTable
+{
+	Relation	rel;
+	Datum	   *values;
+	bool	   *nulls;			/* true past the table's last column */
+} ReadTable;
+
+/* An open reading of the catalog: its tables and one snapshot. */
 struct ContractReader
 {
 	Snapshot	snap;
-	Relation	model;
-	Relation	column;
-	Relation	constraint;
-	Relation	test;
+	ReadTable	model;
+	ReadTable	column;
+	ReadTable	constraint;
+	ReadTable	test;
 	bool		has_target;		/* the catalog has been updated to 0.2.0 */
 	bool		resolve;		/* resolve ref() targets of what is read */
 };
@@ -245,45 +256,34 @@ catalog_ids(void)
  * Attributes
  * ------------------------------------------------------------------------
  */
-static Datum
-attr(HeapTuple tup, Relation rel, AttrNumber attno, bool *isnull)
+static void
+deform(ReadTable *t, HeapTuple tup)
 {
-	return heap_getattr(tup, attno, RelationGetDescr(rel), isnull);
+	heap_deform_tuple(tup, RelationGetDescr(t->rel), t->values, t->nulls);
 }
 
 static char *
-attr_text(HeapTuple tup, Relation rel, AttrNumber attno)
+attr_text(ReadTable *t, AttrNumber attno)
 {
-	bool		isnull;
-	Datum		d = attr(tup, rel, attno, &isnull);
-
-	return isnull ? NULL : TextDatumGetCString(d);
+	return t->nulls[attno - 1] ? NULL : TextDatumGetCString(t->values[attno - 1]);
 }
 
 static int
-attr_int(HeapTuple tup, Relation rel, AttrNumber attno, int null_value)
+attr_int(ReadTable *t, AttrNumber attno, int null_value)
 {
-	bool		isnull;
-	Datum		d = attr(tup, rel, attno, &isnull);
-
-	return isnull ? null_value : DatumGetInt32(d);
+	return t->nulls[attno - 1] ? null_value : DatumGetInt32(t->values[attno - 1]);
 }
 
 static bool
-attr_bool(HeapTuple tup, Relation rel, AttrNumber attno)
+attr_bool(ReadTable *t, AttrNumber attno)
 {
-	bool		isnull;
-	Datum		d = attr(tup, rel, attno, &isnull);
-
-	return !isnull && DatumGetBool(d);
+	return !t->nulls[attno - 1] && DatumGetBool(t->values[attno - 1]);
 }
 
 static int64
-attr_int64(HeapTuple tup, Relation rel, AttrNumber attno)
+attr_int64(ReadTable *t, AttrNumber attno)
 {
-	bool		isnull;
-
-	return DatumGetInt64(attr(tup, rel, attno, &isnull));
+	return DatumGetInt64(t->values[attno - 1]);
 }
 
 /* A text[] as a List of C strings, NULL elements left out. */
@@ -305,18 +305,27 @@ contract_text_array_list(Datum d)
 }
 
 static List *
-attr_names(HeapTuple tup, Relation rel, AttrNumber attno)
+attr_names(ReadTable *t, AttrNumber attno)
 {
-	bool		isnull;
-	Datum		d = attr(tup, rel, attno, &isnull);
-
-	return isnull ? NIL : contract_text_array_list(d);
+	return t->nulls[attno - 1] ? NIL : contract_text_array_list(t->values[attno - 1]);
 }
 
 /* ------------------------------------------------------------------------
  * Opening and closing
  * ------------------------------------------------------------------------
  */
+static void
+open_table(ReadTable *t, Oid relid, int expected_natts)
+{
+	int			n;
+
+	t->rel = table_open(relid, AccessShareLock);
+	n = Max(RelationGetDescr(t->rel)->natts, expected_natts);
+	t->values = palloc0(sizeof(Datum) * n);
+	t->nulls = palloc(sizeof(bool) * n);
+	memset(t->nulls, true, sizeof(bool) * n);
+}
+
 /*
  * Start reading the catalog under snapshot snap (NULL: the latest one, so
  * that a check sees every committed apply).  NULL when the extension's
@@ -331,25 +340,25 @@ contract_reader_begin(Snapshot snap)
 		return NULL;
 	r = palloc0(sizeof(ContractReader));
 	r->snap = RegisterSnapshot(snap ? snap : GetLatestSnapshot());
-	r->model = table_open(ids.model, AccessShareLock);
-	r->column = table_open(ids.column, AccessShareLock);
-	r->constraint = table_open(ids.constraint, AccessShareLock);
-	r->test = table_open(ids.test, AccessShareLock);
+	open_table(&r->model, ids.model, Natts_contract_model);
+	open_table(&r->column, ids.column, Natts_contract_column);
+	open_table(&r->constraint, ids.constraint, Natts_contract_constraint);
+	open_table(&r->test, ids.test, Natts_contract_test);
 
 	if (!layout_checked)
 	{
 		/* a catalog ALTER EXTENSION has not updated yet has no targets */
-		check_layout(r->model, model_columns, Natts_contract_model,
+		check_layout(r->model.rel, model_columns, Natts_contract_model,
 					 Natts_contract_model - 1);
-		check_layout(r->column, column_columns, Natts_contract_column,
+		check_layout(r->column.rel, column_columns, Natts_contract_column,
 					 Natts_contract_column);
-		check_layout(r->constraint, constraint_columns, Natts_contract_constraint,
+		check_layout(r->constraint.rel, constraint_columns, Natts_contract_constraint,
 					 Natts_contract_constraint);
-		check_layout(r->test, test_columns, Natts_contract_test,
+		check_layout(r->test.rel, test_columns, Natts_contract_test,
 					 Natts_contract_test);
 		layout_checked = true;
 	}
-	r->has_target = RelationGetDescr(r->model)->natts >= Anum_contract_model_target;
+	r->has_target = RelationGetDescr(r->model.rel)->natts >= Anum_contract_model_target;
 	return r;
 }
 
@@ -366,22 +375,22 @@ contract_statement_snapshot(void)
 void
 contract_reader_end(ContractReader *r)
 {
-	table_close(r->test, AccessShareLock);
-	table_close(r->constraint, AccessShareLock);
-	table_close(r->column, AccessShareLock);
-	table_close(r->model, AccessShareLock);
+	table_close(r->test.rel, AccessShareLock);
+	table_close(r->constraint.rel, AccessShareLock);
+	table_close(r->column.rel, AccessShareLock);
+	table_close(r->model.rel, AccessShareLock);
 	UnregisterSnapshot(r->snap);
 	pfree(r);
 }
 
 /* Index scan of a table on its first key column being the model id. */
 static SysScanDesc
-scan_by_model_id(ContractReader *r, Relation rel, Oid index, int64 id)
+scan_by_model_id(ContractReader *r, ReadTable *t, Oid index, int64 id)
 {
 	ScanKeyData key;
 
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(id));
-	return systable_beginscan(rel, index, true, r->snap, 1, &key);
+	return systable_beginscan(t->rel, index, true, r->snap, 1, &key);
 }
 
 /* ------------------------------------------------------------------------
@@ -392,64 +401,64 @@ scan_by_model_id(ContractReader *r, Relation rel, Oid index, int64 id)
 static ContractModel *
 model_from_row(ContractReader *r, HeapTuple tup)
 {
-	Relation	rel = r->model;
+	ReadTable  *t = &r->model;
 	ContractModel *m = palloc0(sizeof(ContractModel));
 
-	m->model_id = attr_int64(tup, rel, Anum_contract_model_model_id);
-	m->target = r->has_target ? attr_text(tup, rel, Anum_contract_model_target) : NULL;
-	m->name = attr_text(tup, rel, Anum_contract_model_model);
-	m->version = attr_int(tup, rel, Anum_contract_model_version, -1);
-	m->latest_version = attr_int(tup, rel, Anum_contract_model_latest_version, -1);
-	m->relation_schema = attr_text(tup, rel, Anum_contract_model_relation_schema);
-	m->relation_name = attr_text(tup, rel, Anum_contract_model_relation_name);
-	m->materialized = attr_text(tup, rel, Anum_contract_model_materialized);
-	m->enforced = attr_bool(tup, rel, Anum_contract_model_enforced);
-	m->alias_types = attr_bool(tup, rel, Anum_contract_model_alias_types);
-	m->on_schema_change = attr_text(tup, rel, Anum_contract_model_on_schema_change);
-	m->description = attr_text(tup, rel, Anum_contract_model_description);
-	m->deprecation_date = attr_text(tup, rel, Anum_contract_model_deprecation_date);
-	m->fingerprint = attr_text(tup, rel, Anum_contract_model_fingerprint);
+	deform(t, tup);
+
+	m->model_id = attr_int64(t, Anum_contract_model_model_id);
+	m->target = r->has_target ? attr_text(t, Anum_contract_model_target) : NULL;
+	m->name = attr_text(t, Anum_contract_model_model);
+	m->version = attr_int(t, Anum_contract_model_version, -1);
+	m->latest_version = attr_int(t, Anum_contract_model_latest_version, -1);
+	m->relation_schema = attr_text(t, Anum_contract_model_relation_schema);
+	m->relation_name = attr_text(t, Anum_contract_model_relation_name);
+	m->materialized = attr_text(t, Anum_contract_model_materialized);
+	m->enforced = attr_bool(t, Anum_contract_model_enforced);
+	m->alias_types = attr_bool(t, Anum_contract_model_alias_types);
+	m->on_schema_change = attr_text(t, Anum_contract_model_on_schema_change);
+	m->description = attr_text(t, Anum_contract_model_description);
+	m->deprecation_date = attr_text(t, Anum_contract_model_deprecation_date);
+	m->fingerprint = attr_text(t, Anum_contract_model_fingerprint);
 	return m;
 }
 
-/* One row of a model's columns, constraints or tests into its struct. */
-typedef void *(*RowReader) (ContractReader *r, HeapTuple tup,
-							const ContractModel *m);
+/* A deformed row of a model's columns, constraints or tests as a struct. */
+typedef void *(*RowReader) (ContractReader *r, const ContractModel *m);
 
 /* The rows of one model in a table keyed (model_id, ordinal), in order. */
 static List *
-read_rows(ContractReader *r, Relation rel, Oid index, const ContractModel *m,
+read_rows(ContractReader *r, ReadTable *t, Oid index, const ContractModel *m,
 		  RowReader read_row)
 {
-	SysScanDesc scan = scan_by_model_id(r, rel, index, m->model_id);
+	SysScanDesc scan = scan_by_model_id(r, t, index, m->model_id);
 	HeapTuple	tup;
 	List	   *res = NIL;
 
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		CHECK_FOR_INTERRUPTS();
-		res = lappend(res, read_row(r, tup, m));
+		deform(t, tup);
+		res = lappend(res, read_row(r, m));
 	}
 	systable_endscan(scan);
 	return res;
 }
 
 static void *
-column_from_row(ContractReader *r, HeapTuple tup, const ContractModel *m)
+column_from_row(ContractReader *r, const ContractModel *m)
 {
-	Relation	rel = r->column;
+	ReadTable  *t = &r->column;
 	ContractColumn *c = palloc0(sizeof(ContractColumn));
-	bool		isnull;
-	Datum		d;
 
-	c->name = attr_text(tup, rel, Anum_contract_column_column_name);
-	c->attname = attr_text(tup, rel, Anum_contract_column_attname);
-	c->data_type = attr_text(tup, rel, Anum_contract_column_data_type);
-	d = attr(tup, rel, Anum_contract_column_type_oid, &isnull);
-	c->type_oid = isnull ? InvalidOid : DatumGetObjectId(d);
-	c->typmod = attr_int(tup, rel, Anum_contract_column_typmod, -1);
-	c->description = attr_text(tup, rel, Anum_contract_column_description);
-	c->quoted = attr_bool(tup, rel, Anum_contract_column_quoted);
+	c->name = attr_text(t, Anum_contract_column_column_name);
+	c->attname = attr_text(t, Anum_contract_column_attname);
+	c->data_type = attr_text(t, Anum_contract_column_data_type);
+	c->type_oid = t->nulls[Anum_contract_column_type_oid - 1] ? InvalidOid :
+		DatumGetObjectId(t->values[Anum_contract_column_type_oid - 1]);
+	c->typmod = attr_int(t, Anum_contract_column_typmod, -1);
+	c->description = attr_text(t, Anum_contract_column_description);
+	c->quoted = attr_bool(t, Anum_contract_column_quoted);
 	return c;
 }
 
@@ -462,7 +471,7 @@ static int64
 resolve_ref(ContractReader *r, const char *in_target, const char *model,
 			int version, char **relation)
 {
-	Relation	rel = r->model;
+	ReadTable  *t = &r->model;
 	ScanKeyData key[2];
 	int			nkeys = 0;
 	SysScanDesc scan;
@@ -485,12 +494,16 @@ resolve_ref(ContractReader *r, const char *in_target, const char *model,
 						   BTEqualStrategyNumber, InvalidOid,
 						   DEFAULT_COLLATION_OID, F_TEXTEQ,
 						   CStringGetTextDatum(model));
-	scan = systable_beginscan(rel, ids.model_key, true, r->snap, nkeys, key);
+	scan = systable_beginscan(t->rel, ids.model_key, true, r->snap, nkeys, key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		int			v = attr_int(tup, rel, Anum_contract_model_version, -1);
-		int			l = attr_int(tup, rel, Anum_contract_model_latest_version, -1);
+		int			v;
+		int			l;
 		bool		take;
+
+		deform(t, tup);
+		v = attr_int(t, Anum_contract_model_version, -1);
+		l = attr_int(t, Anum_contract_model_latest_version, -1);
 
 		if (version >= 0)
 			take = (v == version);
@@ -506,9 +519,9 @@ resolve_ref(ContractReader *r, const char *in_target, const char *model,
 		if (take)
 		{
 			best_version = v;
-			found = attr_int64(tup, rel, Anum_contract_model_model_id);
-			*relation = quote_qualified_identifier(attr_text(tup, rel, Anum_contract_model_relation_schema),
-												   attr_text(tup, rel, Anum_contract_model_relation_name));
+			found = attr_int64(t, Anum_contract_model_model_id);
+			*relation = quote_qualified_identifier(attr_text(t, Anum_contract_model_relation_schema),
+												   attr_text(t, Anum_contract_model_relation_name));
 			if (version >= 0 || v < 0)
 				break;
 		}
@@ -530,7 +543,7 @@ target_attnames(ContractReader *r, int64 target, List *written)
 	ListCell   *lc;
 
 	tm->model_id = target;
-	tm->columns = read_rows(r, r->column, ids.column_pkey, tm, column_from_row);
+	tm->columns = read_rows(r, &r->column, ids.column_pkey, tm, column_from_row);
 	foreach(lc, written)
 	{
 		int			pos = contract_column_by_name(tm, lfirst(lc));
@@ -544,27 +557,27 @@ target_attnames(ContractReader *r, int64 target, List *written)
 
 /* A constraint row; ref() targets resolved when m is to be resolved. */
 static void *
-constraint_from_row(ContractReader *r, HeapTuple tup, const ContractModel *m)
+constraint_from_row(ContractReader *r, const ContractModel *m)
 {
-	Relation	rel = r->constraint;
+	ReadTable  *t = &r->constraint;
 	ContractConstraint *k = palloc0(sizeof(ContractConstraint));
 	char	   *level;
 
-	if (!contract_constraint_type_from_name(attr_text(tup, rel, Anum_contract_constraint_constraint_type),
+	if (!contract_constraint_type_from_name(attr_text(t, Anum_contract_constraint_constraint_type),
 											&k->type))
 		k->type = CC_NOT_NULL;	/* the table's CHECK allows no other */
-	level = attr_text(tup, rel, Anum_contract_constraint_level);
+	level = attr_text(t, Anum_contract_constraint_level);
 	k->model_level = strcmp(level, "model") == 0;
-	k->columns = attr_names(tup, rel, Anum_contract_constraint_columns);
-	k->expression = attr_text(tup, rel, Anum_contract_constraint_expression);
-	k->name = attr_text(tup, rel, Anum_contract_constraint_name);
-	k->to_text = attr_text(tup, rel, Anum_contract_constraint_to_text);
-	k->to_model = attr_text(tup, rel, Anum_contract_constraint_to_model);
-	k->to_package = attr_text(tup, rel, Anum_contract_constraint_to_package);
-	k->to_version = attr_int(tup, rel, Anum_contract_constraint_to_version, -1);
-	k->to_columns = attr_names(tup, rel, Anum_contract_constraint_to_columns);
-	k->warn_unenforced = attr_bool(tup, rel, Anum_contract_constraint_warn_unenforced);
-	k->warn_unsupported = attr_bool(tup, rel, Anum_contract_constraint_warn_unsupported);
+	k->columns = attr_names(t, Anum_contract_constraint_columns);
+	k->expression = attr_text(t, Anum_contract_constraint_expression);
+	k->name = attr_text(t, Anum_contract_constraint_name);
+	k->to_text = attr_text(t, Anum_contract_constraint_to_text);
+	k->to_model = attr_text(t, Anum_contract_constraint_to_model);
+	k->to_package = attr_text(t, Anum_contract_constraint_to_package);
+	k->to_version = attr_int(t, Anum_contract_constraint_to_version, -1);
+	k->to_columns = attr_names(t, Anum_contract_constraint_to_columns);
+	k->warn_unenforced = attr_bool(t, Anum_contract_constraint_warn_unenforced);
+	k->warn_unsupported = attr_bool(t, Anum_contract_constraint_warn_unsupported);
 	if (r->resolve && k->to_model != NULL)
 	{
 		int64		target = resolve_ref(r, m->target, k->to_model,
@@ -577,18 +590,16 @@ constraint_from_row(ContractReader *r, HeapTuple tup, const ContractModel *m)
 }
 
 static void *
-test_from_row(ContractReader *r, HeapTuple tup, const ContractModel *m)
+test_from_row(ContractReader *r, const ContractModel *m)
 {
-	Relation	rel = r->test;
-	ContractTest *t = palloc0(sizeof(ContractTest));
-	bool		isnull;
-	Datum		d;
+	ReadTable  *t = &r->test;
+	ContractTest *test = palloc0(sizeof(ContractTest));
 
-	t->test_name = attr_text(tup, rel, Anum_contract_test_test_name);
-	t->columns = attr_names(tup, rel, Anum_contract_test_columns);
-	d = attr(tup, rel, Anum_contract_test_arguments, &isnull);
-	t->arguments = isnull ? NULL :
-		DatumGetCString(DirectFunctionCall1(jsonb_out, d));
+	test->test_name = attr_text(t, Anum_contract_test_test_name);
+	test->columns = attr_names(t, Anum_contract_test_columns);
+	test->arguments = t->nulls[Anum_contract_test_arguments - 1] ? NULL :
+		DatumGetCString(DirectFunctionCall1(jsonb_out,
+											t->values[Anum_contract_test_arguments - 1]));
 	return t;
 }
 
@@ -596,11 +607,11 @@ static void
 read_body(ContractReader *r, ContractModel *m, int flags)
 {
 	r->resolve = (flags & CONTRACT_READ_RESOLVE) != 0;
-	m->columns = read_rows(r, r->column, ids.column_pkey, m, column_from_row);
-	m->constraints = read_rows(r, r->constraint, ids.constraint_pkey, m,
+	m->columns = read_rows(r, &r->column, ids.column_pkey, m, column_from_row);
+	m->constraints = read_rows(r, &r->constraint, ids.constraint_pkey, m,
 							   constraint_from_row);
 	if (flags & CONTRACT_READ_TESTS)
-		m->tests = read_rows(r, r->test, ids.test_pkey, m, test_from_row);
+		m->tests = read_rows(r, &r->test, ids.test_pkey, m, test_from_row);
 }
 
 /*
@@ -638,25 +649,28 @@ ordered_row_cmp(const ListCell *a, const ListCell *b)
  * (model_id, ordinal), each model's list in ordinal order.
  */
 static void
-read_rows_bulk(ContractReader *r, Relation rel, HTAB *map, List *models,
+read_rows_bulk(ContractReader *r, ReadTable *t, HTAB *map, List *models,
 			   RowReader read_row, size_t list_offset)
 {
-	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, r->snap, 0, NULL);
+	SysScanDesc scan = systable_beginscan(t->rel, InvalidOid, false, r->snap, 0, NULL);
 	HeapTuple	tup;
 	ListCell   *lc;
 
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		int64		id = attr_int64(tup, rel, 1);
-		BulkModel  *b = hash_search(map, &id, HASH_FIND, NULL);
+		int64		id;
+		BulkModel  *b;
 		OrderedRow *o;
 
 		CHECK_FOR_INTERRUPTS();
+		deform(t, tup);
+		id = attr_int64(t, 1);
+		b = hash_search(map, &id, HASH_FIND, NULL);
 		if (b == NULL)
 			continue;
 		o = palloc(sizeof(OrderedRow));
-		o->ordinal = attr_int(tup, rel, 2, 0);
-		o->item = read_row(r, tup, b->m);
+		o->ordinal = attr_int(t, 2, 0);
+		o->item = read_row(r, b->m);
 		b->rows = lappend(b->rows, o);
 	}
 	systable_endscan(scan);
@@ -698,12 +712,12 @@ read_bodies(ContractReader *r, List *models, int flags)
 		b->rows = NIL;
 	}
 	r->resolve = (flags & CONTRACT_READ_RESOLVE) != 0;
-	read_rows_bulk(r, r->column, map, models, column_from_row,
+	read_rows_bulk(r, &r->column, map, models, column_from_row,
 				   offsetof(ContractModel, columns));
-	read_rows_bulk(r, r->constraint, map, models, constraint_from_row,
+	read_rows_bulk(r, &r->constraint, map, models, constraint_from_row,
 				   offsetof(ContractModel, constraints));
 	if (flags & CONTRACT_READ_TESTS)
-		read_rows_bulk(r, r->test, map, models, test_from_row,
+		read_rows_bulk(r, &r->test, map, models, test_from_row,
 					   offsetof(ContractModel, tests));
 	hash_destroy(map);
 }
@@ -720,7 +734,7 @@ read_bodies(ContractReader *r, List *models, int flags)
 ContractModel *
 contract_reader_model(ContractReader *r, int64 model_id, int flags)
 {
-	SysScanDesc scan = scan_by_model_id(r, r->model, ids.model_pkey, model_id);
+	SysScanDesc scan = scan_by_model_id(r, &r->model, ids.model_pkey, model_id);
 	HeapTuple	tup;
 	ContractModel *m = NULL;
 
@@ -761,7 +775,7 @@ contract_reader_models(ContractReader *r, const char *name,
 							   BTEqualStrategyNumber, InvalidOid,
 							   DEFAULT_COLLATION_OID, F_TEXTEQ,
 							   CStringGetTextDatum(name));
-	scan = systable_beginscan(r->model, InvalidOid, false, r->snap,
+	scan = systable_beginscan(r->model.rel, InvalidOid, false, r->snap,
 							  name != NULL ? 1 : 0, &key);
 
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
@@ -800,14 +814,19 @@ contract_read_relations(RelationVisitor visit, void *arg)
 
 	if (r == NULL)
 		return false;
-	scan = systable_beginscan(r->model, InvalidOid, false, r->snap, 0, NULL);
+	scan = systable_beginscan(r->model.rel, InvalidOid, false, r->snap, 0, NULL);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		int64		id = attr_int64(tup, r->model, Anum_contract_model_model_id);
-		char	   *schema = attr_text(tup, r->model, Anum_contract_model_relation_schema);
-		char	   *relname = attr_text(tup, r->model, Anum_contract_model_relation_name);
+		ReadTable  *t = &r->model;
+		int64		id;
+		char	   *schema;
+		char	   *relname;
 
 		CHECK_FOR_INTERRUPTS();
+		deform(t, tup);
+		id = attr_int64(t, Anum_contract_model_model_id);
+		schema = attr_text(t, Anum_contract_model_relation_schema);
+		relname = attr_text(t, Anum_contract_model_relation_name);
 		visit(arg, id, schema, relname);
 		pfree(schema);
 		pfree(relname);
