@@ -108,6 +108,13 @@ COMMENT ON COLUMN dbt_contract.contract_constraint.to_model IS 'The model a fore
 COMMENT ON COLUMN dbt_contract.contract_constraint.defined_at IS 'Where the constraint was declared, as file:line:col';
 COMMENT ON TABLE dbt_contract.contract_test IS
     'Internal: the data tests declared on each model; read through dbt_contract.tests';
+-- Test config apart from arguments, and disabled tests marked.
+ALTER TABLE dbt_contract.contract_test
+    ADD COLUMN config jsonb NOT NULL DEFAULT '{}',
+    ADD COLUMN enabled boolean NOT NULL DEFAULT true;
+COMMENT ON COLUMN dbt_contract.contract_test.arguments IS 'The arguments passed to the test (config keys excluded)';
+COMMENT ON COLUMN dbt_contract.contract_test.config IS 'The test''s config: config keys written at the top level, under arguments: or under config: (severity, where, tags, enabled, ...)';
+COMMENT ON COLUMN dbt_contract.contract_test.enabled IS 'false for a test disabled with enabled: false; dbt does not run it';
 COMMENT ON SEQUENCE dbt_contract.apply_id_seq IS
     'Ids of dbt_contract.apply_history rows';
 COMMENT ON TABLE dbt_contract.apply_history IS
@@ -355,9 +362,12 @@ SELECT m.model, m.version, k.constraint_type, k.columns,
   FROM dbt_contract.contract_model m
   JOIN dbt_contract.contract_constraint k USING (model_id);
 CREATE OR REPLACE VIEW dbt_contract.tests AS
-SELECT m.model, m.version, t.test_name, t.columns, t.arguments, m.target
+SELECT m.model, m.version, t.test_name, t.columns, t.arguments, m.target,
+       t.config, t.enabled
   FROM dbt_contract.contract_model m
   JOIN dbt_contract.contract_test t USING (model_id);
+COMMENT ON COLUMN dbt_contract.tests.config IS 'The test''s config (severity, where, tags, enabled, ...), apart from its arguments';
+COMMENT ON COLUMN dbt_contract.tests.enabled IS 'false for a disabled test; disabled tests do not count as keys';
 CREATE OR REPLACE VIEW dbt_contract.history AS
 SELECT h.apply_id, h.applied_at, h.applied_by, h.source, h.checksum,
        h.added, h.changed, h.removed, h.unchanged,
@@ -1511,7 +1521,7 @@ WITH declared AS (
      WHERE t.test_name IN ('unique', 'dbt_utils.unique_combination_of_columns',
                            'unique_combination_of_columns', 'dbt_constraints.primary_key',
                            'dbt_constraints.unique_key')
-       AND cardinality(t.columns) > 0
+       AND cardinality(t.columns) > 0 AND t.enabled
     UNION ALL
     -- unique columns (a unique or unique_combination_of_columns test) that
     -- are all not null (a not_null test or constraint): dbt's third rung
@@ -1519,12 +1529,12 @@ WITH declared AS (
       FROM dbt_contract.contract_test u
      WHERE u.test_name IN ('unique', 'dbt_utils.unique_combination_of_columns',
                            'unique_combination_of_columns')
-       AND cardinality(u.columns) > 0
+       AND cardinality(u.columns) > 0 AND u.enabled
        AND NOT EXISTS (
            SELECT 1 FROM unnest(u.columns) AS c(col)
             WHERE NOT EXISTS (SELECT 1 FROM dbt_contract.contract_test n
                                WHERE n.model_id = u.model_id AND n.test_name = 'not_null'
-                                 AND n.columns = ARRAY[c.col])
+                                 AND n.columns = ARRAY[c.col] AND n.enabled)
               AND NOT EXISTS (SELECT 1 FROM dbt_contract.contract_constraint n
                                WHERE n.model_id = u.model_id
                                  AND n.constraint_type = 'not_null'

@@ -153,10 +153,15 @@ CREATE TABLE dbt_contract.contract_test (
     test_name  text NOT NULL,
     columns    text[] NOT NULL,
     arguments  jsonb NOT NULL,
-    PRIMARY KEY (model_id, ordinal)
+    PRIMARY KEY (model_id, ordinal),
+    config     jsonb NOT NULL DEFAULT '{}',
+    enabled    boolean NOT NULL DEFAULT true
 );
 COMMENT ON TABLE dbt_contract.contract_test IS
     'Internal: the data tests declared on each model; read through dbt_contract.tests';
+COMMENT ON COLUMN dbt_contract.contract_test.arguments IS 'The arguments passed to the test (config keys excluded)';
+COMMENT ON COLUMN dbt_contract.contract_test.config IS 'The test''s config: config keys written at the top level, under arguments: or under config: (severity, where, tags, enabled, ...)';
+COMMENT ON COLUMN dbt_contract.contract_test.enabled IS 'false for a test disabled with enabled: false; dbt does not run it';
 
 -- One row per apply (dry runs with dbt_contract_diff leave none).
 CREATE SEQUENCE dbt_contract.apply_id_seq;
@@ -266,10 +271,13 @@ COMMENT ON COLUMN dbt_contract.constraints.level IS 'column or model: where the 
 COMMENT ON COLUMN dbt_contract.constraints.to_model IS 'The model a foreign key''s ref() names; NULL for source() and the legacy expression';
 
 CREATE VIEW dbt_contract.tests AS
-SELECT m.model, m.version, t.test_name, t.columns, t.arguments, m.target
+SELECT m.model, m.version, t.test_name, t.columns, t.arguments, m.target,
+       t.config, t.enabled
   FROM dbt_contract.contract_model m
   JOIN dbt_contract.contract_test t USING (model_id);
 COMMENT ON VIEW dbt_contract.tests IS 'Data tests declared on contracted models (tests: and data_tests:)';
+COMMENT ON COLUMN dbt_contract.tests.config IS 'The test''s config (severity, where, tags, enabled, ...), apart from its arguments';
+COMMENT ON COLUMN dbt_contract.tests.enabled IS 'false for a disabled test; disabled tests do not count as keys';
 
 CREATE VIEW dbt_contract.history AS
 SELECT h.apply_id, h.applied_at, h.applied_by, h.source, h.checksum,
@@ -353,7 +361,7 @@ WITH declared AS (
      WHERE t.test_name IN ('unique', 'dbt_utils.unique_combination_of_columns',
                            'unique_combination_of_columns', 'dbt_constraints.primary_key',
                            'dbt_constraints.unique_key')
-       AND cardinality(t.columns) > 0
+       AND cardinality(t.columns) > 0 AND t.enabled
     UNION ALL
     -- unique columns (a unique or unique_combination_of_columns test) that
     -- are all not null (a not_null test or constraint): dbt's third rung
@@ -361,12 +369,12 @@ WITH declared AS (
       FROM dbt_contract.contract_test u
      WHERE u.test_name IN ('unique', 'dbt_utils.unique_combination_of_columns',
                            'unique_combination_of_columns')
-       AND cardinality(u.columns) > 0
+       AND cardinality(u.columns) > 0 AND u.enabled
        AND NOT EXISTS (
            SELECT 1 FROM unnest(u.columns) AS c(col)
             WHERE NOT EXISTS (SELECT 1 FROM dbt_contract.contract_test n
                                WHERE n.model_id = u.model_id AND n.test_name = 'not_null'
-                                 AND n.columns = ARRAY[c.col])
+                                 AND n.columns = ARRAY[c.col] AND n.enabled)
               AND NOT EXISTS (SELECT 1 FROM dbt_contract.contract_constraint n
                                WHERE n.model_id = u.model_id
                                  AND n.constraint_type = 'not_null'

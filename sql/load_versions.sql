@@ -166,8 +166,9 @@ models:
           - name: b
 $$, 'versions_bad');
 \echo SQLSTATE :SQLSTATE
--- Two own columns of one name in a version are a duplicate.
-SELECT * FROM dbt_contract_apply_yaml($$
+-- Two own columns of one name in a version: the last is used, as dbt
+-- does (a WARNING; the dry run stores nothing).
+SELECT * FROM dbt_contract_diff_yaml($$
 version: 2
 models:
   - name: vown

@@ -273,6 +273,11 @@ contract_fingerprint(ContractModel *m)
 		canon_str(&s, "test", t->test_name);
 		canon_list(&s, "tcols", t->columns);
 		canon_str(&s, "args", t->arguments);
+		/* only when set, so that fingerprints from before 0.2.0 hold */
+		if (t->config != NULL && strcmp(t->config, "{}") != 0)
+			canon_str(&s, "tcfg", t->config);
+		if (!t->enabled)
+			canon_int(&s, "toff", 1);
 	}
 	m->fingerprint = palloc(2 * MD5_DIGEST_LENGTH + 1);
 	dbtc_md5_hex(s.data, s.len, m->fingerprint);
@@ -1031,16 +1036,17 @@ insert_constraints(KeyedRow *rows, int n, int64 *ids)
 static void
 insert_tests(KeyedRow *rows, int n, int64 *ids)
 {
-	static const Oid types[5] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID};
+	static const Oid types[7] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, BOOLOID};
 	RowBatch	b;
 	ColArray   *c;
 	int			i;
 
 	batch_begin(&b,
 				"INSERT INTO dbt_contract.contract_test "
-				"(model_id, ordinal, test_name, columns, arguments) "
+				"(model_id, ordinal, test_name, columns, arguments, config, enabled) "
 				"SELECT unnest($1), unnest($2), unnest($3), unnest($4)::text[], "
-				"       unnest($5)::jsonb",
+				"       unnest($5)::jsonb, unnest($6)::jsonb, unnest($7)",
 				types, lengthof(types));
 	c = b.cols;
 	for (i = 0; i < n; i++)
@@ -1057,6 +1063,8 @@ insert_tests(KeyedRow *rows, int n, int64 *ids)
 			col_text(&c[2], t->test_name);
 			col_array_literal(&c[3], &b.buf, t->columns);
 			col_text(&c[4], t->arguments);
+			col_text(&c[5], t->config ? t->config : "{}");
+			col_push(&c[6], BoolGetDatum(t->enabled), false);
 			batch_row_done(&b);
 		}
 	}

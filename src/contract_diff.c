@@ -489,8 +489,8 @@ static const char *const target_rows_query =
 "  FROM dbt_contract.contract_constraint k "
 "  JOIN dbt_contract.contract_model m USING (model_id) WHERE m.target IN ($1, $2) "
 "UNION ALL "
-"SELECT t.model_id, 'd', t.ordinal, t.test_name, t.arguments::text, NULL, "
-"       NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, t.columns, NULL "
+"SELECT t.model_id, 'd', t.ordinal, t.test_name, t.arguments::text, t.config::text, "
+"       NULL, NULL, NULL, NULL, NULL, 0, t.enabled::int, 0, 0, NULL, t.columns, NULL "
 "  FROM dbt_contract.contract_test t "
 "  JOIN dbt_contract.contract_model m USING (model_id) WHERE m.target IN ($1, $2) "
 "ORDER BY 1, 2 DESC, 3";
@@ -629,6 +629,8 @@ read_target_models(const char *base_target, const char *head_target,
 
 			t->test_name = row_text(tup, td, 4);
 			t->arguments = row_text(tup, td, 5);
+			t->config = row_text(tup, td, 6);
+			t->enabled = row_int(tup, td, 13) != 0;
 			t->columns = row_names(tup, td, 17);
 			cur->tests = lappend(cur->tests, t);
 		}

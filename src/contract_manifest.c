@@ -159,6 +159,47 @@ strip_quotes(const char *s)
 	return pstrdup(s);
 }
 
+/*
+ * A test node's config as a data_tests entry would have written it: the
+ * manifest holds every config key with dbt's default filled in, so keys
+ * at their default (null, empty, severity ERROR, ...) are left out.
+ */
+static YNode *
+test_config_entry(YDoc *doc, YNode *node)
+{
+	static const struct
+	{
+		const char *key;
+		const char *dflt;		/* NULL: only null or empty is default */
+	}			keys[] = {
+		{"severity", "ERROR"}, {"tags", NULL}, {"enabled", "true"},
+		{"where", NULL}, {"limit", NULL}, {"warn_if", "!= 0"},
+		{"error_if", "!= 0"}, {"fail_calc", "count(*)"},
+		{"store_failures", NULL}, {"store_failures_as", NULL},
+		{"meta", NULL}, {"database", NULL}, {"schema", "dbt_test__audit"},
+		{"alias", NULL}
+	};
+	YNode	   *config = get(doc, node, "config");
+	YNode	   *res;
+	int			i;
+
+	if (config == NULL || config->kind != YN_MAPPING)
+		return NULL;
+	res = synth_collection(YN_MAPPING, config, lengthof(keys));
+	for (i = 0; i < lengthof(keys); i++)
+	{
+		YNode	   *v = get(doc, config, keys[i].key);
+
+		if (v == NULL || (v->kind != YN_SCALAR && v->nitems == 0))
+			continue;
+		if (v->kind == YN_SCALAR && keys[i].dflt != NULL &&
+			pg_strcasecmp(v->value, keys[i].dflt) == 0)
+			continue;
+		synth_put(res, keys[i].key, v);
+	}
+	return res->nitems > 0 ? res : NULL;
+}
+
 /* A test node as a data_tests entry: {name: {kwargs but model/column}}. */
 static AttachedTest *
 attached_test(YDoc *doc, YNode *node)
@@ -179,7 +220,7 @@ attached_test(YDoc *doc, YNode *node)
 		return NULL;			/* a singular (SQL) test: not a declaration */
 	if (kwargs != NULL && kwargs->kind == YN_MAPPING)
 		pairs = yaml_map_pairs(doc, kwargs);
-	args = synth_collection(YN_MAPPING, node, list_length(pairs));
+	args = synth_collection(YN_MAPPING, node, list_length(pairs) + 1);
 	foreach(lc, pairs)
 	{
 		YPair	   *p = lfirst(lc);
@@ -189,6 +230,7 @@ attached_test(YDoc *doc, YNode *node)
 			continue;
 		synth_put(args, p->key, p->value);
 	}
+	synth_put(args, "config", test_config_entry(doc, node));
 	entry = synth_collection(YN_MAPPING, node, 1);
 	synth_put(entry, ns ? psprintf("%s.%s", ns, name) : name, args);
 

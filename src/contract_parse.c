@@ -614,11 +614,26 @@ parse_constraint(ParseCtx *cx, YNode *n, bool model_level)
 	{
 		case CC_CHECK:
 		case CC_CUSTOM:
+
+			/*
+			 * dbt renders a check or custom constraint without an
+			 * expression as nothing at all, so the relation it builds has
+			 * no such constraint: say so, and require none.
+			 */
 			if (c->expression == NULL || c->expression[0] == '\0')
-				parse_error(cx, typenode, ERRCODE_INVALID_PARAMETER_VALUE,
-							psprintf("%s constraint without \"expression\" in %s",
-									 type, subject(cx)),
-							NULL);
+			{
+				SrcLoc		l = loc_of(cx, typenode);
+
+				ereport(WARNING,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s constraint%s%s%s in %s has no \"expression\" and is ignored",
+								type, c->name ? " \"" : "",
+								c->name ? dbtc_clip(c->name) : "",
+								c->name ? "\"" : "", subject(cx)),
+						 errdetail("Found at %s.", srcloc_string(&l)),
+						 errhint("dbt builds the relation without it; write expression: \"...\" to have it enforced.")));
+				return NULL;
+			}
 			break;
 		case CC_FOREIGN_KEY:
 			if (c->to_text == NULL && (c->expression == NULL || c->expression[0] == '\0'))
@@ -656,7 +671,12 @@ parse_constraint_list(ParseCtx *cx, const YNode *list, bool model_level)
 	if (list == NULL)
 		return NIL;
 	for (i = 0; i < list->nitems; i++)
-		res = lappend(res, parse_constraint(cx, list->items[i], model_level));
+	{
+		ContractConstraint *c = parse_constraint(cx, list->items[i], model_level);
+
+		if (c != NULL)
+			res = lappend(res, c);
+	}
 	return res;
 }
 
@@ -672,29 +692,181 @@ is_test_meta_key(const char *k)
 		strcmp(k, "arguments") == 0;
 }
 
-/* Append the entries of an arguments mapping as JSON members. */
-static void
-append_args(ParseCtx *cx, const YNode *map, StringInfo js, bool *first)
+/*
+ * The keys of a test entry that dbt reads as config wherever they are
+ * written (dbt-core's TestBuilder.CONFIG_ARGS): at the top level, under
+ * arguments: or under config:, they configure the test and are never
+ * passed to it as arguments.
+ */
+static bool
+is_test_config_key(const char *k)
 {
-	ListCell   *lc;
+	static const char *const keys[] = {
+		"severity", "tags", "enabled", "where", "limit", "warn_if",
+		"error_if", "fail_calc", "store_failures", "store_failures_as",
+	"meta", "database", "schema", "alias"};
+	int			i;
 
-	foreach(lc, yaml_map_pairs(cx->doc, map))
+	for (i = 0; i < lengthof(keys); i++)
+		if (strcmp(k, keys[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Python's truth value of a YAML value, as dbt tests it. */
+static bool
+yaml_truthy(const YNode *n)
+{
+	bool		b;
+
+	if (n->kind != YN_SCALAR)
+		return n->nitems > 0;
+	switch (yaml_scalar_type(n))
 	{
-		YPair	   *p = lfirst(lc);
-
-		if (is_test_meta_key(p->key))
-			continue;
-		if (!*first)
-			appendStringInfoString(js, ", ");
-		*first = false;
-		escape_json(js, p->key);
-		appendStringInfoString(js, ": ");
-		yaml_to_json(cx->doc, p->value, js, 2);
+		case YS_NULL:
+			return false;
+		case YS_BOOL:
+			return yaml_scalar_bool(n, &b) && b;
+		case YS_INT:
+		case YS_FLOAT:
+			return strspn(n->value, "+-0._") != strlen(n->value);
+		default:
+			return n->value[0] != '\0';
 	}
 }
 
+/* Set key to value in an ordered list of YPair *, replacing a present key. */
 static List *
-names_from_arg(ParseCtx *cx, const YNode *args, const char *key)
+pairs_put(List *pairs, YPair *p)
+{
+	ListCell   *lc;
+
+	foreach(lc, pairs)
+	{
+		YPair	   *q = lfirst(lc);
+
+		if (strcmp(q->key, p->key) == 0)
+		{
+			lfirst(lc) = p;
+			return pairs;
+		}
+	}
+	return lappend(pairs, p);
+}
+
+/* A JSON object of the pairs, leaving out null values when asked. */
+static char *
+pairs_json(ParseCtx *cx, List *pairs, bool skip_nulls)
+{
+	StringInfoData js;
+	bool		first = true;
+	ListCell   *lc;
+	char	   *res;
+
+	initStringInfo(&js);
+	appendStringInfoChar(&js, '{');
+	foreach(lc, pairs)
+	{
+		YPair	   *p = lfirst(lc);
+
+		if (skip_nulls && p->value->kind == YN_SCALAR &&
+			yaml_scalar_type(p->value) == YS_NULL)
+			continue;
+		if (!first)
+			appendStringInfoString(&js, ", ");
+		first = false;
+		escape_json(&js, p->key);
+		appendStringInfoString(&js, ": ");
+		yaml_to_json(cx->doc, p->value, &js, 2);
+	}
+	appendStringInfoChar(&js, '}');
+	/* exact size: a project has many tests, each with a small text */
+	res = pnstrdup(js.data, js.len);
+	pfree(js.data);
+	return res;
+}
+
+/*
+ * Split a test's body into arguments and config as dbt's TestBuilder
+ * does: the entries of arguments: are merged over the top-level ones,
+ * config keys among them become config, and a config: mapping is merged
+ * over that (a key both set at the top level and under config: is an
+ * error, as in dbt).
+ */
+static void
+split_test_body(ParseCtx *cx, ContractTest *t, const YNode *body,
+				const YNode *nested, const YNode *config)
+{
+	List	   *args = NIL;
+	List	   *cfg = NIL;
+	List	   *given = NIL;
+	ListCell   *lc;
+
+	if (body != NULL)
+		given = yaml_map_pairs(cx->doc, body);
+	if (nested != NULL)
+		given = list_concat_copy(given, yaml_map_pairs(cx->doc, nested));
+	foreach(lc, given)
+	{
+		YPair	   *p = lfirst(lc);
+
+		CHECK_FOR_INTERRUPTS();
+		if (is_test_meta_key(p->key))
+			continue;
+		if (is_test_config_key(p->key))
+		{
+			if (config != NULL && yaml_truthy(p->value) &&
+				yaml_map_get(cx->doc, config, p->key) != NULL)
+				parse_error(cx, p->keynode, ERRCODE_INVALID_PARAMETER_VALUE,
+							psprintf("data test \"%s\" in %s sets \"%s\" both at the top level and under config",
+									 dbtc_clip(t->test_name), subject(cx),
+									 dbtc_clip(p->key)),
+							"dbt refuses the same key in both places; keep the one under config:.");
+			cfg = pairs_put(cfg, p);
+		}
+		else
+			args = pairs_put(args, p);
+	}
+	if (config != NULL)
+	{
+		foreach(lc, yaml_map_pairs(cx->doc, config))
+		{
+			YPair	   *p = lfirst(lc);
+
+			/* a null there drops the key, whatever the top level said */
+			CHECK_FOR_INTERRUPTS();
+			cfg = pairs_put(cfg, p);
+		}
+	}
+	/* dbt passes null arguments on, and drops null config values */
+	t->arguments = pairs_json(cx, args, false);
+	t->config = pairs_json(cx, cfg, true);
+
+	/*
+	 * enabled: false disables the test; a Jinja expression there is
+	 * rendered by dbt, which we cannot do, so it leaves the test enabled.
+	 */
+	t->enabled = true;
+	foreach(lc, cfg)
+	{
+		YPair	   *p = lfirst(lc);
+		bool		b;
+
+		if (strcmp(p->key, "enabled") == 0 && p->value->kind == YN_SCALAR &&
+			yaml_scalar_type(p->value) == YS_BOOL &&
+			yaml_scalar_bool(p->value, &b) && !b)
+			t->enabled = false;
+	}
+}
+
+/*
+ * The column names an argument gives, as dbt's infer_primary_key reads
+ * them: only strings count (a null, a number or a boolean names no
+ * column), and a list argument such as combination_of_columns must be a
+ * list (a plain string there names nothing).
+ */
+static List *
+names_from_arg(ParseCtx *cx, const YNode *args, const char *key, bool list_only)
 {
 	YNode	   *v = yaml_map_get(cx->doc, args, key);
 	List	   *res = NIL;
@@ -702,12 +874,17 @@ names_from_arg(ParseCtx *cx, const YNode *args, const char *key)
 
 	if (v == NULL)
 		return NIL;
-	if (v->kind == YN_SCALAR && yaml_scalar_type(v) != YS_NULL)
+	if (v->kind == YN_SCALAR && !list_only && yaml_scalar_type(v) == YS_STRING)
 		return list_make1(v->value);
 	if (v->kind == YN_SEQUENCE)
 		for (i = 0; i < v->nitems; i++)
-			if (v->items[i]->kind == YN_SCALAR)
-				res = lappend(res, v->items[i]->value);
+		{
+			YNode	   *it = v->items[i];
+
+			CHECK_FOR_INTERRUPTS();
+			if (it->kind == YN_SCALAR && yaml_scalar_type(it) == YS_STRING)
+				res = lappend(res, it->value);
+		}
 	return res;
 }
 
@@ -725,10 +902,12 @@ test_columns(ParseCtx *cx, const YNode *body, const YNode *nested)
 	{
 		List	   *cols = NIL;
 
+		bool		list_only = (strcmp(keys[i], "combination_of_columns") == 0);
+
 		if (nested != NULL)
-			cols = names_from_arg(cx, nested, keys[i]);
+			cols = names_from_arg(cx, nested, keys[i], list_only);
 		if (cols == NIL && body != NULL)
-			cols = names_from_arg(cx, body, keys[i]);
+			cols = names_from_arg(cx, body, keys[i], list_only);
 		if (cols != NIL)
 			return cols;
 	}
@@ -739,15 +918,12 @@ static ContractTest *
 parse_test(ParseCtx *cx, YNode *n, const char *listkey)
 {
 	ContractTest *t = palloc0(sizeof(ContractTest));
-	StringInfoData js;
 	YNode	   *body = NULL;
 	YNode	   *nested = NULL;
-	bool		first = true;
+	YNode	   *config = NULL;
 
 	yaml_charge(cx->doc, n);
 	t->loc = loc_of(cx, n);
-	initStringInfo(&js);
-	appendStringInfoChar(&js, '{');
 
 	if (n->kind == YN_SCALAR)
 	{
@@ -796,14 +972,9 @@ parse_test(ParseCtx *cx, YNode *n, const char *listkey)
 	if (body != NULL)
 	{
 		nested = get_map(cx, body, "arguments");
-		append_args(cx, body, &js, &first);
-		if (nested != NULL)
-			append_args(cx, nested, &js, &first);
+		config = get_map(cx, body, "config");
 	}
-	appendStringInfoChar(&js, '}');
-	/* exact size: a project has many tests, each with a small text */
-	t->arguments = pnstrdup(js.data, js.len);
-	pfree(js.data);
+	split_test_body(cx, t, body, nested, config);
 
 	if (cx->column != NULL)
 		t->columns = list_make1((char *) cx->column);
@@ -906,6 +1077,101 @@ parse_column(ParseCtx *cx, YNode *n)
 	return pc;
 }
 
+/* A parsed column by name and then position (repeats, version columns). */
+typedef struct OwnColumn
+{
+	const char *name;
+	int			pos;
+	ParsedColumn *pc;
+} OwnColumn;
+
+static int
+cmp_own_column(const void *a, const void *b)
+{
+	const OwnColumn *x = a;
+	const OwnColumn *y = b;
+	int			c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : x->pos - y->pos;
+}
+
+/*
+ * A column listed twice under one name: dbt keeps its columns in a
+ * dictionary keyed by the name as written, so the later entry (its
+ * data_type, constraints, description) replaces the earlier one in the
+ * earlier one's place, while the data tests of every entry are kept.  We
+ * do the same, with a WARNING, and sort to find repeats (a model may
+ * have thousands of columns).  Names that differ only in case are two
+ * columns to dbt; validate_model refuses them when PostgreSQL would fold
+ * them into one.
+ */
+static List *
+merge_repeated_columns(ParseCtx *cx, List *pcs)
+{
+	int			n = list_length(pcs);
+	OwnColumn  *at;
+	bool	   *dropped;
+	List	   *res = NIL;
+	ListCell   *lc;
+	int			i;
+	int			j;
+
+	if (n < 2)
+		return pcs;
+	at = palloc(sizeof(OwnColumn) * n);
+	dropped = palloc0(sizeof(bool) * n);
+	i = 0;
+	foreach(lc, pcs)
+	{
+		at[i].pc = lfirst(lc);
+		at[i].name = at[i].pc->col->name;
+		at[i].pos = i;
+		i++;
+	}
+	qsort(at, n, sizeof(OwnColumn), cmp_own_column);
+	for (i = 0; i < n; i = j)
+	{
+		ParsedColumn *first;
+		ParsedColumn *last;
+		List	   *tests = NIL;
+
+		CHECK_FOR_INTERRUPTS();
+		for (j = i + 1; j < n && strcmp(at[j].name, at[i].name) == 0; j++)
+			;
+		if (j - i == 1)
+			continue;
+		first = at[i].pc;
+		last = at[j - 1].pc;
+		ereport(WARNING,
+				(errcode(ERRCODE_DUPLICATE_COLUMN),
+				 errmsg("column \"%s\" is listed %d times in %s; the last entry is used",
+						dbtc_clip(at[i].name), j - i, subject(cx)),
+				 errdetail("First at %s, used entry at %s; the data tests of every entry are kept.",
+						   srcloc_string(&first->col->loc),
+						   srcloc_string(&last->col->loc)),
+				 errhint("dbt keeps the last entry of a column name; remove the others.")));
+		for (int k = i; k < j; k++)
+		{
+			tests = list_concat(tests, at[k].pc->tests);
+			if (k > i)
+				dropped[at[k].pos] = true;
+		}
+		/* the earlier entry's place, the later entry's content */
+		first->col = last->col;
+		first->constraints = last->constraints;
+		first->tests = tests;
+	}
+	i = 0;
+	foreach(lc, pcs)
+	{
+		if (!dropped[i++])
+			res = lappend(res, lfirst(lc));
+	}
+	pfree(at);
+	pfree(dropped);
+	return res;
+}
+
 static List *
 parse_columns(ParseCtx *cx, const YNode *list)
 {
@@ -916,7 +1182,7 @@ parse_columns(ParseCtx *cx, const YNode *list)
 		return NIL;
 	for (i = 0; i < list->nitems; i++)
 		res = lappend(res, parse_column(cx, list->items[i]));
-	return res;
+	return merge_repeated_columns(cx, res);
 }
 
 /* ------------------------------------------------------------------------
@@ -1012,26 +1278,9 @@ parse_version_columns(ParseCtx *cx, const YNode *list, IncludeExclude *ie)
 						psprintf("\"exclude\" needs \"include: all\" in %s", subject(cx)),
 						NULL);
 	}
-	return own;
+	return merge_repeated_columns(cx, own);
 }
 
-/* A version's own column, ordered by name and then position. */
-typedef struct OwnColumn
-{
-	const char *name;
-	int			pos;
-	ParsedColumn *pc;
-} OwnColumn;
-
-static int
-cmp_own_column(const void *a, const void *b)
-{
-	const OwnColumn *x = a;
-	const OwnColumn *y = b;
-	int			c = strcmp(x->name, y->name);
-
-	return c != 0 ? c : x->pos - y->pos;
-}
 
 /*
  * Columns of a version: the model's columns that pass include/exclude, in
@@ -1723,6 +1972,7 @@ contract_model_copy(const ContractModel *src)
 		t->test_name = copy_text(t->test_name);
 		t->columns = copy_text_list(t->columns);
 		t->arguments = copy_text(t->arguments);
+		t->config = copy_text(t->config);
 		m->tests = lappend(m->tests, t);
 	}
 	return m;

@@ -189,6 +189,8 @@ typedef struct ContractTest
 	char	   *test_name;
 	List	   *columns;		/* columns the test is about (char *) */
 	char	   *arguments;		/* JSON object text */
+	char	   *config;			/* JSON object text: severity, where, ... */
+	bool		enabled;		/* false: config enabled: false */
 	SrcLoc		loc;
 } ContractTest;
 

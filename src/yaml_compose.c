@@ -352,6 +352,33 @@ lookup_alias(ComposeState *st, const yaml_char_t *anchor, const yaml_mark_t *mar
 }
 
 /*
+ * PyYAML resolves the plain scalar = to the tag !!value and << to !!merge,
+ * and its safe loader constructs neither: << works only as a mapping key
+ * (a merge key), and = nowhere.  dbt fails on such a document, so we do.
+ */
+static void
+check_plain_special(ComposeState *st, const YNode *n, const yaml_mark_t *mark,
+					bool is_key)
+{
+	const char *tag;
+
+	if (strcmp(n->value, "=") == 0)
+		tag = "value";
+	else if (strcmp(n->value, "<<") == 0 && !is_key)
+		tag = "merge";
+	else
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("YAML scalar %s in \"%s\" is not one dbt can read",
+					n->value, st->doc->file),
+			 errdetail("Found at %s:%d:%d.", st->doc->file,
+					   (int) mark->line + 1, (int) mark->column + 1),
+			 errhint("PyYAML's safe loader reads a plain %s as the tag !!%s, which it cannot construct; write '%s' in quotes to mean the text.",
+					 n->value, tag, n->value)));
+}
+
+/*
  * Attach a finished (or aliased) node to the open collection, or as root.
  * A list or mapping cannot be a mapping key: PyYAML's SafeLoader (and so
  * dbt) rejects such a document as a whole, whichever key it sits under.
@@ -362,14 +389,17 @@ lookup_alias(ComposeState *st, const yaml_char_t *anchor, const yaml_mark_t *mar
 static void
 attach(ComposeState *st, YNode *n, const yaml_mark_t *mark)
 {
-	YNode	   *parent;
+	YNode	   *parent = st->depth > 0 ? st->stack[st->depth - 1] : NULL;
 
+	if (n->kind == YN_SCALAR && n->plain && n->tag == YT_NONE)
+		check_plain_special(st, n, mark,
+							parent != NULL && parent->kind == YN_MAPPING &&
+							parent->nitems % 2 == 0);
 	if (st->depth == 0)
 	{
 		st->doc->root = n;
 		return;
 	}
-	parent = st->stack[st->depth - 1];
 	if (parent->kind == YN_MAPPING && parent->nitems % 2 == 0 &&
 		n->kind != YN_SCALAR)
 		ereport(ERROR,
@@ -1084,8 +1114,24 @@ float_to_json(const char *v, StringInfo out)
 		strstr(clean, "INF") || strstr(clean, "nan") || strstr(clean, "NaN") ||
 		strstr(clean, "NAN"))
 	{
-		/* JSON has no infinities; keep the YAML spelling as a string */
-		escape_json(out, v);
+		/* sexagesimal floats keep their spelling */
+		if (strchr(clean, ':') != NULL)
+		{
+			escape_json(out, v);
+			return;
+		}
+
+		/*
+		 * JSON has no infinities: Python's json writes float('inf') as
+		 * the bare word Infinity, which PostgreSQL refuses, so dbt's
+		 * manifest and the dbt_contract package carry these as the
+		 * strings "Infinity", "-Infinity" and "NaN" (PostgreSQL's own
+		 * spellings), and so do we.
+		 */
+		if (strstr(clean, "nan") || strstr(clean, "NaN") || strstr(clean, "NAN"))
+			escape_json(out, "NaN");
+		else
+			escape_json(out, clean[0] == '-' ? "-Infinity" : "Infinity");
 		return;
 	}
 	val = strtod(clean, NULL);

@@ -1,0 +1,211 @@
+--
+-- load_fidelity: where dbt's own parser is lenient or particular, the
+-- loader reads the YAML as dbt does (dbt-core 1.11 is the reference).
+--
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+
+--
+-- A column listed twice under one name: dbt keeps the last entry in the
+-- first one's place, and the data tests of both entries.
+--
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_twice
+    columns:
+      - name: id
+        data_type: text
+        constraints: [{type: unique}]
+        data_tests: [unique]
+      - name: amount
+        data_type: numeric
+      - name: id
+        data_type: int
+        constraints: [{type: not_null}]
+        data_tests: [not_null]
+$$, 'fidelity');
+SELECT column_name, ordinal, data_type FROM dbt_contract.columns
+ WHERE model = 'fid_twice' ORDER BY ordinal;
+SELECT constraint_type, columns FROM dbt_contract.constraints WHERE model = 'fid_twice';
+SELECT test_name, columns FROM dbt_contract.tests WHERE model = 'fid_twice' ORDER BY test_name;
+-- Names that differ in case are two columns to dbt but one to PostgreSQL:
+-- still refused.
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_case
+    columns: [{name: Id}, {name: ID}]
+$$, 'fidelity_bad');
+-- A version's own columns are merged the same way.
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_vtwice
+    columns: [{name: a, data_type: int}]
+    versions:
+      - v: 1
+        columns:
+          - include: all
+          - {name: b, data_type: int}
+          - {name: b, data_type: text}
+$$, 'fidelity_v');
+SELECT column_name, data_type FROM dbt_contract.columns
+ WHERE model = 'fid_vtwice' ORDER BY ordinal;
+
+--
+-- A check (or custom) constraint without an expression: dbt renders
+-- nothing for it, so the contract requires nothing.
+--
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_check
+    config: {contract: {enforced: true}}
+    columns:
+      - name: id
+        data_type: int
+        constraints:
+          - type: check
+            expressions: "id > 0"
+          - type: not_null
+    constraints:
+      - type: check
+        name: named_check
+$$, 'fidelity_check');
+SELECT constraint_type, level FROM dbt_contract.constraints WHERE model = 'fid_check';
+CREATE TABLE fid_check (id int NOT NULL);
+SELECT * FROM dbt_contract_check('fid_check');
+DROP TABLE fid_check;
+
+--
+-- Test config: config keys at the top level (dbt's CONFIG_ARGS) are
+-- config, not arguments, and give the same row as under config:.
+--
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_cfg_top
+    columns:
+      - name: id
+        data_tests:
+          - accepted_values:
+              values: [1, 2]
+              where: "id > 0"
+              severity: warn
+              tags: [nightly]
+              store_failures: true
+              limit: 10
+  - name: fid_cfg_nested
+    columns:
+      - name: id
+        data_tests:
+          - accepted_values:
+              arguments: {values: [1, 2]}
+              config:
+                where: "id > 0"
+                severity: warn
+                tags: [nightly]
+                store_failures: true
+                limit: 10
+  - name: fid_cfg_args
+    columns:
+      - name: id
+        data_tests:
+          - accepted_values:
+              arguments: {values: [1, 2], where: "id > 0", severity: warn,
+                          tags: [nightly], store_failures: true, limit: 10}
+$$, 'fidelity_cfg');
+SELECT model, arguments, config, enabled FROM dbt_contract.tests
+ WHERE model LIKE 'fid_cfg%' ORDER BY model;
+SELECT count(DISTINCT (arguments, config)) AS distinct_rows FROM dbt_contract.tests
+ WHERE model LIKE 'fid_cfg%';
+-- The same key at the top level and under config: is an error, as in dbt.
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_cfg_both
+    data_tests:
+      - unique:
+          column_name: id
+          severity: warn
+          config: {severity: error}
+$$, 'fidelity_bad');
+
+--
+-- Disabled tests are kept, marked disabled, and are no keys.
+--
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_disabled
+    columns:
+      - name: id
+        data_tests:
+          - unique: {enabled: false}
+          - not_null: {config: {enabled: false}}
+      - name: code
+        data_tests:
+          - unique
+          - not_null
+$$, 'fidelity_disabled');
+SELECT test_name, columns, config, enabled FROM dbt_contract.tests
+ WHERE model = 'fid_disabled' ORDER BY columns, test_name;
+SELECT key_columns, derived_from, is_primary FROM dbt_contract.keys
+ WHERE model = 'fid_disabled' ORDER BY key_columns;
+
+--
+-- combination_of_columns must be a list of strings, as dbt reads it: a
+-- null item or a plain string names no column.
+--
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_combo
+    columns: [{name: a}, {name: b}]
+    data_tests:
+      - dbt_utils.unique_combination_of_columns:
+          combination_of_columns: [null]
+      - dbt_utils.unique_combination_of_columns:
+          combination_of_columns: a
+      - dbt_utils.unique_combination_of_columns:
+          combination_of_columns: [a, null, 1, b]
+$$, 'fidelity_combo');
+SELECT test_name, columns FROM dbt_contract.tests WHERE model = 'fid_combo';
+SELECT key_columns FROM dbt_contract.keys WHERE model = 'fid_combo';
+
+--
+-- Infinities and NaN in test arguments: JSON has none, so they are the
+-- strings PostgreSQL and the dbt package use.  Plain = and << (outside a
+-- merge key) are refused, as PyYAML's safe loader refuses them.
+--
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_inf
+    data_tests:
+      - my_test: {hi: .inf, lo: -.Inf, nothing: .NaN, text: ".inf"}
+$$, 'fidelity_inf');
+SELECT arguments FROM dbt_contract.tests WHERE model = 'fid_inf';
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_eq
+    data_tests:
+      - my_test: {op: =}
+$$, 'fidelity_bad');
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_merge
+    data_tests:
+      - my_test: {op: <<}
+$$, 'fidelity_bad');
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_quoted
+    data_tests:
+      - my_test: {op: "=", also: '<<'}
+$$, 'fidelity_quoted');
+SELECT arguments FROM dbt_contract.tests WHERE model = 'fid_quoted';
