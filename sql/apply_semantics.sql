@@ -260,6 +260,7 @@ models:
   - name: sem_new
     columns: [{name: id, data_type: int}]
   - name: sem_broken
+    config: {contract: {enforced: true}}
     columns: [{name: id, data_type: no_such_type}]
 $$, 'sem');
 \echo SQLSTATE :SQLSTATE

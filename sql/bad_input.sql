@@ -380,11 +380,13 @@ $$, 'bad');
 -- Types
 ------------------------------------------------------------------------
 
--- 48. unknown data type
+-- 48. unknown data type (an enforced contract needs PostgreSQL types;
+-- without one they are stored unresolved, see load_fidelity)
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
   - name: a
+    config: {contract: {enforced: true}}
     columns:
       - name: id
         data_type: integr
@@ -396,6 +398,7 @@ SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
   - name: a
+    config: {contract: {enforced: true}}
     columns:
       - name: id
         data_type: serial
@@ -407,6 +410,7 @@ SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
   - name: a
+    config: {contract: {enforced: true}}
     columns:
       - name: r
         data_type: record
@@ -418,6 +422,7 @@ SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
   - name: a
+    config: {contract: {enforced: true}}
     columns:
       - name: v
         data_type: void
@@ -429,6 +434,7 @@ SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
   - name: a
+    config: {contract: {enforced: true}}
     columns:
       - name: id
         data_type: "int); drop table important; --"
@@ -440,6 +446,7 @@ SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
   - name: a
+    config: {contract: {enforced: true}}
     columns:
       - name: code
         data_type: varchar(0)
@@ -451,6 +458,7 @@ SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
   - name: a
+    config: {contract: {enforced: true}}
     columns:
       - name: code
         data_type: no_such_schema.code_type

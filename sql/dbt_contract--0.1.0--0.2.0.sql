@@ -99,7 +99,7 @@ COMMENT ON TABLE dbt_contract.contract_column IS
 COMMENT ON COLUMN dbt_contract.contract_column.column_name IS 'Column name as written in the YAML';
 COMMENT ON COLUMN dbt_contract.contract_column.attname IS 'Column name as PostgreSQL names it (folded unless quoted)';
 COMMENT ON COLUMN dbt_contract.contract_column.data_type IS 'data_type as written in the YAML';
-COMMENT ON COLUMN dbt_contract.contract_column.type_oid IS 'data_type resolved by PostgreSQL''s type parser';
+COMMENT ON COLUMN dbt_contract.contract_column.type_oid IS 'data_type resolved by PostgreSQL''s type parser; NULL without a data_type, or when it is not a PostgreSQL type (models without an enforced contract)';
 COMMENT ON COLUMN dbt_contract.contract_column.typmod IS 'Type modifier of the resolved data_type (-1: none)';
 COMMENT ON TABLE dbt_contract.contract_constraint IS
     'Internal: the column- and model-level constraints of each contract; read through dbt_contract.constraints';
@@ -349,9 +349,11 @@ SELECT m.model, m.version, c.column_name, c.ordinal, c.data_type,
        c.type_oid::regtype AS type_oid, c.typmod,
        CASE WHEN c.type_oid IS NOT NULL
             THEN pg_catalog.format_type(c.type_oid, c.typmod) END AS formatted_type,
-       c.description, c.quoted, m.target
+       c.description, c.quoted, m.target,
+       CASE WHEN c.data_type IS NOT NULL THEN c.type_oid IS NOT NULL END AS type_resolved
   FROM dbt_contract.contract_model m
   JOIN dbt_contract.contract_column c USING (model_id);
+COMMENT ON COLUMN dbt_contract.columns.type_resolved IS 'false when data_type is not a PostgreSQL type (allowed only without an enforced contract); NULL without a data_type';
 CREATE OR REPLACE VIEW dbt_contract.constraints AS
 SELECT m.model, m.version, k.constraint_type, k.columns,
        CASE WHEN k.constraint_type = 'foreign_key' AND k.to_model IS NULL

@@ -209,3 +209,37 @@ models:
       - my_test: {op: "=", also: '<<'}
 $$, 'fidelity_quoted');
 SELECT arguments FROM dbt_contract.tests WHERE model = 'fid_quoted';
+
+--
+-- A data_type PostgreSQL does not know (a project written for another
+-- warehouse) is stored unresolved when the contract is not enforced; an
+-- enforced contract still needs every type to resolve.
+--
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_foreign_types
+    columns:
+      - {name: id, data_type: number}
+      - {name: ts, data_type: timestamp_ntz}
+      - {name: label, data_type: varchar(20)}
+      - {name: blob, data_type: "not a type("}
+      - {name: free}
+$$, 'fidelity_types');
+SELECT column_name, data_type, type_oid, formatted_type, type_resolved
+  FROM dbt_contract.columns WHERE model = 'fid_foreign_types' ORDER BY ordinal;
+-- Nothing checks the types of a contract that is not enforced.
+CREATE TABLE fid_foreign_types (id int, ts timestamp, label text, blob bytea, free int);
+SELECT * FROM dbt_contract_check('fid_foreign_types');
+DROP TABLE fid_foreign_types;
+-- The DDL a contract implies keeps such a type as written.
+SELECT dbt_contract_ddl('fid_foreign_types');
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_foreign_enforced
+    config: {contract: {enforced: true}}
+    columns:
+      - {name: id, data_type: number}
+$$, 'fidelity_bad');
+SELECT count(*) FROM dbt_contract.contract_source WHERE source = 'fidelity_bad';

@@ -70,12 +70,17 @@ parser_verdict(const ErrorData *edata)
 		category != ERRCODE_TO_CATEGORY(ERRCODE_INTERNAL_ERROR);
 }
 
-/* Run parseTypeString; on failure report the column, model and place. */
-static void
+/*
+ * Run parseTypeString; on failure report the column, model and place, or,
+ * when `lenient`, return false.
+ */
+static bool
 parse_type_or_report(const ContractModel *m, const ContractColumn *c,
-					 const char *spelling, Oid *type_oid, int32 *typmod)
+					 const char *spelling, Oid *type_oid, int32 *typmod,
+					 bool lenient)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
+	bool		ok = true;
 
 	PG_TRY();
 	{
@@ -92,6 +97,7 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 		if (!parser_verdict(edata))
 			PG_RE_THROW();
 		FlushErrorState();
+		ok = false;
 
 		is_serial = pg_strcasecmp(spelling, "serial") == 0 ||
 			pg_strcasecmp(spelling, "bigserial") == 0 ||
@@ -100,7 +106,8 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 			pg_strcasecmp(spelling, "serial8") == 0 ||
 			pg_strcasecmp(spelling, "serial2") == 0;
 		/* keep the parser's code: 42601 syntax, 42704 no such type, 22023 bad typmod */
-		ereport(ERROR,
+		if (!lenient)
+			ereport(ERROR,
 				(errcode(edata->sqlerrcode),
 				 errmsg("data_type \"%s\" of column \"%s\" of %s is not a valid PostgreSQL type",
 						dbtc_clip(c->data_type), dbtc_clip(c->name),
@@ -112,13 +119,23 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 				 !m->alias_types && pg_strcasecmp(spelling, "string") == 0 ?
 				 errhint("dbt turns \"string\" into text only when the contract has alias_types: true (the default).") :
 				 errhint("Use a type name PostgreSQL accepts in CREATE TABLE, e.g. integer, text, numeric(10,2), timestamptz.")));
+		FreeErrorData(edata);
 	}
 	PG_END_TRY();
+	return ok;
 }
 
-static void
+/*
+ * Resolve a column's data_type.  A model without an enforced contract
+ * needs no type PostgreSQL knows (its project may be written for another
+ * warehouse: number, timestamp_ntz), so there a type that does not
+ * resolve is left unresolved and false returned; an enforced contract
+ * must resolve every type.
+ */
+static bool
 resolve_column(const ContractModel *m, ContractColumn *c, TypeCache *cache)
 {
+	bool		lenient = !m->enforced;
 	const char *spelling = c->data_type;
 	TypeCacheEntry *e = NULL;
 	bool		found = false;
@@ -140,10 +157,16 @@ resolve_column(const ContractModel *m, ContractColumn *c, TypeCache *cache)
 	{
 		c->type_oid = e->type_oid;
 		c->typmod = e->typmod;
-		return;
+		return true;
 	}
 
-	parse_type_or_report(m, c, spelling, &typoid, &typmod);
+	c->type_oid = InvalidOid;
+	c->typmod = -1;
+	if (!parse_type_or_report(m, c, spelling, &typoid, &typmod, lenient))
+		return false;
+	if (lenient && (get_typtype(typoid) == TYPTYPE_PSEUDO ||
+					!get_typisdefined(typoid)))
+		return false;
 	if (get_typtype(typoid) == TYPTYPE_PSEUDO)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
@@ -168,6 +191,7 @@ resolve_column(const ContractModel *m, ContractColumn *c, TypeCache *cache)
 		e->type_oid = typoid;
 		e->typmod = typmod;
 	}
+	return true;
 }
 
 /* Resolve every declared data_type and parse every check expression. */
@@ -176,20 +200,37 @@ contract_resolve_types(ContractModel *m, TypeCache *cache)
 {
 	MemoryContext check_cxt = NULL;
 	ListCell   *lc;
+	StringInfoData unresolved;
+	int			nunresolved = 0;
 
+	initStringInfo(&unresolved);
 	foreach(lc, m->columns)
 	{
 		ContractColumn *c = lfirst(lc);
 
 		CHECK_FOR_INTERRUPTS();
 		if (c->data_type != NULL && c->data_type[0] != '\0')
-			resolve_column(m, c, cache);
+		{
+			if (!resolve_column(m, c, cache) && ++nunresolved <= 5)
+				appendStringInfo(&unresolved, "%scolumn \"%s\" (%s)",
+								 nunresolved > 1 ? ", " : "",
+								 dbtc_clip(c->name), dbtc_clip(c->data_type));
+		}
 		else
 		{
 			c->type_oid = InvalidOid;
 			c->typmod = -1;
 		}
 	}
+	if (nunresolved > 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg_plural("%d data_type of %s is not a PostgreSQL type and is stored unresolved",
+							   "%d data_types of %s are not PostgreSQL types and are stored unresolved",
+							   nunresolved, nunresolved, contract_model_label(m)),
+				 errdetail("%s%s.", unresolved.data, nunresolved > 5 ? ", ..." : ""),
+				 errhint("The contract is not enforced, so its types are not checked; dbt_contract.columns shows type_resolved = false for them.")));
+	pfree(unresolved.data);
 	foreach(lc, m->constraints)
 	{
 		ContractConstraint *c = lfirst(lc);
