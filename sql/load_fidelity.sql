@@ -243,3 +243,43 @@ models:
       - {name: id, data_type: number}
 $$, 'fidelity_bad');
 SELECT count(*) FROM dbt_contract.contract_source WHERE source = 'fidelity_bad';
+
+--
+-- quote: true on a column, or quote_columns: true on the model for a
+-- column that does not say: dbt writes the test's column quoted, so the
+-- key is the exact name, not a folded one.
+--
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_quote
+    quote_columns: true
+    columns:
+      - name: OrderId
+        data_tests: [unique, not_null]
+      - name: LineNo
+        quote: false
+        data_tests: [not_null]
+  - name: fid_quote_col
+    columns:
+      - name: CustomerId
+        quote: true
+        data_tests: [unique, not_null]
+$$, 'fidelity_quote');
+SELECT model, test_name, columns FROM dbt_contract.tests
+ WHERE model IN ('fid_quote', 'fid_quote_col') ORDER BY model, columns, test_name;
+SELECT model, key_columns, derived_from, is_primary FROM dbt_contract.keys
+ WHERE model IN ('fid_quote', 'fid_quote_col') ORDER BY model;
+-- The manifest path gives the same rows: dbt quoted the test column.
+SELECT * FROM dbt_contract_apply_manifest($${"nodes": {
+  "model.p.fid_quote_m": {"resource_type": "model", "name": "fid_quote_m",
+     "schema": "public", "alias": "fid_quote_m", "config": {"enabled": true},
+     "columns": {"OrderId": {"name": "OrderId", "quote": null}}},
+  "test.p.u": {"resource_type": "test", "attached_node": "model.p.fid_quote_m",
+     "column_name": "\"OrderId\"",
+     "test_metadata": {"name": "unique", "kwargs": {"column_name": "\"OrderId\""}},
+     "config": {"enabled": true, "severity": "warn", "where": null, "tags": []}}
+}}$$, 'fidelity_quote_manifest');
+SELECT model, test_name, columns, arguments, config FROM dbt_contract.tests
+ WHERE model = 'fid_quote_m';
+SELECT key_columns FROM dbt_contract.keys WHERE model = 'fid_quote_m';

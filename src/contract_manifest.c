@@ -97,6 +97,7 @@ typedef struct AttachedTest
 {
 	const char *model_id;		/* unique_id of the model */
 	const char *column;			/* column_name, unquoted, or NULL */
+	bool		quoted;			/* column_name was quoted */
 	YNode	   *entry;			/* {test_name: {kwargs}} */
 	int			seq;			/* position among the tests it is sorted with */
 } AttachedTest;
@@ -237,6 +238,7 @@ attached_test(YDoc *doc, YNode *node)
 	t = palloc0(sizeof(AttachedTest));
 	t->model_id = attached;
 	t->column = column ? strip_quotes(column) : NULL;
+	t->quoted = column != NULL && strcmp(t->column, column) != 0;
 	t->entry = entry;
 	return t;
 }
@@ -285,6 +287,7 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 	const char *alias = get_text(doc, node, "alias");
 	List	   *model_tests = NIL;
 	bool	   *on_column = NULL;
+	bool		quote_columns = false;
 	ListCell   *lc;
 
 	synth_put(entry, "name", get(doc, node, "name"));
@@ -340,11 +343,26 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 				{
 					coltests = lappend(coltests, bycol[i]);
 					on_column[bycol[i]->seq] = true;
+
+					/*
+					 * A test column dbt quoted although the column has no
+					 * quote: of its own can only come from the model's
+					 * quote_columns: true, which the node does not keep.
+					 */
+					if (bycol[i]->quoted && get(doc, p->value, "quote") == NULL)
+						quote_columns = true;
 				}
 			}
 			synth_append(list, column_entry(doc, p->value, coltests));
 		}
 		synth_put(entry, "columns", list);
+		if (quote_columns)
+		{
+			YNode	   *yes = synth_scalar("true", columns);
+
+			yes->plain = true;	/* the boolean, not the text */
+			synth_put(entry, "quote_columns", yes);
+		}
 	}
 	synth_put(entry, "constraints", get(doc, node, "constraints"));
 

@@ -31,6 +31,7 @@ typedef struct ParseCtx
 	const char *model;
 	int			version;		/* -1 outside a version */
 	const char *column;
+	bool		quote_columns;	/* the model's quote_columns: true */
 } ParseCtx;
 
 /* Config keys we read; anything unset stays NULL / -1. */
@@ -1073,6 +1074,20 @@ parse_column(ParseCtx *cx, YNode *n)
 	pc->col = col;
 	pc->constraints = parse_constraint_list(cx, get_list(cx, n, "constraints"), false);
 	pc->tests = parse_tests(cx, n, NULL);
+
+	/*
+	 * dbt hands a column test its column quoted when the column says
+	 * quote: true, or says nothing and the model has quote_columns: true;
+	 * the quoted name stands for the column exactly, unfolded.
+	 */
+	if (q == 1 || (q < 0 && cx->quote_columns))
+	{
+		char	   *quoted = psprintf("\"%s\"", col->name);
+		ListCell   *lc;
+
+		foreach(lc, pc->tests)
+			((ContractTest *) lfirst(lc))->columns = list_make1(quoted);
+	}
 	cx->column = NULL;
 	return pc;
 }
@@ -1806,6 +1821,7 @@ parse_model(ParseCtx *cx, YNode *mnode, List *out)
 					psprintf("A model's name is the name of its .sql file, at most %d bytes.",
 							 DBTC_MAX_MODEL_NAME_LEN));
 	cx->model = name;
+	cx->quote_columns = (get_bool(cx, mnode, "quote_columns") == 1);
 
 	config_init(&cfg);
 	parse_config(cx, mnode, &cfg);
