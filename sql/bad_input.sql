@@ -6,7 +6,7 @@
 \set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 SET dbt_contract.project_dir = :'abs_srcdir';
 \set VERBOSITY default
-\set SHOW_CONTEXT never
+\set SHOW_CONTEXT errors
 
 CREATE TEMP TABLE bad_snap AS SELECT * FROM regress_catalog();
 SELECT count(*) > 0 AS have_rows FROM bad_snap;

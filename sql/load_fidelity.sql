@@ -3,7 +3,7 @@
 -- loader reads the YAML as dbt does (dbt-core 1.11 is the reference).
 --
 \set VERBOSITY default
-\set SHOW_CONTEXT never
+\set SHOW_CONTEXT always
 
 --
 -- A column listed twice under one name: dbt keeps the last entry in the

@@ -381,9 +381,9 @@ relation_claimed_twice(const ContractModel *a, const ContractModel *b)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DUPLICATE_OBJECT),
-			 errmsg("%s and %s both name relation %s",
+			 errmsg("%s and %s both name relation \"%s.%s\"",
 					contract_model_label(a), contract_model_label(b),
-					quote_qualified_identifier(b->relation_schema, b->relation_name)),
+					b->relation_schema, b->relation_name),
 			 errdetail("The first is declared at %s, the second at %s.",
 					   srcloc_string(&a->loc), srcloc_string(&b->loc)),
 			 errhint("A relation can have one contract: give one of the models another alias or schema, or remove it.")));
@@ -558,10 +558,11 @@ check_relations(const char *source, const char *target, KeyedRow *rows, int n)
 
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("%s of target \"%s\" and %s of target \"%s\" are both built as relation %s",
+				 errmsg("%s of target \"%s\" and %s of target \"%s\" are both built as relation \"%s.%s\"",
 						contract_model_label(r->m), target,
 						model_version_label(SPI_getvalue(tup, td, 2), version),
-						SPI_getvalue(tup, td, 1), r->relation),
+						SPI_getvalue(tup, td, 1), r->m->relation_schema,
+						r->m->relation_name),
 				 errdetail("Declared at %s, and by source \"%s\" at %s. A relation has one contract in a database.",
 						   srcloc_string(&r->m->loc), SPI_getvalue(tup, td, 4),
 						   SPI_getvalue(tup, td, 5)),

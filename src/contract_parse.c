@@ -70,6 +70,38 @@ srcloc_string(const SrcLoc *loc)
 	return psprintf("%s:%d:%d", loc->file, loc->line, loc->col);
 }
 
+static void
+location_context(void *arg)
+{
+	DbtcLocation *l = arg;
+
+	errcontext("YAML at %s:%d:%d", l->file, l->line, l->col);
+}
+
+/*
+ * While pushed, every message carries the YAML location as its CONTEXT
+ * line (PostgreSQL's error context callback).  Pop it after a report that
+ * returns; an ERROR unwinds the stack by itself.
+ */
+void
+dbtc_location_push_at(DbtcLocation *l, const char *file, int line, int col)
+{
+	l->file = file;
+	l->line = line;
+	l->col = col;
+	l->cb.callback = location_context;
+	l->cb.arg = l;
+	l->cb.previous = error_context_stack;
+	error_context_stack = &l->cb;
+}
+
+void
+dbtc_location_pop(DbtcLocation *l)
+{
+	Assert(error_context_stack == &l->cb);
+	error_context_stack = l->cb.previous;
+}
+
 /*
  * User text as a message may quote it: the first DBTC_QUOTE_CHARS
  * characters and "...", or the text itself when it is that short.  A
@@ -152,18 +184,16 @@ loc_of(ParseCtx *cx, const YNode *n)
 	return l;
 }
 
-static void
-parse_error(ParseCtx *cx, const YNode *n, int sqlstate, const char *msg,
-			const char *hint)
-{
-	SrcLoc		l = loc_of(cx, n);
-
-	ereport(ERROR,
-			(errcode(sqlstate),
-			 errmsg_internal("%s", msg),
-			 errdetail("Found at %s.", srcloc_string(&l)),
-			 hint ? errhint("%s", hint) : 0));
-}
+/*
+ * Report at a node of the YAML: the location goes into the message's
+ * CONTEXT while the report is made, as PostgreSQL attaches the line of a
+ * COPY or a function to its messages.
+ */
+#define parse_report(cx, n, elevel, ...) \
+	do { \
+		SrcLoc		where_ = loc_of((cx), (n)); \
+		dbtc_ereport_at(&where_, (elevel), __VA_ARGS__); \
+	} while (0)
 
 static const char *
 kind_name(const YNode *n)
@@ -192,14 +222,18 @@ shape_error(ParseCtx *cx, const YNode *n, const char *key, const char *want)
 	bool		b;
 
 	/* name: yes, or name: off, surprises everyone once */
-	parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
-				psprintf("\"%s\" must be %s, not %s, in %s",
-						 dbtc_clip(key), want, kind_name(n), subject(cx)),
-				(strcmp(want, "a string") == 0 || strcmp(want, "a type name") == 0 ||
-				 strcmp(want, "a list of names") == 0) &&
-				yaml_scalar_bool(n, &b) ?
-				psprintf("YAML 1.1 reads %s as a boolean; write \"%s\" in quotes to mean the text.",
-						 n->value, n->value) : NULL);
+	bool		boolean_name = (strcmp(want, "a string") == 0 ||
+								strcmp(want, "a type name") == 0 ||
+								strcmp(want, "a list of names") == 0) &&
+		yaml_scalar_bool(n, &b);
+
+	parse_report(cx, n, ERROR,
+				 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" must be %s, not %s, in %s",
+						dbtc_clip(key), want, kind_name(n), subject(cx)),
+				 boolean_name ?
+				 errhint("YAML 1.1 reads %s as a boolean; write \"%s\" in quotes to mean the text.",
+						 n->value, n->value) : 0);
 }
 
 /* ------------------------------------------------------------------------
@@ -229,10 +263,11 @@ check_ident_length(ParseCtx *cx, const YNode *map, const char *key,
 
 	/* the key's node is looked up (and paid for) only to report it */
 	if (len > DBTC_MAX_IDENT_LEN)
-		parse_error(cx, key ? get_node(cx, map, key) : map, ERRCODE_NAME_TOO_LONG,
-					psprintf("%s \"%s\" in %s is too long (%zu bytes)",
-							 what, dbtc_clip(ident), subject(cx), len),
-					psprintf("PostgreSQL keeps at most %d bytes of an identifier, so a relation built from this contract could never match it.",
+		parse_report(cx, key ? get_node(cx, map, key) : map, ERROR,
+					 errcode(ERRCODE_NAME_TOO_LONG),
+					 errmsg("%s \"%s\" in %s is too long (%zu bytes)",
+							what, dbtc_clip(ident), subject(cx), len),
+					 errhint("PostgreSQL keeps at most %d bytes of an identifier, so a relation built from this contract could never match it.",
 							 DBTC_MAX_IDENT_LEN));
 }
 
@@ -262,9 +297,10 @@ get_name(ParseCtx *cx, const YNode *map, const char *key)
 	if (v->kind != YN_SCALAR || yaml_scalar_type(v) == YS_BOOL)
 		shape_error(cx, v, key, "a string");
 	if (v->value[0] == '\0')
-		parse_error(cx, v, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("\"%s\" must not be empty in %s", key, subject(cx)),
-					NULL);
+		parse_report(cx, v, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("\"%s\" must not be empty in %s",
+							key, subject(cx)));
 	return v->value;
 }
 
@@ -313,10 +349,11 @@ node_version(ParseCtx *cx, const YNode *v, const char *key)
 	errno = 0;
 	val = strtol(v->value, &end, 10);
 	if (*end != '\0' || errno != 0 || val < 0 || val > PG_INT32_MAX)
-		parse_error(cx, v, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("\"%s\" must be a non-negative integer, not \"%s\", in %s",
-							 key, dbtc_clip(v->value), subject(cx)),
-					"dbt_contract identifies model versions by integer.");
+		parse_report(cx, v, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("\"%s\" must be a non-negative integer, not \"%s\", in %s",
+							key, dbtc_clip(v->value), subject(cx)),
+					 errhint("dbt_contract identifies model versions by integer."));
 	return (int) val;
 }
 
@@ -352,14 +389,16 @@ static YNode *
 require_mapping(ParseCtx *cx, YNode *n, const char *what)
 {
 	yaml_charge(cx->doc, n);
+	if (n->kind != YN_MAPPING && cx->model)
+		parse_report(cx, n, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("each entry of %s must be a mapping, not %s, in %s",
+							what, kind_name(n), subject(cx)));
 	if (n->kind != YN_MAPPING)
-		parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
-					cx->model ?
-					psprintf("each entry of %s must be a mapping, not %s, in %s",
-							 what, kind_name(n), subject(cx)) :
-					psprintf("each entry of %s must be a mapping, not %s",
-							 what, kind_name(n)),
-					NULL);
+		parse_report(cx, n, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("each entry of %s must be a mapping, not %s",
+							what, kind_name(n)));
 	return n;
 }
 
@@ -558,18 +597,20 @@ parse_constraint(ParseCtx *cx, YNode *n, bool model_level)
 
 	typenode = get_node(cx, n, "type");
 	if (typenode == NULL)
-		parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("constraint without \"type\" in %s", subject(cx)),
-					"Every constraint needs a type: not_null, unique, primary_key, foreign_key, check or custom.");
+		parse_report(cx, n, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("constraint without \"type\" in %s", subject(cx)),
+					 errhint("Every constraint needs a type: not_null, unique, primary_key, foreign_key, check or custom."));
 	type = get_name(cx, n, "type");
 	for (i = 0; i < lengthof(constraint_type_names); i++)
 		if (strcmp(type, constraint_type_names[i]) == 0)
 			break;
 	if (i == lengthof(constraint_type_names))
-		parse_error(cx, typenode, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("unknown constraint type \"%s\" in %s", dbtc_clip(type),
-							 subject(cx)),
-					"Valid constraint types are not_null, unique, primary_key, foreign_key, check and custom.");
+		parse_report(cx, typenode, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown constraint type \"%s\" in %s",
+							dbtc_clip(type), subject(cx)),
+					 errhint("Valid constraint types are not_null, unique, primary_key, foreign_key, check and custom."));
 	c->type = (ContractConstraintType) i;
 	c->loc = loc_of(cx, typenode);
 
@@ -606,10 +647,11 @@ parse_constraint(ParseCtx *cx, YNode *n, bool model_level)
 
 	if (model_level && c->columns == NIL &&
 		c->type != CC_CHECK && c->type != CC_CUSTOM)
-		parse_error(cx, typenode, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("model-level %s constraint without \"columns\" in %s",
-							 type, subject(cx)),
-					"List the columns the constraint covers, e.g. columns: [id].");
+		parse_report(cx, typenode, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model-level %s constraint without \"columns\" in %s",
+							type, subject(cx)),
+					 errhint("List the columns the constraint covers, e.g. columns: [id]."));
 
 	switch (c->type)
 	{
@@ -625,37 +667,37 @@ parse_constraint(ParseCtx *cx, YNode *n, bool model_level)
 			{
 				SrcLoc		l = loc_of(cx, typenode);
 
-				ereport(WARNING,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("%s constraint%s%s%s in %s has no \"expression\" and is ignored",
-								type, c->name ? " \"" : "",
-								c->name ? dbtc_clip(c->name) : "",
-								c->name ? "\"" : "", subject(cx)),
-						 errdetail("Found at %s.", srcloc_string(&l)),
-						 errhint("dbt builds the relation without it; write expression: \"...\" to have it enforced.")));
+				dbtc_ereport_at(&l, WARNING,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("%s constraint%s%s%s in %s has no \"expression\" and is ignored",
+										type, c->name ? " \"" : "",
+										c->name ? dbtc_clip(c->name) : "",
+										c->name ? "\"" : "", subject(cx)),
+								 errhint("dbt builds the relation without it; write expression: \"...\" to have it enforced.")));
 				return NULL;
 			}
 			break;
 		case CC_FOREIGN_KEY:
 			if (c->to_text == NULL && (c->expression == NULL || c->expression[0] == '\0'))
-				parse_error(cx, typenode, ERRCODE_INVALID_PARAMETER_VALUE,
-							psprintf("foreign_key constraint without \"to\" or \"expression\" in %s",
-									 subject(cx)),
-							"Write to: ref('other_model') with to_columns: [...], or the legacy expression: \"schema.table (column)\".");
+				parse_report(cx, typenode, ERROR,
+							 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("foreign_key constraint without \"to\" or \"expression\" in %s",
+									subject(cx)),
+							 errhint("Write to: ref('other_model') with to_columns: [...], or the legacy expression: \"schema.table (column)\"."));
 			/* a manifest may carry the compiled relation instead of ref() */
 			if (c->to_text != NULL && !parse_to(c, c->to_text) &&
 				!cx->opts->relation_targets)
-				parse_error(cx, get_node(cx, n, "to"), ERRCODE_INVALID_PARAMETER_VALUE,
-							psprintf("cannot understand foreign_key target \"%s\" in %s",
-									 dbtc_clip(c->to_text), subject(cx)),
-							"Use ref('model'), ref('package', 'model'), ref('model', v=2) or source('source', 'table').");
+				parse_report(cx, get_node(cx, n, "to"), ERROR,
+							 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("cannot understand foreign_key target \"%s\" in %s",
+									dbtc_clip(c->to_text), subject(cx)),
+							 errhint("Use ref('model'), ref('package', 'model'), ref('model', v=2) or source('source', 'table')."));
 			if (c->to_columns != NIL &&
 				list_length(c->to_columns) != list_length(c->columns))
-				parse_error(cx, get_node(cx, n, "to_columns"), ERRCODE_INVALID_PARAMETER_VALUE,
-							psprintf("foreign_key constraint in %s has %d column(s) but %d to_columns",
-									 subject(cx), list_length(c->columns),
-									 list_length(c->to_columns)),
-							NULL);
+				parse_report(cx, get_node(cx, n, "to_columns"), ERROR,
+							 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("foreign_key constraint in %s has %d column(s) but %d to_columns",
+									subject(cx), list_length(c->columns), list_length(c->to_columns)));
 			break;
 		default:
 			break;
@@ -818,11 +860,11 @@ split_test_body(ParseCtx *cx, ContractTest *t, const YNode *body,
 		{
 			if (config != NULL && yaml_truthy(p->value) &&
 				yaml_map_get(cx->doc, config, p->key) != NULL)
-				parse_error(cx, p->keynode, ERRCODE_INVALID_PARAMETER_VALUE,
-							psprintf("data test \"%s\" in %s sets \"%s\" both at the top level and under config",
-									 dbtc_clip(t->test_name), subject(cx),
-									 dbtc_clip(p->key)),
-							"dbt refuses the same key in both places; keep the one under config:.");
+				parse_report(cx, p->keynode, ERROR,
+							 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("data test \"%s\" in %s sets \"%s\" both at the top level and under config",
+									dbtc_clip(t->test_name), subject(cx), dbtc_clip(p->key)),
+							 errhint("dbt refuses the same key in both places; keep the one under config:."));
 			cfg = pairs_put(cfg, p);
 		}
 		else
@@ -929,10 +971,11 @@ parse_test(ParseCtx *cx, YNode *n, const char *listkey)
 	if (n->kind == YN_SCALAR)
 	{
 		if (yaml_scalar_type(n) == YS_NULL)
-			parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
-						psprintf("an entry of \"%s\" in %s is empty",
-								 listkey, subject(cx)),
-						"Each entry is a test name, or a mapping from the test name to its arguments.");
+			parse_report(cx, n, ERROR,
+						 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("an entry of \"%s\" in %s is empty",
+								listkey, subject(cx)),
+						 errhint("Each entry is a test name, or a mapping from the test name to its arguments."));
 		t->test_name = n->value;
 	}
 	else if (n->kind == YN_MAPPING)
@@ -951,10 +994,11 @@ parse_test(ParseCtx *cx, YNode *n, const char *listkey)
 			YPair	   *p;
 
 			if (list_length(pairs) != 1)
-				parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
-							psprintf("a data test in %s must be a name or a mapping with one key (the test name), not %d keys",
-									 subject(cx), list_length(pairs)),
-							"Write e.g. - relationships: {to: ref('customers'), field: id}.");
+				parse_report(cx, n, ERROR,
+							 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("a data test in %s must be a name or a mapping with one key (the test name), not %d keys",
+									subject(cx), list_length(pairs)),
+							 errhint("Write e.g. - relationships: {to: ref('customers'), field: id}."));
 			p = linitial(pairs);
 			t->test_name = (char *) p->key;
 			if (p->value->kind == YN_MAPPING)
@@ -965,10 +1009,10 @@ parse_test(ParseCtx *cx, YNode *n, const char *listkey)
 		}
 	}
 	else
-		parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("each entry of \"%s\" must be a test name or a mapping, not %s, in %s",
-							 listkey, kind_name(n), subject(cx)),
-					NULL);
+		parse_report(cx, n, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("each entry of \"%s\" must be a test name or a mapping, not %s, in %s",
+							listkey, kind_name(n), subject(cx)));
 
 	if (body != NULL)
 	{
@@ -995,10 +1039,11 @@ parse_tests(ParseCtx *cx, const YNode *map, bool *present)
 	int			i;
 
 	if (dt != NULL && t != NULL)
-		parse_error(cx, t, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("both \"tests\" and \"data_tests\" are defined in %s",
-							 subject(cx)),
-					"Keep one of them; \"data_tests\" is the current name.");
+		parse_report(cx, t, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("both \"tests\" and \"data_tests\" are defined in %s",
+							subject(cx)),
+					 errhint("Keep one of them; \"data_tests\" is the current name."));
 	if (present)
 		*present = (list != NULL);
 	if (list == NULL)
@@ -1030,12 +1075,11 @@ check_column_name(ParseCtx *cx, const YNode *n, const ContractColumn *col)
 	if (SystemAttributeByName(ident) != NULL)
 	{
 		l = loc_of(cx, get_node(cx, n, "name"));
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_COLUMN),
-				 errmsg("column name \"%s\" of %s conflicts with a system column name",
-						ident, subject(cx)),
-				 errdetail("Found at %s.", srcloc_string(&l)),
-				 errhint("PostgreSQL reserves ctid, xmin, xmax, cmin, cmax and tableoid in every table; rename the column in the model.")));
+		dbtc_ereport_at(&l, ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("column name \"%s\" of %s conflicts with a system column name",
+								ident, subject(cx)),
+						 errhint("PostgreSQL reserves ctid, xmin, xmax, cmin, cmax and tableoid in every table; rename the column in the model.")));
 	}
 	cx->column = col->name;
 }
@@ -1052,9 +1096,9 @@ parse_column(ParseCtx *cx, YNode *n)
 	col->loc = loc_of(cx, n);
 	col->name = get_name(cx, n, "name");
 	if (col->name == NULL)
-		parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("column without \"name\" in %s", subject(cx)),
-					NULL);
+		parse_report(cx, n, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column without \"name\" in %s", subject(cx)));
 	cx->column = col->name;
 
 	dt = get_node(cx, n, "data_type");
@@ -1274,10 +1318,10 @@ parse_version_columns(ParseCtx *cx, const YNode *list, IncludeExclude *ie)
 			continue;
 		}
 		if (seen_ie)
-			parse_error(cx, it, ERRCODE_INVALID_PARAMETER_VALUE,
-						psprintf("%s has more than one include/exclude element",
-								 subject(cx)),
-						NULL);
+			parse_report(cx, it, ERROR,
+						 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s has more than one include/exclude element",
+								subject(cx)));
 		seen_ie = true;
 		if (inc != NULL && inc->kind == YN_SCALAR &&
 			(strcmp(inc->value, "all") == 0 || strcmp(inc->value, "*") == 0))
@@ -1289,9 +1333,10 @@ parse_version_columns(ParseCtx *cx, const YNode *list, IncludeExclude *ie)
 		}
 		ie->exclude = get_name_list(cx, it, "exclude");
 		if (!ie->include_all && ie->exclude != NIL)
-			parse_error(cx, exc, ERRCODE_INVALID_PARAMETER_VALUE,
-						psprintf("\"exclude\" needs \"include: all\" in %s", subject(cx)),
-						NULL);
+			parse_report(cx, exc, ERROR,
+						 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("\"exclude\" needs \"include: all\" in %s",
+								subject(cx)));
 	}
 	return merge_repeated_columns(cx, own);
 }
@@ -1462,21 +1507,21 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 	if (m->enforced)
 	{
 		if (m->columns == NIL)
-			parse_error(cx, mnode, ERRCODE_INVALID_PARAMETER_VALUE,
-						psprintf("%s has an enforced contract, and its 'columns' specification is missing",
-								 contract_model_label(m)),
-						"List every column with its name and data_type.");
+			parse_report(cx, mnode, ERROR,
+						 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s has an enforced contract, and its 'columns' specification is missing",
+								contract_model_label(m)),
+						 errhint("List every column with its name and data_type."));
 		foreach(lc, m->columns)
 		{
 			ContractColumn *c = lfirst(lc);
 
 			if (c->data_type == NULL || c->data_type[0] == '\0')
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("column \"%s\" of %s has no data_type, but the contract is enforced",
-								dbtc_clip(c->name), contract_model_label(m)),
-						 errdetail("Found at %s.", srcloc_string(&c->loc)),
-						 errhint("An enforced contract needs data_type on every column.")));
+				dbtc_ereport_at(&c->loc, ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("column \"%s\" of %s has no data_type, but the contract is enforced",
+										dbtc_clip(c->name), contract_model_label(m)),
+								 errhint("An enforced contract needs data_type on every column.")));
 		}
 		if (m->materialized && strcmp(m->materialized, "incremental") == 0 &&
 			(m->on_schema_change == NULL ||
@@ -1484,14 +1529,13 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 			  strcmp(m->on_schema_change, "append_new_columns") != 0)))
 		{
 			l = m->loc;
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("incremental %s has an enforced contract but on_schema_change is %s",
-							contract_model_label(m),
-							m->on_schema_change ?
-							quote_literal_cstr(m->on_schema_change) : "not set (dbt's default is 'ignore')"),
-					 errdetail("Found at %s.", srcloc_string(&l)),
-					 errhint("Incremental models with enforced contracts must set on_schema_change to 'append_new_columns' or 'fail'.")));
+			dbtc_ereport_at(&l, ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("incremental %s has an enforced contract but on_schema_change is %s",
+									contract_model_label(m),
+									m->on_schema_change ?
+									quote_literal_cstr(m->on_schema_change) : "not set (dbt's default is 'ignore')"),
+							 errhint("Incremental models with enforced contracts must set on_schema_change to 'append_new_columns' or 'fail'.")));
 		}
 	}
 
@@ -1534,12 +1578,11 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 
 				if (!nameset_has(&known_set, cname) &&
 					!nameset_has(&known_set, contract_written_ident(cname)))
-					ereport(ERROR,
-							(errcode(ERRCODE_UNDEFINED_COLUMN),
-							 errmsg("%s constraint of %s names column \"%s\", which is not in its columns",
-									contract_constraint_type_name(c->type),
-									contract_model_label(m), dbtc_clip(cname)),
-							 errdetail("Found at %s.", srcloc_string(&c->loc))));
+					dbtc_ereport_at(&c->loc, ERROR,
+									(errcode(ERRCODE_UNDEFINED_COLUMN),
+									 errmsg("%s constraint of %s names column \"%s\", which is not in its columns",
+											contract_constraint_type_name(c->type),
+											contract_model_label(m), dbtc_clip(cname))));
 			}
 		}
 	}
@@ -1643,11 +1686,11 @@ get_deprecation_date(ParseCtx *cx, const YNode *map)
 		FlushErrorState();
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 			ReThrowError(edata);
-		parse_error(cx, get_node(cx, map, "deprecation_date"),
-					ERRCODE_INVALID_DATETIME_FORMAT,
-					psprintf("deprecation_date \"%s\" of %s is not a date: %s",
-							 dbtc_clip(value), subject(cx), dbtc_clip(edata->message)),
-					"Write a date such as 2025-06-30, or a timestamp.");
+		parse_report(cx, get_node(cx, map, "deprecation_date"), ERROR,
+					 errcode(ERRCODE_INVALID_DATETIME_FORMAT),
+					 errmsg("deprecation_date \"%s\" of %s is not a date: %s",
+							dbtc_clip(value), subject(cx), dbtc_clip(edata->message)),
+					 errhint("Write a date such as 2025-06-30, or a timestamp."));
 	}
 	PG_END_TRY();
 	return value;
@@ -1749,15 +1792,16 @@ parse_versions(ParseCtx *cx, const YNode *mnode, const YNode *versions,
 		int			v;
 
 		if (vnode == NULL)
-			parse_error(cx, vn, ERRCODE_INVALID_PARAMETER_VALUE,
-						psprintf("version entry without \"v\" in %s", subject(cx)),
-						NULL);
+			parse_report(cx, vn, ERROR,
+						 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("version entry without \"v\" in %s",
+								subject(cx)));
 		v = node_version(cx, vnode, "v");
 		if (i == dup_at)
-			parse_error(cx, vnode, ERRCODE_DUPLICATE_OBJECT,
-						psprintf("found duplicate version %d in versions list of %s",
-								 v, subject(cx)),
-						NULL);
+			parse_report(cx, vnode, ERROR,
+						 errcode(ERRCODE_DUPLICATE_OBJECT),
+						 errmsg("found duplicate version %d in versions list of %s",
+								v, subject(cx)));
 		if (v == latest)
 			latest_found = true;
 
@@ -1784,11 +1828,10 @@ parse_versions(ParseCtx *cx, const YNode *mnode, const YNode *versions,
 		cx->version = -1;
 	}
 	if (!latest_found)
-		parse_error(cx, get_node(cx, mnode, "latest_version"),
-					ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("latest_version %d is not one of the versions of %s",
-							 latest, subject(cx)),
-					NULL);
+		parse_report(cx, get_node(cx, mnode, "latest_version"), ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("latest_version %d is not one of the versions of %s",
+							latest, subject(cx)));
 	return out;
 }
 
@@ -1811,14 +1854,16 @@ parse_model(ParseCtx *cx, YNode *mnode, List *out)
 	cx->column = NULL;
 	name = get_name(cx, mnode, "name");
 	if (name == NULL)
-		parse_error(cx, mnode, ERRCODE_INVALID_PARAMETER_VALUE,
-					"model entry without \"name\"",
-					"Every entry under models: needs a name matching its .sql file.");
+		parse_report(cx, mnode, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model entry without \"name\""),
+					 errhint("Every entry under models: needs a name matching its .sql file."));
 	if (strlen(name) > DBTC_MAX_MODEL_NAME_LEN)
-		parse_error(cx, get_node(cx, mnode, "name"), ERRCODE_NAME_TOO_LONG,
-					psprintf("model name \"%s\" is too long (%zu bytes)",
-							 dbtc_clip(name), strlen(name)),
-					psprintf("A model's name is the name of its .sql file, at most %d bytes.",
+		parse_report(cx, get_node(cx, mnode, "name"), ERROR,
+					 errcode(ERRCODE_NAME_TOO_LONG),
+					 errmsg("model name \"%s\" is too long (%zu bytes)",
+							dbtc_clip(name), strlen(name)),
+					 errhint("A model's name is the name of its .sql file, at most %d bytes.",
 							 DBTC_MAX_MODEL_NAME_LEN));
 	cx->model = name;
 	cx->quote_columns = (get_bool(cx, mnode, "quote_columns") == 1);
@@ -2034,27 +2079,29 @@ contract_parse_document(YDoc *doc, const ParseOptions *opts, List *models)
 	if (root == NULL || (root->kind == YN_SCALAR && yaml_scalar_type(root) == YS_NULL))
 		return models;			/* an empty file declares nothing */
 	if (root->kind != YN_MAPPING)
-		parse_error(&cx, root, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("the top level of \"%s\" must be a mapping, not %s",
-							 doc->file, kind_name(root)),
-					"A dbt properties file starts with version: 2 and models:.");
+		parse_report(&cx, root, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the top level of \"%s\" must be a mapping, not %s",
+							doc->file, kind_name(root)),
+					 errhint("A dbt properties file starts with version: 2 and models:."));
 
 	ver = get_node(&cx, root, "version");
 	if (ver != NULL && !(ver->kind == YN_SCALAR && strcmp(ver->value, "2") == 0))
-		parse_error(&cx, ver, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("unsupported properties file version \"%s\" in \"%s\"",
-							 ver->kind == YN_SCALAR ? dbtc_clip(ver->value) : "?",
-							 doc->file),
-					"dbt properties files use version: 2.");
+		parse_report(&cx, ver, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unsupported properties file version \"%s\" in \"%s\"",
+							ver->kind == YN_SCALAR ? dbtc_clip(ver->value) : "?", doc->file),
+					 errhint("dbt properties files use version: 2."));
 
 	list = get_node(&cx, root, "models");
 	if (list == NULL)
 		return models;
 	if (list->kind != YN_SEQUENCE)
-		parse_error(&cx, list, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("\"models\" must be a list, not %s, in \"%s\"",
-							 kind_name(list), doc->file),
-					"Write each model as a list item starting with \"- name:\".");
+		parse_report(&cx, list, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("\"models\" must be a list, not %s, in \"%s\"",
+							kind_name(list), doc->file),
+					 errhint("Write each model as a list item starting with \"- name:\"."));
 	scratch = AllocSetContextCreate(CurrentMemoryContext,
 									"dbt_contract model parse",
 									ALLOCSET_DEFAULT_SIZES);

@@ -107,18 +107,17 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 			pg_strcasecmp(spelling, "serial2") == 0;
 		/* keep the parser's code: 42601 syntax, 42704 no such type, 22023 bad typmod */
 		if (!lenient)
-			ereport(ERROR,
-				(errcode(edata->sqlerrcode),
-				 errmsg("data_type \"%s\" of column \"%s\" of %s is not a valid PostgreSQL type",
-						dbtc_clip(c->data_type), dbtc_clip(c->name),
-						contract_model_label(m)),
-				 errdetail("Found at %s. The type parser says: %s.",
-						   srcloc_string(&c->type_loc), dbtc_clip(edata->message)),
-				 is_serial ?
-				 errhint("serial is a column shorthand, not a type; declare the column as integer (or bigint) in the contract.") :
-				 !m->alias_types && pg_strcasecmp(spelling, "string") == 0 ?
-				 errhint("dbt turns \"string\" into text only when the contract has alias_types: true (the default).") :
-				 errhint("Use a type name PostgreSQL accepts in CREATE TABLE, e.g. integer, text, numeric(10,2), timestamptz.")));
+			dbtc_ereport_at(&c->type_loc, ERROR,
+						(errcode(edata->sqlerrcode),
+						 errmsg("data_type \"%s\" of column \"%s\" of %s is not a valid PostgreSQL type",
+								dbtc_clip(c->data_type), dbtc_clip(c->name),
+								contract_model_label(m)),
+						 errdetail("The type parser says: %s.", dbtc_clip(edata->message)),
+						 is_serial ?
+						 errhint("serial is a column shorthand, not a type; declare the column as integer (or bigint) in the contract.") :
+						 !m->alias_types && pg_strcasecmp(spelling, "string") == 0 ?
+						 errhint("dbt turns \"string\" into text only when the contract has alias_types: true (the default).") :
+						 errhint("Use a type name PostgreSQL accepts in CREATE TABLE, e.g. integer, text, numeric(10,2), timestamptz.")));
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
@@ -168,20 +167,18 @@ resolve_column(const ContractModel *m, ContractColumn *c, TypeCache *cache)
 					!get_typisdefined(typoid)))
 		return false;
 	if (get_typtype(typoid) == TYPTYPE_PSEUDO)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
-				 errmsg("data_type \"%s\" of column \"%s\" of %s is a pseudo-type",
-						dbtc_clip(c->data_type), dbtc_clip(c->name),
-						contract_model_label(m)),
-				 errdetail("Found at %s. Columns cannot have type %s.",
-						   srcloc_string(&c->type_loc), format_type_be(typoid))));
+		dbtc_ereport_at(&c->type_loc, ERROR,
+						(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+						 errmsg("data_type \"%s\" of column \"%s\" of %s is a pseudo-type",
+								dbtc_clip(c->data_type), dbtc_clip(c->name),
+								contract_model_label(m)),
+						 errdetail("Columns cannot have type %s.", format_type_be(typoid))));
 	if (!get_typisdefined(typoid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("data_type \"%s\" of column \"%s\" of %s is only a shell type",
-						dbtc_clip(c->data_type), dbtc_clip(c->name),
-						contract_model_label(m)),
-				 errdetail("Found at %s.", srcloc_string(&c->type_loc))));
+		dbtc_ereport_at(&c->type_loc, ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("data_type \"%s\" of column \"%s\" of %s is only a shell type",
+								dbtc_clip(c->data_type), dbtc_clip(c->name),
+								contract_model_label(m))));
 
 	c->type_oid = typoid;
 	c->typmod = typmod;
@@ -268,12 +265,12 @@ static void
 not_one_expression(const ContractModel *m, const ContractConstraint *c,
 				   const char *why)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_SYNTAX_ERROR),
-			 errmsg("expression of %s of %s is not a single SQL expression",
-					constraint_subject(c), contract_model_label(m)),
-			 errdetail("Found at %s: %s.", srcloc_string(&c->loc), why),
-			 errhint("A check expression is what goes inside CHECK ( ... ), e.g. \"amount >= 0\".")));
+	dbtc_ereport_at(&c->loc, ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("expression of %s of %s is not a single SQL expression",
+							constraint_subject(c), contract_model_label(m)),
+					 errdetail("%s.", why),
+					 errhint("A check expression is what goes inside CHECK ( ... ), e.g. \"amount >= 0\".")));
 }
 
 /*
@@ -303,13 +300,13 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 		if (!parser_verdict(edata))
 			PG_RE_THROW();
 		FlushErrorState();
-		not_one_expression(m, c, psprintf("the SQL parser says: %s",
+		not_one_expression(m, c, psprintf("The SQL parser says: %s",
 										  dbtc_clip(edata->message)));
 	}
 	PG_END_TRY();
 
 	if (list_length(raw) != 1)
-		not_one_expression(m, c, "it contains more than one statement");
+		not_one_expression(m, c, "It contains more than one statement");
 	sel = (SelectStmt *) ((RawStmt *) linitial(raw))->stmt;
 	if (!IsA(sel, SelectStmt) || sel->op != SETOP_NONE ||
 		sel->fromClause != NIL || sel->whereClause != NULL ||
@@ -319,15 +316,15 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 		sel->lockingClause != NIL || sel->withClause != NULL ||
 		sel->intoClause != NULL || sel->distinctClause != NIL ||
 		sel->valuesLists != NIL)
-		not_one_expression(m, c, "it continues past the expression with a clause such as FROM, WHERE or ORDER BY");
+		not_one_expression(m, c, "It continues past the expression with a clause such as FROM, WHERE or ORDER BY");
 	if (list_length(sel->targetList) != 1)
-		not_one_expression(m, c, "it is a list of expressions");
+		not_one_expression(m, c, "It is a list of expressions");
 	rt = linitial(sel->targetList);
 	if (rt->name != NULL)
-		not_one_expression(m, c, "it carries an alias");
+		not_one_expression(m, c, "It carries an alias");
 	if (IsA(rt->val, ColumnRef) &&
 		IsA(llast(((ColumnRef *) rt->val)->fields), A_Star))
-		not_one_expression(m, c, "it is a star");
+		not_one_expression(m, c, "It is a star");
 
 	/*
 	 * dbt pastes the text into "check (<expression>)" on one line, so a
@@ -349,7 +346,7 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 			PG_RE_THROW();
 		FlushErrorState();
 		not_one_expression(m, c,
-						   psprintf("it does not fit inside CHECK ( ... ), where dbt puts it; the SQL parser says: %s",
+						   psprintf("It does not fit inside CHECK ( ... ), where dbt puts it; the SQL parser says: %s",
 									dbtc_clip(edata->message)));
 	}
 	PG_END_TRY();

@@ -250,6 +250,30 @@ extern char *contract_written_ident(const char *written);
 extern char *contract_column_ident(const ContractColumn *c);
 extern char *srcloc_string(const SrcLoc *loc);
 
+/* A YAML location as the CONTEXT of the messages raised meanwhile. */
+typedef struct DbtcLocation
+{
+	ErrorContextCallback cb;
+	const char *file;
+	int			line;
+	int			col;
+} DbtcLocation;
+
+extern void dbtc_location_push_at(DbtcLocation *l, const char *file,
+								  int line, int col);
+extern void dbtc_location_pop(DbtcLocation *l);
+
+/* ereport with a YAML location (a SrcLoc, or file, line, column) as CONTEXT. */
+#define dbtc_ereport_at_pos(file, line, col, elevel, ...) \
+	do { \
+		DbtcLocation dbtc_context_; \
+		dbtc_location_push_at(&dbtc_context_, (file), (line), (col)); \
+		ereport((elevel), __VA_ARGS__); \
+		dbtc_location_pop(&dbtc_context_); \
+	} while (0)
+#define dbtc_ereport_at(loc, elevel, ...) \
+	dbtc_ereport_at_pos((loc)->file, (loc)->line, (loc)->col, (elevel), __VA_ARGS__)
+
 /* ---------- types and expressions (contract_types.c) ---------- */
 typedef struct TypeCache TypeCache;
 
