@@ -283,3 +283,25 @@ SELECT * FROM dbt_contract_apply_manifest($${"nodes": {
 SELECT model, test_name, columns, arguments, config FROM dbt_contract.tests
  WHERE model = 'fid_quote_m';
 SELECT key_columns FROM dbt_contract.keys WHERE model = 'fid_quote_m';
+
+--
+-- Versions: dbt's alias macro appends _v<version> only when the version
+-- is true in Jinja, so v: 0 builds the model's own name (a quoted "0" is
+-- text, and true).  Versions that are no integers (v: 4.5, v: test) are
+-- still refused: see the README.
+--
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_v0
+    latest_version: 1
+    versions: [{v: 0}, {v: 1}]
+  - name: fid_v0_text
+    versions: [{v: "0"}]
+$$, 'fidelity_v0');
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_vfloat
+    versions: [{v: 4.5}]
+$$, 'fidelity_bad');

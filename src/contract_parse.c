@@ -44,6 +44,7 @@ typedef struct ModelConfig
 	char	   *alias;
 	char	   *schema;
 	char	   *on_schema_change;
+	bool		version_is_falsy;	/* v: 0, which dbt's alias leaves off */
 } ModelConfig;
 
 /* One parsed column plus what hangs off it. */
@@ -337,6 +338,19 @@ get_map(ParseCtx *cx, const YNode *map, const char *key)
 	return v;
 }
 
+/* A version as dbt's alias macro spells it in a relation name: . becomes _. */
+static char *
+replace_dots(const char *s)
+{
+	char	   *res = pstrdup(s);
+	char	   *p;
+
+	for (p = res; *p; p++)
+		if (*p == '.')
+			*p = '_';
+	return res;
+}
+
 /* A non-negative integer (accepting "2" quoted, as dbt's str(v) would). */
 static int
 node_version(ParseCtx *cx, const YNode *v, const char *key)
@@ -353,7 +367,10 @@ node_version(ParseCtx *cx, const YNode *v, const char *key)
 					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("\"%s\" must be a non-negative integer, not \"%s\", in %s",
 							key, dbtc_clip(v->value), subject(cx)),
-					 errhint("dbt_contract identifies model versions by integer."));
+					 strcmp(key, "v") == 0 && cx->model ?
+					 errhint("dbt accepts any number or text as a version (it would build relation \"%s_v%s\"), but dbt_contract keeps integer versions only.",
+							 dbtc_clip(cx->model), dbtc_clip(replace_dots(v->value))) :
+					 errhint("dbt_contract keeps integer versions only."));
 	return (int) val;
 }
 
@@ -1637,7 +1654,7 @@ build_model(ParseCtx *cx, const YNode *mnode, const char *name, int version,
 	m->relation_schema = relation_schema(cx, cfg);
 	if (cfg->alias != NULL)
 		m->relation_name = pstrdup(cfg->alias);
-	else if (version >= 0)
+	else if (version >= 0 && !cfg->version_is_falsy)
 		m->relation_name = psprintf("%s_v%d", name, version);
 	else
 		m->relation_name = pstrdup(name);
@@ -1807,6 +1824,13 @@ parse_versions(ParseCtx *cx, const YNode *mnode, const YNode *versions,
 
 		cx->version = v;
 		parse_config(cx, vn, &cfg);
+
+		/*
+		 * dbt's generate_alias_name appends _v<version> only when the
+		 * version is true in Jinja: the number 0 is not (the text "0" is),
+		 * so v: 0 builds the relation under the model's own name.
+		 */
+		cfg.version_is_falsy = (v == 0 && vnode->plain);
 		own = parse_version_columns(cx, get_list(cx, vn, "columns"), &ie);
 		clist = get_list(cx, vn, "constraints");
 		if (clist != NULL)
