@@ -153,6 +153,19 @@ SELECT test_name, columns, config, enabled FROM dbt_contract.tests
  WHERE model = 'fid_disabled' ORDER BY columns, test_name;
 SELECT key_columns, derived_from, is_primary FROM dbt_contract.keys
  WHERE model = 'fid_disabled' ORDER BY key_columns;
+-- From a manifest, disabled tests are under "disabled", and give the
+-- same rows.
+SELECT * FROM dbt_contract_apply_manifest($${"nodes": {
+  "model.p.fid_disabled_m": {"resource_type": "model", "name": "fid_disabled_m",
+     "schema": "public", "alias": "fid_disabled_m", "config": {"enabled": true},
+     "columns": {"id": {"name": "id"}}}},
+ "disabled": {
+  "test.p.unique_id": [{"resource_type": "test", "attached_node": "model.p.fid_disabled_m",
+     "column_name": "id", "test_metadata": {"name": "unique", "kwargs": {"column_name": "id"}},
+     "config": {"enabled": false, "severity": "ERROR", "tags": [], "meta": {}}}]}
+}$$, 'fidelity_disabled_manifest');
+SELECT test_name, columns, config, enabled FROM dbt_contract.tests
+ WHERE model = 'fid_disabled_m';
 
 --
 -- combination_of_columns must be a list of strings, as dbt reads it: a

@@ -546,6 +546,7 @@ List *
 contract_parse_manifest(YDoc *doc, List *models)
 {
 	YNode	   *nodes = get(doc, doc->root, "nodes");
+	YNode	   *disabled;
 	List	   *pairs;
 	List	   *tests = NIL;
 	List	   *ours = NIL;
@@ -576,6 +577,37 @@ contract_parse_manifest(YDoc *doc, List *models)
 
 			if (t != NULL)
 			{
+				t->seq = list_length(tests);
+				tests = lappend(tests, t);
+			}
+		}
+	}
+	/*
+	 * Disabled tests are not nodes: manifest.json lists them under
+	 * "disabled" (unique_id -> its disabled versions).  Their config says
+	 * enabled: false, so they are kept as disabled tests, as a schema.yml
+	 * apply keeps them.
+	 */
+	disabled = get(doc, doc->root, "disabled");
+	if (disabled != NULL && disabled->kind == YN_MAPPING)
+	{
+		foreach(lc, yaml_map_pairs(doc, disabled))
+		{
+			YPair	   *p = lfirst(lc);
+			int			i;
+
+			CHECK_FOR_INTERRUPTS();
+			if (p->value->kind != YN_SEQUENCE)
+				continue;
+			for (i = 0; i < p->value->nitems; i++)
+			{
+				YNode	   *node = p->value->items[i];
+				const char *type = get_text(doc, node, "resource_type");
+				AttachedTest *t;
+
+				if (type == NULL || strcmp(type, "test") != 0 ||
+					(t = attached_test(doc, node)) == NULL)
+					continue;
 				t->seq = list_length(tests);
 				tests = lappend(tests, t);
 			}
