@@ -1537,10 +1537,17 @@ WITH declared AS (
             WHERE NOT EXISTS (SELECT 1 FROM dbt_contract.contract_test n
                                WHERE n.model_id = u.model_id AND n.test_name = 'not_null'
                                  AND n.columns = ARRAY[c.col] AND n.enabled)
-              AND NOT EXISTS (SELECT 1 FROM dbt_contract.contract_constraint n
+              -- by attribute name: a test column may be written quoted
+              AND NOT EXISTS (SELECT 1 FROM dbt_contract.contract_constraint n,
+                                            unnest(n.columns) AS nc(col)
                                WHERE n.model_id = u.model_id
                                  AND n.constraint_type = 'not_null'
-                                 AND c.col = ANY (n.columns)))
+                                 AND coalesce((SELECT cn.attname FROM dbt_contract.column_names cn
+                                                WHERE cn.model_id = n.model_id AND cn.written = nc.col),
+                                              dbt_contract.written_attname(nc.col))
+                                   = coalesce((SELECT cn.attname FROM dbt_contract.column_names cn
+                                                WHERE cn.model_id = u.model_id AND cn.written = c.col),
+                                              dbt_contract.written_attname(c.col))))
 ), named AS (
     SELECT d.model_id, d.key_type, d.derived_from, d.rung, d.ordinal,
            ARRAY(SELECT coalesce(cn.attname, dbt_contract.written_attname(w.col))

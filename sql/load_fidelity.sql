@@ -278,11 +278,19 @@ models:
       - name: CustomerId
         quote: true
         data_tests: [unique, not_null]
+  - name: fid_quote_con
+    columns:
+      - name: LineId
+        quote: true
+        constraints: [{type: not_null}]
+        data_tests: [unique]
 $$, 'fidelity_quote');
 SELECT model, test_name, columns FROM dbt_contract.tests
  WHERE model IN ('fid_quote', 'fid_quote_col') ORDER BY model, columns, test_name;
+-- A quoted test column and the column's own not_null constraint name the
+-- same column: dbt's third rung (not null and unique).
 SELECT model, key_columns, derived_from, is_primary FROM dbt_contract.keys
- WHERE model IN ('fid_quote', 'fid_quote_col') ORDER BY model;
+ WHERE model IN ('fid_quote', 'fid_quote_col', 'fid_quote_con') ORDER BY model;
 -- The manifest path gives the same rows: dbt quoted the test column.
 SELECT * FROM dbt_contract_apply_manifest($${"nodes": {
   "model.p.fid_quote_m": {"resource_type": "model", "name": "fid_quote_m",
