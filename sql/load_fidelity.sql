@@ -291,15 +291,18 @@ SELECT model, test_name, columns FROM dbt_contract.tests
 -- same column: dbt's third rung (not null and unique).
 SELECT model, key_columns, derived_from, is_primary FROM dbt_contract.keys
  WHERE model IN ('fid_quote', 'fid_quote_col', 'fid_quote_con') ORDER BY model;
--- The manifest path gives the same rows: dbt quoted the test column.
+-- The manifest path gives the same rows: dbt quoted the test column; of
+-- the config, what differs from dbt's defaults is kept (not the alias dbt
+-- gives a test with a long name).
 SELECT * FROM dbt_contract_apply_manifest($${"nodes": {
   "model.p.fid_quote_m": {"resource_type": "model", "name": "fid_quote_m",
      "schema": "public", "alias": "fid_quote_m", "config": {"enabled": true},
      "columns": {"OrderId": {"name": "OrderId", "quote": null}}},
   "test.p.u": {"resource_type": "test", "attached_node": "model.p.fid_quote_m",
-     "column_name": "\"OrderId\"",
+     "name": "unique_fid_quote_m_d41d8c", "column_name": "\"OrderId\"",
      "test_metadata": {"name": "unique", "kwargs": {"column_name": "\"OrderId\""}},
-     "config": {"enabled": true, "severity": "warn", "where": null, "tags": []}}
+     "config": {"enabled": true, "severity": "warn", "where": null, "tags": [],
+                "alias": "unique_fid_quote_m_d41d8c"}}
 }}$$, 'fidelity_quote_manifest');
 SELECT model, test_name, columns, arguments, config FROM dbt_contract.tests
  WHERE model = 'fid_quote_m';
