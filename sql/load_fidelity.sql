@@ -299,10 +299,10 @@ SELECT * FROM dbt_contract_apply_manifest($${"nodes": {
      "schema": "public", "alias": "fid_quote_m", "config": {"enabled": true},
      "columns": {"OrderId": {"name": "OrderId", "quote": null}}},
   "test.p.u": {"resource_type": "test", "attached_node": "model.p.fid_quote_m",
-     "name": "unique_fid_quote_m_d41d8c", "column_name": "\"OrderId\"",
+     "name": "unique_fid_quote_m_OrderId_with_a_long_name", "column_name": "\"OrderId\"",
      "test_metadata": {"name": "unique", "kwargs": {"column_name": "\"OrderId\""}},
      "config": {"enabled": true, "severity": "warn", "where": null, "tags": [],
-                "alias": "unique_fid_quote_m_d41d8c"}}
+                "alias": "unique_fid_quote_m_d41d8cd98f00b204e9800998ecf8427e"}}
 }}$$, 'fidelity_quote_manifest');
 SELECT model, test_name, columns, arguments, config FROM dbt_contract.tests
  WHERE model = 'fid_quote_m';

@@ -161,6 +161,23 @@ strip_quotes(const char *s)
 }
 
 /*
+ * Is `alias` the short name dbt gives a test whose full name is long, and
+ * puts in its config itself: a prefix of the full name, "_" and an md5?
+ */
+static bool
+dbt_short_test_name(const char *alias, const char *name)
+{
+	size_t		len = strlen(alias);
+	size_t		prefix;
+
+	if (name == NULL || len < 33 || alias[len - 33] != '_' ||
+		strspn(alias + len - 32, "0123456789abcdef") != 32)
+		return false;
+	prefix = len - 33;
+	return strncmp(alias, name, prefix) == 0;
+}
+
+/*
  * A test node's config as a data_tests entry would have written it: the
  * manifest holds every config key with dbt's default filled in, so keys
  * at their default (null, empty, severity ERROR, ...) are left out.
@@ -197,9 +214,8 @@ test_config_entry(YDoc *doc, YNode *node)
 		if (v->kind == YN_SCALAR && keys[i].dflt != NULL &&
 			pg_strcasecmp(v->value, keys[i].dflt) == 0)
 			continue;
-		/* dbt itself sets the alias of a test whose full name is long */
 		if (strcmp(keys[i].key, "alias") == 0 && v->kind == YN_SCALAR &&
-			name != NULL && strcmp(v->value, name) == 0)
+			dbt_short_test_name(v->value, name))
 			continue;
 		synth_put(res, keys[i].key, v);
 	}
