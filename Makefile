@@ -55,7 +55,7 @@ SHLIB_LINK += $(SANITIZE_FLAGS)
 endif
 
 REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
-               apply_semantics bad_input security \
+               apply_semantics bad_input load_fidelity security \
                enforce_dbt_flows enforce_columns enforce_constraints \
                enforce_modes enforce_roles enforce_bypass enforce_paths \
                breaking_changes manifest_clone limits \

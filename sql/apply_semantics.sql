@@ -7,7 +7,7 @@
 \set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 SET dbt_contract.project_dir = :'abs_srcdir';
 \set VERBOSITY default
-\set SHOW_CONTEXT never
+\set SHOW_CONTEXT errors
 
 -- First apply: everything is added.
 SELECT * FROM dbt_contract_apply_yaml($$
@@ -260,6 +260,7 @@ models:
   - name: sem_new
     columns: [{name: id, data_type: int}]
   - name: sem_broken
+    config: {contract: {enforced: true}}
     columns: [{name: id, data_type: no_such_type}]
 $$, 'sem');
 \echo SQLSTATE :SQLSTATE

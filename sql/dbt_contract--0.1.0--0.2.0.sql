@@ -99,7 +99,7 @@ COMMENT ON TABLE dbt_contract.contract_column IS
 COMMENT ON COLUMN dbt_contract.contract_column.column_name IS 'Column name as written in the YAML';
 COMMENT ON COLUMN dbt_contract.contract_column.attname IS 'Column name as PostgreSQL names it (folded unless quoted)';
 COMMENT ON COLUMN dbt_contract.contract_column.data_type IS 'data_type as written in the YAML';
-COMMENT ON COLUMN dbt_contract.contract_column.type_oid IS 'data_type resolved by PostgreSQL''s type parser';
+COMMENT ON COLUMN dbt_contract.contract_column.type_oid IS 'data_type resolved by PostgreSQL''s type parser; NULL without a data_type, or when it is not a PostgreSQL type (models without an enforced contract)';
 COMMENT ON COLUMN dbt_contract.contract_column.typmod IS 'Type modifier of the resolved data_type (-1: none)';
 COMMENT ON TABLE dbt_contract.contract_constraint IS
     'Internal: the column- and model-level constraints of each contract; read through dbt_contract.constraints';
@@ -108,6 +108,13 @@ COMMENT ON COLUMN dbt_contract.contract_constraint.to_model IS 'The model a fore
 COMMENT ON COLUMN dbt_contract.contract_constraint.defined_at IS 'Where the constraint was declared, as file:line:col';
 COMMENT ON TABLE dbt_contract.contract_test IS
     'Internal: the data tests declared on each model; read through dbt_contract.tests';
+-- Test config apart from arguments, and disabled tests marked.
+ALTER TABLE dbt_contract.contract_test
+    ADD COLUMN config jsonb NOT NULL DEFAULT '{}',
+    ADD COLUMN enabled boolean NOT NULL DEFAULT true;
+COMMENT ON COLUMN dbt_contract.contract_test.arguments IS 'The arguments passed to the test (config keys excluded)';
+COMMENT ON COLUMN dbt_contract.contract_test.config IS 'The test''s config: config keys written at the top level, under arguments: or under config: (severity, where, tags, enabled, ...)';
+COMMENT ON COLUMN dbt_contract.contract_test.enabled IS 'false for a test disabled with enabled: false; dbt does not run it';
 COMMENT ON SEQUENCE dbt_contract.apply_id_seq IS
     'Ids of dbt_contract.apply_history rows';
 COMMENT ON TABLE dbt_contract.apply_history IS
@@ -342,9 +349,11 @@ SELECT m.model, m.version, c.column_name, c.ordinal, c.data_type,
        c.type_oid::regtype AS type_oid, c.typmod,
        CASE WHEN c.type_oid IS NOT NULL
             THEN pg_catalog.format_type(c.type_oid, c.typmod) END AS formatted_type,
-       c.description, c.quoted, m.target
+       c.description, c.quoted, m.target,
+       CASE WHEN c.data_type IS NOT NULL THEN c.type_oid IS NOT NULL END AS type_resolved
   FROM dbt_contract.contract_model m
   JOIN dbt_contract.contract_column c USING (model_id);
+COMMENT ON COLUMN dbt_contract.columns.type_resolved IS 'false when data_type is not a PostgreSQL type (allowed only without an enforced contract); NULL without a data_type';
 CREATE OR REPLACE VIEW dbt_contract.constraints AS
 SELECT m.model, m.version, k.constraint_type, k.columns,
        CASE WHEN k.constraint_type = 'foreign_key' AND k.to_model IS NULL
@@ -355,9 +364,12 @@ SELECT m.model, m.version, k.constraint_type, k.columns,
   FROM dbt_contract.contract_model m
   JOIN dbt_contract.contract_constraint k USING (model_id);
 CREATE OR REPLACE VIEW dbt_contract.tests AS
-SELECT m.model, m.version, t.test_name, t.columns, t.arguments, m.target
+SELECT m.model, m.version, t.test_name, t.columns, t.arguments, m.target,
+       t.config, t.enabled
   FROM dbt_contract.contract_model m
   JOIN dbt_contract.contract_test t USING (model_id);
+COMMENT ON COLUMN dbt_contract.tests.config IS 'The test''s config (severity, where, tags, enabled, ...), apart from its arguments';
+COMMENT ON COLUMN dbt_contract.tests.enabled IS 'false for a disabled test; disabled tests do not count as keys';
 CREATE OR REPLACE VIEW dbt_contract.history AS
 SELECT h.apply_id, h.applied_at, h.applied_by, h.source, h.checksum,
        h.added, h.changed, h.removed, h.unchanged,
@@ -1511,7 +1523,7 @@ WITH declared AS (
      WHERE t.test_name IN ('unique', 'dbt_utils.unique_combination_of_columns',
                            'unique_combination_of_columns', 'dbt_constraints.primary_key',
                            'dbt_constraints.unique_key')
-       AND cardinality(t.columns) > 0
+       AND cardinality(t.columns) > 0 AND t.enabled
     UNION ALL
     -- unique columns (a unique or unique_combination_of_columns test) that
     -- are all not null (a not_null test or constraint): dbt's third rung
@@ -1519,16 +1531,23 @@ WITH declared AS (
       FROM dbt_contract.contract_test u
      WHERE u.test_name IN ('unique', 'dbt_utils.unique_combination_of_columns',
                            'unique_combination_of_columns')
-       AND cardinality(u.columns) > 0
+       AND cardinality(u.columns) > 0 AND u.enabled
        AND NOT EXISTS (
            SELECT 1 FROM unnest(u.columns) AS c(col)
             WHERE NOT EXISTS (SELECT 1 FROM dbt_contract.contract_test n
                                WHERE n.model_id = u.model_id AND n.test_name = 'not_null'
-                                 AND n.columns = ARRAY[c.col])
-              AND NOT EXISTS (SELECT 1 FROM dbt_contract.contract_constraint n
+                                 AND n.columns = ARRAY[c.col] AND n.enabled)
+              -- by attribute name: a test column may be written quoted
+              AND NOT EXISTS (SELECT 1 FROM dbt_contract.contract_constraint n,
+                                            unnest(n.columns) AS nc(col)
                                WHERE n.model_id = u.model_id
                                  AND n.constraint_type = 'not_null'
-                                 AND c.col = ANY (n.columns)))
+                                 AND coalesce((SELECT cn.attname FROM dbt_contract.column_names cn
+                                                WHERE cn.model_id = n.model_id AND cn.written = nc.col),
+                                              dbt_contract.written_attname(nc.col))
+                                   = coalesce((SELECT cn.attname FROM dbt_contract.column_names cn
+                                                WHERE cn.model_id = u.model_id AND cn.written = c.col),
+                                              dbt_contract.written_attname(c.col))))
 ), named AS (
     SELECT d.model_id, d.key_type, d.derived_from, d.rung, d.ordinal,
            ARRAY(SELECT coalesce(cn.attname, dbt_contract.written_attname(w.col))

@@ -5,7 +5,7 @@
 -- failed apply changes the catalog.
 --
 \set VERBOSITY default
-\set SHOW_CONTEXT never
+\set SHOW_CONTEXT errors
 
 CREATE SCHEMA lim;
 
@@ -317,6 +317,8 @@ DROP SCHEMA lim;
 -- stops with their names and changes nothing; without them it goes on.
 ------------------------------------------------------------------------
 \set lim_db :DBNAME
+-- (no CONTEXT: PostgreSQL 18 adds the extension script's statement to it)
+\set SHOW_CONTEXT never
 CREATE DATABASE regress_lim_upgrade;
 \c regress_lim_upgrade
 CREATE EXTENSION dbt_contract VERSION '0.1.0';
@@ -334,4 +336,5 @@ SELECT extversion FROM pg_extension WHERE extname = 'dbt_contract';
 SELECT indexdef FROM pg_indexes
  WHERE schemaname = 'dbt_contract' AND indexname = 'contract_model_relation';
 \c :lim_db
+\set SHOW_CONTEXT errors
 DROP DATABASE regress_lim_upgrade;

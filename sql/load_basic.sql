@@ -155,7 +155,7 @@ SELECT column_name, data_type, type_oid, typmod, formatted_type
 -- alias_types: false keeps dbt from translating string, and PostgreSQL has
 -- no type of that name: an error pointing at the column.
 \set VERBOSITY default
-\set SHOW_CONTEXT never
+\set SHOW_CONTEXT errors
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:

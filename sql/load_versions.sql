@@ -5,7 +5,7 @@
 \set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 SET dbt_contract.project_dir = :'abs_srcdir';
 \set VERBOSITY default
-\set SHOW_CONTEXT never
+\set SHOW_CONTEXT errors
 
 -- One row per version; the relation is <name>_v<N> unless an alias is set.
 SELECT * FROM dbt_contract_apply('test/fixtures/versions/dim_customers.yml');
@@ -166,8 +166,9 @@ models:
           - name: b
 $$, 'versions_bad');
 \echo SQLSTATE :SQLSTATE
--- Two own columns of one name in a version are a duplicate.
-SELECT * FROM dbt_contract_apply_yaml($$
+-- Two own columns of one name in a version: the last is used, as dbt
+-- does (a WARNING; the dry run stores nothing).
+SELECT * FROM dbt_contract_diff_yaml($$
 version: 2
 models:
   - name: vown

@@ -6,7 +6,7 @@
 \set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 SET dbt_contract.project_dir = :'abs_srcdir';
 \set VERBOSITY default
-\set SHOW_CONTEXT never
+\set SHOW_CONTEXT errors
 
 --
 -- Anchors and aliases: an anchored column reused in two models, anchored

@@ -4,7 +4,7 @@
 --
 \set abs_srcdir `echo "${PG_ABS_SRCDIR:-$PWD}"`
 \set VERBOSITY default
-\set SHOW_CONTEXT never
+\set SHOW_CONTEXT errors
 
 -- The manifest dbt writes to target/manifest.json.
 SELECT * FROM dbt_contract_apply_manifest(

@@ -216,9 +216,9 @@ relation_claimed_twice(const ContractModel *a, const ContractModel *b)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DUPLICATE_OBJECT),
-			 errmsg("%s and %s both name relation %s",
+			 errmsg("%s and %s both name relation \"%s.%s\"",
 					contract_model_label(a), contract_model_label(b),
-					quote_qualified_identifier(b->relation_schema, b->relation_name)),
+					b->relation_schema, b->relation_name),
 			 errdetail("The first is declared at %s, the second at %s.",
 					   contract_srcloc_string(&a->loc), contract_srcloc_string(&b->loc)),
 			 errhint("A relation can have one contract: give one of the models another alias or schema, or remove it.")));
@@ -393,10 +393,11 @@ check_relations(const char *source, const char *target, KeyedRow *rows, int n)
 
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("%s of target \"%s\" and %s of target \"%s\" are both built as relation %s",
+				 errmsg("%s of target \"%s\" and %s of target \"%s\" are both built as relation \"%s.%s\"",
 						contract_model_label(r->m), target,
 						model_version_label(SPI_getvalue(tup, td, 2), version),
-						SPI_getvalue(tup, td, 1), r->relation),
+						SPI_getvalue(tup, td, 1), r->m->relation_schema,
+						r->m->relation_name),
 				 errdetail("Declared at %s, and by source \"%s\" at %s. A relation has one contract in a database.",
 						   contract_srcloc_string(&r->m->loc), SPI_getvalue(tup, td, 4),
 						   SPI_getvalue(tup, td, 5)),
@@ -871,16 +872,17 @@ insert_constraints(KeyedRow *rows, int n, int64 *ids)
 static void
 insert_tests(KeyedRow *rows, int n, int64 *ids)
 {
-	static const Oid types[5] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID};
+	static const Oid types[7] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, BOOLOID};
 	RowBatch	b;
 	ColArray   *c;
 	int			i;
 
 	batch_begin(&b,
 				"INSERT INTO dbt_contract.contract_test "
-				"(model_id, ordinal, test_name, columns, arguments) "
+				"(model_id, ordinal, test_name, columns, arguments, config, enabled) "
 				"SELECT unnest($1), unnest($2), unnest($3), unnest($4)::text[], "
-				"       unnest($5)::jsonb",
+				"       unnest($5)::jsonb, unnest($6)::jsonb, unnest($7)",
 				types, lengthof(types));
 	c = b.cols;
 	for (i = 0; i < n; i++)
@@ -897,6 +899,8 @@ insert_tests(KeyedRow *rows, int n, int64 *ids)
 			col_text(&c[2], t->test_name);
 			col_array_literal(&c[3], &b.buf, t->columns);
 			col_text(&c[4], t->arguments);
+			col_text(&c[5], t->config ? t->config : "{}");
+			col_push(&c[6], BoolGetDatum(t->enabled), false);
 			batch_row_done(&b);
 		}
 	}

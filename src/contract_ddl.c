@@ -64,6 +64,13 @@ ddl_columns(const ContractModel *spec)
 		const ContractColumn *c = lfirst(lc);
 
 		CHECK_FOR_INTERRUPTS();
+		if (!OidIsValid(c->type_oid) && c->data_type != NULL && c->data_type[0] != '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("data_type \"%s\" of column \"%s\" of %s is not a PostgreSQL type",
+							dbtc_text_excerpt(c->data_type),
+							dbtc_text_excerpt(c->name), contract_model_label_full(spec)),
+					 errhint("A contract implies DDL only when every data_type is a PostgreSQL type; it was stored unresolved because the contract is not enforced.")));
 		if (!OidIsValid(c->type_oid))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TABLE_DEFINITION),

@@ -97,6 +97,7 @@ typedef struct AttachedTest
 {
 	const char *model_id;		/* unique_id of the model */
 	const char *column;			/* column_name, unquoted, or NULL */
+	bool		quoted;			/* column_name was quoted */
 	YNode	   *entry;			/* {test_name: {kwargs}} */
 	int			seq;			/* position among the tests it is sorted with */
 } AttachedTest;
@@ -159,6 +160,68 @@ strip_quotes(const char *s)
 	return pstrdup(s);
 }
 
+/*
+ * Is `alias` the short name dbt gives a test whose full name is long, and
+ * puts in its config itself: a prefix of the full name, "_" and an md5?
+ */
+static bool
+dbt_short_test_name(const char *alias, const char *name)
+{
+	size_t		len = strlen(alias);
+	size_t		prefix;
+
+	if (name == NULL || len < 33 || alias[len - 33] != '_' ||
+		strspn(alias + len - 32, "0123456789abcdef") != 32)
+		return false;
+	prefix = len - 33;
+	return strncmp(alias, name, prefix) == 0;
+}
+
+/*
+ * A test node's config as a data_tests entry would have written it: the
+ * manifest holds every config key with dbt's default filled in, so keys
+ * at their default (null, empty, severity ERROR, ...) are left out.
+ */
+static YNode *
+test_config_entry(YDoc *doc, YNode *node)
+{
+	static const struct
+	{
+		const char *key;
+		const char *dflt;		/* NULL: only null or empty is default */
+	}			keys[] = {
+		{"severity", "ERROR"}, {"tags", NULL}, {"enabled", "true"},
+		{"where", NULL}, {"limit", NULL}, {"warn_if", "!= 0"},
+		{"error_if", "!= 0"}, {"fail_calc", "count(*)"},
+		{"store_failures", NULL}, {"store_failures_as", NULL},
+		{"meta", NULL}, {"database", NULL}, {"schema", "dbt_test__audit"},
+		{"alias", NULL}
+	};
+	YNode	   *config = get(doc, node, "config");
+	const char *name = get_text(doc, node, "name");
+	YNode	   *res;
+	int			i;
+
+	if (config == NULL || config->kind != YN_MAPPING)
+		return NULL;
+	res = synth_collection(YN_MAPPING, config, lengthof(keys));
+	for (i = 0; i < lengthof(keys); i++)
+	{
+		YNode	   *v = get(doc, config, keys[i].key);
+
+		if (v == NULL || (v->kind != YN_SCALAR && v->nitems == 0))
+			continue;
+		if (v->kind == YN_SCALAR && keys[i].dflt != NULL &&
+			pg_strcasecmp(v->value, keys[i].dflt) == 0)
+			continue;
+		if (strcmp(keys[i].key, "alias") == 0 && v->kind == YN_SCALAR &&
+			dbt_short_test_name(v->value, name))
+			continue;
+		synth_put(res, keys[i].key, v);
+	}
+	return res->nitems > 0 ? res : NULL;
+}
+
 /* A test node as a data_tests entry: {name: {kwargs but model/column}}. */
 static AttachedTest *
 attached_test(YDoc *doc, YNode *node)
@@ -179,7 +242,7 @@ attached_test(YDoc *doc, YNode *node)
 		return NULL;			/* a singular (SQL) test: not a declaration */
 	if (kwargs != NULL && kwargs->kind == YN_MAPPING)
 		pairs = dbtc_yaml_map_pairs(doc, kwargs);
-	args = synth_collection(YN_MAPPING, node, list_length(pairs));
+	args = synth_collection(YN_MAPPING, node, list_length(pairs) + 1);
 	foreach(lc, pairs)
 	{
 		YPair	   *p = lfirst(lc);
@@ -189,12 +252,14 @@ attached_test(YDoc *doc, YNode *node)
 			continue;
 		synth_put(args, p->key, p->value);
 	}
+	synth_put(args, "config", test_config_entry(doc, node));
 	entry = synth_collection(YN_MAPPING, node, 1);
 	synth_put(entry, ns ? psprintf("%s.%s", ns, name) : name, args);
 
 	t = palloc0(sizeof(AttachedTest));
 	t->model_id = attached;
 	t->column = column ? strip_quotes(column) : NULL;
+	t->quoted = column != NULL && strcmp(t->column, column) != 0;
 	t->entry = entry;
 	return t;
 }
@@ -243,6 +308,7 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 	const char *alias = get_text(doc, node, "alias");
 	List	   *model_tests = NIL;
 	bool	   *on_column = NULL;
+	bool		quote_columns = false;
 	ListCell   *lc;
 
 	synth_put(entry, "name", get(doc, node, "name"));
@@ -298,11 +364,26 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 				{
 					coltests = lappend(coltests, bycol[i]);
 					on_column[bycol[i]->seq] = true;
+
+					/*
+					 * A test column dbt quoted although the column has no
+					 * quote: of its own can only come from the model's
+					 * quote_columns: true, which the node does not keep.
+					 */
+					if (bycol[i]->quoted && get(doc, p->value, "quote") == NULL)
+						quote_columns = true;
 				}
 			}
 			synth_append(list, column_entry(doc, p->value, coltests));
 		}
 		synth_put(entry, "columns", list);
+		if (quote_columns)
+		{
+			YNode	   *yes = synth_scalar("true", columns);
+
+			yes->plain = true;	/* the boolean, not the text */
+			synth_put(entry, "quote_columns", yes);
+		}
 	}
 	synth_put(entry, "constraints", get(doc, node, "constraints"));
 
@@ -486,6 +567,7 @@ List *
 contract_parse_manifest(YDoc *doc, List *models)
 {
 	YNode	   *nodes = get(doc, doc->root, "nodes");
+	YNode	   *disabled;
 	List	   *pairs;
 	List	   *tests = NIL;
 	List	   *ours = NIL;
@@ -516,6 +598,37 @@ contract_parse_manifest(YDoc *doc, List *models)
 
 			if (t != NULL)
 			{
+				t->seq = list_length(tests);
+				tests = lappend(tests, t);
+			}
+		}
+	}
+	/*
+	 * Disabled tests are not nodes: manifest.json lists them under
+	 * "disabled" (unique_id -> its disabled versions).  Their config says
+	 * enabled: false, so they are kept as disabled tests, as a schema.yml
+	 * apply keeps them.
+	 */
+	disabled = get(doc, doc->root, "disabled");
+	if (disabled != NULL && disabled->kind == YN_MAPPING)
+	{
+		foreach(lc, dbtc_yaml_map_pairs(doc, disabled))
+		{
+			YPair	   *p = lfirst(lc);
+			int			i;
+
+			CHECK_FOR_INTERRUPTS();
+			if (p->value->kind != YN_SEQUENCE)
+				continue;
+			for (i = 0; i < p->value->nitems; i++)
+			{
+				YNode	   *node = p->value->items[i];
+				const char *type = get_text(doc, node, "resource_type");
+				AttachedTest *t;
+
+				if (type == NULL || strcmp(type, "test") != 0 ||
+					(t = attached_test(doc, node)) == NULL)
+					continue;
 				t->seq = list_length(tests);
 				tests = lappend(tests, t);
 			}

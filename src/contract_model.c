@@ -52,6 +52,38 @@ contract_srcloc_string(const SrcLoc *loc)
 	return psprintf("%s:%d:%d", loc->file, loc->line, loc->col);
 }
 
+static void
+location_context(void *arg)
+{
+	DbtcLocation *l = arg;
+
+	errcontext("YAML at %s:%d:%d", l->file, l->line, l->col);
+}
+
+/*
+ * While pushed, every message carries the YAML location as its CONTEXT
+ * line (PostgreSQL's error context callback).  Pop it after a report that
+ * returns; an ERROR unwinds the stack by itself.
+ */
+void
+dbtc_location_push_at(DbtcLocation *l, const char *file, int line, int col)
+{
+	l->file = file;
+	l->line = line;
+	l->col = col;
+	l->cb.callback = location_context;
+	l->cb.arg = l;
+	l->cb.previous = error_context_stack;
+	error_context_stack = &l->cb;
+}
+
+void
+dbtc_location_pop(DbtcLocation *l)
+{
+	Assert(error_context_stack == &l->cb);
+	error_context_stack = l->cb.previous;
+}
+
 /*
  * The identifier a column name written in YAML stands for: dbt passes
  * constraint columns into SQL as written, so "Name" in double quotes is
@@ -392,6 +424,11 @@ contract_fingerprint(ContractModel *m)
 		canon_str(&s, "test", t->test_name);
 		canon_list(&s, "tcols", t->columns);
 		canon_str(&s, "args", t->arguments);
+		/* only when set, so that fingerprints from before 0.2.0 hold */
+		if (t->config != NULL && strcmp(t->config, "{}") != 0)
+			canon_str(&s, "tcfg", t->config);
+		if (!t->enabled)
+			canon_int(&s, "toff", 1);
 	}
 	m->fingerprint = palloc(2 * MD5_DIGEST_LENGTH + 1);
 	dbtc_md5_hex(s.data, s.len, m->fingerprint);

@@ -26,6 +26,30 @@ typedef struct SrcLoc
 	int			col;
 } SrcLoc;
 
+/* A YAML location as the CONTEXT of the messages raised meanwhile. */
+typedef struct DbtcLocation
+{
+	ErrorContextCallback cb;
+	const char *file;
+	int			line;
+	int			col;
+} DbtcLocation;
+
+extern void dbtc_location_push_at(DbtcLocation *l, const char *file,
+								  int line, int col);
+extern void dbtc_location_pop(DbtcLocation *l);
+
+/* ereport with a YAML location (a SrcLoc, or file, line, column) as CONTEXT. */
+#define dbtc_ereport_at_pos(file, line, col, elevel, ...) \
+	do { \
+		DbtcLocation dbtc_context_; \
+		dbtc_location_push_at(&dbtc_context_, (file), (line), (col)); \
+		ereport((elevel), __VA_ARGS__); \
+		dbtc_location_pop(&dbtc_context_); \
+	} while (0)
+#define dbtc_ereport_at(loc, elevel, ...) \
+	dbtc_ereport_at_pos((loc)->file, (loc)->line, (loc)->col, (elevel), __VA_ARGS__)
+
 typedef enum ContractConstraintType
 {
 	CC_NOT_NULL,
@@ -63,6 +87,8 @@ typedef struct ContractTest
 	char	   *test_name;
 	List	   *columns;		/* columns the test is about (char *) */
 	char	   *arguments;		/* JSON object text */
+	char	   *config;			/* JSON object text: severity, where, ... */
+	bool		enabled;		/* false: config enabled: false */
 	SrcLoc		loc;
 } ContractTest;
 

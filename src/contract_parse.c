@@ -31,6 +31,7 @@ typedef struct ParseCtx
 	const char *model;
 	int			version;		/* -1 outside a version */
 	const char *column;
+	bool		quote_columns;	/* the model's quote_columns: true */
 } ParseCtx;
 
 /* Config keys we read; anything unset stays NULL / -1. */
@@ -43,6 +44,7 @@ typedef struct ModelConfig
 	char	   *alias;
 	char	   *schema;
 	char	   *on_schema_change;
+	bool		version_is_falsy;	/* v: 0, which dbt's alias leaves off */
 } ModelConfig;
 
 /* One parsed column plus what hangs off it. */
@@ -99,18 +101,16 @@ loc_of(ParseCtx *cx, const YNode *n)
 	return l;
 }
 
-static void
-parse_error(ParseCtx *cx, const YNode *n, int sqlstate, const char *msg,
-			const char *hint)
-{
-	SrcLoc		l = loc_of(cx, n);
-
-	ereport(ERROR,
-			(errcode(sqlstate),
-			 errmsg_internal("%s", msg),
-			 errdetail("Found at %s.", contract_srcloc_string(&l)),
-			 hint ? errhint("%s", hint) : 0));
-}
+/*
+ * Report at a node of the YAML: the location goes into the message's
+ * CONTEXT while the report is made, as PostgreSQL attaches the line of a
+ * COPY or a function to its messages.
+ */
+#define parse_report(cx, n, elevel, ...) \
+	do { \
+		SrcLoc		where_ = loc_of((cx), (n)); \
+		dbtc_ereport_at(&where_, (elevel), __VA_ARGS__); \
+	} while (0)
 
 static const char *
 kind_name(const YNode *n)
@@ -139,14 +139,18 @@ shape_error(ParseCtx *cx, const YNode *n, const char *key, const char *want)
 	bool		b;
 
 	/* name: yes, or name: off, surprises everyone once */
-	parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
-				psprintf("\"%s\" must be %s, not %s, in %s",
-						 dbtc_clip(key), want, kind_name(n), subject(cx)),
-				(strcmp(want, "a string") == 0 || strcmp(want, "a type name") == 0 ||
-				 strcmp(want, "a list of names") == 0) &&
-				dbtc_yaml_scalar_bool(n, &b) ?
-				psprintf("YAML 1.1 reads %s as a boolean; write \"%s\" in quotes to mean the text.",
-						 n->value, n->value) : NULL);
+	bool		boolean_name = (strcmp(want, "a string") == 0 ||
+								strcmp(want, "a type name") == 0 ||
+								strcmp(want, "a list of names") == 0) &&
+		dbtc_yaml_scalar_bool(n, &b);
+
+	parse_report(cx, n, ERROR,
+				 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" must be %s, not %s, in %s",
+						dbtc_clip(key), want, kind_name(n), subject(cx)),
+				 boolean_name ?
+				 errhint("YAML 1.1 reads %s as a boolean; write \"%s\" in quotes to mean the text.",
+						 n->value, n->value) : 0);
 }
 
 /* ------------------------------------------------------------------------
@@ -176,10 +180,11 @@ check_ident_length(ParseCtx *cx, const YNode *map, const char *key,
 
 	/* the key's node is looked up (and paid for) only to report it */
 	if (len > DBTC_MAX_IDENT_LEN)
-		parse_error(cx, key ? get_node(cx, map, key) : map, ERRCODE_NAME_TOO_LONG,
-					psprintf("%s \"%s\" in %s is too long (%zu bytes)",
-							 what, dbtc_clip(ident), subject(cx), len),
-					psprintf("PostgreSQL keeps at most %d bytes of an identifier, so a relation built from this contract could never match it.",
+		parse_report(cx, key ? get_node(cx, map, key) : map, ERROR,
+					 errcode(ERRCODE_NAME_TOO_LONG),
+					 errmsg("%s \"%s\" in %s is too long (%zu bytes)",
+							what, dbtc_clip(ident), subject(cx), len),
+					 errhint("PostgreSQL keeps at most %d bytes of an identifier, so a relation built from this contract could never match it.",
 							 DBTC_MAX_IDENT_LEN));
 }
 
@@ -209,9 +214,10 @@ get_name(ParseCtx *cx, const YNode *map, const char *key)
 	if (v->kind != YN_SCALAR || dbtc_yaml_scalar_type(v) == YS_BOOL)
 		shape_error(cx, v, key, "a string");
 	if (v->value[0] == '\0')
-		parse_error(cx, v, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("\"%s\" must not be empty in %s", key, subject(cx)),
-					NULL);
+		parse_report(cx, v, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("\"%s\" must not be empty in %s",
+							key, subject(cx)));
 	return v->value;
 }
 
@@ -248,6 +254,19 @@ get_map(ParseCtx *cx, const YNode *map, const char *key)
 	return v;
 }
 
+/* A version as dbt's alias macro spells it in a relation name: . becomes _. */
+static char *
+replace_dots(const char *s)
+{
+	char	   *res = pstrdup(s);
+	char	   *p;
+
+	for (p = res; *p; p++)
+		if (*p == '.')
+			*p = '_';
+	return res;
+}
+
 /* A non-negative integer (accepting "2" quoted, as dbt's str(v) would). */
 static int
 node_version(ParseCtx *cx, const YNode *v, const char *key)
@@ -260,10 +279,14 @@ node_version(ParseCtx *cx, const YNode *v, const char *key)
 	errno = 0;
 	val = strtol(v->value, &end, 10);
 	if (*end != '\0' || errno != 0 || val < 0 || val > PG_INT32_MAX)
-		parse_error(cx, v, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("\"%s\" must be a non-negative integer, not \"%s\", in %s",
-							 key, dbtc_clip(v->value), subject(cx)),
-					"dbt_contract identifies model versions by integer.");
+		parse_report(cx, v, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("\"%s\" must be a non-negative integer, not \"%s\", in %s",
+							key, dbtc_clip(v->value), subject(cx)),
+					 strcmp(key, "v") == 0 && cx->model ?
+					 errhint("dbt accepts any number or text as a version (it would build relation \"%s_v%s\"), but dbt_contract keeps integer versions only.",
+							 dbtc_clip(cx->model), dbtc_clip(replace_dots(v->value))) :
+					 errhint("dbt_contract keeps integer versions only."));
 	return (int) val;
 }
 
@@ -299,14 +322,16 @@ static YNode *
 require_mapping(ParseCtx *cx, YNode *n, const char *what)
 {
 	dbtc_yaml_charge(cx->doc, n);
+	if (n->kind != YN_MAPPING && cx->model)
+		parse_report(cx, n, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("each entry of %s must be a mapping, not %s, in %s",
+							what, kind_name(n), subject(cx)));
 	if (n->kind != YN_MAPPING)
-		parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
-					cx->model ?
-					psprintf("each entry of %s must be a mapping, not %s, in %s",
-							 what, kind_name(n), subject(cx)) :
-					psprintf("each entry of %s must be a mapping, not %s",
-							 what, kind_name(n)),
-					NULL);
+		parse_report(cx, n, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("each entry of %s must be a mapping, not %s",
+							what, kind_name(n)));
 	return n;
 }
 
@@ -504,15 +529,17 @@ parse_constraint(ParseCtx *cx, YNode *n, bool model_level)
 
 	typenode = get_node(cx, n, "type");
 	if (typenode == NULL)
-		parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("constraint without \"type\" in %s", subject(cx)),
-					"Every constraint needs a type: not_null, unique, primary_key, foreign_key, check or custom.");
+		parse_report(cx, n, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("constraint without \"type\" in %s", subject(cx)),
+					 errhint("Every constraint needs a type: not_null, unique, primary_key, foreign_key, check or custom."));
 	type = get_name(cx, n, "type");
 	if (!contract_constraint_type_from_name(type, &c->type))
-		parse_error(cx, typenode, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("unknown constraint type \"%s\" in %s", dbtc_clip(type),
-							 subject(cx)),
-					"Valid constraint types are not_null, unique, primary_key, foreign_key, check and custom.");
+		parse_report(cx, typenode, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown constraint type \"%s\" in %s",
+							dbtc_clip(type), subject(cx)),
+					 errhint("Valid constraint types are not_null, unique, primary_key, foreign_key, check and custom."));
 	c->loc = loc_of(cx, typenode);
 
 	c->name = get_string(cx, n, "name");
@@ -548,41 +575,57 @@ parse_constraint(ParseCtx *cx, YNode *n, bool model_level)
 
 	if (model_level && c->columns == NIL &&
 		c->type != CC_CHECK && c->type != CC_CUSTOM)
-		parse_error(cx, typenode, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("model-level %s constraint without \"columns\" in %s",
-							 type, subject(cx)),
-					"List the columns the constraint covers, e.g. columns: [id].");
+		parse_report(cx, typenode, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model-level %s constraint without \"columns\" in %s",
+							type, subject(cx)),
+					 errhint("List the columns the constraint covers, e.g. columns: [id]."));
 
 	switch (c->type)
 	{
 		case CC_CHECK:
 		case CC_CUSTOM:
+
+			/*
+			 * dbt renders a check or custom constraint without an
+			 * expression as nothing at all, so the relation it builds has
+			 * no such constraint: say so, and require none.
+			 */
 			if (c->expression == NULL || c->expression[0] == '\0')
-				parse_error(cx, typenode, ERRCODE_INVALID_PARAMETER_VALUE,
-							psprintf("%s constraint without \"expression\" in %s",
-									 type, subject(cx)),
-							NULL);
+			{
+				SrcLoc		l = loc_of(cx, typenode);
+
+				dbtc_ereport_at(&l, WARNING,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("%s constraint%s%s%s in %s has no \"expression\" and is ignored",
+										type, c->name ? " \"" : "",
+										c->name ? dbtc_clip(c->name) : "",
+										c->name ? "\"" : "", subject(cx)),
+								 errhint("dbt builds the relation without it; write expression: \"...\" to have it enforced.")));
+				return NULL;
+			}
 			break;
 		case CC_FOREIGN_KEY:
 			if (c->to_text == NULL && (c->expression == NULL || c->expression[0] == '\0'))
-				parse_error(cx, typenode, ERRCODE_INVALID_PARAMETER_VALUE,
-							psprintf("foreign_key constraint without \"to\" or \"expression\" in %s",
-									 subject(cx)),
-							"Write to: ref('other_model') with to_columns: [...], or the legacy expression: \"schema.table (column)\".");
+				parse_report(cx, typenode, ERROR,
+							 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("foreign_key constraint without \"to\" or \"expression\" in %s",
+									subject(cx)),
+							 errhint("Write to: ref('other_model') with to_columns: [...], or the legacy expression: \"schema.table (column)\"."));
 			/* a manifest may carry the compiled relation instead of ref() */
 			if (c->to_text != NULL && !parse_to(c, c->to_text) &&
 				!cx->opts->relation_targets)
-				parse_error(cx, get_node(cx, n, "to"), ERRCODE_INVALID_PARAMETER_VALUE,
-							psprintf("cannot understand foreign_key target \"%s\" in %s",
-									 dbtc_clip(c->to_text), subject(cx)),
-							"Use ref('model'), ref('package', 'model'), ref('model', v=2) or source('source', 'table').");
+				parse_report(cx, get_node(cx, n, "to"), ERROR,
+							 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("cannot understand foreign_key target \"%s\" in %s",
+									dbtc_clip(c->to_text), subject(cx)),
+							 errhint("Use ref('model'), ref('package', 'model'), ref('model', v=2) or source('source', 'table')."));
 			if (c->to_columns != NIL &&
 				list_length(c->to_columns) != list_length(c->columns))
-				parse_error(cx, get_node(cx, n, "to_columns"), ERRCODE_INVALID_PARAMETER_VALUE,
-							psprintf("foreign_key constraint in %s has %d column(s) but %d to_columns",
-									 subject(cx), list_length(c->columns),
-									 list_length(c->to_columns)),
-							NULL);
+				parse_report(cx, get_node(cx, n, "to_columns"), ERROR,
+							 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("foreign_key constraint in %s has %d column(s) but %d to_columns",
+									subject(cx), list_length(c->columns), list_length(c->to_columns)));
 			break;
 		default:
 			break;
@@ -599,7 +642,12 @@ parse_constraint_list(ParseCtx *cx, const YNode *list, bool model_level)
 	if (list == NULL)
 		return NIL;
 	for (i = 0; i < list->nitems; i++)
-		res = lappend(res, parse_constraint(cx, list->items[i], model_level));
+	{
+		ContractConstraint *c = parse_constraint(cx, list->items[i], model_level);
+
+		if (c != NULL)
+			res = lappend(res, c);
+	}
 	return res;
 }
 
@@ -615,29 +663,181 @@ is_test_meta_key(const char *k)
 		strcmp(k, "arguments") == 0;
 }
 
-/* Append the entries of an arguments mapping as JSON members. */
-static void
-append_args(ParseCtx *cx, const YNode *map, StringInfo js, bool *first)
+/*
+ * The keys of a test entry that dbt reads as config wherever they are
+ * written (dbt-core's TestBuilder.CONFIG_ARGS): at the top level, under
+ * arguments: or under config:, they configure the test and are never
+ * passed to it as arguments.
+ */
+static bool
+is_test_config_key(const char *k)
 {
-	ListCell   *lc;
+	static const char *const keys[] = {
+		"severity", "tags", "enabled", "where", "limit", "warn_if",
+		"error_if", "fail_calc", "store_failures", "store_failures_as",
+	"meta", "database", "schema", "alias"};
+	int			i;
 
-	foreach(lc, dbtc_yaml_map_pairs(cx->doc, map))
+	for (i = 0; i < lengthof(keys); i++)
+		if (strcmp(k, keys[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Python's truth value of a YAML value, as dbt tests it. */
+static bool
+yaml_truthy(const YNode *n)
+{
+	bool		b;
+
+	if (n->kind != YN_SCALAR)
+		return n->nitems > 0;
+	switch (dbtc_yaml_scalar_type(n))
 	{
-		YPair	   *p = lfirst(lc);
-
-		if (is_test_meta_key(p->key))
-			continue;
-		if (!*first)
-			appendStringInfoString(js, ", ");
-		*first = false;
-		escape_json(js, p->key);
-		appendStringInfoString(js, ": ");
-		dbtc_yaml_to_json(cx->doc, p->value, js, 2);
+		case YS_NULL:
+			return false;
+		case YS_BOOL:
+			return dbtc_yaml_scalar_bool(n, &b) && b;
+		case YS_INT:
+		case YS_FLOAT:
+			return strspn(n->value, "+-0._") != strlen(n->value);
+		default:
+			return n->value[0] != '\0';
 	}
 }
 
+/* Set key to value in an ordered list of YPair *, replacing a present key. */
 static List *
-names_from_arg(ParseCtx *cx, const YNode *args, const char *key)
+pairs_put(List *pairs, YPair *p)
+{
+	ListCell   *lc;
+
+	foreach(lc, pairs)
+	{
+		YPair	   *q = lfirst(lc);
+
+		if (strcmp(q->key, p->key) == 0)
+		{
+			lfirst(lc) = p;
+			return pairs;
+		}
+	}
+	return lappend(pairs, p);
+}
+
+/* A JSON object of the pairs, leaving out null values when asked. */
+static char *
+pairs_json(ParseCtx *cx, List *pairs, bool skip_nulls)
+{
+	StringInfoData js;
+	bool		first = true;
+	ListCell   *lc;
+	char	   *res;
+
+	initStringInfo(&js);
+	appendStringInfoChar(&js, '{');
+	foreach(lc, pairs)
+	{
+		YPair	   *p = lfirst(lc);
+
+		if (skip_nulls && p->value->kind == YN_SCALAR &&
+			dbtc_yaml_scalar_type(p->value) == YS_NULL)
+			continue;
+		if (!first)
+			appendStringInfoString(&js, ", ");
+		first = false;
+		escape_json(&js, p->key);
+		appendStringInfoString(&js, ": ");
+		dbtc_yaml_to_json(cx->doc, p->value, &js, 2);
+	}
+	appendStringInfoChar(&js, '}');
+	/* exact size: a project has many tests, each with a small text */
+	res = pnstrdup(js.data, js.len);
+	pfree(js.data);
+	return res;
+}
+
+/*
+ * Split a test's body into arguments and config as dbt's TestBuilder
+ * does: the entries of arguments: are merged over the top-level ones,
+ * config keys among them become config, and a config: mapping is merged
+ * over that (a key both set at the top level and under config: is an
+ * error, as in dbt).
+ */
+static void
+split_test_body(ParseCtx *cx, ContractTest *t, const YNode *body,
+				const YNode *nested, const YNode *config)
+{
+	List	   *args = NIL;
+	List	   *cfg = NIL;
+	List	   *given = NIL;
+	ListCell   *lc;
+
+	if (body != NULL)
+		given = dbtc_yaml_map_pairs(cx->doc, body);
+	if (nested != NULL)
+		given = list_concat_copy(given, dbtc_yaml_map_pairs(cx->doc, nested));
+	foreach(lc, given)
+	{
+		YPair	   *p = lfirst(lc);
+
+		CHECK_FOR_INTERRUPTS();
+		if (is_test_meta_key(p->key))
+			continue;
+		if (is_test_config_key(p->key))
+		{
+			if (config != NULL && yaml_truthy(p->value) &&
+				dbtc_yaml_map_get(cx->doc, config, p->key) != NULL)
+				parse_report(cx, p->keynode, ERROR,
+							 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("data test \"%s\" in %s sets \"%s\" both at the top level and under config",
+									dbtc_clip(t->test_name), subject(cx), dbtc_clip(p->key)),
+							 errhint("dbt refuses the same key in both places; keep the one under config:."));
+			cfg = pairs_put(cfg, p);
+		}
+		else
+			args = pairs_put(args, p);
+	}
+	if (config != NULL)
+	{
+		foreach(lc, dbtc_yaml_map_pairs(cx->doc, config))
+		{
+			YPair	   *p = lfirst(lc);
+
+			/* a null there drops the key, whatever the top level said */
+			CHECK_FOR_INTERRUPTS();
+			cfg = pairs_put(cfg, p);
+		}
+	}
+	/* dbt passes null arguments on, and drops null config values */
+	t->arguments = pairs_json(cx, args, false);
+	t->config = pairs_json(cx, cfg, true);
+
+	/*
+	 * enabled: false disables the test; a Jinja expression there is
+	 * rendered by dbt, which we cannot do, so it leaves the test enabled.
+	 */
+	t->enabled = true;
+	foreach(lc, cfg)
+	{
+		YPair	   *p = lfirst(lc);
+		bool		b;
+
+		if (strcmp(p->key, "enabled") == 0 && p->value->kind == YN_SCALAR &&
+			dbtc_yaml_scalar_type(p->value) == YS_BOOL &&
+			dbtc_yaml_scalar_bool(p->value, &b) && !b)
+			t->enabled = false;
+	}
+}
+
+/*
+ * The column names an argument gives, as dbt's infer_primary_key reads
+ * them: only strings count (a null, a number or a boolean names no
+ * column), and a list argument such as combination_of_columns must be a
+ * list (a plain string there names nothing).
+ */
+static List *
+names_from_arg(ParseCtx *cx, const YNode *args, const char *key, bool list_only)
 {
 	YNode	   *v = dbtc_yaml_map_get(cx->doc, args, key);
 	List	   *res = NIL;
@@ -645,12 +845,17 @@ names_from_arg(ParseCtx *cx, const YNode *args, const char *key)
 
 	if (v == NULL)
 		return NIL;
-	if (v->kind == YN_SCALAR && dbtc_yaml_scalar_type(v) != YS_NULL)
+	if (v->kind == YN_SCALAR && !list_only && dbtc_yaml_scalar_type(v) == YS_STRING)
 		return list_make1(v->value);
 	if (v->kind == YN_SEQUENCE)
 		for (i = 0; i < v->nitems; i++)
-			if (v->items[i]->kind == YN_SCALAR)
-				res = lappend(res, v->items[i]->value);
+		{
+			YNode	   *it = v->items[i];
+
+			CHECK_FOR_INTERRUPTS();
+			if (it->kind == YN_SCALAR && dbtc_yaml_scalar_type(it) == YS_STRING)
+				res = lappend(res, it->value);
+		}
 	return res;
 }
 
@@ -668,10 +873,12 @@ test_columns(ParseCtx *cx, const YNode *body, const YNode *nested)
 	{
 		List	   *cols = NIL;
 
+		bool		list_only = (strcmp(keys[i], "combination_of_columns") == 0);
+
 		if (nested != NULL)
-			cols = names_from_arg(cx, nested, keys[i]);
+			cols = names_from_arg(cx, nested, keys[i], list_only);
 		if (cols == NIL && body != NULL)
-			cols = names_from_arg(cx, body, keys[i]);
+			cols = names_from_arg(cx, body, keys[i], list_only);
 		if (cols != NIL)
 			return cols;
 	}
@@ -682,23 +889,21 @@ static ContractTest *
 parse_test(ParseCtx *cx, YNode *n, const char *listkey)
 {
 	ContractTest *t = palloc0(sizeof(ContractTest));
-	StringInfoData js;
 	YNode	   *body = NULL;
 	YNode	   *nested = NULL;
-	bool		first = true;
+	YNode	   *config = NULL;
 
 	dbtc_yaml_charge(cx->doc, n);
 	t->loc = loc_of(cx, n);
-	initStringInfo(&js);
-	appendStringInfoChar(&js, '{');
 
 	if (n->kind == YN_SCALAR)
 	{
 		if (dbtc_yaml_scalar_type(n) == YS_NULL)
-			parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
-						psprintf("an entry of \"%s\" in %s is empty",
-								 listkey, subject(cx)),
-						"Each entry is a test name, or a mapping from the test name to its arguments.");
+			parse_report(cx, n, ERROR,
+						 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("an entry of \"%s\" in %s is empty",
+								listkey, subject(cx)),
+						 errhint("Each entry is a test name, or a mapping from the test name to its arguments."));
 		t->test_name = n->value;
 	}
 	else if (n->kind == YN_MAPPING)
@@ -717,10 +922,11 @@ parse_test(ParseCtx *cx, YNode *n, const char *listkey)
 			YPair	   *p;
 
 			if (list_length(pairs) != 1)
-				parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
-							psprintf("a data test in %s must be a name or a mapping with one key (the test name), not %d keys",
-									 subject(cx), list_length(pairs)),
-							"Write e.g. - relationships: {to: ref('customers'), field: id}.");
+				parse_report(cx, n, ERROR,
+							 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("a data test in %s must be a name or a mapping with one key (the test name), not %d keys",
+									subject(cx), list_length(pairs)),
+							 errhint("Write e.g. - relationships: {to: ref('customers'), field: id}."));
 			p = linitial(pairs);
 			t->test_name = (char *) p->key;
 			if (p->value->kind == YN_MAPPING)
@@ -731,22 +937,17 @@ parse_test(ParseCtx *cx, YNode *n, const char *listkey)
 		}
 	}
 	else
-		parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("each entry of \"%s\" must be a test name or a mapping, not %s, in %s",
-							 listkey, kind_name(n), subject(cx)),
-					NULL);
+		parse_report(cx, n, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("each entry of \"%s\" must be a test name or a mapping, not %s, in %s",
+							listkey, kind_name(n), subject(cx)));
 
 	if (body != NULL)
 	{
 		nested = get_map(cx, body, "arguments");
-		append_args(cx, body, &js, &first);
-		if (nested != NULL)
-			append_args(cx, nested, &js, &first);
+		config = get_map(cx, body, "config");
 	}
-	appendStringInfoChar(&js, '}');
-	/* exact size: a project has many tests, each with a small text */
-	t->arguments = pnstrdup(js.data, js.len);
-	pfree(js.data);
+	split_test_body(cx, t, body, nested, config);
 
 	if (cx->column != NULL)
 		t->columns = list_make1((char *) cx->column);
@@ -766,10 +967,11 @@ parse_tests(ParseCtx *cx, const YNode *map, bool *present)
 	int			i;
 
 	if (dt != NULL && t != NULL)
-		parse_error(cx, t, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("both \"tests\" and \"data_tests\" are defined in %s",
-							 subject(cx)),
-					"Keep one of them; \"data_tests\" is the current name.");
+		parse_report(cx, t, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("both \"tests\" and \"data_tests\" are defined in %s",
+							subject(cx)),
+					 errhint("Keep one of them; \"data_tests\" is the current name."));
 	if (present)
 		*present = (list != NULL);
 	if (list == NULL)
@@ -801,12 +1003,11 @@ check_column_name(ParseCtx *cx, const YNode *n, const ContractColumn *col)
 	if (SystemAttributeByName(ident) != NULL)
 	{
 		l = loc_of(cx, get_node(cx, n, "name"));
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_COLUMN),
-				 errmsg("column name \"%s\" of %s conflicts with a system column name",
-						ident, subject(cx)),
-				 errdetail("Found at %s.", contract_srcloc_string(&l)),
-				 errhint("PostgreSQL reserves ctid, xmin, xmax, cmin, cmax and tableoid in every table; rename the column in the model.")));
+		dbtc_ereport_at(&l, ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("column name \"%s\" of %s conflicts with a system column name",
+								ident, subject(cx)),
+						 errhint("PostgreSQL reserves ctid, xmin, xmax, cmin, cmax and tableoid in every table; rename the column in the model.")));
 	}
 	cx->column = col->name;
 }
@@ -823,9 +1024,9 @@ parse_column(ParseCtx *cx, YNode *n)
 	col->loc = loc_of(cx, n);
 	col->name = get_name(cx, n, "name");
 	if (col->name == NULL)
-		parse_error(cx, n, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("column without \"name\" in %s", subject(cx)),
-					NULL);
+		parse_report(cx, n, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column without \"name\" in %s", subject(cx)));
 	cx->column = col->name;
 
 	dt = get_node(cx, n, "data_type");
@@ -845,8 +1046,117 @@ parse_column(ParseCtx *cx, YNode *n)
 	pc->col = col;
 	pc->constraints = parse_constraint_list(cx, get_list(cx, n, "constraints"), false);
 	pc->tests = parse_tests(cx, n, NULL);
+
+	/*
+	 * dbt hands a column test its column quoted when the column says
+	 * quote: true, or says nothing and the model has quote_columns: true;
+	 * the quoted name stands for the column exactly, unfolded.
+	 */
+	if (q == 1 || (q < 0 && cx->quote_columns))
+	{
+		char	   *quoted = psprintf("\"%s\"", col->name);
+		ListCell   *lc;
+
+		foreach(lc, pc->tests)
+			((ContractTest *) lfirst(lc))->columns = list_make1(quoted);
+	}
 	cx->column = NULL;
 	return pc;
+}
+
+/* A parsed column by name and then position (repeats, version columns). */
+typedef struct OwnColumn
+{
+	const char *name;
+	int			pos;
+	ParsedColumn *pc;
+} OwnColumn;
+
+static int
+cmp_own_column(const void *a, const void *b)
+{
+	const OwnColumn *x = a;
+	const OwnColumn *y = b;
+	int			c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : x->pos - y->pos;
+}
+
+/*
+ * A column listed twice under one name: dbt keeps its columns in a
+ * dictionary keyed by the name as written, so the later entry (its
+ * data_type, constraints, description) replaces the earlier one in the
+ * earlier one's place, while the data tests of every entry are kept.  We
+ * do the same, with a WARNING, and sort to find repeats (a model may
+ * have thousands of columns).  Names that differ only in case are two
+ * columns to dbt; validate_model refuses them when PostgreSQL would fold
+ * them into one.
+ */
+static List *
+merge_repeated_columns(ParseCtx *cx, List *pcs)
+{
+	int			n = list_length(pcs);
+	OwnColumn  *at;
+	bool	   *dropped;
+	List	   *res = NIL;
+	ListCell   *lc;
+	int			i;
+	int			j;
+
+	if (n < 2)
+		return pcs;
+	at = palloc(sizeof(OwnColumn) * n);
+	dropped = palloc0(sizeof(bool) * n);
+	i = 0;
+	foreach(lc, pcs)
+	{
+		at[i].pc = lfirst(lc);
+		at[i].name = at[i].pc->col->name;
+		at[i].pos = i;
+		i++;
+	}
+	qsort(at, n, sizeof(OwnColumn), cmp_own_column);
+	for (i = 0; i < n; i = j)
+	{
+		ParsedColumn *first;
+		ParsedColumn *last;
+		List	   *tests = NIL;
+
+		CHECK_FOR_INTERRUPTS();
+		for (j = i + 1; j < n && strcmp(at[j].name, at[i].name) == 0; j++)
+			;
+		if (j - i == 1)
+			continue;
+		first = at[i].pc;
+		last = at[j - 1].pc;
+		ereport(WARNING,
+				(errcode(ERRCODE_DUPLICATE_COLUMN),
+				 errmsg("column \"%s\" is listed %d times in %s; the last entry is used",
+						dbtc_clip(at[i].name), j - i, subject(cx)),
+				 errdetail("First at %s, used entry at %s; the data tests of every entry are kept.",
+						   contract_srcloc_string(&first->col->loc),
+						   contract_srcloc_string(&last->col->loc)),
+				 errhint("dbt keeps the last entry of a column name; remove the others.")));
+		for (int k = i; k < j; k++)
+		{
+			tests = list_concat(tests, at[k].pc->tests);
+			if (k > i)
+				dropped[at[k].pos] = true;
+		}
+		/* the earlier entry's place, the later entry's content */
+		first->col = last->col;
+		first->constraints = last->constraints;
+		first->tests = tests;
+	}
+	i = 0;
+	foreach(lc, pcs)
+	{
+		if (!dropped[i++])
+			res = lappend(res, lfirst(lc));
+	}
+	pfree(at);
+	pfree(dropped);
+	return res;
 }
 
 static List *
@@ -859,7 +1169,7 @@ parse_columns(ParseCtx *cx, const YNode *list)
 		return NIL;
 	for (i = 0; i < list->nitems; i++)
 		res = lappend(res, parse_column(cx, list->items[i]));
-	return res;
+	return merge_repeated_columns(cx, res);
 }
 
 /* ------------------------------------------------------------------------
@@ -936,10 +1246,10 @@ parse_version_columns(ParseCtx *cx, const YNode *list, IncludeExclude *ie)
 			continue;
 		}
 		if (seen_ie)
-			parse_error(cx, it, ERRCODE_INVALID_PARAMETER_VALUE,
-						psprintf("%s has more than one include/exclude element",
-								 subject(cx)),
-						NULL);
+			parse_report(cx, it, ERROR,
+						 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s has more than one include/exclude element",
+								subject(cx)));
 		seen_ie = true;
 		if (inc != NULL && inc->kind == YN_SCALAR &&
 			(strcmp(inc->value, "all") == 0 || strcmp(inc->value, "*") == 0))
@@ -951,30 +1261,14 @@ parse_version_columns(ParseCtx *cx, const YNode *list, IncludeExclude *ie)
 		}
 		ie->exclude = get_name_list(cx, it, "exclude");
 		if (!ie->include_all && ie->exclude != NIL)
-			parse_error(cx, exc, ERRCODE_INVALID_PARAMETER_VALUE,
-						psprintf("\"exclude\" needs \"include: all\" in %s", subject(cx)),
-						NULL);
+			parse_report(cx, exc, ERROR,
+						 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("\"exclude\" needs \"include: all\" in %s",
+								subject(cx)));
 	}
-	return own;
+	return merge_repeated_columns(cx, own);
 }
 
-/* A version's own column, ordered by name and then position. */
-typedef struct OwnColumn
-{
-	const char *name;
-	int			pos;
-	ParsedColumn *pc;
-} OwnColumn;
-
-static int
-cmp_own_column(const void *a, const void *b)
-{
-	const OwnColumn *x = a;
-	const OwnColumn *y = b;
-	int			c = strcmp(x->name, y->name);
-
-	return c != 0 ? c : x->pos - y->pos;
-}
 
 /*
  * Columns of a version: the model's columns that pass include/exclude, in
@@ -1132,21 +1426,21 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 	if (m->enforced)
 	{
 		if (m->columns == NIL)
-			parse_error(cx, mnode, ERRCODE_INVALID_PARAMETER_VALUE,
-						psprintf("%s has an enforced contract, and its 'columns' specification is missing",
-								 contract_model_label(m)),
-						"List every column with its name and data_type.");
+			parse_report(cx, mnode, ERROR,
+						 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s has an enforced contract, and its 'columns' specification is missing",
+								contract_model_label(m)),
+						 errhint("List every column with its name and data_type."));
 		foreach(lc, m->columns)
 		{
 			ContractColumn *c = lfirst(lc);
 
 			if (c->data_type == NULL || c->data_type[0] == '\0')
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("column \"%s\" of %s has no data_type, but the contract is enforced",
-								dbtc_clip(c->name), contract_model_label(m)),
-						 errdetail("Found at %s.", contract_srcloc_string(&c->loc)),
-						 errhint("An enforced contract needs data_type on every column.")));
+				dbtc_ereport_at(&c->loc, ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("column \"%s\" of %s has no data_type, but the contract is enforced",
+										dbtc_clip(c->name), contract_model_label(m)),
+								 errhint("An enforced contract needs data_type on every column.")));
 		}
 		if (m->materialized && strcmp(m->materialized, "incremental") == 0 &&
 			(m->on_schema_change == NULL ||
@@ -1154,14 +1448,13 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 			  strcmp(m->on_schema_change, "append_new_columns") != 0)))
 		{
 			l = m->loc;
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("incremental %s has an enforced contract but on_schema_change is %s",
-							contract_model_label(m),
-							m->on_schema_change ?
-							quote_literal_cstr(m->on_schema_change) : "not set (dbt's default is 'ignore')"),
-					 errdetail("Found at %s.", contract_srcloc_string(&l)),
-					 errhint("Incremental models with enforced contracts must set on_schema_change to 'append_new_columns' or 'fail'.")));
+			dbtc_ereport_at(&l, ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("incremental %s has an enforced contract but on_schema_change is %s",
+									contract_model_label(m),
+									m->on_schema_change ?
+									quote_literal_cstr(m->on_schema_change) : "not set (dbt's default is 'ignore')"),
+							 errhint("Incremental models with enforced contracts must set on_schema_change to 'append_new_columns' or 'fail'.")));
 		}
 	}
 
@@ -1204,12 +1497,11 @@ validate_model(ParseCtx *cx, ContractModel *m, const YNode *mnode)
 
 				if (!nameset_has(&known_set, cname) &&
 					!nameset_has(&known_set, contract_written_ident(cname)))
-					ereport(ERROR,
-							(errcode(ERRCODE_UNDEFINED_COLUMN),
-							 errmsg("%s constraint of %s names column \"%s\", which is not in its columns",
-									contract_constraint_type_name(c->type),
-									contract_model_label(m), dbtc_clip(cname)),
-							 errdetail("Found at %s.", contract_srcloc_string(&c->loc))));
+					dbtc_ereport_at(&c->loc, ERROR,
+									(errcode(ERRCODE_UNDEFINED_COLUMN),
+									 errmsg("%s constraint of %s names column \"%s\", which is not in its columns",
+											contract_constraint_type_name(c->type),
+											contract_model_label(m), dbtc_clip(cname))));
 			}
 		}
 	}
@@ -1264,7 +1556,7 @@ build_model(ParseCtx *cx, const YNode *mnode, const char *name, int version,
 	m->relation_schema = relation_schema(cx, cfg);
 	if (cfg->alias != NULL)
 		m->relation_name = pstrdup(cfg->alias);
-	else if (version >= 0)
+	else if (version >= 0 && !cfg->version_is_falsy)
 		m->relation_name = psprintf("%s_v%d", name, version);
 	else
 		m->relation_name = pstrdup(name);
@@ -1313,11 +1605,11 @@ get_deprecation_date(ParseCtx *cx, const YNode *map)
 		FlushErrorState();
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 			ReThrowError(edata);
-		parse_error(cx, get_node(cx, map, "deprecation_date"),
-					ERRCODE_INVALID_DATETIME_FORMAT,
-					psprintf("deprecation_date \"%s\" of %s is not a date: %s",
-							 dbtc_clip(value), subject(cx), dbtc_clip(edata->message)),
-					"Write a date such as 2025-06-30, or a timestamp.");
+		parse_report(cx, get_node(cx, map, "deprecation_date"), ERROR,
+					 errcode(ERRCODE_INVALID_DATETIME_FORMAT),
+					 errmsg("deprecation_date \"%s\" of %s is not a date: %s",
+							dbtc_clip(value), subject(cx), dbtc_clip(edata->message)),
+					 errhint("Write a date such as 2025-06-30, or a timestamp."));
 	}
 	PG_END_TRY();
 	return value;
@@ -1419,20 +1711,28 @@ parse_versions(ParseCtx *cx, const YNode *mnode, const YNode *versions,
 		int			v;
 
 		if (vnode == NULL)
-			parse_error(cx, vn, ERRCODE_INVALID_PARAMETER_VALUE,
-						psprintf("version entry without \"v\" in %s", subject(cx)),
-						NULL);
+			parse_report(cx, vn, ERROR,
+						 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("version entry without \"v\" in %s",
+								subject(cx)));
 		v = node_version(cx, vnode, "v");
 		if (i == dup_at)
-			parse_error(cx, vnode, ERRCODE_DUPLICATE_OBJECT,
-						psprintf("found duplicate version %d in versions list of %s",
-								 v, subject(cx)),
-						NULL);
+			parse_report(cx, vnode, ERROR,
+						 errcode(ERRCODE_DUPLICATE_OBJECT),
+						 errmsg("found duplicate version %d in versions list of %s",
+								v, subject(cx)));
 		if (v == latest)
 			latest_found = true;
 
 		cx->version = v;
 		parse_config(cx, vn, &cfg);
+
+		/*
+		 * dbt's generate_alias_name appends _v<version> only when the
+		 * version is true in Jinja: the number 0 is not (the text "0" is),
+		 * so v: 0 builds the relation under the model's own name.
+		 */
+		cfg.version_is_falsy = (v == 0 && vnode->plain);
 		own = parse_version_columns(cx, get_list(cx, vn, "columns"), &ie);
 		clist = get_list(cx, vn, "constraints");
 		if (clist != NULL)
@@ -1454,11 +1754,10 @@ parse_versions(ParseCtx *cx, const YNode *mnode, const YNode *versions,
 		cx->version = -1;
 	}
 	if (!latest_found)
-		parse_error(cx, get_node(cx, mnode, "latest_version"),
-					ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("latest_version %d is not one of the versions of %s",
-							 latest, subject(cx)),
-					NULL);
+		parse_report(cx, get_node(cx, mnode, "latest_version"), ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("latest_version %d is not one of the versions of %s",
+							latest, subject(cx)));
 	return out;
 }
 
@@ -1481,16 +1780,19 @@ parse_model(ParseCtx *cx, YNode *mnode, List *out)
 	cx->column = NULL;
 	name = get_name(cx, mnode, "name");
 	if (name == NULL)
-		parse_error(cx, mnode, ERRCODE_INVALID_PARAMETER_VALUE,
-					"model entry without \"name\"",
-					"Every entry under models: needs a name matching its .sql file.");
+		parse_report(cx, mnode, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model entry without \"name\""),
+					 errhint("Every entry under models: needs a name matching its .sql file."));
 	if (strlen(name) > DBTC_MAX_MODEL_NAME_LEN)
-		parse_error(cx, get_node(cx, mnode, "name"), ERRCODE_NAME_TOO_LONG,
-					psprintf("model name \"%s\" is too long (%zu bytes)",
-							 dbtc_clip(name), strlen(name)),
-					psprintf("A model's name is the name of its .sql file, at most %d bytes.",
+		parse_report(cx, get_node(cx, mnode, "name"), ERROR,
+					 errcode(ERRCODE_NAME_TOO_LONG),
+					 errmsg("model name \"%s\" is too long (%zu bytes)",
+							dbtc_clip(name), strlen(name)),
+					 errhint("A model's name is the name of its .sql file, at most %d bytes.",
 							 DBTC_MAX_MODEL_NAME_LEN));
 	cx->model = name;
+	cx->quote_columns = (get_bool(cx, mnode, "quote_columns") == 1);
 
 	config_init(&cfg);
 	parse_config(cx, mnode, &cfg);
@@ -1657,6 +1959,7 @@ contract_model_copy(const ContractModel *src)
 		t->test_name = copy_text(t->test_name);
 		t->columns = copy_text_list(t->columns);
 		t->arguments = copy_text(t->arguments);
+		t->config = copy_text(t->config);
 		m->tests = lappend(m->tests, t);
 	}
 	return m;
@@ -1702,27 +2005,29 @@ contract_parse_document(YDoc *doc, const ParseOptions *opts, List *models)
 	if (root == NULL || (root->kind == YN_SCALAR && dbtc_yaml_scalar_type(root) == YS_NULL))
 		return models;			/* an empty file declares nothing */
 	if (root->kind != YN_MAPPING)
-		parse_error(&cx, root, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("the top level of \"%s\" must be a mapping, not %s",
-							 doc->file, kind_name(root)),
-					"A dbt properties file starts with version: 2 and models:.");
+		parse_report(&cx, root, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the top level of \"%s\" must be a mapping, not %s",
+							doc->file, kind_name(root)),
+					 errhint("A dbt properties file starts with version: 2 and models:."));
 
 	ver = get_node(&cx, root, "version");
 	if (ver != NULL && !(ver->kind == YN_SCALAR && strcmp(ver->value, "2") == 0))
-		parse_error(&cx, ver, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("unsupported properties file version \"%s\" in \"%s\"",
-							 ver->kind == YN_SCALAR ? dbtc_clip(ver->value) : "?",
-							 doc->file),
-					"dbt properties files use version: 2.");
+		parse_report(&cx, ver, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unsupported properties file version \"%s\" in \"%s\"",
+							ver->kind == YN_SCALAR ? dbtc_clip(ver->value) : "?", doc->file),
+					 errhint("dbt properties files use version: 2."));
 
 	list = get_node(&cx, root, "models");
 	if (list == NULL)
 		return models;
 	if (list->kind != YN_SEQUENCE)
-		parse_error(&cx, list, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("\"models\" must be a list, not %s, in \"%s\"",
-							 kind_name(list), doc->file),
-					"Write each model as a list item starting with \"- name:\".");
+		parse_report(&cx, list, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("\"models\" must be a list, not %s, in \"%s\"",
+							kind_name(list), doc->file),
+					 errhint("Write each model as a list item starting with \"- name:\"."));
 	scratch = AllocSetContextCreate(CurrentMemoryContext,
 									"dbt_contract model parse",
 									ALLOCSET_DEFAULT_SIZES);

@@ -92,12 +92,14 @@
 #define Anum_contract_constraint_defined_at		15
 
 /* dbt_contract.contract_test */
-#define Natts_contract_test						5
+#define Natts_contract_test						7
 #define Anum_contract_test_model_id				1
 #define Anum_contract_test_ordinal				2
 #define Anum_contract_test_test_name			3
 #define Anum_contract_test_columns				4
 #define Anum_contract_test_arguments			5
+#define Anum_contract_test_config				6
+#define Anum_contract_test_enabled				7
 
 /* What each column must be called and typed, to catch a layout drift. */
 typedef struct ExpectedColumn
@@ -136,7 +138,8 @@ static const ExpectedColumn constraint_columns[Natts_contract_constraint] = {
 
 static const ExpectedColumn test_columns[Natts_contract_test] = {
 	{"model_id", INT8OID}, {"ordinal", INT4OID}, {"test_name", TEXTOID},
-	{"columns", TEXTARRAYOID}, {"arguments", JSONBOID}
+	{"columns", TEXTARRAYOID}, {"arguments", JSONBOID}, {"config", JSONBOID},
+	{"enabled", BOOLOID}
 };
 
 /* The catalog's relations and indexes, valid while ids_valid. */
@@ -600,7 +603,12 @@ test_from_row(ContractReader *r, const ContractModel *m)
 	test->arguments = t->nulls[Anum_contract_test_arguments - 1] ? NULL :
 		DatumGetCString(DirectFunctionCall1(jsonb_out,
 											t->values[Anum_contract_test_arguments - 1]));
-	return t;
+	test->config = t->nulls[Anum_contract_test_config - 1] ? NULL :
+		DatumGetCString(DirectFunctionCall1(jsonb_out,
+											t->values[Anum_contract_test_config - 1]));
+	test->enabled = t->nulls[Anum_contract_test_enabled - 1] ||
+		DatumGetBool(t->values[Anum_contract_test_enabled - 1]);
+	return test;
 }
 
 static void

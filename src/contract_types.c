@@ -70,12 +70,17 @@ parser_verdict(const ErrorData *edata)
 		category != ERRCODE_TO_CATEGORY(ERRCODE_INTERNAL_ERROR);
 }
 
-/* Run parseTypeString; on failure report the column, model and place. */
-static void
+/*
+ * Run parseTypeString; on failure report the column, model and place, or,
+ * when `lenient`, return false.
+ */
+static bool
 parse_type_or_report(const ContractModel *m, const ContractColumn *c,
-					 const char *spelling, Oid *type_oid, int32 *typmod)
+					 const char *spelling, Oid *type_oid, int32 *typmod,
+					 bool lenient)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
+	bool		ok = true;
 
 	PG_TRY();
 	{
@@ -92,6 +97,7 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 		if (!parser_verdict(edata))
 			PG_RE_THROW();
 		FlushErrorState();
+		ok = false;
 
 		is_serial = pg_strcasecmp(spelling, "serial") == 0 ||
 			pg_strcasecmp(spelling, "bigserial") == 0 ||
@@ -100,25 +106,35 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 			pg_strcasecmp(spelling, "serial8") == 0 ||
 			pg_strcasecmp(spelling, "serial2") == 0;
 		/* keep the parser's code: 42601 syntax, 42704 no such type, 22023 bad typmod */
-		ereport(ERROR,
-				(errcode(edata->sqlerrcode),
-				 errmsg("data_type \"%s\" of column \"%s\" of %s is not a valid PostgreSQL type",
-						dbtc_clip(c->data_type), dbtc_clip(c->name),
-						contract_model_label(m)),
-				 errdetail("Found at %s. The type parser says: %s.",
-						   contract_srcloc_string(&c->type_loc), dbtc_clip(edata->message)),
-				 is_serial ?
-				 errhint("serial is a column shorthand, not a type; declare the column as integer (or bigint) in the contract.") :
-				 !m->alias_types && pg_strcasecmp(spelling, "string") == 0 ?
-				 errhint("dbt turns \"string\" into text only when the contract has alias_types: true (the default).") :
-				 errhint("Use a type name PostgreSQL accepts in CREATE TABLE, e.g. integer, text, numeric(10,2), timestamptz.")));
+		if (!lenient)
+			dbtc_ereport_at(&c->type_loc, ERROR,
+						(errcode(edata->sqlerrcode),
+						 errmsg("data_type \"%s\" of column \"%s\" of %s is not a valid PostgreSQL type",
+								dbtc_clip(c->data_type), dbtc_clip(c->name),
+								contract_model_label(m)),
+						 errdetail("The type parser says: %s.", dbtc_clip(edata->message)),
+						 is_serial ?
+						 errhint("serial is a column shorthand, not a type; declare the column as integer (or bigint) in the contract.") :
+						 !m->alias_types && pg_strcasecmp(spelling, "string") == 0 ?
+						 errhint("dbt turns \"string\" into text only when the contract has alias_types: true (the default).") :
+						 errhint("Use a type name PostgreSQL accepts in CREATE TABLE, e.g. integer, text, numeric(10,2), timestamptz.")));
+		FreeErrorData(edata);
 	}
 	PG_END_TRY();
+	return ok;
 }
 
-static void
+/*
+ * Resolve a column's data_type.  A model without an enforced contract
+ * needs no type PostgreSQL knows (its project may be written for another
+ * warehouse: number, timestamp_ntz), so there a type that does not
+ * resolve is left unresolved and false returned; an enforced contract
+ * must resolve every type.
+ */
+static bool
 resolve_column(const ContractModel *m, ContractColumn *c, TypeCache *cache)
 {
+	bool		lenient = !m->enforced;
 	const char *spelling = c->data_type;
 	TypeCacheEntry *e = NULL;
 	bool		found = false;
@@ -140,25 +156,29 @@ resolve_column(const ContractModel *m, ContractColumn *c, TypeCache *cache)
 	{
 		c->type_oid = e->type_oid;
 		c->typmod = e->typmod;
-		return;
+		return true;
 	}
 
-	parse_type_or_report(m, c, spelling, &typoid, &typmod);
+	c->type_oid = InvalidOid;
+	c->typmod = -1;
+	if (!parse_type_or_report(m, c, spelling, &typoid, &typmod, lenient))
+		return false;
+	if (lenient && (get_typtype(typoid) == TYPTYPE_PSEUDO ||
+					!get_typisdefined(typoid)))
+		return false;
 	if (get_typtype(typoid) == TYPTYPE_PSEUDO)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
-				 errmsg("data_type \"%s\" of column \"%s\" of %s is a pseudo-type",
-						dbtc_clip(c->data_type), dbtc_clip(c->name),
-						contract_model_label(m)),
-				 errdetail("Found at %s. Columns cannot have type %s.",
-						   contract_srcloc_string(&c->type_loc), format_type_be(typoid))));
+		dbtc_ereport_at(&c->type_loc, ERROR,
+						(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+						 errmsg("data_type \"%s\" of column \"%s\" of %s is a pseudo-type",
+								dbtc_clip(c->data_type), dbtc_clip(c->name),
+								contract_model_label(m)),
+						 errdetail("Columns cannot have type %s.", format_type_be(typoid))));
 	if (!get_typisdefined(typoid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("data_type \"%s\" of column \"%s\" of %s is only a shell type",
-						dbtc_clip(c->data_type), dbtc_clip(c->name),
-						contract_model_label(m)),
-				 errdetail("Found at %s.", contract_srcloc_string(&c->type_loc))));
+		dbtc_ereport_at(&c->type_loc, ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("data_type \"%s\" of column \"%s\" of %s is only a shell type",
+								dbtc_clip(c->data_type), dbtc_clip(c->name),
+								contract_model_label(m))));
 
 	c->type_oid = typoid;
 	c->typmod = typmod;
@@ -168,6 +188,7 @@ resolve_column(const ContractModel *m, ContractColumn *c, TypeCache *cache)
 		e->type_oid = typoid;
 		e->typmod = typmod;
 	}
+	return true;
 }
 
 /* Resolve every declared data_type and parse every check expression. */
@@ -176,20 +197,37 @@ contract_resolve_types(ContractModel *m, TypeCache *cache)
 {
 	MemoryContext check_cxt = NULL;
 	ListCell   *lc;
+	StringInfoData unresolved;
+	int			nunresolved = 0;
 
+	initStringInfo(&unresolved);
 	foreach(lc, m->columns)
 	{
 		ContractColumn *c = lfirst(lc);
 
 		CHECK_FOR_INTERRUPTS();
 		if (c->data_type != NULL && c->data_type[0] != '\0')
-			resolve_column(m, c, cache);
+		{
+			if (!resolve_column(m, c, cache) && ++nunresolved <= 5)
+				appendStringInfo(&unresolved, "%scolumn \"%s\" (%s)",
+								 nunresolved > 1 ? ", " : "",
+								 dbtc_clip(c->name), dbtc_clip(c->data_type));
+		}
 		else
 		{
 			c->type_oid = InvalidOid;
 			c->typmod = -1;
 		}
 	}
+	if (nunresolved > 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg_plural("%d data_type of %s is not a PostgreSQL type and is stored unresolved",
+							   "%d data_types of %s are not PostgreSQL types and are stored unresolved",
+							   nunresolved, nunresolved, contract_model_label(m)),
+				 errdetail("%s%s.", unresolved.data, nunresolved > 5 ? ", ..." : ""),
+				 errhint("The contract is not enforced, so its types are not checked; dbt_contract.columns shows type_resolved = false for them.")));
+	pfree(unresolved.data);
 	foreach(lc, m->constraints)
 	{
 		ContractConstraint *c = lfirst(lc);
@@ -227,12 +265,12 @@ static void
 not_one_expression(const ContractModel *m, const ContractConstraint *c,
 				   const char *why)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_SYNTAX_ERROR),
-			 errmsg("expression of %s of %s is not a single SQL expression",
-					constraint_subject(c), contract_model_label(m)),
-			 errdetail("Found at %s: %s.", contract_srcloc_string(&c->loc), why),
-			 errhint("A check expression is what goes inside CHECK ( ... ), e.g. \"amount >= 0\".")));
+	dbtc_ereport_at(&c->loc, ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("expression of %s of %s is not a single SQL expression",
+							constraint_subject(c), contract_model_label(m)),
+					 errdetail("%s.", why),
+					 errhint("A check expression is what goes inside CHECK ( ... ), e.g. \"amount >= 0\".")));
 }
 
 /*
@@ -262,13 +300,13 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 		if (!parser_verdict(edata))
 			PG_RE_THROW();
 		FlushErrorState();
-		not_one_expression(m, c, psprintf("the SQL parser says: %s",
+		not_one_expression(m, c, psprintf("The SQL parser says: %s",
 										  dbtc_clip(edata->message)));
 	}
 	PG_END_TRY();
 
 	if (list_length(raw) != 1)
-		not_one_expression(m, c, "it contains more than one statement");
+		not_one_expression(m, c, "It contains more than one statement");
 	sel = (SelectStmt *) ((RawStmt *) linitial(raw))->stmt;
 	if (!IsA(sel, SelectStmt) || sel->op != SETOP_NONE ||
 		sel->fromClause != NIL || sel->whereClause != NULL ||
@@ -278,15 +316,15 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 		sel->lockingClause != NIL || sel->withClause != NULL ||
 		sel->intoClause != NULL || sel->distinctClause != NIL ||
 		sel->valuesLists != NIL)
-		not_one_expression(m, c, "it continues past the expression with a clause such as FROM, WHERE or ORDER BY");
+		not_one_expression(m, c, "It continues past the expression with a clause such as FROM, WHERE or ORDER BY");
 	if (list_length(sel->targetList) != 1)
-		not_one_expression(m, c, "it is a list of expressions");
+		not_one_expression(m, c, "It is a list of expressions");
 	rt = linitial(sel->targetList);
 	if (rt->name != NULL)
-		not_one_expression(m, c, "it carries an alias");
+		not_one_expression(m, c, "It carries an alias");
 	if (IsA(rt->val, ColumnRef) &&
 		IsA(llast(((ColumnRef *) rt->val)->fields), A_Star))
-		not_one_expression(m, c, "it is a star");
+		not_one_expression(m, c, "It is a star");
 
 	/*
 	 * dbt pastes the text into "check (<expression>)" on one line, so a
@@ -308,7 +346,7 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 			PG_RE_THROW();
 		FlushErrorState();
 		not_one_expression(m, c,
-						   psprintf("it does not fit inside CHECK ( ... ), where dbt puts it; the SQL parser says: %s",
+						   psprintf("It does not fit inside CHECK ( ... ), where dbt puts it; the SQL parser says: %s",
 									dbtc_clip(edata->message)));
 	}
 	PG_END_TRY();

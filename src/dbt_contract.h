@@ -3,7 +3,7 @@
  *	  Declarations of every layer, each group under the file that defines
  *	  it.  The contract model itself is in contract_model.h.
  *
- * Data flows one way: yaml_compose.c turns bytes into a YNode tree,
+ * Data flows one way: dbtc_yaml_compose.c turns bytes into a YNode tree,
  * contract_parse.c (or contract_manifest.c) turns the tree into
  * ContractModel structs, validating what dbt validates, contract_types.c
  * resolves types and expressions with PostgreSQL's own parser, and
@@ -77,7 +77,7 @@ extern ResultSink dbtc_srf_begin(FunctionCallInfo fcinfo);
 
 extern char *dbtc_clip(const char *text);
 
-/* ---------- YAML node tree (yaml_compose.c) ---------- */
+/* ---------- YAML node tree (dbtc_yaml_compose.c) ---------- */
 typedef enum YNodeKind
 {
 	YN_SCALAR,

@@ -115,13 +115,12 @@ report_parser_error(ComposeState *st)
 	if (p->error == YAML_READER_ERROR)
 	{
 		offset_position(st->data, st->len, p->problem_offset, &line, &col);
-		ereport(ERROR,
-				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-				 errmsg("invalid UTF-8 in YAML file \"%s\": %s",
-						file, p->problem ? p->problem : "unreadable input"),
-				 errdetail("Found at %s:%d:%d (byte offset %zu).",
-						   file, line, col, p->problem_offset),
-				 errhint("dbt schema files must be UTF-8 encoded.")));
+		dbtc_ereport_at_pos(file, line, col, ERROR,
+						(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+						 errmsg("invalid UTF-8 in YAML file \"%s\": %s",
+								file, p->problem ? p->problem : "unreadable input"),
+						 errdetail("At byte offset %zu.", p->problem_offset),
+						 errhint("dbt schema files must be UTF-8 encoded.")));
 	}
 
 	line = (int) p->problem_mark.line + 1;
@@ -132,21 +131,20 @@ report_parser_error(ComposeState *st)
 		bool		at_end = p->problem_mark.index >= st->len && p->context &&
 			(strstr(p->context, "flow") || strstr(p->context, "quoted"));
 
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("could not parse YAML in \"%s\": %s",
-						file, p->problem ? p->problem : "syntax error"),
-				 p->context ?
-				 errdetail("Found at %s:%d:%d, %s at line %d, column %d.",
-						   file, line, col, p->context,
-						   (int) p->context_mark.line + 1,
-						   (int) p->context_mark.column + 1) :
-				 errdetail("Found at %s:%d:%d.", file, line, col),
-				 is_tab ?
-				 errhint("YAML does not allow tab characters for indentation; use spaces.") :
-				 at_end ?
-				 errhint("The text ends before an opening [, { or quote is closed.") :
-				 0));
+		dbtc_ereport_at_pos(file, line, col, ERROR,
+						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						 errmsg("could not parse YAML in \"%s\": %s",
+								file, p->problem ? p->problem : "syntax error"),
+						 p->context ?
+						 errdetail("The parser found it %s that starts at line %d, column %d.",
+								   p->context,
+								   (int) p->context_mark.line + 1,
+								   (int) p->context_mark.column + 1) : 0,
+						 is_tab ?
+						 errhint("YAML does not allow tab characters for indentation; use spaces.") :
+						 at_end ?
+						 errhint("The text ends before an opening [, { or quote is closed.") :
+						 0));
 	}
 }
 
@@ -154,11 +152,9 @@ static void
 compose_error(ComposeState *st, const yaml_mark_t *mark, const char *msg,
 			  const char *arg)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg(msg, arg),
-			 errdetail("Found at %s:%d:%d.", st->doc->file,
-					   (int) mark->line + 1, (int) mark->column + 1)));
+	dbtc_ereport_at_pos(st->doc->file, (int) mark->line + 1, (int) mark->column + 1, ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg(msg, arg)));
 }
 
 /* ------------------------------------------------------------------------
@@ -202,13 +198,11 @@ scalar_text(ComposeState *st, const yaml_mark_t *mark, const char *val, size_t l
 
 	/* same code as PostgreSQL's own refusal of \u0000 in text */
 	if (memchr(val, '\0', len) != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
-				 errmsg("YAML scalar in \"%s\" contains a NUL character",
-						st->doc->file),
-				 errdetail("Found at %s:%d:%d.", st->doc->file,
-						   (int) mark->line + 1, (int) mark->column + 1),
-				 errhint("PostgreSQL text cannot hold the character written as \\0 or \\x00.")));
+		dbtc_ereport_at_pos(st->doc->file, (int) mark->line + 1, (int) mark->column + 1, ERROR,
+						(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+						 errmsg("YAML scalar in \"%s\" contains a NUL character",
+								st->doc->file),
+						 errhint("PostgreSQL text cannot hold the character written as \\0 or \\x00.")));
 	if (GetDatabaseEncoding() == PG_UTF8)
 	{
 		if (!pg_verifymbstr(val, (int) len, true))
@@ -270,25 +264,21 @@ resolve_tag(ComposeState *st, YNodeKind kind, const yaml_mark_t *mark,
 			if (strcmp(t + plen, safe_tags[i].name) != 0)
 				continue;
 			if (safe_tags[i].kind != kind)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						 errmsg("YAML tag \"!!%s\" in \"%s\" needs %s, not %s",
-								safe_tags[i].name, st->doc->file,
-								kind_names[safe_tags[i].kind], kind_names[kind]),
-						 errdetail("Found at %s:%d:%d.", st->doc->file,
-								   (int) mark->line + 1, (int) mark->column + 1)));
+				dbtc_ereport_at_pos(st->doc->file, (int) mark->line + 1, (int) mark->column + 1, ERROR,
+								(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+								 errmsg("YAML tag \"!!%s\" in \"%s\" needs %s, not %s",
+										safe_tags[i].name, st->doc->file,
+										kind_names[safe_tags[i].kind], kind_names[kind])));
 			return safe_tags[i].tag;
 		}
 	}
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("YAML tag \"%s%s\" in \"%s\" is not one dbt can read",
-					strncmp(t, YAML_TAG_PREFIX, plen) == 0 ? "!!" : "",
-					dbtc_clip(strncmp(t, YAML_TAG_PREFIX, plen) == 0 ? t + plen : t),
-					st->doc->file),
-			 errdetail("Found at %s:%d:%d.", st->doc->file,
-					   (int) mark->line + 1, (int) mark->column + 1),
-			 errhint("dbt reads YAML with PyYAML's safe loader, which refuses every tag but the standard ones (!!str, !!int, !!float, !!bool, !!null, !!binary, !!timestamp, !!seq, !!map, !!omap, !!pairs, !!set).")));
+	dbtc_ereport_at_pos(st->doc->file, (int) mark->line + 1, (int) mark->column + 1, ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("YAML tag \"%s%s\" in \"%s\" is not one dbt can read",
+							strncmp(t, YAML_TAG_PREFIX, plen) == 0 ? "!!" : "",
+							dbtc_clip(strncmp(t, YAML_TAG_PREFIX, plen) == 0 ? t + plen : t),
+							st->doc->file),
+					 errhint("dbt reads YAML with PyYAML's safe loader, which refuses every tag but the standard ones (!!str, !!int, !!float, !!bool, !!null, !!binary, !!timestamp, !!seq, !!map, !!omap, !!pairs, !!set).")));
 	return YT_NONE;				/* keep the compiler quiet */
 }
 
@@ -341,14 +331,37 @@ lookup_alias(ComposeState *st, const yaml_char_t *anchor, const yaml_mark_t *mar
 		compose_error(st, mark, "YAML alias \"*%s\" refers to an undefined anchor",
 					  dbtc_clip((const char *) anchor));
 	if (e->node->composing)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("YAML alias \"*%s\" refers to a node that contains it",
-						(const char *) anchor),
-				 errdetail("Found at %s:%d:%d; recursive structures cannot describe a contract.",
-						   st->doc->file, (int) mark->line + 1,
-						   (int) mark->column + 1)));
+		dbtc_ereport_at_pos(st->doc->file, (int) mark->line + 1, (int) mark->column + 1, ERROR,
+						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						 errmsg("YAML alias \"*%s\" refers to a node that contains it",
+								(const char *) anchor),
+						 errdetail("Recursive structures cannot describe a contract.")));
 	return e->node;
+}
+
+/*
+ * PyYAML resolves the plain scalar = to the tag !!value and << to !!merge,
+ * and its safe loader constructs neither: << works only as a mapping key
+ * (a merge key), and = nowhere.  dbt fails on such a document, so we do.
+ */
+static void
+check_plain_special(ComposeState *st, const YNode *n, const yaml_mark_t *mark,
+					bool is_key)
+{
+	const char *tag;
+
+	if (strcmp(n->value, "=") == 0)
+		tag = "value";
+	else if (strcmp(n->value, "<<") == 0 && !is_key)
+		tag = "merge";
+	else
+		return;
+	dbtc_ereport_at_pos(st->doc->file, (int) mark->line + 1, (int) mark->column + 1, ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("YAML scalar %s in \"%s\" is not one dbt can read",
+							n->value, st->doc->file),
+					 errhint("PyYAML's safe loader reads a plain %s as the tag !!%s, which it cannot construct; write '%s' in quotes to mean the text.",
+							 n->value, tag, n->value)));
 }
 
 /*
@@ -362,24 +375,25 @@ lookup_alias(ComposeState *st, const yaml_char_t *anchor, const yaml_mark_t *mar
 static void
 attach(ComposeState *st, YNode *n, const yaml_mark_t *mark)
 {
-	YNode	   *parent;
+	YNode	   *parent = st->depth > 0 ? st->stack[st->depth - 1] : NULL;
 
+	if (n->kind == YN_SCALAR && n->plain && n->tag == YT_NONE)
+		check_plain_special(st, n, mark,
+							parent != NULL && parent->kind == YN_MAPPING &&
+							parent->nitems % 2 == 0);
 	if (st->depth == 0)
 	{
 		st->doc->root = n;
 		return;
 	}
-	parent = st->stack[st->depth - 1];
 	if (parent->kind == YN_MAPPING && parent->nitems % 2 == 0 &&
 		n->kind != YN_SCALAR)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("YAML mapping keys in \"%s\" must be scalars, not %s",
-						st->doc->file,
-						n->kind == YN_MAPPING ? "mappings" : "lists"),
-				 errdetail("Found at %s:%d:%d.", st->doc->file,
-						   (int) mark->line + 1, (int) mark->column + 1),
-				 errhint("dbt reads YAML with PyYAML's safe loader, which cannot use a list or mapping as a key.")));
+		dbtc_ereport_at_pos(st->doc->file, (int) mark->line + 1, (int) mark->column + 1, ERROR,
+						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						 errmsg("YAML mapping keys in \"%s\" must be scalars, not %s",
+								st->doc->file,
+								n->kind == YN_MAPPING ? "mappings" : "lists"),
+						 errhint("dbt reads YAML with PyYAML's safe loader, which cannot use a list or mapping as a key.")));
 	if (st->npending >= st->pending_cap)
 	{
 		st->pending_cap *= 2;
@@ -394,12 +408,10 @@ static void
 push_collection(ComposeState *st, YNode *n, const yaml_mark_t *mark)
 {
 	if (st->depth >= DBTC_MAX_YAML_DEPTH)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("YAML in \"%s\" is nested more than %d levels deep",
-						st->doc->file, DBTC_MAX_YAML_DEPTH),
-				 errdetail("Found at %s:%d:%d.", st->doc->file,
-						   (int) mark->line + 1, (int) mark->column + 1)));
+		dbtc_ereport_at_pos(st->doc->file, (int) mark->line + 1, (int) mark->column + 1, ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("YAML in \"%s\" is nested more than %d levels deep",
+								st->doc->file, DBTC_MAX_YAML_DEPTH)));
 	n->composing = true;
 	attach(st, n, mark);
 	st->stack[st->depth] = n;
@@ -552,14 +564,12 @@ void
 dbtc_yaml_charge(YDoc *doc, const YNode *n)
 {
 	if (--doc->budget < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("YAML in \"%s\" expands to too many nodes", doc->file),
-				 errdetail("Found at %s:%d:%d; aliases multiply the document beyond %ld node visits.",
-						   doc->file, n->line, n->col,
-						   Max(DBTC_MIN_VISIT_BUDGET,
-							   doc->nnodes * DBTC_VISITS_PER_NODE)),
-				 errhint("This is the shape of an alias bomb; check the anchors (&name) and aliases (*name) used here.")));
+		dbtc_ereport_at_pos(doc->file, n->line, n->col, ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("YAML in \"%s\" expands to too many nodes", doc->file),
+						 errdetail("Aliases multiply the document beyond %ld node visits.", Max(DBTC_MIN_VISIT_BUDGET,
+									   doc->nnodes * DBTC_VISITS_PER_NODE)),
+						 errhint("This is the shape of an alias bomb; check the anchors (&name) and aliases (*name) used here.")));
 	if ((doc->budget & 4095) == 0)
 		CHECK_FOR_INTERRUPTS();
 }
@@ -796,14 +806,13 @@ check_merge_item(YDoc *doc, const YNode *v, bool in_list)
 {
 	dbtc_yaml_charge(doc, v);
 	if (v->kind != YN_MAPPING && (in_list || v->kind != YN_SEQUENCE))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("YAML merge key in \"%s\" must refer to a mapping or a list of mappings, not %s",
-						doc->file,
-						v->kind == YN_SEQUENCE ? "a list inside the list" :
-						v->kind == YN_MAPPING ? "a mapping" : "a scalar"),
-				 errdetail("Found at %s:%d:%d.", doc->file, v->line, v->col),
-				 errhint("Write <<: *anchor or <<: [*first, *second], where each anchor names a mapping.")));
+		dbtc_ereport_at_pos(doc->file, v->line, v->col, ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("YAML merge key in \"%s\" must refer to a mapping or a list of mappings, not %s",
+								doc->file,
+								v->kind == YN_SEQUENCE ? "a list inside the list" :
+								v->kind == YN_MAPPING ? "a mapping" : "a scalar"),
+						 errhint("Write <<: *anchor or <<: [*first, *second], where each anchor names a mapping.")));
 }
 
 static YNode *
@@ -914,10 +923,9 @@ collect_pairs(YDoc *doc, const YNode *map, PairCollector *pc, int depth)
 		if (is_merge_key(k))
 			continue;
 		if (k->kind != YN_SCALAR)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("YAML mapping keys in \"%s\" must be scalars", doc->file),
-					 errdetail("Found at %s:%d:%d.", doc->file, k->line, k->col)));
+			dbtc_ereport_at_pos(doc->file, k->line, k->col, ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("YAML mapping keys in \"%s\" must be scalars", doc->file)));
 		if (pc->n >= pc->cap)
 		{
 			pc->cap = pc->cap == 0 ? 16 : pc->cap * 2;
@@ -1084,8 +1092,24 @@ float_to_json(const char *v, StringInfo out)
 		strstr(clean, "INF") || strstr(clean, "nan") || strstr(clean, "NaN") ||
 		strstr(clean, "NAN"))
 	{
-		/* JSON has no infinities; keep the YAML spelling as a string */
-		escape_json(out, v);
+		/* sexagesimal floats keep their spelling */
+		if (strchr(clean, ':') != NULL)
+		{
+			escape_json(out, v);
+			return;
+		}
+
+		/*
+		 * JSON has no infinities: Python's json writes float('inf') as
+		 * the bare word Infinity, which PostgreSQL refuses, so dbt's
+		 * manifest and the dbt_contract package carry these as the
+		 * strings "Infinity", "-Infinity" and "NaN" (PostgreSQL's own
+		 * spellings), and so do we.
+		 */
+		if (strstr(clean, "nan") || strstr(clean, "NaN") || strstr(clean, "NAN"))
+			escape_json(out, "NaN");
+		else
+			escape_json(out, clean[0] == '-' ? "-Infinity" : "Infinity");
 		return;
 	}
 	val = strtod(clean, NULL);
@@ -1103,11 +1127,10 @@ dbtc_yaml_to_json(YDoc *doc, const YNode *n, StringInfo out, int depth)
 	check_stack_depth();
 	dbtc_yaml_charge(doc, n);
 	if (depth > DBTC_MAX_YAML_DEPTH)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("YAML in \"%s\" is nested more than %d levels deep",
-						doc->file, DBTC_MAX_YAML_DEPTH),
-				 errdetail("Found at %s:%d:%d.", doc->file, n->line, n->col)));
+		dbtc_ereport_at_pos(doc->file, n->line, n->col, ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("YAML in \"%s\" is nested more than %d levels deep",
+								doc->file, DBTC_MAX_YAML_DEPTH)));
 
 	switch (n->kind)
 	{

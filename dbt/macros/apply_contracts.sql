@@ -128,10 +128,43 @@
         }}) -%}
   {%- endfor -%}
   {%- set text = tojson({'nodes': nodes}) -%}
+  {#- Python's json writes an infinite or NaN argument (YAML .inf, .nan) as
+      a bare Infinity / NaN, which is no JSON to PostgreSQL: only then, the
+      test arguments are rewritten with the strings the loader uses. -#}
+  {%- if text is not none and ('Infinity' in text or 'NaN' in text) -%}
+    {%- for uid, n in nodes.items() if n.resource_type == 'test' -%}
+      {%- do n.test_metadata.update({'kwargs': dbt_contract.json_finite(n.test_metadata.kwargs)}) -%}
+    {%- endfor -%}
+    {%- set text = tojson({'nodes': nodes}) -%}
+  {%- endif -%}
   {%- if text is none -%}
     {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
   {%- endif -%}
   {{- return(text) -}}
+{%- endmacro %}
+
+
+{#- `value` with every infinite or NaN number replaced by the string
+    "Infinity", "-Infinity" or "NaN", as dbt_contract stores them. -#}
+{% macro json_finite(value) -%}
+  {%- if value is mapping -%}
+    {%- set out = {} -%}
+    {%- for k, v in value.items() -%}
+      {%- do out.update({k: dbt_contract.json_finite(v)}) -%}
+    {%- endfor -%}
+    {{- return(out) -}}
+  {%- elif value is iterable and value is not string -%}
+    {%- set out = [] -%}
+    {%- for v in value -%}
+      {%- do out.append(dbt_contract.json_finite(v)) -%}
+    {%- endfor -%}
+    {{- return(out) -}}
+  {%- elif value is number and value != value -%}
+    {{- return('NaN') -}}
+  {%- elif value is number and (value | string) in ['inf', '-inf'] -%}
+    {{- return('-Infinity' if value < 0 else 'Infinity') -}}
+  {%- endif -%}
+  {{- return(value) -}}
 {%- endmacro %}
 
 

@@ -8,6 +8,7 @@
 #   e2e/test_s2_database_catches.py what dbt misses, the database catches
 #   e2e/test_s4_clone.py            dbt_contract_clone for dev schemas
 #   e2e/test_s6_odcs.py             dbt_contract_generate_odcs vs the ODCS JSON schema
+#   e2e/test_s7_loader_fidelity.py  .inf/.nan arguments and quote_columns through the hook
 #   adapter/test_constraints.py     dbt-tests-adapter's constraint suite, as
 #                                   dbt-postgres runs it, with the hook active
 #
