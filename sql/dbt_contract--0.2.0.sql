@@ -859,6 +859,32 @@ $$;
 COMMENT ON FUNCTION dbt_contract.yaml_scalar(text) IS
     'Internal: a text as a YAML scalar, quoted only where needed';
 
+-- The one target the models (NULL: all) are loaded for, NULL when none
+-- is; several are an error whose hint shows the call (example, with %L
+-- for a target) naming one.
+CREATE FUNCTION dbt_contract.only_target(models text[], example text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    loaded text[];
+BEGIN
+    SELECT array_agg(DISTINCT m.target ORDER BY m.target) INTO loaded
+      FROM dbt_contract.models m
+     WHERE only_target.models IS NULL OR m.model = ANY (only_target.models);
+    IF cardinality(loaded) > 1 THEN
+        RAISE EXCEPTION 'contracts are loaded for % targets', cardinality(loaded)
+            USING ERRCODE = 'ambiguous_parameter',
+                  DETAIL = 'The targets are ' || array_to_string(loaded, ', ') || '.',
+                  HINT = 'Name one, as in ' || format(example, loaded[1]) || '.';
+    END IF;
+    RETURN loaded[1];
+END
+$$;
+COMMENT ON FUNCTION dbt_contract.only_target(text[], text) IS
+    'Internal: the one target the models are loaded for (an error when there are several)';
+
 -- The relationships of one target as an Omni relationships file.  Views
 -- are named as in on_sql: by relation name (a ref() no contract resolves:
 -- by model name).  Without a target: the only one there is.
@@ -872,21 +898,10 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 DECLARE
-    chosen text := dbt_contract_omni_relationships.target;
-    loaded text[];
+    chosen text := coalesce(dbt_contract_omni_relationships.target,
+                            dbt_contract.only_target(NULL, 'dbt_contract_omni_relationships(%L)'));
     result text;
 BEGIN
-    IF chosen IS NULL THEN
-        SELECT array_agg(DISTINCT m.target ORDER BY m.target) INTO loaded
-          FROM dbt_contract.models m;
-        IF cardinality(loaded) > 1 THEN
-            RAISE EXCEPTION 'contracts are loaded for % targets', cardinality(loaded)
-                USING ERRCODE = 'ambiguous_parameter',
-                      DETAIL = 'The targets are ' || array_to_string(loaded, ', ') || '.',
-                      HINT = format('Name one, as in dbt_contract_omni_relationships(%L).', loaded[1]);
-        END IF;
-        chosen := loaded[1];
-    END IF;
 
     WITH rel AS MATERIALIZED (
         SELECT * FROM dbt_contract.relationships r
@@ -924,42 +939,51 @@ COMMENT ON FUNCTION dbt_contract_omni_relationships(text) IS
 ------------------------------------------------------------------------------
 
 -- The models an export covers: every model (models => NULL) or the named
--- ones.  Contracts are not kept per target yet, so the only target there
--- is to ask for is NULL.
+-- ones, of one target.  Without a target: the only target those models
+-- are loaded for (like dbt_contract_omni_relationships, an error when
+-- there are several).
 CREATE FUNCTION dbt_contract.export_scope(models text[], target text)
 RETURNS TABLE (model text, version int, label text, relation text,
-               relation_name text, description text)
+               relation_name text, description text, scope_target text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    chosen text := export_scope.target;
     missing text;
 BEGIN
-    IF target IS NOT NULL THEN
-        RAISE EXCEPTION 'contracts are not kept per target yet'
-            USING ERRCODE = 'feature_not_supported',
-                  DETAIL = format('target => %L was given; every loaded contract belongs to the one target of its last apply.', target),
-                  HINT = 'Leave target NULL.';
+    IF chosen IS NULL THEN
+        chosen := dbt_contract.only_target(models, 'target => %L');
+    ELSIF NOT EXISTS (SELECT 1 FROM dbt_contract.models m WHERE m.target = chosen) THEN
+        RAISE EXCEPTION 'no contracts are loaded for target "%"', chosen
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'dbt_contract.models lists the loaded contracts with their targets.';
     END IF;
     SELECT n INTO missing
       FROM unnest(models) WITH ORDINALITY AS f(n, o)
-     WHERE NOT EXISTS (SELECT 1 FROM dbt_contract.models m WHERE m.model = f.n)
+     WHERE NOT EXISTS (SELECT 1 FROM dbt_contract.models m
+                        WHERE m.model = f.n AND m.target = chosen)
      ORDER BY f.o LIMIT 1;
     IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'no contract is loaded for model "%"', missing
+        IF export_scope.target IS NULL THEN
+            RAISE EXCEPTION 'no contract is loaded for model "%"', missing
+                USING ERRCODE = 'undefined_object';
+        END IF;
+        RAISE EXCEPTION 'no contract is loaded for model "%" in target "%"', missing, chosen
             USING ERRCODE = 'undefined_object';
     END IF;
     RETURN QUERY
     SELECT m.model, m.version,
            m.model || coalesce('_v' || m.version, ''),
            format('%I.%I', m.relation_schema, m.relation_name),
-           m.relation_name, m.description
+           m.relation_name, m.description, m.target
       FROM dbt_contract.models m
-     WHERE export_scope.models IS NULL OR m.model = ANY (export_scope.models);
+     WHERE m.target = chosen
+       AND (export_scope.models IS NULL OR m.model = ANY (export_scope.models));
 END
 $$;
 COMMENT ON FUNCTION dbt_contract.export_scope(text[], text) IS
-    'Internal: the models an export or diagram covers (all, or the named ones)';
+    'Internal: the models of one target an export or diagram covers (all, or the named ones)';
 
 -- The relationships between two models of a scope, the keys of its models
 -- and their columns, each end named by label (model, _vN for a version) and
@@ -977,8 +1001,10 @@ WITH scope AS MATERIALIZED (SELECT * FROM dbt_contract.export_scope(models, targ
 SELECT f.label, f.relation_name, r.from_columns, t.label, t.relation_name, r.to_columns,
        r.relationship_type, r.enforced, r.derived_from
   FROM dbt_contract.relationships r
-  JOIN scope f ON f.model = r.from_model AND f.version IS NOT DISTINCT FROM r.from_version
-  JOIN scope t ON t.model = r.to_model AND t.version IS NOT DISTINCT FROM r.to_version
+  JOIN scope f ON f.scope_target = r.target AND f.model = r.from_model
+              AND f.version IS NOT DISTINCT FROM r.from_version
+  JOIN scope t ON t.scope_target = r.target AND t.model = r.to_model
+              AND t.version IS NOT DISTINCT FROM r.to_version
  WHERE cardinality(r.to_columns) = cardinality(r.from_columns)
  ORDER BY 1, 4, 3, 6
 $$;
@@ -1020,7 +1046,8 @@ SELECT s.label, c.ordinal, dbt_contract.column_ident(c.column_name, c.quoted),
             ELSE 'other' END,
        c.formatted_type, c.description
   FROM dbt_contract.export_scope(models, target) s
-  JOIN dbt_contract.columns c ON c.model = s.model AND c.version IS NOT DISTINCT FROM s.version
+  JOIN dbt_contract.columns c
+    ON c.target = s.scope_target AND c.model = s.model AND c.version IS NOT DISTINCT FROM s.version
   LEFT JOIN pg_type t ON t.oid = c.type_oid
   LEFT JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
 $$;
@@ -1036,7 +1063,8 @@ SET jit = off
 AS $$
 SELECT s.label, k.key_columns, k.is_primary
   FROM dbt_contract.export_scope(models, target) s
-  JOIN dbt_contract.keys k ON k.model = s.model AND k.version IS NOT DISTINCT FROM s.version
+  JOIN dbt_contract.keys k
+    ON k.target = s.scope_target AND k.model = s.model AND k.version IS NOT DISTINCT FROM s.version
 $$;
 COMMENT ON FUNCTION dbt_contract.export_keys(text[], text) IS
     'Internal: the keys of an export''s models';
@@ -1379,8 +1407,10 @@ BEGIN
                CASE WHEN r.to_model IS NULL THEN r.to_relation END AS external,
                r.from_columns, r.to_columns, r.relationship_type, r.enforced
           FROM dbt_contract.relationships r
-          JOIN scope f ON f.model = r.from_model AND f.version IS NOT DISTINCT FROM r.from_version
-          LEFT JOIN scope t ON t.model = r.to_model AND t.version IS NOT DISTINCT FROM r.to_version
+          JOIN scope f ON f.scope_target = r.target AND f.model = r.from_model
+                      AND f.version IS NOT DISTINCT FROM r.from_version
+          LEFT JOIN scope t ON t.scope_target = r.target AND t.model = r.to_model
+                           AND t.version IS NOT DISTINCT FROM r.to_version
          WHERE t.label IS NOT NULL OR r.to_model IS NULL
     ), near (label, hops) AS (
         -- the models within depth relationships of around, either way
@@ -1506,13 +1536,13 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 BEGIN
-    PERFORM 1 FROM dbt_contract.export_scope(models, target) LIMIT 1;
     IF current_setting('server_version_num')::int < 180000 THEN
         RAISE EXCEPTION 'NOT ENFORCED foreign keys need PostgreSQL 18 or later'
             USING ERRCODE = 'feature_not_supported',
                   DETAIL = 'Before PostgreSQL 18 every foreign key checks rows: even NOT VALID checks every new row and adds triggers, which dbt''s rebuilds would trip over.',
                   HINT = 'dbt_contract_repair() adds the declared foreign keys enforced and validated.';
     END IF;
+    PERFORM 1 FROM dbt_contract.export_scope(models, target) LIMIT 1;
     RETURN QUERY
     WITH scope AS MATERIALIZED (
         SELECT * FROM dbt_contract.export_scope(models, target)
@@ -1522,7 +1552,8 @@ BEGIN
                to_regclass(r.from_relation) AS from_oid,
                CASE WHEN r.join_sql IS NOT NULL THEN to_regclass(r.to_relation) END AS to_oid
           FROM dbt_contract.relationships r
-          JOIN scope s ON s.model = r.from_model AND s.version IS NOT DISTINCT FROM r.from_version
+          JOIN scope s ON s.scope_target = r.target AND s.model = r.from_model
+                      AND s.version IS NOT DISTINCT FROM r.from_version
          WHERE NOT r.enforced
     ), checked AS (
         SELECT r.*,

@@ -115,8 +115,9 @@ SELECT dbt_contract_export_cube('{}');
 SELECT dbt_contract_export_semantic_models('{}');
 SELECT dbt_contract_erd('mermaid', '{}');
 SELECT dbt_contract_erd('dot', '{}');
--- without a filter, every loaded model (here: with earlier suites' too)
-SELECT dbt_contract_export_cube() LIKE '%- name: bi_lonely%' AS all_models;
+-- without a filter, every model of the target (here: with earlier suites'
+-- too)
+SELECT dbt_contract_export_cube(target => 'bi_t') LIKE '%- name: bi_lonely%' AS all_models;
 
 -- Identifiers and text that need quoting stay intact in every format
 SELECT model, action FROM dbt_contract_apply_yaml($$
@@ -139,11 +140,69 @@ SELECT dbt_contract_erd('mermaid', ARRAY['bi_odd'], all_columns => true);
 
 -- Errors
 SELECT dbt_contract_export_osi(ARRAY['bi_orders', 'no_such_model']);
+-- a target no contracts are loaded for
 SELECT dbt_contract_export_cube(target => 'dbt_alice');
+-- no filter and no target, with earlier suites' contracts in other targets
+-- (how many there are is theirs)
+DO $$
+BEGIN
+    PERFORM dbt_contract_export_cube();
+EXCEPTION WHEN ambiguous_parameter THEN
+    RAISE NOTICE '%', regexp_replace(SQLERRM, '[0-9]+', 'N');
+END
+$$;
+-- the Omni file refuses alike
+DO $$
+BEGIN
+    PERFORM dbt_contract_omni_relationships();
+EXCEPTION WHEN ambiguous_parameter THEN
+    RAISE NOTICE '%', regexp_replace(SQLERRM, '[0-9]+', 'N');
+END
+$$;
 SELECT dbt_contract_erd('png');
-SELECT dbt_contract_erd(around => 'no_such_model');
+SELECT dbt_contract_erd(target => 'bi_t', around => 'no_such_model');
 SELECT dbt_contract_erd(models => ARRAY['bi_orders'], around => 'bi_customers');
-SELECT dbt_contract_erd(around => 'bi_orders', depth => -1);
+SELECT dbt_contract_erd(target => 'bi_t', around => 'bi_orders', depth => -1);
+
+-- Two targets: the same models applied for a developer's schema, where
+-- bi_orders has another primary key and one relationship.  Each export
+-- covers one target's contracts.
+CREATE SCHEMA bi_dev;
+SELECT model, relation, action FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: bi_customers
+    columns:
+      - {name: id, data_type: int, constraints: [{type: primary_key}]}
+  - name: bi_orders
+    constraints:
+      - {type: foreign_key, columns: [customer_id], to: "ref('bi_customers')", to_columns: [id]}
+    columns:
+      - {name: order_ref, data_type: text, constraints: [{type: primary_key}]}
+      - {name: customer_id, data_type: int}
+$$, 'exports_dev', 'bi_dev') ORDER BY 1;
+-- without a target, models loaded for both are ambiguous
+SELECT dbt_contract_export_cube(ARRAY['bi_orders']);
+SELECT dbt_contract_erd(models => ARRAY['bi_customers', 'bi_orders']);
+\pset format unaligned
+\pset tuples_only on
+SELECT dbt_contract_export_lightdash(ARRAY['bi_customers', 'bi_orders'], 'bi_t');
+SELECT dbt_contract_export_lightdash(ARRAY['bi_customers', 'bi_orders'], 'bi_dev');
+SELECT dbt_contract_export_cube(ARRAY['bi_orders'], target => 'bi_dev');
+SELECT jsonb_pretty(dbt_contract_export_osi(ARRAY['bi_customers', 'bi_orders'], 'bi_dev'));
+SELECT dbt_contract_export_semantic_models(ARRAY['bi_customers', 'bi_orders'], 'bi_dev');
+SELECT dbt_contract_erd('mermaid', ARRAY['bi_customers', 'bi_orders'], 'bi_dev', all_columns => true);
+SELECT dbt_contract_erd('mermaid', target => 'bi_dev', around => 'bi_orders', depth => 0);
+\pset format aligned
+\pset tuples_only off
+-- a model loaded for one target only needs none
+SELECT dbt_contract_export_cube(ARRAY['bi_lonely'])
+       = dbt_contract_export_cube(ARRAY['bi_lonely'], 'bi_t') AS same_without_target;
+-- a model the named target does not have
+SELECT dbt_contract_export_cube(ARRAY['bi_orders', 'bi_lonely'], 'bi_dev');
+SELECT model, action FROM dbt_contract_apply_yaml('version: 2', 'exports_dev', 'bi_dev',
+                                                  allow_breaking => true) ORDER BY 1;
+DROP SCHEMA bi_dev;
 
 -- Readable by every role, as the views they are built from
 CREATE ROLE regress_bi_reader;

@@ -56,3 +56,28 @@ SELECT dbt_contract.check_fk_statement(
 SELECT dbt_contract.check_fk_statement(
     'ALTER TABLE bi_t.bi_orders ADD FOREIGN KEY (billing_email) REFERENCES bi_t.bi_customers (email) NOT ENFORCED',
     'bi_t.bi_orders', 'bi_t.bi_customers');
+
+-- Per target: the same models loaded for a second target are another
+-- target's relationships; without a target the models are ambiguous.
+CREATE SCHEMA bi_dev;
+SELECT model, action FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: bi_customers
+    columns:
+      - {name: id, data_type: int, constraints: [{type: primary_key}]}
+  - name: bi_orders
+    constraints:
+      - {type: foreign_key, columns: [customer_id], to: "ref('bi_customers')", to_columns: [id]}
+    columns:
+      - {name: order_ref, data_type: text, constraints: [{type: primary_key}]}
+      - {name: customer_id, data_type: int}
+$$, 'exports_dev', 'bi_dev') ORDER BY 1;
+CREATE TABLE bi_dev.bi_customers (id int PRIMARY KEY);
+CREATE TABLE bi_dev.bi_orders (order_ref text PRIMARY KEY, customer_id int);
+SELECT count(*) FROM dbt_contract_not_enforced_fk_ddl(ARRAY['bi_orders']);
+SELECT relation, "references", statement, note
+  FROM dbt_contract_not_enforced_fk_ddl(ARRAY['bi_orders'], 'bi_dev');
+SELECT model, action FROM dbt_contract_apply_yaml('version: 2', 'exports_dev', 'bi_dev',
+                                                  allow_breaking => true) ORDER BY 1;
+DROP SCHEMA bi_dev CASCADE;

@@ -21,7 +21,8 @@ $node->init;
 $node->start;
 
 # The sample project, plus composite keys, a one-to-one relationship, two
-# foreign keys to one model, a versioned target and one enforced edge.
+# foreign keys to one model, a versioned target and one enforced edge, all
+# for one target (an export covers one).
 $node->safe_psql('postgres', qq{
 CREATE EXTENSION dbt_contract;
 SET dbt_contract.project_dir = '$fixtures';
@@ -65,11 +66,11 @@ models:
     columns:
       - {name: order_id, data_type: int}
       - {name: line_no, data_type: smallint}
-\$\$, 'shop', 'shop');
-CREATE SCHEMA shop;
-CREATE TABLE shop.shop_customers (id int PRIMARY KEY, email text UNIQUE);
-CREATE TABLE shop.shop_orders (order_id int PRIMARY KEY,
-    customer_id int REFERENCES shop.shop_customers (id), billing_email text,
+\$\$, 'shop', 'analytics');
+CREATE SCHEMA analytics;
+CREATE TABLE analytics.shop_customers (id int PRIMARY KEY, email text UNIQUE);
+CREATE TABLE analytics.shop_orders (order_id int PRIMARY KEY,
+    customer_id int REFERENCES analytics.shop_customers (id), billing_email text,
     product_id bigint, "OrderedAt" timestamptz);
 });
 
