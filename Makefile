@@ -30,6 +30,7 @@ OBJS        = src/dbt_contract.o \
               src/contract_diff.o \
               src/breaking_policy.o \
               src/contract_manifest.o \
+              src/contract_fk_target.o \
               src/clone.o \
               src/contract_read.o \
               src/catalog_owner.o \

@@ -103,7 +103,7 @@ COMMENT ON COLUMN dbt_contract.contract_column.type_oid IS 'data_type resolved b
 COMMENT ON COLUMN dbt_contract.contract_column.typmod IS 'Type modifier of the resolved data_type (-1: none)';
 COMMENT ON TABLE dbt_contract.contract_constraint IS
     'Internal: the column- and model-level constraints of each contract; read through dbt_contract.constraints';
-COMMENT ON COLUMN dbt_contract.contract_constraint.to_text IS 'A foreign key''s to: as written';
+COMMENT ON COLUMN dbt_contract.contract_constraint.to_text IS 'A foreign key''s to: as every path stores it (ref(''m'', v=N) as resolved, a source''s or compiled relation)';
 COMMENT ON COLUMN dbt_contract.contract_constraint.to_model IS 'The model a foreign key''s ref() names';
 COMMENT ON COLUMN dbt_contract.contract_constraint.defined_at IS 'Where the constraint was declared, as file:line:col';
 COMMENT ON TABLE dbt_contract.contract_test IS
@@ -137,6 +137,7 @@ COMMENT ON COLUMN dbt_contract.columns.formatted_type IS 'The resolved type as P
 COMMENT ON COLUMN dbt_contract.columns.quoted IS 'Whether the column name is used exactly (quote: true)';
 COMMENT ON COLUMN dbt_contract.constraints.level IS 'column or model: where the constraint was declared';
 COMMENT ON COLUMN dbt_contract.constraints.to_model IS 'The model a foreign key''s ref() names; NULL for source() and the legacy expression';
+COMMENT ON COLUMN dbt_contract.constraints.to_version IS 'The version of to_model the ref() resolves to (an unversioned ref: latest_version of a model in the same apply)';
 COMMENT ON VIEW dbt_contract.column_names IS
     'Internal: a model''s column names as written and as PostgreSQL names them';
 COMMENT ON VIEW dbt_contract.ref_targets IS
@@ -1610,3 +1611,31 @@ SELECT DISTINCT ON (model_id, sorted_columns)
                ARRAY(SELECT x FROM unnest(key_columns) AS x ORDER BY x) AS sorted_columns
           FROM named) s
  ORDER BY model_id, sorted_columns, rung, ordinal;
+
+-- A foreign key's target is stored in one form whatever the path
+-- (contract_fk_target.c): a ref() at the version it resolves to and
+-- written ref('m', v=N), a source() as the relation of its table (here
+-- dbt's default, source.table: 0.1.0 kept no source declarations).  The
+-- stored contracts are brought to that form, so that the first apply
+-- after the upgrade reports no changed constraint.
+UPDATE dbt_contract.contract_constraint k
+   SET to_version = (SELECT coalesce(max(v.latest_version), max(v.version))
+                       FROM dbt_contract.contract_model m
+                       JOIN dbt_contract.contract_model v
+                         ON v.target = m.target AND v.model = k.to_model
+                        AND v.version IS NOT NULL
+                      WHERE m.model_id = k.model_id)
+ WHERE k.constraint_type = 'foreign_key' AND k.to_model IS NOT NULL
+   AND k.to_version IS NULL;
+UPDATE dbt_contract.contract_constraint k
+   SET to_text = 'ref(' || coalesce(quote_literal(k.to_package) || ', ', '')
+                 || quote_literal(k.to_model) || coalesce(', v=' || k.to_version, '') || ')'
+ WHERE k.constraint_type = 'foreign_key' AND k.to_model IS NOT NULL AND k.to_text IS NOT NULL;
+UPDATE dbt_contract.contract_constraint k
+   SET to_text = quote_ident(s.m[1]) || '.' || quote_ident(s.m[2])
+  FROM (SELECT k2.model_id, k2.ordinal,
+               regexp_match(k2.to_text,
+                   '^\s*(?:\{\{\s*)?source\s*\(\s*[''"]([^''"]*)[''"]\s*,\s*[''"]([^''"]*)[''"]\s*\)') AS m
+          FROM dbt_contract.contract_constraint k2
+         WHERE k2.constraint_type = 'foreign_key' AND k2.to_model IS NULL) s
+ WHERE s.model_id = k.model_id AND s.ordinal = k.ordinal AND s.m IS NOT NULL;

@@ -143,7 +143,7 @@ CREATE TABLE dbt_contract.contract_constraint (
 );
 COMMENT ON TABLE dbt_contract.contract_constraint IS
     'Internal: the column- and model-level constraints of each contract; read through dbt_contract.constraints';
-COMMENT ON COLUMN dbt_contract.contract_constraint.to_text IS 'A foreign key''s to: as written';
+COMMENT ON COLUMN dbt_contract.contract_constraint.to_text IS 'A foreign key''s to: as every path stores it (ref(''m'', v=N) as resolved, a source''s or compiled relation)';
 COMMENT ON COLUMN dbt_contract.contract_constraint.to_model IS 'The model a foreign key''s ref() names';
 COMMENT ON COLUMN dbt_contract.contract_constraint.defined_at IS 'Where the constraint was declared, as file:line:col';
 
@@ -271,6 +271,7 @@ SELECT m.model, m.version, k.constraint_type, k.columns,
 COMMENT ON VIEW dbt_contract.constraints IS 'Column- and model-level constraints declared in contracts';
 COMMENT ON COLUMN dbt_contract.constraints.level IS 'column or model: where the constraint was declared';
 COMMENT ON COLUMN dbt_contract.constraints.to_model IS 'The model a foreign key''s ref() names; NULL for source() and the legacy expression';
+COMMENT ON COLUMN dbt_contract.constraints.to_version IS 'The version of to_model the ref() resolves to (an unversioned ref: latest_version of a model in the same apply)';
 
 CREATE VIEW dbt_contract.tests AS
 SELECT m.model, m.version, t.test_name, t.columns, t.arguments, m.target,

@@ -223,8 +223,11 @@ SELECT model, constraint_type, level, columns, expression, name, to_model,
   FROM dbt_contract.constraints WHERE model LIKE 'k\_%'
  ORDER BY model COLLATE "C", level DESC, constraint_type COLLATE "C", columns::text COLLATE "C";
 
--- The table also keeps `to:` as written and the package of ref('pkg', 'm');
--- for source() there is no model, and the view shows the text instead.
+-- The table also keeps `to:` and the package of ref('pkg', 'm'), `to:` in
+-- the one form every path stores (contract_fk_target.c): a ref() as what it
+-- resolves to, a source() as the relation of the source table (by dbt's
+-- default the source's and the table's names); there is no model, and the
+-- view shows that relation instead.
 SELECT k.ordinal, k.constraint_type, k.level, k.to_text, k.to_package, k.to_model,
        k.to_version, k.defined_at
   FROM dbt_contract.contract_constraint k JOIN dbt_contract.contract_model m USING (model_id)

@@ -97,3 +97,55 @@ DROP ROLE regress_mf_dev;
 DROP SCHEMA mf_dev CASCADE;
 DROP SCHEMA mf_prod CASCADE;
 SELECT count(*) FROM dbt_contract_apply_manifest('{"nodes": {}}', 'dbt:shop', allow_breaking => true);
+
+--
+-- One stored form of a foreign key's target, whatever the path.  The
+-- fixtures are one project (fk_targets/schema.yml.in: not .yml, so that
+-- the suites applying every fixture leave it out) as dbt 1.10 compiled it
+-- (manifest.json, trimmed to the project's nodes and sources) and as the
+-- package's on-run-start hook sends it (payload.json).  The compiled
+-- manifest names relations ("postgres"."fk_prod"."fk_parent_v2"); the hook
+-- and the YAML name ref() and source().
+--
+\set fk_dir :abs_srcdir/test/fixtures/manifest/fk_targets
+SELECT model, version, action FROM dbt_contract_apply_manifest(
+    pg_read_file(:'fk_dir' || '/manifest.json')::jsonb, 'dbt:fk_shop',
+    target_schema => 'fk_prod') ORDER BY 1, 2;
+-- ref('fk_parent') is the model at its latest_version, ref('fk_parent',
+-- v=1) that version; ref() of a seed and source() are the relations they
+-- compile to (a source's schema and identifier as its sources: declare)
+SELECT columns, to_model, to_version, expression, to_columns
+  FROM dbt_contract.constraints
+ WHERE model = 'fk_child' AND constraint_type = 'foreign_key' ORDER BY 1;
+SELECT from_columns, to_model, to_version, to_relation
+  FROM dbt_contract.relationships WHERE from_model = 'fk_child' ORDER BY 1;
+-- The hook's payload and the compiled manifest store the same: unchanged.
+-- The YAML stores the same foreign keys (it declares the seed, whose
+-- relation it would not know otherwise); it differs from what dbt
+-- compiled in the details dbt fills in (empty descriptions,
+-- on_schema_change: ignore), never breaking.
+SELECT model, version, action FROM dbt_contract_apply_manifest(
+    pg_read_file(:'fk_dir' || '/payload.json')::jsonb, 'dbt:fk_shop',
+    target_schema => 'fk_prod') ORDER BY 1, 2;
+SELECT * FROM dbt_contract_diff_yaml(pg_read_file(:'fk_dir' || '/schema.yml.in'),
+                                     'dbt:fk_shop', 'fk_prod');
+SELECT model, version, action FROM dbt_contract_apply_yaml(
+    pg_read_file(:'fk_dir' || '/schema.yml.in'), 'dbt:fk_shop', 'fk_prod') ORDER BY 1, 2;
+SELECT model, version, action FROM dbt_contract_apply_manifest(
+    pg_read_file(:'fk_dir' || '/manifest.json')::jsonb, 'dbt:fk_shop',
+    target_schema => 'fk_prod') ORDER BY 1, 2;
+SELECT columns, to_model, to_version, expression
+  FROM dbt_contract.constraints
+ WHERE model = 'fk_child' AND constraint_type = 'foreign_key' ORDER BY 1;
+-- Without the sources' declarations, a source() is dbt's default relation
+-- (schema: the source's name, identifier: the table's): a real change
+SELECT model, change, detail, breaking FROM dbt_contract_diff_yaml(
+    regexp_replace(pg_read_file(:'fk_dir' || '/schema.yml.in'), 'sources:.*?models:', 'models:'),
+    'dbt:fk_shop', 'fk_prod');
+-- An unversioned ref() follows latest_version: moving it moves the
+-- foreign key to another relation, a change of an enforced constraint
+SELECT model, change, detail, breaking FROM dbt_contract_diff_yaml(
+    replace(pg_read_file(:'fk_dir' || '/schema.yml.in'), 'latest_version: 2', 'latest_version: 1'),
+    'dbt:fk_shop', 'fk_prod');
+SELECT count(*) FROM dbt_contract_apply_manifest('{"nodes": {}}', 'dbt:fk_shop',
+                                                 allow_breaking => true, target_schema => 'fk_prod');

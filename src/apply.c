@@ -385,6 +385,7 @@ apply_inputs_guarded(const ApplyRequest *req, List *inputs)
 	ParseOptions opts;
 	ApplyOptions store;
 	List	   *models = NIL;
+	List	   *fk_relations = NIL;
 	TypeCache  *types = contract_type_cache_create();
 	ListCell   *lc;
 
@@ -416,11 +417,20 @@ apply_inputs_guarded(const ApplyRequest *req, List *inputs)
 			in->data = NULL;
 		}
 		if (req->manifest)
+		{
 			models = contract_parse_manifest(doc, models);
+			fk_relations = contract_manifest_fk_relations(doc, fk_relations);
+		}
 		else
+		{
 			models = contract_parse_document(doc, &opts, models);
+			fk_relations = contract_fk_relations_yaml(doc, opts.target_schema,
+														  fk_relations);
+		}
 		MemoryContextDelete(tree_cxt);
 	}
+	/* every path stores a foreign key's target alike */
+	contract_fk_canonical(models, fk_relations);
 	foreach(lc, models)
 	{
 		ContractModel *m = lfirst(lc);

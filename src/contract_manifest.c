@@ -685,3 +685,57 @@ contract_parse_manifest(YDoc *doc, List *models)
 	resolve_relation_targets(ours);
 	return list_concat(models, ours);
 }
+
+/*
+ * The relations a compiled `to:` may name besides models: seeds and
+ * snapshots (by their ref() name) and source tables (by their source()
+ * names), from the manifest's nodes and sources; the hook's compact
+ * manifest sends those its models depend on.
+ */
+List *
+contract_manifest_fk_relations(YDoc *doc, List *rels)
+{
+	static const char *const sections[] = {"nodes", "sources"};
+	int			i;
+
+	if (doc->root == NULL || doc->root->kind != YN_MAPPING)
+		return rels;
+	for (i = 0; i < lengthof(sections); i++)
+	{
+		YNode	   *nodes = get(doc, doc->root, sections[i]);
+		List	   *pairs;
+		ListCell   *lc;
+
+		if (nodes == NULL || nodes->kind != YN_MAPPING)
+			continue;
+		pairs = dbtc_yaml_map_pairs(doc, nodes);
+		foreach(lc, pairs)
+		{
+			YNode	   *node = ((YPair *) lfirst(lc))->value;
+			const char *type = get_text(doc, node, "resource_type");
+			const char *schema = get_text(doc, node, "schema");
+			const char *name = get_text(doc, node, "name");
+
+			CHECK_FOR_INTERRUPTS();
+			if (type == NULL || schema == NULL || name == NULL)
+				continue;
+			if (strcmp(type, "seed") == 0 || strcmp(type, "snapshot") == 0)
+			{
+				const char *alias = get_text(doc, node, "alias");
+
+				rels = lappend(rels, contract_fk_relation(schema, alias ? alias : name,
+														  name, NULL, NULL));
+			}
+			else if (strcmp(type, "source") == 0)
+			{
+				const char *ident = get_text(doc, node, "identifier");
+				const char *source_name = get_text(doc, node, "source_name");
+
+				if (source_name != NULL)
+					rels = lappend(rels, contract_fk_relation(schema, ident ? ident : name,
+															  NULL, source_name, name));
+			}
+		}
+	}
+	return rels;
+}

@@ -583,34 +583,6 @@ add_line(MatchReport *r, const ContractConstraint *k, const char *want,
  * ------------------------------------------------------------------------
  */
 
-/* source('s', 't') -> s.t as dbt's default source relation. */
-static List *
-source_target(const char *text)
-{
-	const char *p = strchr(text, '(');
-	List	   *parts = NIL;
-
-	if (p == NULL)
-		return NIL;
-	while (*p && *p != ')')
-	{
-		const char *q;
-		char		quote;
-
-		while (*p && *p != '\'' && *p != '"' && *p != ')')
-			p++;
-		if (*p != '\'' && *p != '"')
-			break;
-		quote = *p++;
-		q = strchr(p, quote);
-		if (q == NULL)
-			break;
-		parts = lappend(parts, pnstrdup(p, q - p));
-		p = q + 1;
-	}
-	return list_length(parts) == 2 ? parts : NIL;
-}
-
 static char *
 rangevar_target_text(const RangeVar *rv)
 {
@@ -630,6 +602,8 @@ fk_target(const ContractModel *spec, const ContractConstraint *k, List **to_cols
 {
 	List	   *names = NIL;
 	RangeVar   *rv;
+	char	   *src;
+	char	   *tbl;
 	ListCell   *lc;
 
 	/*
@@ -649,12 +623,11 @@ fk_target(const ContractModel *spec, const ContractConstraint *k, List **to_cols
 
 	if (k->to_relation != NULL)
 		names = DBTC_QUALIFIED_NAME_LIST(k->to_relation);
-	else if (k->to_text != NULL && strncmp(k->to_text, "source", 6) == 0)
+	else if (k->to_text != NULL && k->to_model == NULL &&
+			 contract_source_call(k->to_text, &src, &tbl))
 	{
-		List	   *st = source_target(k->to_text);
-
-		if (st != NIL)
-			names = list_make2(makeString(linitial(st)), makeString(lsecond(st)));
+		/* a source whose relation the loader did not know: dbt's default */
+		names = list_make2(makeString(src), makeString(tbl));
 	}
 	else if (k->to_text != NULL && k->to_model == NULL)
 	{

@@ -172,6 +172,20 @@ extern ContractModel *contract_model_copy(const ContractModel *src);
 
 /* ---------- dbt manifests (contract_manifest.c) ---------- */
 extern List *contract_parse_manifest(YDoc *doc, List *models);
+extern List *contract_manifest_fk_relations(YDoc *doc, List *rels);
+
+/* ---------- foreign key targets (contract_fk_target.c) ---------- */
+typedef struct FkRelation FkRelation;
+
+extern FkRelation *contract_fk_relation(const char *schema, const char *relname,
+										const char *ref_name,
+										const char *source_name,
+										const char *table_name);
+extern List *contract_fk_relations_yaml(YDoc *doc, const char *target_schema,
+										List *rels);
+extern bool contract_source_call(const char *text, char **source_name,
+								 char **table_name);
+extern void contract_fk_canonical(List *models, List *rels);
 
 /* ---------- types and expressions (contract_types.c) ---------- */
 typedef struct TypeCache TypeCache;

@@ -11,14 +11,16 @@
                                                 'dbt:<project_name>', false,
                                                 '<target.schema>')
 
-  where <json> is {"nodes": {...}} built from this run's `graph`: every
+  where <json> is {"nodes": {...}, "sources": {...}} built from this run's `graph`: every
   model node (versions included, enforced contract or not) with its
   resolved relation (schema, alias), config (materialized, contract,
   on_schema_change, enabled), columns and column- and model-level
   constraints as dbt parsed them (a foreign key's `to` is still the
   `ref(...)` / `source(...)` text at on-run-start), and every generic test
   node attached to one of those models (test_metadata, column_name,
-  attached_node).  The JSON is dollar-quoted with a tag checked not to
+  attached_node), and the source tables, seeds and snapshots models
+  depend on, with their schema and identifier or alias (so that a foreign
+  key to one is stored as the relation it compiles to).  The JSON is dollar-quoted with a tag checked not to
   occur in it.  The contracts are applied for the run's own target
   (target.schema): a dev or CI run keeps its own contracts, enforced on its
   own relations, next to production's.
@@ -74,7 +76,7 @@
 {%- endmacro %}
 
 
-{#- The compact manifest, {"nodes": {...}}, as one JSON string. -#}
+{#- The compact manifest, {"nodes": {...}, "sources": {...}}, as one JSON string. -#}
 {% macro contracts_json() -%}
   {%- set nodes = {} -%}
   {%- for uid, node in graph.nodes.items() if node.resource_type == 'model' -%}
@@ -127,7 +129,41 @@
           },
         }}) -%}
   {%- endfor -%}
-  {%- set text = tojson({'nodes': nodes}) -%}
+  {#- the source tables models name (a foreign key's source() among
+      them), for their relations: schema and identifier -#}
+  {%- set named = [] -%}
+  {%- for uid, node in graph.nodes.items() if node.resource_type == 'model' -%}
+    {%- for pair in node.sources -%}
+      {%- do named.append(pair[0] ~ '.' ~ pair[1]) -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {%- set sources = {} -%}
+  {%- for uid, src in graph.sources.items()
+        if (src.source_name ~ '.' ~ src.name) in named -%}
+    {%- do sources.update({uid: {
+          'resource_type': 'source',
+          'source_name': src.source_name,
+          'name': src.name,
+          'schema': src.schema,
+          'identifier': src.identifier,
+        }}) -%}
+  {%- endfor -%}
+  {#- the seeds and snapshots models depend on (a foreign key's ref() of
+      one among them), for their relations -#}
+  {%- set needed = [] -%}
+  {%- for uid, node in graph.nodes.items() if node.resource_type == 'model' -%}
+    {%- do needed.extend(node.depends_on.nodes) -%}
+  {%- endfor -%}
+  {%- for uid, node in graph.nodes.items()
+        if node.resource_type in ('seed', 'snapshot') and uid in needed -%}
+    {%- do nodes.update({uid: {
+          'resource_type': node.resource_type,
+          'name': node.name,
+          'schema': node.schema,
+          'alias': node.alias,
+        }}) -%}
+  {%- endfor -%}
+  {%- set text = tojson({'nodes': nodes, 'sources': sources}) -%}
   {#- Python's json writes an infinite or NaN argument (YAML .inf, .nan) as
       a bare Infinity / NaN, which is no JSON to PostgreSQL: only then, the
       test arguments are rewritten with the strings the loader uses. -#}
@@ -135,7 +171,7 @@
     {%- for uid, n in nodes.items() if n.resource_type == 'test' -%}
       {%- do n.test_metadata.update({'kwargs': dbt_contract.json_finite(n.test_metadata.kwargs)}) -%}
     {%- endfor -%}
-    {%- set text = tojson({'nodes': nodes}) -%}
+    {%- set text = tojson({'nodes': nodes, 'sources': sources}) -%}
   {%- endif -%}
   {%- if text is none -%}
     {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}

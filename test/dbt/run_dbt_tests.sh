@@ -9,6 +9,8 @@
 #   e2e/test_s4_clone.py            dbt_contract_clone for dev schemas
 #   e2e/test_s6_odcs.py             dbt_contract_generate_odcs vs the ODCS JSON schema
 #   e2e/test_s7_loader_fidelity.py  .inf/.nan arguments and quote_columns through the hook
+#   e2e/test_s8_fk_targets.py       a foreign key's target stored alike from the
+#                                   compiled manifest and the hook
 #   adapter/test_constraints.py     dbt-tests-adapter's constraint suite, as
 #                                   dbt-postgres runs it, with the hook active
 #

@@ -48,8 +48,18 @@ models:
     columns: [{name: id, data_type: int}]
   - name: up_base
     columns: [{name: id, data_type: int}]
+  - name: up_versioned
+    latest_version: 2
+    columns: [{name: id, data_type: int}]
+    versions: [{v: 1}, {v: 2}]
+  - name: up_child
+    columns:
+      - {name: v_id, data_type: int,
+         constraints: [{type: foreign_key, to: "ref('up_versioned')", to_columns: [id]}]}
+      - {name: raw_id, data_type: int,
+         constraints: [{type: foreign_key, to: "source('up_raw', 'things')", to_columns: [id]}]}
 $$, 'inline_shop', 'shop')}),
-	'3',
+	'6',
 	'a source with custom-schema models applied');
 foreach my $table (
 	qw(contract_source contract_model contract_column
@@ -69,6 +79,14 @@ $node->safe_psql('upgraded',
 is( $node->safe_psql('upgraded', 'SELECT count(*) FROM dbt_contract.models'),
 	$node->safe_psql('staging', 'SELECT count(*) FROM dbt_contract.models'),
 	"contracts stored under $chain[0]");
+# 0.1.0 stored a foreign key's `to:` as written, with no version for an
+# unversioned ref()
+$node->safe_psql('upgraded', q{
+UPDATE dbt_contract.contract_constraint
+   SET to_version = NULL, to_text = 'ref(''up_versioned'')' WHERE to_model = 'up_versioned';
+UPDATE dbt_contract.contract_constraint
+   SET to_text = '{{ source("up_raw", "things") }}' WHERE to_text = 'up_raw.things';
+});
 
 my $views = q{
   SELECT string_agg(x, E'\n' ORDER BY x) FROM (
@@ -210,6 +228,15 @@ SELECT string_agg(pg_describe_object(d.classid, d.objid, 0), ', ')
 	'',
 	'every extension member has a comment');
 
+# Foreign key targets are brought to the form every path stores.
+is( $node->safe_psql(
+		'upgraded', q{
+SELECT string_agg(to_text || ' ' || coalesce(to_version::text, '-'), ', ' ORDER BY to_text)
+  FROM dbt_contract.contract_constraint k JOIN dbt_contract.contract_model m USING (model_id)
+ WHERE m.model = 'up_child'}),
+	"ref('up_versioned', v=2) 2, up_raw.things -",
+	'the upgrade stores foreign key targets in their one form');
+
 # The contracts came through unchanged, and a re-apply finds nothing new.
 is($node->safe_psql('upgraded', $views), $contracts_before,
 	'contracts unchanged by the upgrade');
@@ -236,7 +263,7 @@ is( $node->safe_psql(
 		'upgraded',
 		q{SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'inline_shop', 'shop')
            WHERE action = 'removed'}),
-	'3',
+	'6',
 	'the backfilled target is the one to remove a source for');
 
 # Enforcement is active: the DDL a contract implies passes, a drifting one
