@@ -145,7 +145,7 @@ COMMENT ON VIEW dbt_contract.ref_targets IS
 COMMENT ON VIEW dbt_contract.key_candidates IS
     'Internal: every candidate key of a model with its rung on dbt''s infer_primary_key ladder';
 COMMENT ON COLUMN dbt_contract.keys.derived_from IS 'Where the key comes from: a constraint, a test, or the catalog';
-COMMENT ON COLUMN dbt_contract.keys.is_primary IS 'The one key per model dbt''s infer_primary_key would choose';
+COMMENT ON COLUMN dbt_contract.keys.is_primary IS 'The one key per model the extension takes as primary: a ladder after dbt''s infer_primary_key that always picks one declared or live key (dbt_primary_key is dbt''s own)';
 -- Its body is parsed when called: read it with standard_conforming_strings
 -- on whatever the session has (relationships failed with it off).
 ALTER FUNCTION dbt_contract.target_name(text) SET standard_conforming_strings = on;
@@ -389,6 +389,46 @@ SELECT m.model, m.version, m.model_id, m.version, m.relation_schema, m.relation_
        m.target
   FROM dbt_contract.contract_model m
  WHERE m.version IS NOT NULL;
+-- Internal: the primary_key dbt's infer_primary_key writes into a model's
+-- manifest node, by dbt's own rule: the columns of the first model-level
+-- primary_key constraint; else the first column (in column order) with a
+-- column-level one; else every column with a not_null test that also has
+-- a unique or unique_combination_of_columns test; else every column of
+-- those tests; else none.  Tests count by name whatever their package;
+-- not_null and unique constraints play no part.  From the third rung on
+-- dbt collects the columns in a set, whose order varies between runs:
+-- here they are sorted.  Columns are named as written.
+CREATE VIEW dbt_contract.dbt_primary_keys AS
+WITH test_columns AS (
+    SELECT t.model_id, regexp_replace(t.test_name, '^.*\.', '') AS test, c.col
+      FROM dbt_contract.contract_test t, unnest(t.columns) AS c(col)
+     WHERE regexp_replace(t.test_name, '^.*\.', '')
+           IN ('unique', 'unique_combination_of_columns', 'not_null')
+)
+SELECT m.model_id,
+       coalesce(
+           (SELECT k.columns FROM dbt_contract.contract_constraint k
+             WHERE k.model_id = m.model_id AND k.level = 'model'
+               AND k.constraint_type = 'primary_key'
+             ORDER BY k.ordinal LIMIT 1),
+           (SELECT k.columns FROM dbt_contract.contract_constraint k
+              JOIN dbt_contract.contract_column c
+                ON c.model_id = k.model_id AND c.column_name = k.columns[1]
+             WHERE k.model_id = m.model_id AND k.level = 'column'
+               AND k.constraint_type = 'primary_key'
+             ORDER BY c.ordinal LIMIT 1),
+           (SELECT array_agg(DISTINCT n.col ORDER BY n.col) FROM test_columns n
+             WHERE n.model_id = m.model_id AND n.test = 'not_null'
+               AND EXISTS (SELECT 1 FROM test_columns u
+                            WHERE u.model_id = n.model_id AND u.test <> 'not_null'
+                              AND u.col = n.col)),
+           (SELECT array_agg(DISTINCT u.col ORDER BY u.col) FROM test_columns u
+             WHERE u.model_id = m.model_id AND u.test <> 'not_null'),
+           '{}') AS primary_key
+  FROM dbt_contract.contract_model m;
+COMMENT ON VIEW dbt_contract.dbt_primary_keys IS
+    'Internal: the primary_key dbt''s infer_primary_key gives each model (its manifest node''s primary_key)';
+
 CREATE OR REPLACE VIEW dbt_contract.keys AS
 SELECT m.model, m.version,
        pg_catalog.quote_ident(m.relation_schema) || '.' ||
@@ -396,9 +436,14 @@ SELECT m.model, m.version,
        k.key_columns, k.key_type, k.derived_from,
        row_number() OVER (PARTITION BY k.model_id
                           ORDER BY k.rung, k.ordinal, k.sorted_columns) = 1 AS is_primary,
-       m.target
+       m.target,
+       d.primary_key AS dbt_primary_key
   FROM dbt_contract.key_candidates k
-  JOIN dbt_contract.contract_model m USING (model_id);
+  JOIN dbt_contract.contract_model m USING (model_id)
+  JOIN dbt_contract.dbt_primary_keys d USING (model_id);
+COMMENT ON VIEW dbt_contract.keys IS
+    'Primary and unique keys of contracted models, derived from constraints, tests and the catalog; is_primary picks one, dbt_primary_key is what dbt''s infer_primary_key gives';
+COMMENT ON COLUMN dbt_contract.keys.dbt_primary_key IS 'The primary_key dbt itself infers for the model (infer_primary_key), beside is_primary: the same on every row of the model';
 CREATE OR REPLACE VIEW dbt_contract.relationship_sources AS
 WITH raw AS (
     -- foreign_key constraints: to: ref()/source(), or the legacy expression

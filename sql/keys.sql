@@ -12,7 +12,8 @@
 --      that the YAML does not declare (derived_from 'catalog').
 -- Ties go to model-level constraints (where dbt looks first), then
 -- column-level ones, then tests, each in declaration order; live keys
--- by their column names.
+-- by their column names.  dbt_primary_key is dbt's own value, by its rule
+-- exactly (dbt_contract.dbt_primary_keys).
 --
 CREATE SCHEMA keys_t;
 
@@ -147,6 +148,17 @@ SELECT model, key_columns, key_type, derived_from, is_primary
   FROM dbt_contract.keys
  WHERE relation LIKE 'keys_t.%'
  ORDER BY model COLLATE "C", is_primary DESC, key_columns::text COLLATE "C";
+
+-- dbt's own primary_key (dbt_primary_key, what infer_primary_key writes
+-- into the manifest) beside the key is_primary marks.  They differ where
+-- dbt takes the union of its winning rung's columns (several unique
+-- tests), counts each column of a unique combination on its own, ignores
+-- not_null and unique constraints and dbt_constraints tests, and finds no
+-- key at all where the extension still names a declared one.
+SELECT model, key_columns AS primary_key, dbt_primary_key
+  FROM dbt_contract.keys
+ WHERE relation LIKE 'keys_t.%' AND is_primary
+ ORDER BY model COLLATE "C";
 
 --
 -- 5. keys of the live relation that the YAML does not declare.
