@@ -31,6 +31,7 @@ OBJS        = src/dbt_contract.o \
               src/breaking_policy.o \
               src/contract_manifest.o \
               src/contract_fk_target.o \
+              src/contract_semantic.o \
               src/clone.o \
               src/contract_read.o \
               src/catalog_owner.o \
@@ -60,7 +61,7 @@ REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                enforce_dbt_flows enforce_columns enforce_constraints \
                enforce_modes enforce_roles enforce_bypass enforce_paths \
                breaking_changes manifest_clone limits \
-               keys relationships reports generated_sql name_folding exports \
+               keys relationships semantic_keys reports generated_sql name_folding exports \
                targets fuzz_findings bulk_read
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)
 

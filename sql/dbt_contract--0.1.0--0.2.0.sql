@@ -340,6 +340,32 @@ COMMENT ON COLUMN dbt_contract.apply_history.target IS 'The target applied for; 
 
 -- The views carry the target; ref() resolves, and relationships join,
 -- within one target.
+-- Keys and relationships that semantic models, a model's semantic YAML
+-- (dbt 1.12 column entities) and BI tools' meta declare
+-- (contract_semantic.c); never enforced, merged by the views keys and
+-- relationships.
+CREATE TABLE dbt_contract.contract_semantic (
+    model_id        bigint NOT NULL,
+    ordinal         int NOT NULL,
+    derived_from    text NOT NULL,   -- semantic_models, columns, derived_semantics, meta.*
+    key_type        text NOT NULL
+        CHECK (key_type IN ('primary', 'unique', 'natural', 'foreign', 'join')),
+    name            text,            -- the entity's name
+    semantic_model  text,
+    columns         text[] NOT NULL, -- as written
+    to_model        text,            -- meta.joins: the joined model
+    to_columns      text[],
+    relationship    text CHECK (relationship IN ('many_to_one', 'one_to_one', 'one_to_many')),
+    PRIMARY KEY (model_id, ordinal)
+);
+COMMENT ON TABLE dbt_contract.contract_semantic IS
+    'Internal: keys and relationships from semantic models, column entities and BI tools'' meta; read through dbt_contract.keys and dbt_contract.relationships';
+COMMENT ON COLUMN dbt_contract.contract_semantic.derived_from IS 'Where it is declared: semantic_models, columns (entity:), derived_semantics, meta.primary_key or meta.joins';
+COMMENT ON COLUMN dbt_contract.contract_semantic.key_type IS 'An entity''s type (primary, unique, natural, foreign), primary for meta.primary_key, join for meta.joins';
+COMMENT ON COLUMN dbt_contract.contract_semantic.relationship IS 'meta.joins: Lightdash''s relationship, as the direction of a key';
+SELECT pg_catalog.pg_extension_config_dump('dbt_contract.contract_semantic', '');
+REVOKE ALL ON dbt_contract.contract_semantic FROM PUBLIC;
+
 CREATE OR REPLACE VIEW dbt_contract.models AS
 SELECT m.model, m.version, m.relation_schema, m.relation_name,
        m.materialized, m.enforced, m.description, m.source, m.applied_at,
@@ -434,8 +460,10 @@ SELECT m.model, m.version,
        pg_catalog.quote_ident(m.relation_schema) || '.' ||
        pg_catalog.quote_ident(m.relation_name) AS relation,
        k.key_columns, k.key_type, k.derived_from,
-       row_number() OVER (PARTITION BY k.model_id
-                          ORDER BY k.rung, k.ordinal, k.sorted_columns) = 1 AS is_primary,
+       k.key_type <> 'natural'
+       AND row_number() OVER (PARTITION BY k.model_id
+                              ORDER BY k.key_type = 'natural', k.rung, k.ordinal,
+                                       k.sorted_columns) = 1 AS is_primary,
        m.target,
        d.primary_key AS dbt_primary_key
   FROM dbt_contract.key_candidates k
@@ -499,6 +527,39 @@ WITH raw AS (
                 WHEN p.refm IS NULL AND p.to_model IS NULL
                 THEN pg_catalog.btrim(split_part(p.target_text, '(', 1)) END AS written_relation
       FROM parsed p
+    UNION ALL
+    -- a foreign entity: to the model whose primary (else unique or
+    -- natural) entity has its name, in the same target
+    SELECT f.model_id, f.columns, e.columns, f.derived_from || ' foreign entity', 5, NULL,
+           format('ref(%L)', e.model), e.model, e.version, NULL
+      FROM dbt_contract.contract_semantic f
+      JOIN dbt_contract.contract_model fm ON fm.model_id = f.model_id
+      JOIN LATERAL (
+            SELECT s.columns, m.model, m.version
+              FROM dbt_contract.contract_semantic s
+              JOIN dbt_contract.contract_model m ON m.model_id = s.model_id
+             WHERE m.target = fm.target AND s.name = f.name AND s.model_id <> f.model_id
+               AND s.key_type IN ('primary', 'unique', 'natural')
+             ORDER BY s.key_type <> 'primary', s.key_type, m.model, m.version
+             LIMIT 1) e ON true
+     WHERE f.key_type = 'foreign'
+    UNION ALL
+    -- Lightdash meta.joins: this model to the joined one, or (one-to-many)
+    -- the joined one to this
+    SELECT CASE WHEN j.relationship = 'one_to_many' THEN jm.model_id ELSE j.model_id END,
+           CASE WHEN j.relationship = 'one_to_many' THEN j.to_columns ELSE j.columns END,
+           CASE WHEN j.relationship = 'one_to_many' THEN j.columns ELSE j.to_columns END,
+           'meta.joins', 6, NULL,
+           format('ref(%L)', CASE WHEN j.relationship = 'one_to_many' THEN fm.model ELSE j.to_model END),
+           CASE WHEN j.relationship = 'one_to_many' THEN fm.model ELSE j.to_model END,
+           CASE WHEN j.relationship = 'one_to_many' THEN fm.version END,
+           NULL
+      FROM dbt_contract.contract_semantic j
+      JOIN dbt_contract.contract_model fm ON fm.model_id = j.model_id
+      LEFT JOIN dbt_contract.ref_targets jm
+             ON jm.target = fm.target AND jm.model = j.to_model AND jm.requested_version IS NULL
+     WHERE j.key_type = 'join'
+       AND (j.relationship <> 'one_to_many' OR jm.model_id IS NOT NULL)
     UNION ALL
     -- live foreign keys between contracted relations
     SELECT fm.model_id,
@@ -581,6 +642,7 @@ WITH key_sets AS MATERIALIZED (
            row_number() OVER (PARTITION BY k.model_id
                               ORDER BY k.rung, k.ordinal, k.sorted_columns) = 1 AS is_primary
       FROM dbt_contract.key_candidates k
+     WHERE k.key_type <> 'natural'
 ), merged AS (
     SELECT s.from_id, s.resolved_to_id AS to_id, s.to_relation, s.to_name, s.from_columns,
            -- a key without to_columns points at the target's primary key
@@ -1601,6 +1663,18 @@ WITH declared AS (
                            'unique_combination_of_columns', 'dbt_constraints.primary_key',
                            'dbt_constraints.unique_key')
        AND cardinality(t.columns) > 0 AND t.enabled
+    UNION ALL
+    -- entities of semantic models and column entities (primary, unique,
+    -- natural) and meta.primary_key: a declared primary key ranks after
+    -- the constraint, a unique entity with the unique constraint; a
+    -- natural key (unique only within its validity) is never primary
+    SELECT s.model_id, s.columns, 250000 + s.ordinal, s.key_type,
+           CASE WHEN s.key_type IN ('primary', 'unique', 'natural') AND s.name IS NOT NULL
+                THEN s.derived_from || ' ' || s.key_type || ' entity'
+                ELSE s.derived_from END,
+           CASE s.key_type WHEN 'primary' THEN 2 WHEN 'unique' THEN 5 ELSE 8 END
+      FROM dbt_contract.contract_semantic s
+     WHERE s.key_type IN ('primary', 'unique', 'natural')
     UNION ALL
     -- unique columns (a unique or unique_combination_of_columns test) that
     -- are all not null (a not_null test or constraint): dbt's third rung

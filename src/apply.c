@@ -386,6 +386,7 @@ apply_inputs_guarded(const ApplyRequest *req, List *inputs)
 	ApplyOptions store;
 	List	   *models = NIL;
 	List	   *fk_relations = NIL;
+	List	   *semantic = NIL;
 	TypeCache  *types = contract_type_cache_create();
 	ListCell   *lc;
 
@@ -426,11 +427,13 @@ apply_inputs_guarded(const ApplyRequest *req, List *inputs)
 			models = contract_parse_document(doc, &opts, models);
 			fk_relations = contract_fk_relations_yaml(doc, opts.target_schema,
 														  fk_relations);
+			semantic = contract_semantic_read_yaml(doc, semantic);
 		}
 		MemoryContextDelete(tree_cxt);
 	}
 	/* every path stores a foreign key's target alike */
 	contract_fk_canonical(models, fk_relations);
+	contract_semantic_attach(models, semantic);
 	foreach(lc, models)
 	{
 		ContractModel *m = lfirst(lc);
@@ -438,6 +441,7 @@ apply_inputs_guarded(const ApplyRequest *req, List *inputs)
 		CHECK_FOR_INTERRUPTS();
 		contract_resolve_types(m, types);
 		contract_fingerprint(m);
+		contract_semantic_fingerprint(m);
 	}
 	store.target = req->target_schema;
 	store.caller = GetUserId();

@@ -573,7 +573,7 @@ static void
 delete_models(ColArray *ids)
 {
 	static const char *const tables[] = {"contract_column", "contract_constraint",
-	"contract_test", "contract_model"};
+	"contract_test", "contract_semantic", "contract_model"};
 	Datum		args[1];
 	Oid			types[1] = {INT8ARRAYOID};
 	int			i;
@@ -901,6 +901,53 @@ insert_tests(KeyedRow *rows, int n, int64 *ids)
 			col_text(&c[4], t->arguments);
 			col_text(&c[5], t->config ? t->config : "{}");
 			col_push(&c[6], BoolGetDatum(t->enabled), false);
+			batch_row_done(&b);
+		}
+	}
+	batch_end(&b);
+}
+
+/* The semantic keys (contract_semantic.c) of the fresh models. */
+static void
+insert_semantic_keys(KeyedRow *rows, int n, int64 *ids)
+{
+	static const Oid types[10] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	RowBatch	b;
+	ColArray   *c;
+	int			i;
+
+	batch_begin(&b,
+				"INSERT INTO dbt_contract.contract_semantic "
+				"(model_id, ordinal, derived_from, key_type, name, semantic_model, "
+				" columns, to_model, to_columns, relationship) "
+				"SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), "
+				"       unnest($6), unnest($7)::text[], unnest($8), unnest($9)::text[], "
+				"       unnest($10)",
+				types, lengthof(types));
+	c = b.cols;
+	for (i = 0; i < n; i++)
+	{
+		ListCell   *lc;
+		int			ord = 0;
+
+		foreach(lc, rows[i].m->semantic_keys)
+		{
+			SemanticKey *k = lfirst(lc);
+
+			col_push(&c[0], Int64GetDatum(ids[i]), false);
+			col_push(&c[1], Int32GetDatum(++ord), false);
+			col_text(&c[2], k->derived_from);
+			col_text(&c[3], k->key_type);
+			col_text(&c[4], k->name);
+			col_text(&c[5], k->semantic_model);
+			col_array_literal(&c[6], &b.buf, k->columns);
+			col_text(&c[7], k->to_model);
+			if (k->to_columns != NIL)
+				col_array_literal(&c[8], &b.buf, k->to_columns);
+			else
+				col_text(&c[8], NULL);
+			col_text(&c[9], k->relationship);
 			batch_row_done(&b);
 		}
 	}
@@ -1242,6 +1289,7 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 		insert_columns(fresh, nfresh, ids);
 		insert_constraints(fresh, nfresh, ids);
 		insert_tests(fresh, nfresh, ids);
+		insert_semantic_keys(fresh, nfresh, ids);
 		record_source(source, opts->target, opts->checksum, nnew);
 
 		/* Result strings must outlive SPI's memory. */

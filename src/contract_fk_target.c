@@ -93,6 +93,72 @@ contract_source_call(const char *text, char **source_name, char **table_name)
 	return true;
 }
 
+/*
+ * The model and version of ref('m'), ref('pkg', 'm'), ref('m', v=2) (or
+ * version=2), optionally in {{ }}; version -1 without one.
+ */
+bool
+contract_ref_call(const char *text, char **model, int *version)
+{
+	const char *p = skip_blanks(text);
+	char	   *args[2];
+	int			nargs = 0;
+
+	*version = -1;
+	if (strncmp(p, "{{", 2) == 0)
+		p = skip_blanks(p + 2);
+	if (strncmp(p, "ref", 3) != 0)
+		return false;
+	p = skip_blanks(p + 3);
+	if (*p++ != '(')
+		return false;
+	for (;;)
+	{
+		char	   *a;
+
+		p = skip_blanks(p);
+		if (*p == ')')
+			break;
+		if ((a = quoted_argument(&p)) != NULL)
+		{
+			if (nargs == 2)
+				return false;
+			args[nargs++] = a;
+		}
+		else if (*p == 'v')
+		{
+			char	   *end;
+			long		v;
+
+			p += strncmp(p, "version", 7) == 0 ? 7 : 1;
+			p = skip_blanks(p);
+			if (*p++ != '=')
+				return false;
+			p = skip_blanks(p);
+			if (*p == '\'' || *p == '"')
+				p++;
+			v = strtol(p, &end, 10);
+			if (end == p || v < 0 || v > PG_INT32_MAX)
+				return false;
+			*version = (int) v;
+			p = end;
+			if (*p == '\'' || *p == '"')
+				p++;
+		}
+		else
+			return false;
+		p = skip_blanks(p);
+		if (*p == ',')
+			p++;
+		else if (*p != ')')
+			return false;
+	}
+	if (nargs == 0)
+		return false;
+	*model = args[nargs - 1];
+	return true;
+}
+
 /* ------------------------------------------------------------------------
  * Relations a compiled `to:` may name
  * ------------------------------------------------------------------------
@@ -127,8 +193,8 @@ contract_fk_relation(const char *schema, const char *relname,
 }
 
 /* A scalar's text, or NULL for anything else (and for a YAML null). */
-static const char *
-scalar_text(YDoc *doc, const YNode *map, const char *key)
+const char *
+contract_yaml_text(YDoc *doc, const YNode *map, const char *key)
 {
 	YNode	   *v;
 
@@ -162,11 +228,11 @@ yaml_seed_relations(YDoc *doc, const char *target_schema, List *rels)
 		return rels;
 	for (i = 0; i < seeds->nitems; i++)
 	{
-		const char *name = scalar_text(doc, seeds->items[i], "name");
+		const char *name = contract_yaml_text(doc, seeds->items[i], "name");
 		YNode	   *config = seeds->items[i]->kind == YN_MAPPING ?
 			dbtc_yaml_map_get(doc, seeds->items[i], "config") : NULL;
-		const char *alias = scalar_text(doc, config, "alias");
-		const char *custom = scalar_text(doc, config, "schema");
+		const char *alias = contract_yaml_text(doc, config, "alias");
+		const char *custom = contract_yaml_text(doc, config, "schema");
 		char	   *schema;
 
 		CHECK_FOR_INTERRUPTS();
@@ -202,8 +268,8 @@ contract_fk_relations_yaml(YDoc *doc, const char *target_schema, List *rels)
 	for (i = 0; i < sources->nitems; i++)
 	{
 		YNode	   *src = sources->items[i];
-		const char *name = scalar_text(doc, src, "name");
-		const char *schema = scalar_text(doc, src, "schema");
+		const char *name = contract_yaml_text(doc, src, "name");
+		const char *schema = contract_yaml_text(doc, src, "schema");
 		YNode	   *tables;
 		int			j;
 
@@ -217,8 +283,8 @@ contract_fk_relations_yaml(YDoc *doc, const char *target_schema, List *rels)
 			continue;
 		for (j = 0; j < tables->nitems; j++)
 		{
-			const char *table = scalar_text(doc, tables->items[j], "name");
-			const char *ident = scalar_text(doc, tables->items[j], "identifier");
+			const char *table = contract_yaml_text(doc, tables->items[j], "name");
+			const char *ident = contract_yaml_text(doc, tables->items[j], "identifier");
 
 			if (table == NULL)
 				continue;

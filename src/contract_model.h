@@ -135,7 +135,26 @@ typedef struct ContractModel
 
 	/* built on first lookup, in the model's memory context */
 	ContractColumnIndex *column_index;
+
+	List	   *semantic_keys;	/* SemanticKey *: contract_semantic.c */
 } ContractModel;
+
+/*
+ * A key or relationship a semantic model, a model's semantic YAML or a BI
+ * tool's meta declares (contract_semantic.c); never enforced.
+ */
+typedef struct SemanticKey
+{
+	char	   *derived_from;	/* semantic_models, columns, derived_semantics,
+								 * meta.primary_key, meta.joins */
+	char	   *key_type;		/* primary, unique, natural, foreign, join */
+	char	   *name;			/* the entity's name */
+	char	   *semantic_model; /* the semantic model it belongs to */
+	List	   *columns;		/* column names as written */
+	char	   *to_model;		/* meta.joins: the joined model */
+	List	   *to_columns;
+	char	   *relationship;	/* meta.joins: many_to_one, one_to_one, one_to_many */
+} SemanticKey;
 
 /* Vocabulary shared by every layer (contract_model.c). */
 extern const char *contract_constraint_type_name(ContractConstraintType t);

@@ -185,7 +185,14 @@ extern List *contract_fk_relations_yaml(YDoc *doc, const char *target_schema,
 										List *rels);
 extern bool contract_source_call(const char *text, char **source_name,
 								 char **table_name);
+extern bool contract_ref_call(const char *text, char **model, int *version);
+extern const char *contract_yaml_text(YDoc *doc, const YNode *map, const char *key);
 extern void contract_fk_canonical(List *models, List *rels);
+
+/* ---------- semantic keys (contract_semantic.c) ---------- */
+extern List *contract_semantic_read_yaml(YDoc *doc, List *pending);
+extern void contract_semantic_attach(List *models, List *pending);
+extern void contract_semantic_fingerprint(ContractModel *m);
 
 /* ---------- types and expressions (contract_types.c) ---------- */
 typedef struct TypeCache TypeCache;
