@@ -117,9 +117,14 @@ SELECT model, version, action FROM dbt_contract_apply_manifest(
 SELECT columns, to_model, to_version, expression, to_columns
   FROM dbt_contract.constraints
  WHERE model = 'fk_child' AND constraint_type = 'foreign_key' ORDER BY 1;
-SELECT from_columns, to_model, to_version, to_relation
+SELECT from_columns, to_model, to_version, to_relation, derived_from
   FROM dbt_contract.relationships WHERE from_model = 'fk_child' ORDER BY 1;
--- The hook's payload and the compiled manifest store the same: unchanged.
+-- The semantic models' entities and the model's meta (meta.primary_key,
+-- Lightdash meta.joins) come with the manifest too
+SELECT model, version, key_columns, derived_from, is_primary
+  FROM dbt_contract.keys WHERE model LIKE 'fk\_%' ORDER BY 1, 2, 3;
+-- The hook's payload and the compiled manifest store the same: unchanged
+-- (semantic keys included).
 -- The YAML stores the same foreign keys (it declares the seed, whose
 -- relation it would not know otherwise); it differs from what dbt
 -- compiled in the details dbt fills in (empty descriptions,
@@ -127,6 +132,8 @@ SELECT from_columns, to_model, to_version, to_relation
 SELECT model, version, action FROM dbt_contract_apply_manifest(
     pg_read_file(:'fk_dir' || '/payload.json')::jsonb, 'dbt:fk_shop',
     target_schema => 'fk_prod') ORDER BY 1, 2;
+SELECT count(*) AS semantic_keys FROM dbt_contract.contract_semantic s
+  JOIN dbt_contract.contract_model m USING (model_id) WHERE m.target = 'fk_prod';
 SELECT * FROM dbt_contract_diff_yaml(pg_read_file(:'fk_dir' || '/schema.yml.in'),
                                      'dbt:fk_shop', 'fk_prod');
 SELECT model, version, action FROM dbt_contract_apply_yaml(

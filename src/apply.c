@@ -421,6 +421,7 @@ apply_inputs_guarded(const ApplyRequest *req, List *inputs)
 		{
 			models = contract_parse_manifest(doc, models);
 			fk_relations = contract_manifest_fk_relations(doc, fk_relations);
+			semantic = contract_semantic_read_manifest(doc, semantic);
 		}
 		else
 		{

@@ -125,44 +125,39 @@ pend_entity(List *pending, const char *model, int version, const char *derived_f
 	return pend(pending, model, version, true, k);
 }
 
-/* `semantic_models:` (dbt's semantic layer YAML) */
+/*
+ * One semantic model: a schema.yml entry of `semantic_models:`, or a node
+ * of a manifest's semantic_models (dbt 1.12's column entities among them,
+ * with expr set where it differs from the entity's name).
+ */
 static List *
-read_semantic_models(YDoc *doc, List *pending)
+read_semantic_model(YDoc *doc, YNode *sm, List *pending)
 {
-	YNode	   *list = node_of(doc, doc->root, "semantic_models", YN_SEQUENCE);
-	int			i;
+	const char *name = contract_yaml_text(doc, sm, "name");
+	const char *model = contract_yaml_text(doc, sm, "model");
+	YNode	   *config = node_of(doc, sm, "config", YN_MAPPING);
+	YNode	   *enabled = config ? dbtc_yaml_map_get(doc, config, "enabled") : NULL;
+	YNode	   *entities = node_of(doc, sm, "entities", YN_SEQUENCE);
+	char	   *ref_model;
+	int			ref_version;
+	bool		on;
+	int			j;
 
-	if (list == NULL)
+	if (name == NULL || model == NULL || entities == NULL ||
+		!contract_ref_call(model, &ref_model, &ref_version))
 		return pending;
-	for (i = 0; i < list->nitems; i++)
+	if (enabled != NULL && dbtc_yaml_scalar_bool(enabled, &on) && !on)
+		return pending;
+	for (j = 0; j < entities->nitems; j++)
 	{
-		YNode	   *sm = list->items[i];
-		const char *name = contract_yaml_text(doc, sm, "name");
-		const char *model = contract_yaml_text(doc, sm, "model");
-		YNode	   *config = node_of(doc, sm, "config", YN_MAPPING);
-		YNode	   *enabled = config ? dbtc_yaml_map_get(doc, config, "enabled") : NULL;
-		YNode	   *entities = node_of(doc, sm, "entities", YN_SEQUENCE);
-		char	   *ref_model;
-		int			ref_version;
-		bool		on;
-		int			j;
+		YNode	   *e = entities->items[j];
+		const char *ename = contract_yaml_text(doc, e, "name");
+		const char *expr = contract_yaml_text(doc, e, "expr");
 
 		CHECK_FOR_INTERRUPTS();
-		if (name == NULL || model == NULL || entities == NULL ||
-			!contract_ref_call(model, &ref_model, &ref_version))
-			continue;
-		if (enabled != NULL && dbtc_yaml_scalar_bool(enabled, &on) && !on)
-			continue;
-		for (j = 0; j < entities->nitems; j++)
-		{
-			YNode	   *e = entities->items[j];
-			const char *ename = contract_yaml_text(doc, e, "name");
-			const char *expr = contract_yaml_text(doc, e, "expr");
-
-			pending = pend_entity(pending, ref_model, ref_version, "semantic_models",
-								  name, ename, contract_yaml_text(doc, e, "type"),
-								  expr ? expr : ename);
-		}
+		pending = pend_entity(pending, ref_model, ref_version, "semantic_models",
+							  name, ename, contract_yaml_text(doc, e, "type"),
+							  expr ? expr : ename);
 	}
 	return pending;
 }
@@ -383,12 +378,15 @@ read_meta(YDoc *doc, YNode *meta, const char *model, List *pending)
 List *
 contract_semantic_read_yaml(YDoc *doc, List *pending)
 {
+	YNode	   *list;
 	YNode	   *models;
 	int			i;
 
 	if (doc->root == NULL || doc->root->kind != YN_MAPPING)
 		return pending;
-	pending = read_semantic_models(doc, pending);
+	list = node_of(doc, doc->root, "semantic_models", YN_SEQUENCE);
+	for (i = 0; list != NULL && i < list->nitems; i++)
+		pending = read_semantic_model(doc, list->items[i], pending);
 	models = node_of(doc, doc->root, "models", YN_SEQUENCE);
 	for (i = 0; models != NULL && i < models->nitems; i++)
 	{
@@ -402,6 +400,56 @@ contract_semantic_read_yaml(YDoc *doc, List *pending)
 		pending = read_model_entities(doc, m, name, pending);
 		pending = read_meta(doc, node_of(doc, m, "meta", YN_MAPPING), name, pending);
 		pending = read_meta(doc, node_of(doc, config, "meta", YN_MAPPING), name, pending);
+	}
+	return pending;
+}
+
+/*
+ * The semantic keys of a manifest, or of the compact manifest the hook
+ * sends: its semantic models, and the meta of each model node (dbt merges
+ * a model's meta into config.meta; a version's node has its own).
+ */
+List *
+contract_semantic_read_manifest(YDoc *doc, List *pending)
+{
+	YNode	   *sms;
+	YNode	   *nodes;
+	ListCell   *lc;
+
+	if (doc->root == NULL || doc->root->kind != YN_MAPPING)
+		return pending;
+	sms = node_of(doc, doc->root, "semantic_models", YN_MAPPING);
+	if (sms != NULL)
+		foreach(lc, dbtc_yaml_map_pairs(doc, sms))
+			pending = read_semantic_model(doc, ((YPair *) lfirst(lc))->value, pending);
+	nodes = node_of(doc, doc->root, "nodes", YN_MAPPING);
+	if (nodes == NULL)
+		return pending;
+	foreach(lc, dbtc_yaml_map_pairs(doc, nodes))
+	{
+		YNode	   *node = ((YPair *) lfirst(lc))->value;
+		const char *type = contract_yaml_text(doc, node, "resource_type");
+		const char *name = contract_yaml_text(doc, node, "name");
+		const char *version = contract_yaml_text(doc, node, "version");
+		YNode	   *config = node_of(doc, node, "config", YN_MAPPING);
+		YNode	   *meta = node_of(doc, config, "meta", YN_MAPPING);
+		List	   *mine = NIL;
+		ListCell   *lk;
+
+		CHECK_FOR_INTERRUPTS();
+		if (type == NULL || strcmp(type, "model") != 0 || name == NULL)
+			continue;
+		if (meta == NULL)
+			meta = node_of(doc, node, "meta", YN_MAPPING);
+		mine = read_meta(doc, meta, name, NIL);
+		/* the keys of this node are its version's */
+		foreach(lk, mine)
+		{
+			PendingKey *p = lfirst(lk);
+
+			p->version = version ? (int) strtol(version, NULL, 10) : -1;
+		}
+		pending = list_concat(pending, mine);
 	}
 	return pending;
 }

@@ -191,6 +191,7 @@ extern void contract_fk_canonical(List *models, List *rels);
 
 /* ---------- semantic keys (contract_semantic.c) ---------- */
 extern List *contract_semantic_read_yaml(YDoc *doc, List *pending);
+extern List *contract_semantic_read_manifest(YDoc *doc, List *pending);
 extern void contract_semantic_attach(List *models, List *pending);
 extern void contract_semantic_fingerprint(ContractModel *m);
 

@@ -11,16 +11,19 @@
                                                 'dbt:<project_name>', false,
                                                 '<target.schema>')
 
-  where <json> is {"nodes": {...}, "sources": {...}} built from this run's `graph`: every
+  where <json> is {"nodes": {...}, "sources": {...}, "semantic_models": {...}}
+  built from this run's `graph`: every
   model node (versions included, enforced contract or not) with its
   resolved relation (schema, alias), config (materialized, contract,
   on_schema_change, enabled), columns and column- and model-level
   constraints as dbt parsed them (a foreign key's `to` is still the
   `ref(...)` / `source(...)` text at on-run-start), and every generic test
   node attached to one of those models (test_metadata, column_name,
-  attached_node), and the source tables, seeds and snapshots models
-  depend on, with their schema and identifier or alias (so that a foreign
-  key to one is stored as the relation it compiles to).  The JSON is dollar-quoted with a tag checked not to
+  attached_node), the source tables, seeds and snapshots models depend
+  on, with their schema and identifier or alias (so that a foreign key to
+  one is stored as the relation it compiles to), and the semantic models'
+  entities and the meta.primary_key / meta.joins of models (keys BI tools
+  read).  The JSON is dollar-quoted with a tag checked not to
   occur in it.  The contracts are applied for the run's own target
   (target.schema): a dev or CI run keeps its own contracts, enforced on its
   own relations, next to production's.
@@ -76,7 +79,7 @@
 {%- endmacro %}
 
 
-{#- The compact manifest, {"nodes": {...}, "sources": {...}}, as one JSON string. -#}
+{#- The compact manifest ({"nodes": ..., "sources": ..., "semantic_models": ...}) as one JSON string. -#}
 {% macro contracts_json() -%}
   {%- set nodes = {} -%}
   {%- for uid, node in graph.nodes.items() if node.resource_type == 'model' -%}
@@ -89,6 +92,11 @@
             'quote': col.quote,
             'constraints': col.constraints,
           }}) -%}
+    {%- endfor -%}
+    {#- of meta, the keys BI tools declare (Lightdash) -#}
+    {%- set meta = {} -%}
+    {%- for k in ['primary_key', 'joins'] if k in node.config.meta -%}
+      {%- do meta.update({k: node.config.meta[k]}) -%}
     {%- endfor -%}
     {%- do nodes.update({uid: {
           'resource_type': 'model',
@@ -106,6 +114,7 @@
             'contract': node.config.contract,
             'on_schema_change': node.config.on_schema_change,
             'enabled': node.config.enabled,
+            'meta': meta,
           },
           'description': node.description,
           'deprecation_date': (node.deprecation_date | string) if node.deprecation_date else none,
@@ -163,7 +172,21 @@
           'alias': node.alias,
         }}) -%}
   {%- endfor -%}
-  {%- set text = tojson({'nodes': nodes, 'sources': sources}) -%}
+  {#- semantic models, for their entities (keys and relationships) -#}
+  {%- set semantic_models = {} -%}
+  {%- for uid, sm in (graph.semantic_models or {}).items() -%}
+    {%- set entities = [] -%}
+    {%- for e in sm.entities -%}
+      {%- do entities.append({'name': e.name, 'type': e.type, 'expr': e.expr}) -%}
+    {%- endfor -%}
+    {%- do semantic_models.update({uid: {
+          'name': sm.name,
+          'model': sm.model,
+          'entities': entities,
+        }}) -%}
+  {%- endfor -%}
+  {%- set text = tojson({'nodes': nodes, 'sources': sources,
+                         'semantic_models': semantic_models}) -%}
   {#- Python's json writes an infinite or NaN argument (YAML .inf, .nan) as
       a bare Infinity / NaN, which is no JSON to PostgreSQL: only then, the
       test arguments are rewritten with the strings the loader uses. -#}
@@ -171,7 +194,8 @@
     {%- for uid, n in nodes.items() if n.resource_type == 'test' -%}
       {%- do n.test_metadata.update({'kwargs': dbt_contract.json_finite(n.test_metadata.kwargs)}) -%}
     {%- endfor -%}
-    {%- set text = tojson({'nodes': nodes, 'sources': sources}) -%}
+    {%- set text = tojson({'nodes': nodes, 'sources': sources,
+                         'semantic_models': semantic_models}) -%}
   {%- endif -%}
   {%- if text is none -%}
     {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
