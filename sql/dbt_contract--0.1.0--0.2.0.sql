@@ -540,7 +540,8 @@ WITH raw AS (
               JOIN dbt_contract.contract_model m ON m.model_id = s.model_id
              WHERE m.target = fm.target AND s.name = f.name AND s.model_id <> f.model_id
                AND s.key_type IN ('primary', 'unique', 'natural')
-             ORDER BY s.key_type <> 'primary', s.key_type, m.model, m.version
+             ORDER BY CASE s.key_type WHEN 'primary' THEN 0 WHEN 'unique' THEN 1 ELSE 2 END,
+                      m.model, m.version
              LIMIT 1) e ON true
      WHERE f.key_type = 'foreign'
     UNION ALL
