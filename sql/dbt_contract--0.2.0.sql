@@ -465,14 +465,14 @@ COMMENT ON VIEW dbt_contract.key_candidates IS
 -- manifest node, by dbt's own rule: the columns of the first model-level
 -- primary_key constraint; else the first column (in column order) with a
 -- column-level one; else every column with a not_null test that also has
--- a unique or unique_combination_of_columns test; else every column of
--- those tests; else none.  Tests count by name whatever their package;
+-- a unique or unique_combination_of_columns test (enabled or not); else
+-- every column of the enabled ones; else of the disabled ones; else none.  Tests count by name whatever their package;
 -- not_null and unique constraints play no part.  From the third rung on
 -- dbt collects the columns in a set, whose order varies between runs:
 -- here they are sorted.  Columns are named as written.
 CREATE VIEW dbt_contract.dbt_primary_keys AS
 WITH test_columns AS (
-    SELECT t.model_id, regexp_replace(t.test_name, '^.*\.', '') AS test, c.col
+    SELECT t.model_id, regexp_replace(t.test_name, '^.*\.', '') AS test, c.col, t.enabled
       FROM dbt_contract.contract_test t, unnest(t.columns) AS c(col)
      WHERE regexp_replace(t.test_name, '^.*\.', '')
            IN ('unique', 'unique_combination_of_columns', 'not_null')
@@ -495,7 +495,9 @@ SELECT m.model_id,
                             WHERE u.model_id = n.model_id AND u.test <> 'not_null'
                               AND u.col = n.col)),
            (SELECT array_agg(DISTINCT u.col ORDER BY u.col) FROM test_columns u
-             WHERE u.model_id = m.model_id AND u.test <> 'not_null'),
+             WHERE u.model_id = m.model_id AND u.test <> 'not_null' AND u.enabled),
+           (SELECT array_agg(DISTINCT u.col ORDER BY u.col) FROM test_columns u
+             WHERE u.model_id = m.model_id AND u.test <> 'not_null' AND NOT u.enabled),
            '{}') AS primary_key
   FROM dbt_contract.contract_model m;
 COMMENT ON VIEW dbt_contract.dbt_primary_keys IS
