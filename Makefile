@@ -37,7 +37,8 @@ OBJS        = src/dbt_contract.o \
               src/generated_sql.o \
               src/generate.o \
               src/exports.o \
-              src/generate_odcs.o
+              src/generate_odcs.o \
+              src/targets.o
 
 DATA        = $(wildcard sql/dbt_contract--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src

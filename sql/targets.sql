@@ -215,6 +215,54 @@ SELECT target, count(*) FROM dbt_contract.models WHERE source = 'dbt:tgt'
  GROUP BY target ORDER BY target COLLATE "C";
 
 --
+-- Target lifecycle: the targets view, a dropped schema, dropping a target.
+--
+SELECT target, models, enforced_models, sources, last_applied_by = session_user AS by_me,
+       last_applied_at IS NOT NULL AS applied, schema_exists
+  FROM dbt_contract.targets WHERE target LIKE 'tgt\_%' ORDER BY target COLLATE "C";
+-- a CI run: apply for its target, build, drop its schema at the end
+SELECT count(*) AS applied FROM dbt_contract_apply_yaml(tgt_project(), 'dbt:tgt', 'tgt_pr_2');
+CREATE SCHEMA tgt_pr_2;
+CREATE TABLE tgt_pr_2.tgt_customers (id int PRIMARY KEY, name text);
+-- the contracts stay (a restore or a mistaken drop of production must
+-- not lose them), and the drop says so
+DROP SCHEMA tgt_pr_2 CASCADE;
+-- a schema that is no target: nothing to say
+CREATE SCHEMA tgt_nothing;
+DROP SCHEMA tgt_nothing;
+SELECT target, models, schema_exists FROM dbt_contract.targets WHERE target = 'tgt_pr_2';
+-- dropping the target removes its contracts, sources and history, and
+-- says what it removed; a second time, nothing
+SELECT * FROM dbt_contract_drop_target('tgt_pr_2');
+SELECT * FROM dbt_contract_drop_target('tgt_pr_2');
+SELECT count(*) AS left_of_pr_2 FROM dbt_contract.history WHERE target = 'tgt_pr_2';
+SELECT count(*) AS target_rows FROM dbt_contract.targets WHERE target = 'tgt_pr_2';
+-- nobody else's contracts were touched
+SELECT target, count(*) FROM dbt_contract.models WHERE source = 'dbt:tgt'
+ GROUP BY target ORDER BY target COLLATE "C";
+-- ordinary users read the view
+CREATE ROLE regress_tgt_other;
+SET ROLE regress_tgt_other;
+SELECT count(*) > 0 AS readable FROM dbt_contract.targets;
+-- ... but dropping a target is for whoever may apply for it
+SELECT * FROM dbt_contract_drop_target('tgt_dev');
+\echo SQLSTATE :SQLSTATE
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION dbt_contract_drop_target(text) TO regress_tgt_dev, regress_tgt_other;
+SET ROLE regress_tgt_other;
+SELECT * FROM dbt_contract_drop_target('tgt_dev');
+\echo SQLSTATE :SQLSTATE
+SET ROLE regress_tgt_dev;
+SELECT * FROM dbt_contract_drop_target('tgt_prod');
+\echo SQLSTATE :SQLSTATE
+SELECT kind, removed FROM dbt_contract_drop_target('tgt_dev');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION dbt_contract_drop_target(text) FROM regress_tgt_dev, regress_tgt_other;
+DROP ROLE regress_tgt_other;
+SELECT target, count(*) FROM dbt_contract.models WHERE source = 'dbt:tgt'
+ GROUP BY target ORDER BY target COLLATE "C";
+
+--
 -- Clean up.
 --
 SELECT target, count(*) AS removed

@@ -757,6 +757,9 @@ dbt_contract_sql_drop(PG_FUNCTION_ARGS)
 				 errmsg("function \"%s\" must be fired as an event trigger",
 						"dbt_contract_sql_drop")));
 	trigdata = (EventTriggerData *) fcinfo->context;
+	/* whatever the enforcement: contracts left without their schema */
+	if (!creating_extension)
+		contract_report_dropped_targets(trigdata->parsetree);
 	if (creating_extension || dbtc_enforcement == ENFORCE_OFF ||
 		!may_cascade(trigdata->parsetree))
 		PG_RETURN_VOID();
