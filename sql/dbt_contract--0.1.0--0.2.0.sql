@@ -680,6 +680,10 @@ COMMENT ON FUNCTION dbt_contract_drop_target(text) IS
     'Remove one target''s contracts, sources, apply history and clone records; allowed to whoever may apply for the target';
 REVOKE ALL ON FUNCTION dbt_contract_drop_target(text) FROM PUBLIC;
 
+-- dbt_contract_clone works target to target.
+COMMENT ON FUNCTION dbt_contract_clone(text, text) IS
+    'Create views in a dev target (or schema) for the contracted relations of production it lacks, placed by both targets'' contracts (dbt clone''s fallback on PostgreSQL)';
+
 CREATE VIEW dbt_contract.targets AS
 WITH t AS (SELECT target FROM dbt_contract.contract_model
            UNION

@@ -763,7 +763,7 @@ RETURNS TABLE (model text, relation text, action text)
 AS 'MODULE_PATHNAME', 'dbt_contract_clone'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dbt_contract_clone(text, text) IS
-    'Create views in to_schema for contracted relations of from_schema it lacks (dbt clone''s fallback on PostgreSQL)';
+    'Create views in a dev target (or schema) for the contracted relations of production it lacks, placed by both targets'' contracts (dbt clone''s fallback on PostgreSQL)';
 REVOKE ALL ON FUNCTION dbt_contract_clone(text, text) FROM PUBLIC;
 
 -- What an apply would do, changing nothing.
