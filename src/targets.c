@@ -122,9 +122,11 @@ dbt_contract_drop_target(PG_FUNCTION_ARGS)
 
 /*
  * At sql_drop of DROP SCHEMA (or DROP OWNED): for every dropped schema
- * that is the base schema of a target with contracts, a WARNING that the
- * contracts stay and how to remove them.  Called only for those commands,
- * so other drops (dbt's __dbt_backup, once per model) pay nothing.
+ * that is the base schema of a target with contracts, a NOTICE that the
+ * contracts stay and how to remove them: information, like PostgreSQL's
+ * own "drop cascades to", since contracts left behind harm nothing.
+ * Called only for those commands, so other drops (dbt's __dbt_backup,
+ * once per model) pay nothing.
  */
 void
 contract_report_dropped_targets(Node *parsetree)
@@ -180,9 +182,8 @@ contract_report_dropped_targets(Node *parsetree)
 		const char *target = lfirst(lc1);
 		int			n = lfirst_int(lc2);
 
-		ereport(WARNING,
-				(errcode(ERRCODE_WARNING),
-				 errmsg("schema \"%s\" was the target of %d dbt contract%s, which stay loaded",
+		ereport(NOTICE,
+				(errmsg("schema \"%s\" was the target of %d dbt contract%s, which stay loaded",
 						target, n, n == 1 ? "" : "s"),
 				 errdetail("Target \"%s\" keeps its contracts, sources and history: they are production's breaking-change baseline if this was a mistaken drop or a restore, and they are enforced again when the schema is built anew.",
 						   target),
