@@ -4,6 +4,7 @@
 #   make test                      install packages, run every test suite
 #                                  on every PostgreSQL major in reach
 #   make test-matrix               the same, on PG_MATRIX_MAJORS
+#   make test-dbt-matrix           the dbt suite on dbt-core 1.8, 1.9, 1.10, 1.11
 #   make demo                      throwaway cluster with a sample dbt project
 #   make sanitize                  regression suites under ASan + UBSan
 #   make SANITIZE=1                build the extension with ASan + UBSan
@@ -39,7 +40,8 @@ OBJS        = src/dbt_contract.o \
               src/generated_sql.o \
               src/generate.o \
               src/exports.o \
-              src/generate_odcs.o
+              src/generate_odcs.o \
+              src/targets.o
 
 DATA        = $(wildcard sql/dbt_contract--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src
@@ -110,7 +112,7 @@ $(OBJS): src/dbt_contract.h src/contract_model.h src/compat.h
 src/contract_match.o src/live_catalog.o: src/contract_match.h
 src/generate.o src/generate_odcs.o: src/generate.h
 
-.PHONY: test test-matrix demo bench tapcheck valgrind sanitize sanitize-flags fuzz
+.PHONY: test test-matrix test-dbt-matrix demo bench tapcheck valgrind sanitize sanitize-flags fuzz
 # TAP tests against the installed extension (PostgreSQL::Test::Cluster
 # makes its own clusters; run as a non-root user).
 tapcheck:
@@ -125,6 +127,12 @@ test:
 
 test-matrix:
 	PG_MAJORS="$(PG_MATRIX_MAJORS)" bash scripts/run-tests.sh
+
+# The dbt suite on every dbt-core the package supports (test/dbt/requirements*.txt).
+DBT_MATRIX_VERSIONS ?= 1.8 1.9 1.10 1.11
+
+test-dbt-matrix:
+	SUITES=dbt DBT_VERSIONS="$(DBT_MATRIX_VERSIONS)" bash scripts/run-tests.sh
 
 demo:
 	bash scripts/demo.sh

@@ -16,7 +16,9 @@
 #   postgres    - PostgreSQL's own regression suite with dbt_contract in
 #                 template1 (majors built from source, see PG_OWN_MAJORS)
 # and on Debian's PostgreSQL 15 ($PGBIN) only:
-#   dbt         - real dbt, pytest         (test/dbt/run_dbt_tests.sh)
+#   dbt         - real dbt, pytest         (test/dbt/run_dbt_tests.sh), on
+#                 each dbt-core of DBT_VERSIONS (default: the pinned 1.10
+#                 and the newest, 1.11; make test-dbt-matrix: 1.8 to 1.11)
 #   valgrind    - pg_regress under memcheck (scripts/run-valgrind.sh)
 #
 # SUITES="pg_regress TAP" runs only those suites; REGRESS_ONLY="setup a b"
@@ -26,6 +28,7 @@
 # the matrix.
 source "$(dirname "$0")/common.sh"
 source "$REPO/scripts/pg-servers.sh"
+source "$REPO/test/dbt/venv.sh"
 
 PG_MAJORS=${PG_MAJORS:-13 15 16 17 18 19}
 # Majors whose failures are reported but not counted (betas).
@@ -36,6 +39,8 @@ PG_OWN_MAJORS=${PG_OWN_MAJORS:-15 18}
 declare -A UPGRADE_FROM=([17]=15 [18]=17)
 
 SUITES=${SUITES:-pg_regress isolation TAP postgres dbt valgrind}
+# dbt-core minors the dbt suite runs on (test/dbt/venv.sh, dbt_requirements).
+DBT_VERSIONS=${DBT_VERSIONS:-1.10 1.11}
 want() { [[ " $SUITES " == *" $1 "* ]]; }
 
 # Building servers needs bison, flex and bzip2; the wheels come through pip.
@@ -218,16 +223,24 @@ done
 export PATH="$BASE_PATH"
 
 if want dbt; then
-  log "dbt"
-  DBT_SUITE_SKIP_BUILD=1 bash "$REPO/test/dbt/run_dbt_tests.sh" 2>&1 \
-    | tee "$WORKDIR/dbt.log" || true
-  closing=$(grep -E '^=* *[0-9]+ (passed|failed|errors?|xfailed|xpassed|skipped)\b.* in [0-9.]+s' \
-    "$WORKDIR/dbt.log" | tail -1 || true)
-  ok=$(grep -oE '[0-9]+ passed' <<<"$closing" | grep -oE '[0-9]+' || echo 0)
-  bad=$(( $(grep -oE '[0-9]+ failed' <<<"$closing" | grep -oE '[0-9]+' || echo 0) \
-        + $(grep -oE '[0-9]+ errors?' <<<"$closing" | grep -oE '[0-9]+' || echo 0) ))
-  if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
-  count 15 dbt "$ok" "$bad"
+  # One run per dbt-core minor of DBT_VERSIONS, each in the venv of its
+  # requirements file (test/dbt/dbt_requirements): by default the pinned
+  # version and the newest; make test-dbt-matrix runs every supported one.
+  for v in $DBT_VERSIONS; do
+    req=$(dbt_requirements "$v") || { count 15 "dbt-$v" 0 1; continue; }
+    log "dbt $v ($(basename "$req"))"
+    started=$SECONDS
+    DBT_SUITE_SKIP_BUILD=1 DBT_REQUIREMENTS=$req bash "$REPO/test/dbt/run_dbt_tests.sh" 2>&1 \
+      | tee "$WORKDIR/dbt-$v.log" || true
+    log "dbt $v took $((SECONDS - started)) s"
+    closing=$(grep -E '^=* *[0-9]+ (passed|failed|errors?|xfailed|xpassed|skipped)\b.* in [0-9.]+s' \
+      "$WORKDIR/dbt-$v.log" | tail -1 || true)
+    ok=$(grep -oE '[0-9]+ passed' <<<"$closing" | grep -oE '[0-9]+' || echo 0)
+    bad=$(( $(grep -oE '[0-9]+ failed' <<<"$closing" | grep -oE '[0-9]+' || echo 0) \
+          + $(grep -oE '[0-9]+ errors?' <<<"$closing" | grep -oE '[0-9]+' || echo 0) ))
+    if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
+    count 15 "dbt-$v" "$ok" "$bad"
+  done
 fi
 
 if want valgrind; then

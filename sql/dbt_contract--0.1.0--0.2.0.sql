@@ -780,6 +780,57 @@ LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION dbt_contract_diff_targets(text, text) IS
     'What the contracts of head_target change against those of base_target, and which changes break them';
 
+-- The lifecycle of a target: what is loaded for each, and dropping one
+-- (the end of a CI run).  A dropped schema leaves its target's contracts
+-- in place (the sql_drop trigger says so); this removes them.
+CREATE FUNCTION dbt_contract_drop_target(target text)
+RETURNS TABLE (kind text, removed bigint, names text[])
+AS 'MODULE_PATHNAME', 'dbt_contract_drop_target'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dbt_contract_drop_target(text) IS
+    'Remove one target''s contracts, sources, apply history and clone records; allowed to whoever may apply for the target';
+REVOKE ALL ON FUNCTION dbt_contract_drop_target(text) FROM PUBLIC;
+
+-- dbt_contract_clone works target to target.
+COMMENT ON FUNCTION dbt_contract_clone(text, text) IS
+    'Create views in a dev target (or schema) for the contracted relations of production it lacks, placed by both targets'' contracts (dbt clone''s fallback on PostgreSQL)';
+
+CREATE VIEW dbt_contract.targets AS
+WITH t AS (SELECT target FROM dbt_contract.contract_model
+           UNION
+           SELECT target FROM dbt_contract.contract_source)
+SELECT t.target,
+       (SELECT count(*) FROM dbt_contract.contract_model m
+         WHERE m.target = t.target) AS models,
+       (SELECT count(*) FROM dbt_contract.contract_model m
+         WHERE m.target = t.target AND m.enforced) AS enforced_models,
+       (SELECT count(*) FROM dbt_contract.contract_source s
+         WHERE s.target = t.target) AS sources,
+       last.applied_at AS last_applied_at,
+       last.applied_by AS last_applied_by,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n
+                WHERE n.nspname = t.target) AS schema_exists
+  FROM t
+  LEFT JOIN LATERAL (
+        SELECT a.applied_at, a.applied_by
+          FROM (SELECT h.applied_at, h.applied_by FROM dbt_contract.apply_history h
+                 WHERE h.target = t.target
+                UNION ALL
+                SELECT s.applied_at, s.applied_by FROM dbt_contract.contract_source s
+                 WHERE s.target = t.target) a
+         ORDER BY a.applied_at DESC
+         LIMIT 1) last ON true;
+COMMENT ON VIEW dbt_contract.targets IS
+    'Each target with contracts: its model count, its last apply and by whom, and whether its schema exists';
+COMMENT ON COLUMN dbt_contract.targets.target IS 'The target (dbt''s target.schema)';
+COMMENT ON COLUMN dbt_contract.targets.models IS 'Models (versions counted apart) loaded for the target';
+COMMENT ON COLUMN dbt_contract.targets.enforced_models IS 'Of those, the ones with an enforced contract';
+COMMENT ON COLUMN dbt_contract.targets.sources IS 'Sources (files, directories, dbt projects) applied for the target';
+COMMENT ON COLUMN dbt_contract.targets.last_applied_at IS 'When the target was last applied for';
+COMMENT ON COLUMN dbt_contract.targets.last_applied_by IS 'The role (session user) of the last apply';
+COMMENT ON COLUMN dbt_contract.targets.schema_exists IS 'false once the target''s base schema is dropped: dbt_contract_drop_target removes what is left';
+GRANT SELECT ON dbt_contract.targets TO PUBLIC;
+
 CREATE FUNCTION dbt_contract_verify(target text DEFAULT NULL)
 RETURNS TABLE (model text, version int, relation text, object text,
                problem text, have text, want text, target text)

@@ -443,6 +443,36 @@ insert into :"DBNAME"."enf_flows"."flows_üüüüüüüüüüüüüüüüüüü�
 ROLLBACK;
 SELECT * FROM enf_flows."flows_üüüüüüüüüüüüüüüüüüüüüüüüü";
 
+--
+-- A post-hook that changes the table dbt just built (alter table {{ this }}
+-- add column ...) is refused, and the error says a statement after the
+-- build did it and how to declare the column instead.
+--
+BEGIN;
+create  table :"DBNAME"."enf_flows"."flows_customers__dbt_tmp"
+  (id integer not null primary key check (id > 0), name text not null)
+ \;
+insert into :"DBNAME"."enf_flows"."flows_customers__dbt_tmp" ("id", "name")
+  (select "id", "name" from (select 3 as id, 'Cy' as name) as model_subq);
+alter table :"DBNAME"."enf_flows"."flows_customers" rename to "flows_customers__dbt_backup";
+alter table :"DBNAME"."enf_flows"."flows_customers__dbt_tmp" rename to "flows_customers";
+SET LOCAL application_name = 'dbt';
+alter table :"DBNAME"."enf_flows"."flows_customers" add column _loaded_at timestamptz default now();
+\echo SQLSTATE :SQLSTATE
+ROLLBACK;
+-- outside dbt, in the same transaction as the build: said without dbt
+BEGIN;
+CREATE TABLE enf_flows.flows_customers__dbt_tmp (id integer NOT NULL PRIMARY KEY CHECK (id > 0), name text NOT NULL);
+ALTER TABLE enf_flows.flows_customers RENAME TO flows_customers__dbt_backup;
+ALTER TABLE enf_flows.flows_customers__dbt_tmp RENAME TO flows_customers;
+ALTER TABLE enf_flows.flows_customers ALTER COLUMN name TYPE varchar(10);
+\echo SQLSTATE :SQLSTATE
+ROLLBACK;
+-- an ALTER of a table built earlier keeps the usual message
+ALTER TABLE enf_flows.flows_customers ADD COLUMN _loaded_at timestamptz;
+\echo SQLSTATE :SQLSTATE
+SELECT id, name FROM enf_flows.flows_customers ORDER BY id;
+
 -- Clean up: relations first, then the contracts (an empty document
 -- empties a source).
 SET client_min_messages = warning;

@@ -215,13 +215,108 @@ SELECT target, count(*) FROM dbt_contract.models WHERE source = 'dbt:tgt'
  GROUP BY target ORDER BY target COLLATE "C";
 
 --
+-- Target lifecycle: the targets view, a dropped schema, dropping a target.
+--
+SELECT target, models, enforced_models, sources, last_applied_by = session_user AS by_me,
+       last_applied_at IS NOT NULL AS applied, schema_exists
+  FROM dbt_contract.targets WHERE target LIKE 'tgt\_%' ORDER BY target COLLATE "C";
+-- a CI run: apply for its target, build, drop its schema at the end
+SELECT count(*) AS applied FROM dbt_contract_apply_yaml(tgt_project(), 'dbt:tgt', 'tgt_pr_2');
+CREATE SCHEMA tgt_pr_2;
+CREATE TABLE tgt_pr_2.tgt_customers (id int PRIMARY KEY, name text);
+-- the contracts stay (a restore or a mistaken drop of production must
+-- not lose them), and the drop says so
+DROP SCHEMA tgt_pr_2 CASCADE;
+-- a schema that is no target: nothing to say
+CREATE SCHEMA tgt_nothing;
+DROP SCHEMA tgt_nothing;
+SELECT target, models, schema_exists FROM dbt_contract.targets WHERE target = 'tgt_pr_2';
+-- dropping the target removes its contracts, sources and history, and
+-- says what it removed; a second time, nothing
+SELECT * FROM dbt_contract_drop_target('tgt_pr_2');
+SELECT * FROM dbt_contract_drop_target('tgt_pr_2');
+SELECT count(*) AS left_of_pr_2 FROM dbt_contract.history WHERE target = 'tgt_pr_2';
+SELECT count(*) AS target_rows FROM dbt_contract.targets WHERE target = 'tgt_pr_2';
+-- nobody else's contracts were touched
+SELECT target, count(*) FROM dbt_contract.models WHERE source = 'dbt:tgt'
+ GROUP BY target ORDER BY target COLLATE "C";
+--
+-- dbt_contract_clone, target to target: production's relations as views
+-- where the developer's contracts (or dbt's default schema names) put
+-- them, custom schemas included.
+--
+CREATE SCHEMA tgt_prod_marts;
+CREATE TABLE tgt_prod_marts.tgt_mart (day date);
+ALTER TABLE tgt_prod.tgt_orders__dbt_tmp RENAME TO tgt_orders;
+CREATE TABLE tgt_prod.tgt_fct_v1 (id int);
+INSERT INTO tgt_prod.tgt_fct_v1 VALUES (1), (2);
+-- the developer built customers and the mart; their orders have a note
+-- production's lack, so production's cannot stand in for them
+SELECT * FROM dbt_contract_clone('tgt_prod', 'tgt_alice') ORDER BY relation COLLATE "C";
+SELECT count(*) AS rows_through_dev FROM tgt_alice.tgt_fct_v1;
+SELECT * FROM dbt_contract_clone('tgt_prod', 'tgt_alice') ORDER BY relation COLLATE "C";
+-- a CI target: its custom schema comes later
+SELECT count(*) AS applied FROM dbt_contract_apply_yaml(tgt_project(), 'dbt:tgt', 'tgt_pr_3');
+CREATE SCHEMA tgt_pr_3;
+SELECT * FROM dbt_contract_clone('tgt_prod', 'tgt_pr_3') ORDER BY relation COLLATE "C";
+CREATE SCHEMA tgt_pr_3_marts;
+SELECT * FROM dbt_contract_clone('tgt_prod', 'tgt_pr_3') ORDER BY relation COLLATE "C";
+-- the clone views are checked against the CI target's own contracts
+ALTER VIEW tgt_pr_3.tgt_fct_v1 RENAME COLUMN id TO ident;
+\echo SQLSTATE :SQLSTATE
+-- a schema without contracts of its own: dbt's default names
+CREATE SCHEMA tgt_scratch;
+SELECT * FROM dbt_contract_clone('tgt_prod', 'tgt_scratch') ORDER BY relation COLLATE "C";
+-- dropping the CI target forgets the views it recorded
+SELECT * FROM dbt_contract_drop_target('tgt_pr_3');
+DROP SCHEMA tgt_pr_3, tgt_pr_3_marts, tgt_scratch CASCADE;
+DELETE FROM dbt_contract.clone_view WHERE to_schema LIKE 'tgt\_%';
+
+-- dbt_contract_apply_manifest takes the target too: the same manifest
+-- node compiled for two targets gives two targets' contracts
+SELECT t.target, a.model, a.relation, a.action
+  FROM (VALUES ('tgt_mf_a'), ('tgt_mf_b')) t(target),
+       LATERAL dbt_contract_apply_manifest(format($j${"nodes": {"model.tgt.tgt_m": {
+           "resource_type": "model", "name": "tgt_m", "schema": %s, "alias": "tgt_m",
+           "config": {"materialized": "table", "contract": {"enforced": true}},
+           "columns": {"id": {"name": "id", "data_type": "int"}}}}}$j$,
+           to_json(t.target))::jsonb, 'dbt:mf', false, t.target) a
+ ORDER BY t.target COLLATE "C";
+SELECT target, models, sources FROM dbt_contract.targets
+ WHERE target LIKE 'tgt\_mf\_%' ORDER BY target COLLATE "C";
+SELECT kind, removed, names FROM dbt_contract_drop_target('tgt_mf_a') WHERE kind = 'models';
+SELECT target, model, relation_schema FROM dbt_contract.models WHERE source = 'dbt:mf';
+SELECT kind, removed FROM dbt_contract_drop_target('tgt_mf_b') WHERE kind = 'models';
+-- ordinary users read the view
+CREATE ROLE regress_tgt_other;
+SET ROLE regress_tgt_other;
+SELECT count(*) > 0 AS readable FROM dbt_contract.targets;
+-- ... but dropping a target is for whoever may apply for it
+SELECT * FROM dbt_contract_drop_target('tgt_dev');
+\echo SQLSTATE :SQLSTATE
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION dbt_contract_drop_target(text) TO regress_tgt_dev, regress_tgt_other;
+SET ROLE regress_tgt_other;
+SELECT * FROM dbt_contract_drop_target('tgt_dev');
+\echo SQLSTATE :SQLSTATE
+SET ROLE regress_tgt_dev;
+SELECT * FROM dbt_contract_drop_target('tgt_prod');
+\echo SQLSTATE :SQLSTATE
+SELECT kind, removed FROM dbt_contract_drop_target('tgt_dev');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION dbt_contract_drop_target(text) FROM regress_tgt_dev, regress_tgt_other;
+DROP ROLE regress_tgt_other;
+SELECT target, count(*) FROM dbt_contract.models WHERE source = 'dbt:tgt'
+ GROUP BY target ORDER BY target COLLATE "C";
+
+--
 -- Clean up.
 --
 SELECT target, count(*) AS removed
   FROM (SELECT DISTINCT target FROM dbt_contract.contract_source WHERE source = 'dbt:tgt') s,
        LATERAL dbt_contract_apply_yaml('version: 2', 'dbt:tgt', s.target, allow_breaking => true)
  GROUP BY target ORDER BY target COLLATE "C";
-DROP SCHEMA tgt_prod, tgt_alice, tgt_alice_marts CASCADE;
+DROP SCHEMA tgt_prod, tgt_prod_marts, tgt_alice, tgt_alice_marts CASCADE;
 DROP SCHEMA tgt_dev CASCADE;
 REVOKE EXECUTE ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean),
                            dbt_contract_apply_manifest(jsonb, text, boolean, text) FROM regress_tgt_dev;

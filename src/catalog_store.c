@@ -469,7 +469,7 @@ check_target_privilege(const char *target, KeyedRow *rows, int n, Oid caller)
 	List	   *seen = NIL;
 	int			i;
 
-	if (superuser_arg(caller))
+	if (superuser_arg(caller) || has_privs_of_role(caller, dbtc_catalog_owner()))
 		return;
 	check_schema_privilege(target, target, caller, NULL);
 	seen = lappend(seen, (char *) target);
@@ -489,6 +489,20 @@ check_target_privilege(const char *target, KeyedRow *rows, int n, Oid caller)
 		seen = lappend(seen, (char *) schema);
 	}
 	list_free(seen);
+}
+
+/*
+ * May the caller change the contracts of a target as a whole (drop it)?
+ * The rule of an apply for its base schema: superusers, the catalog's
+ * owner, and roles with the privileges of the target schema's owner (or,
+ * once the schema is gone, those who could create it again).
+ */
+void
+contract_check_target_privilege(const char *target, Oid caller)
+{
+	if (superuser_arg(caller) || has_privs_of_role(caller, dbtc_catalog_owner()))
+		return;
+	check_schema_privilege(target, target, caller, NULL);
 }
 
 /* Old rows of this source and target, sorted like the new ones. */

@@ -1,8 +1,10 @@
 /*-------------------------------------------------------------------------
  * clone.c
- *	  dbt_contract_clone: fill a dev schema with views onto the production
+ *	  dbt_contract_clone: fill a dev target with views onto the production
  *	  relations of contracted models it lacks, the way dbt's clone falls
  *	  back on PostgreSQL, so a BI tool pointed at dev finds every relation.
+ *	  Target to target, each view goes where the dev target's contract
+ *	  (or dbt's default schema naming) puts the model.
  *
  * Views are created as the caller (who needs CREATE on the dev schema);
  * the extension remembers which ones it created so that it never replaces
@@ -30,13 +32,68 @@ PG_FUNCTION_INFO_V1(dbt_contract_clone);
 typedef struct CloneCandidate
 {
 	char	   *model;
-	char	   *relname;
+	char	   *from_schema;	/* production's relation */
+	char	   *from_relname;
+	char	   *to_schema;		/* where the dev target has (or would have) it */
+	char	   *to_relname;
 	bool		tracked;		/* a view this function created before */
+	bool		differs;		/* to's enforced contract is not from's */
 } CloneCandidate;
 
-/* Contracted relations of from_schema, and which to_schema views are ours. */
+/*
+ * Target to target: every contract of the from target, placed where the
+ * to target's contract of the same model and version puts it, else where
+ * dbt's default generate_schema_name would (the to target, or
+ * <to>_<custom> for <from>_<custom>).  A verbatim custom schema is shared
+ * by both targets: nothing to clone there.  A view of production's
+ * relation can stand in only where the dev target's enforced contract
+ * declares the same columns (the event trigger checks it like any view).
+ */
+static const char *const clone_targets_sql =
+"SELECT f.model, f.relation_schema, f.relation_name, d.to_schema,"
+"       coalesce(t.relation_name, f.relation_name),"
+"       cv.relation_name IS NOT NULL,"
+"       coalesce(t.enforced, false) AND"
+"       (SELECT string_agg(format('%s %s %s', c.attname, c.type_oid, c.typmod), ','"
+"                          ORDER BY c.ordinal)"
+"          FROM dbt_contract.contract_column c WHERE c.model_id = f.model_id)"
+"       IS DISTINCT FROM"
+"       (SELECT string_agg(format('%s %s %s', c.attname, c.type_oid, c.typmod), ','"
+"                          ORDER BY c.ordinal)"
+"          FROM dbt_contract.contract_column c WHERE c.model_id = t.model_id)"
+"  FROM dbt_contract.contract_model f"
+"  LEFT JOIN dbt_contract.contract_model t"
+"         ON t.target = $2 AND t.model = f.model"
+"        AND coalesce(t.version, -1) = coalesce(f.version, -1)"
+"  CROSS JOIN LATERAL (SELECT coalesce(t.relation_schema,"
+"         CASE WHEN f.relation_schema = $1 THEN $2"
+"              WHEN starts_with(f.relation_schema, $1 || '_')"
+"              THEN $2 || substr(f.relation_schema, length($1) + 1) END)"
+"         AS to_schema) d"
+"  LEFT JOIN dbt_contract.clone_view cv"
+"         ON cv.to_schema = d.to_schema"
+"        AND cv.relation_name = coalesce(t.relation_name, f.relation_name)"
+" WHERE f.target = $1 AND d.to_schema IS NOT NULL"
+"   AND d.to_schema <> f.relation_schema"
+" ORDER BY f.relation_schema, f.relation_name";
+
+/* Schema to schema (no contracts of a target named from_schema). */
+static const char *const clone_schemas_sql =
+"SELECT m.model, m.relation_schema, m.relation_name, $2, m.relation_name,"
+"       c.relation_name IS NOT NULL, false"
+"  FROM dbt_contract.contract_model m"
+"  LEFT JOIN dbt_contract.clone_view c"
+"    ON c.to_schema = $2 AND c.relation_name = m.relation_name"
+" WHERE m.relation_schema = $1"
+" ORDER BY m.relation_name";
+
+/*
+ * What to clone from `from` into `to`: by their targets' contracts when
+ * `from` is a target that has contracts, else the contracted relations
+ * of schema `from`, into schema `to`.
+ */
 static List *
-clone_candidates(const char *from_schema, const char *to_schema)
+clone_candidates(const char *from, const char *to)
 {
 	OwnerContext oc;
 	Datum		args[2];
@@ -49,16 +106,15 @@ clone_candidates(const char *from_schema, const char *to_schema)
 	dbtc_begin_as_owner(&oc);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
-	args[0] = CStringGetTextDatum(from_schema);
-	args[1] = CStringGetTextDatum(to_schema);
-	rc = SPI_execute_with_args("SELECT DISTINCT ON (m.relation_name) m.model, m.relation_name, "
-							   "       c.relation_name IS NOT NULL "
-							   "  FROM dbt_contract.contract_model m "
-							   "  LEFT JOIN dbt_contract.clone_view c "
-							   "    ON c.to_schema = $2 AND c.relation_name = m.relation_name "
-							   " WHERE m.relation_schema = $1 "
-							   " ORDER BY m.relation_name, m.model",
-							   2, types, args, NULL, false, 0);
+	args[0] = CStringGetTextDatum(from);
+	args[1] = CStringGetTextDatum(to);
+	rc = SPI_execute_with_args("SELECT 1 FROM dbt_contract.contract_model WHERE target = $1",
+							   1, types, args, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "dbt_contract: reading the targets failed: %s",
+			 SPI_result_code_string(rc));
+	rc = SPI_execute_with_args(SPI_processed > 0 ? clone_targets_sql : clone_schemas_sql,
+							   2, types, args, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "dbt_contract: reading contracted relations failed: %s",
 			 SPI_result_code_string(rc));
@@ -70,9 +126,14 @@ clone_candidates(const char *from_schema, const char *to_schema)
 		CloneCandidate *c = palloc(sizeof(CloneCandidate));
 		bool		isnull;
 
-		c->model = pstrdup(SPI_getvalue(tup, td, 1));
-		c->relname = pstrdup(SPI_getvalue(tup, td, 2));
-		c->tracked = DatumGetBool(SPI_getbinval(tup, td, 3, &isnull));
+		CHECK_FOR_INTERRUPTS();
+		c->model = SPI_getvalue(tup, td, 1);
+		c->from_schema = SPI_getvalue(tup, td, 2);
+		c->from_relname = SPI_getvalue(tup, td, 3);
+		c->to_schema = SPI_getvalue(tup, td, 4);
+		c->to_relname = SPI_getvalue(tup, td, 5);
+		c->tracked = DatumGetBool(SPI_getbinval(tup, td, 6, &isnull));
+		c->differs = DatumGetBool(SPI_getbinval(tup, td, 7, &isnull));
 		res = lappend(res, c);
 		MemoryContextSwitchTo(spi);
 	}
@@ -124,10 +185,16 @@ track_clone(const char *to_schema, const char *relname, const char *from_schema,
 /*
  * dbt_contract_clone(from_schema text, to_schema text) RETURNS TABLE
  * (model text, relation text, action text): for every contracted model
- * whose relation exists in from_schema but not in to_schema, create a
- * view in to_schema selecting from it.  Actions: created; exists (a view
- * this function made earlier is still there); skipped (to_schema has a
- * relation of that name this function did not make, e.g. a dbt build).
+ * whose relation exists in production but not in the dev target, create a
+ * view there selecting from it.  Both arguments are targets when
+ * from_schema has contracts as a target (the views go where the dev
+ * target's contracts, or dbt's default schema names, put the models,
+ * custom schemas included); else schemas.  Actions: created; exists (a
+ * view this function made earlier is still there); skipped (the dev
+ * target has a relation of that name this function did not make, e.g. a
+ * dbt build); differs (the dev target's enforced contract declares other
+ * columns, so production's relation cannot stand in: build the model);
+ * no schema (the dev target's custom schema does not exist yet).
  */
 Datum
 dbt_contract_clone(PG_FUNCTION_ARGS)
@@ -136,8 +203,6 @@ dbt_contract_clone(PG_FUNCTION_ARGS)
 	char	   *from_schema;
 	char	   *to_schema;
 	char	   *caller = GetUserNameFromId(GetUserId(), false);
-	Oid			from_nsp;
-	Oid			to_nsp;
 	ListCell   *lc;
 	int			rc;
 
@@ -151,23 +216,30 @@ dbt_contract_clone(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot clone schema \"%s\" into itself", from_schema)));
-	from_nsp = get_namespace_oid(from_schema, false);
-	to_nsp = get_namespace_oid(to_schema, false);
+	(void) get_namespace_oid(from_schema, false);
+	(void) get_namespace_oid(to_schema, false);
 
 	sink = dbtc_srf_begin(fcinfo);
 
 	foreach(lc, clone_candidates(from_schema, to_schema))
 	{
 		CloneCandidate *c = lfirst(lc);
-		Oid			existing = get_relname_relid(c->relname, to_nsp);
+		Oid			from_nsp = get_namespace_oid(c->from_schema, true);
+		Oid			to_nsp = get_namespace_oid(c->to_schema, true);
+		Oid			existing;
 		const char *action;
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
 		CHECK_FOR_INTERRUPTS();
-		if (!OidIsValid(get_relname_relid(c->relname, from_nsp)))
-			continue;			/* not built in from_schema: nothing to show */
-		if (OidIsValid(existing))
+		if (!OidIsValid(from_nsp) ||
+			!OidIsValid(get_relname_relid(c->from_relname, from_nsp)))
+			continue;			/* not built in production: nothing to show */
+		existing = OidIsValid(to_nsp) ?
+			get_relname_relid(c->to_relname, to_nsp) : InvalidOid;
+		if (!OidIsValid(to_nsp))
+			action = "no schema";
+		else if (OidIsValid(existing))
 		{
 			if (c->tracked && get_rel_relkind(existing) == RELKIND_VIEW)
 				action = "exists";
@@ -175,15 +247,18 @@ dbt_contract_clone(PG_FUNCTION_ARGS)
 			{
 				/* replaced since (dbt built the model in dev): not ours any more */
 				if (c->tracked)
-					track_clone(to_schema, c->relname, from_schema, caller, false);
+					track_clone(c->to_schema, c->to_relname, c->from_schema,
+								caller, false);
 				action = "skipped";
 			}
 		}
+		else if (c->differs)
+			action = "differs";
 		else
 		{
 			char	   *sql = psprintf("CREATE VIEW %s AS SELECT * FROM %s",
-									   quote_qualified_identifier(to_schema, c->relname),
-									   quote_qualified_identifier(from_schema, c->relname));
+									   quote_qualified_identifier(c->to_schema, c->to_relname),
+									   quote_qualified_identifier(c->from_schema, c->from_relname));
 
 			/* as the caller: their privileges, and the usual contract checks */
 			if ((rc = SPI_connect()) != SPI_OK_CONNECT)
@@ -202,11 +277,12 @@ dbt_contract_clone(PG_FUNCTION_ARGS)
 				elog(ERROR, "dbt_contract: \"%s\" failed: %s", sql,
 					 SPI_result_code_string(rc));
 			SPI_finish();
-			track_clone(to_schema, c->relname, from_schema, caller, true);
+			track_clone(c->to_schema, c->to_relname, c->from_schema, caller, true);
 			action = "created";
 		}
 		values[0] = CStringGetTextDatum(c->model);
-		values[1] = CStringGetTextDatum(quote_qualified_identifier(to_schema, c->relname));
+		values[1] = CStringGetTextDatum(quote_qualified_identifier(c->to_schema,
+																   c->to_relname));
 		values[2] = CStringGetTextDatum(action);
 		tuplestore_putvalues(sink.store, sink.desc, values, nulls);
 	}

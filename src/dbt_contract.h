@@ -258,6 +258,10 @@ extern List *contract_store_apply(const char *source, List *models,
 								 const ApplyOptions *opts);
 extern List *contract_store_diff(const char *source, List *models,
 								const ApplyOptions *opts);
+extern void contract_check_target_privilege(const char *target, Oid caller);
+
+/* Target lifecycle (targets.c). */
+extern void contract_report_dropped_targets(Node *parsetree);
 
 /* ---------- reading the catalog (contract_read.c) ---------- */
 typedef struct ContractReader ContractReader;

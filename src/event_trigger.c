@@ -42,7 +42,10 @@
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/syscache.h"
 
 #include "dbt_contract.h"
@@ -76,6 +79,7 @@ typedef struct Target
 	TargetKind	kind;
 	TargetReach reach;
 	bool		renamed;		/* rv is the new name given by a RENAME */
+	bool		altered;		/* ALTER TABLE subcommands (not a rename) */
 } Target;
 
 static bool
@@ -127,6 +131,7 @@ make_target(RangeVar *rv, TargetKind kind)
 	t->kind = kind;
 	t->reach = kind == TARGET_CHANGED ? REACH_DESCENDANTS : REACH_DIRECT;
 	t->renamed = false;
+	t->altered = false;
 	return t;
 }
 
@@ -239,6 +244,7 @@ command_target(Node *parsetree)
 				if (!alter_can_break(ats->cmds))
 					return NULL;
 				t = make_target(ats->relation, TARGET_CHANGED);
+				t->altered = true;
 				/* ALTER TYPE t ... CASCADE changes the tables OF t */
 				if (type == OBJECT_TYPE)
 					t->reach = REACH_TYPED_TABLES;
@@ -338,6 +344,64 @@ report_violation(const char *relation, const ContractModel *spec,
 }
 
 /*
+ * Was the relation created in this transaction?  dbt builds a model's
+ * table and runs its post-hooks in one transaction, so an ALTER that
+ * breaks a relation created this way is, in a dbt run, a post-hook (or
+ * another statement after the build), not the model's SQL.
+ */
+static bool
+built_in_this_transaction(Oid relid)
+{
+	Relation	rel = RelationIdGetRelation(relid);
+	bool		res;
+
+	if (!RelationIsValid(rel))
+		return false;
+	res = rel->rd_createSubid != InvalidSubTransactionId;
+	RelationClose(rel);
+	return res;
+}
+
+/*
+ * An ALTER right after the build broke the contract: say so, and name
+ * the columns it added, which belong in the contract and the model's SQL.
+ */
+static void
+report_changed_after_build(const char *relation, const ContractModel *spec,
+						   MatchReport *report)
+{
+	int			level = dbtc_enforcement == ENFORCE_ERROR ? ERROR : WARNING;
+	const char *app = GetConfigOption("application_name", true, false);
+	bool		by_dbt = app != NULL && strncmp(app, "dbt", 3) == 0;
+	StringInfoData extra;
+	ListCell   *lc;
+
+	initStringInfo(&extra);
+	foreach(lc, report->problems)
+	{
+		const MatchProblem *p = lfirst(lc);
+
+		if (strcmp(p->problem, "column extra") != 0)
+			continue;
+		appendStringInfo(&extra, "\n    - name: %s\n      data_type: %s",
+						 p->object, p->have ? p->have : "");
+	}
+	ereport(level,
+			(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+			 errmsg("a statement after the build of relation %s breaks the enforced contract of %s",
+					relation, contract_model_label_full(spec)),
+			 by_dbt ?
+			 errdetail_internal("dbt built %s in this transaction, and a later statement of the run changed it: a post-hook altered the table dbt had just built.\n%s",
+								relation, contract_match_report_text(report)) :
+			 errdetail_internal("%s was created earlier in this transaction, and this later statement changed it (in a dbt run: a post-hook).\n%s",
+								relation, contract_match_report_text(report)),
+			 extra.len ?
+			 errhint("Declare the column in the model's contract and select it in the model's SQL instead of adding it in a post-hook:\n  columns:%s",
+					 extra.data) :
+			 errhint("Make the model's SQL produce the relation as its contract declares instead of changing it after the build (in a post-hook), or change the contract first (dbt_contract_apply).")));
+}
+
+/*
  * The relation a RENAME without a schema name renamed.  The new name
  * looked up through search_path could find a same-named relation in an
  * earlier schema, so ask the command itself which object it changed.
@@ -412,7 +476,7 @@ created_here(Oid relid)
 
 /* Check one relation a command created or changed against its contract. */
 static void
-check_relation(Oid relid, TargetKind kind)
+check_relation(Oid relid, TargetKind kind, bool altered)
 {
 	char		relkind;
 	char	   *relname;
@@ -442,7 +506,11 @@ check_relation(Oid relid, TargetKind kind)
 		return;
 
 	report = contract_match_relation(relid, spec, true);
-	if (!contract_match_report_empty(report))
+	if (!contract_match_report_empty(report) && altered &&
+		built_in_this_transaction(relid))
+		report_changed_after_build(quote_qualified_identifier(schema, relname),
+								   spec, report);
+	else if (!contract_match_report_empty(report))
 		report_violation(quote_qualified_identifier(schema, relname), spec,
 						 kind, report);
 }
@@ -530,7 +598,7 @@ check_target(Target *t)
 	foreach(lc, target_relations(t))
 	{
 		CHECK_FOR_INTERRUPTS();
-		check_relation(lfirst_oid(lc), t->kind);
+		check_relation(lfirst_oid(lc), t->kind, t->altered);
 	}
 }
 
@@ -757,6 +825,9 @@ dbt_contract_sql_drop(PG_FUNCTION_ARGS)
 				 errmsg("function \"%s\" must be fired as an event trigger",
 						"dbt_contract_sql_drop")));
 	trigdata = (EventTriggerData *) fcinfo->context;
+	/* whatever the enforcement: contracts left without their schema */
+	if (!creating_extension)
+		contract_report_dropped_targets(trigdata->parsetree);
 	if (creating_extension || dbtc_enforcement == ENFORCE_OFF ||
 		!may_cascade(trigdata->parsetree))
 		PG_RETURN_VOID();

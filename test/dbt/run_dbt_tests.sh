@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# The dbt suite: real dbt (pinned in test/dbt/requirements.txt) against a
+# The dbt suite: real dbt (pinned in test/dbt/requirements.txt, or the file
+# DBT_REQUIREMENTS names: test/dbt/requirements-1.*.txt) against a
 # throwaway cluster with the dbt_contract extension, all run by pytest:
 #
 #   e2e/test_s1_build.py            the package's on-run-start hook applies the
 #                                   project's contracts; dbt build, incremental
 #                                   second run, append_new_columns, --full-refresh
 #   e2e/test_s2_database_catches.py what dbt misses, the database catches
-#   e2e/test_s4_clone.py            dbt_contract_clone for dev schemas
+#   e2e/test_s4_clone.py            dbt_contract_clone for dev targets
 #   e2e/test_s6_odcs.py             dbt_contract_generate_odcs vs the ODCS JSON schema
 #   e2e/test_s7_loader_fidelity.py  .inf/.nan arguments and quote_columns through the hook
 #   e2e/test_s8_fk_targets.py       a foreign key's target stored alike from the
 #                                   compiled manifest and the hook
+#   e2e/test_s9_post_hook.py        a post-hook altering the table just built
 #   adapter/test_constraints.py     dbt-tests-adapter's constraint suite, as
 #                                   dbt-postgres runs it, with the hook active
 #

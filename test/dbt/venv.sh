@@ -9,8 +9,8 @@
 # venv is used only once its install finished (marker file .complete); a
 # broken one is rebuilt.
 #
-# dbt_venv sets DBT_VENV to the one of test/dbt/requirements.txt (DBT_VENV
-# set beforehand is used as it is).
+# dbt_venv sets DBT_VENV to the one of $DBT_REQUIREMENTS, by default
+# test/dbt/requirements.txt (DBT_VENV set beforehand is used as it is).
 
 cached_venv() {
   local req=$1 name=$2 hash cache dir py i
@@ -41,6 +41,22 @@ cached_venv() {
   CACHED_VENV=$dir
 }
 
+# dbt_requirements MINOR prints the requirements file of a dbt-core minor
+# (1.8, ...): requirements-MINOR.txt, or requirements.txt when its pinned
+# dbt-core is that minor.
+dbt_requirements() {
+  local here
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  if [ -f "$here/requirements-$1.txt" ]; then
+    echo "$here/requirements-$1.txt"
+  elif grep -q "^dbt-core==$1\." "$here/requirements.txt"; then
+    echo "$here/requirements.txt"
+  else
+    echo "no requirements file for dbt-core $1 in $here" >&2
+    return 1
+  fi
+}
+
 dbt_venv() {
   local here
   here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -48,7 +64,7 @@ dbt_venv() {
     export DBT_VENV
     return 0
   fi
-  cached_venv "$here/requirements.txt" venv || return 1
+  cached_venv "${DBT_REQUIREMENTS:-$here/requirements.txt}" venv || return 1
   DBT_VENV=$CACHED_VENV
   export DBT_VENV
 }

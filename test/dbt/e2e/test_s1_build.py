@@ -7,7 +7,12 @@ import re
 
 import pytest
 
-from dbtsuite import SOURCE, Project, fresh_database
+from dbtsuite import SOURCE, Project, fresh_database, needs_dbt
+
+# dbt-core 1.8 has no foreign key `to:`; the suite gives it the older
+# `expression:` form and a depends_on comment (dbtsuite.adapt_project), so
+# nothing resolves the key to a model.
+FK_TO = needs_dbt((1, 9), "foreign key constraints with `to: ref(...)`")
 
 DB = "dbt_e2e_s1"
 
@@ -73,6 +78,7 @@ def test_hook_loaded_every_model(project, first_build):
                          (SOURCE,)) >= 1
 
 
+@FK_TO
 def test_hook_loaded_constraints(project, first_build):
     rows = project.sql(
         "SELECT model, constraint_type, columns, to_model, to_columns, expression, level, name "
@@ -125,6 +131,7 @@ def test_relations_match_contracts(project, first_build):
     assert project.value("SELECT count(*) FROM analytics.fct_orders") == 24
 
 
+@FK_TO
 def test_manifest_json_gives_the_same_contracts(project, first_build):
     """The manifest alternative: target/manifest.json (with `to` compiled to
     relation names) applied under the same source, for the same target,

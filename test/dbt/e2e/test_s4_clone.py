@@ -1,5 +1,6 @@
-"""S4: dbt_contract_clone for dev schemas.  Production is built; a dev
-schema gets views onto the contracted relations it lacks, so a BI tool
+"""S4: dbt_contract_clone for dev targets.  Production is built; a dev
+target gets views onto the contracted relations it lacks (custom schemas
+included, placed as dbt names them for the dev target), so a BI tool
 pointed at dev works; `dbt build -s <model>` in dev then replaces that
 model's view with the real table; cloning again creates nothing new."""
 import pytest
@@ -32,11 +33,9 @@ def project(tmp_path_factory):
 
 
 def clone(project):
-    rows = project.sql(f"SELECT model, relation, action FROM dbt_contract_clone('{PROD}', '{DEV}') "
-                       f"UNION ALL "
-                       f"SELECT model, relation, action FROM dbt_contract_clone('{PROD}_geo', '{DEV}_geo') "
+    # target to target: the custom schema (<target>_geo) comes along
+    return project.sql(f"SELECT model, relation, action FROM dbt_contract_clone('{PROD}', '{DEV}') "
                        f"ORDER BY 2")
-    return rows
 
 
 def relkind(project, rel):
