@@ -88,7 +88,7 @@
     {{ exceptions.raise_compiler_error("dbt_contract: name production's target schema with base= or var dbt_contract_prod_target") }}
   {%- endif -%}
   {%- set changes = dbt_contract.report_production_diff(prod) -%}
-  {%- do adapter.commit() -%}
+  {%- do dbt_contract.commit() -%}
   {%- do log('dbt_contract: ' ~ changes ~ ' breaking change(s) of target ' ~ target.schema
              ~ ' against ' ~ prod, info=true) -%}
 {%- endmacro %}
@@ -104,6 +104,16 @@
 {#- A SQL string literal. -#}
 {% macro literal(text) -%}
   {{- return("'" ~ (text | string | replace("'", "''")) ~ "'") -}}
+{%- endmacro %}
+
+
+{#- Commit what the statements above did, unless they ran inside a model's
+    own transaction (the macro used as a model pre-hook), which dbt
+    commits with the model. -#}
+{% macro commit() -%}
+  {%- if not (model is defined and model.resource_type in ['model', 'seed', 'snapshot']) -%}
+    {%- do adapter.commit() -%}
+  {%- endif -%}
 {%- endmacro %}
 
 
@@ -140,7 +150,7 @@
           ~ dbt_contract.literal(src) ~ ' and target = ' ~ dbt_contract.literal(target.schema)) -%}
     {%- if stored.rows | length == 1 and stored.rows[0][0] == checksum
           and stored.rows[0][1] | int == nmodels -%}
-      {%- do adapter.commit() -%}
+      {%- do dbt_contract.commit() -%}
       {{- return(none) -}}
     {%- endif -%}
   {%- endif -%}
@@ -172,7 +182,7 @@
   {%- endif -%}
   {#- Only now: under --warn-error a warning above ends the run with the
       transaction open, and so nothing of this apply is kept. -#}
-  {%- do adapter.commit() -%}
+  {%- do dbt_contract.commit() -%}
   {{- return(result) -}}
 {%- endmacro %}
 
@@ -302,7 +312,7 @@
             'select relation, object, problem, have, want from '
             ~ dbt_contract.fn('dbt_contract_verify') ~ '(' ~ dbt_contract.literal(target.schema) ~ ')'
             ~ " where problem <> 'relation missing' order by 1, 2, 3") -%}
-      {%- do adapter.commit() -%}
+      {%- do dbt_contract.commit() -%}
       {%- for row in rows.rows -%}
         {%- do exceptions.warn('dbt_contract: relation ' ~ row[0] ~ ' does not match its contract: '
                                ~ row[1] ~ ': ' ~ row[2] ~ ' (have ' ~ (row[3] or 'none')
