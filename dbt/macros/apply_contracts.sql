@@ -11,9 +11,10 @@
   built from the run's `graph` (every model node, versions included, with
   its relation, config, columns and constraints as dbt parsed them, and
   every generic test attached to one), plus metadata.dbt_contract_checksum,
-  the md5 of the nodes' JSON.  The hook first reads that checksum back from
+  the md5 of what the payload is built from.  The hook first works that
+  checksum out (cheaply, with filters) and reads the stored one back from
   dbt_contract.sources: when it is the one last applied for the target
-  (same source, same number of models), nothing is sent at all.
+  (same source, same number of models), nothing is built or sent.
 
   Which baseline a change is judged against:
 
@@ -136,15 +137,13 @@
   {%- set prod = var('dbt_contract_prod_target', none) -%}
   {%- set is_prod = prod is none or prod == target.schema -%}
   {%- set accept = allow_breaking or var('dbt_contract_allow_breaking', false) in [true, 'true', 'True', 1] -%}
-  {%- set nodes = dbt_contract.contracts_nodes() -%}
-  {%- set body = tojson(nodes, sort_keys=true) -%}
-  {%- if body is none -%}
-    {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
-  {%- endif -%}
-  {%- set checksum = local_md5(body) -%}
-  {%- set nmodels = nodes.values() | selectattr('resource_type', 'equalto', 'model') | list | length -%}
+  {#- The checksum is worked out with filters (Python's speed), not by
+      building the payload (Jinja loops): a run that changes no contract
+      pays for no more than this and one query. -#}
+  {%- set checksum = dbt_contract.contracts_checksum() -%}
+  {%- set nmodels = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') | list | length -%}
 
-  {%- if not force -%}
+  {%- if not force and checksum is not none -%}
     {%- set stored = dbt_contract.query(
           'select checksum, models from dbt_contract.sources where source = '
           ~ dbt_contract.literal(src) ~ ' and target = ' ~ dbt_contract.literal(target.schema)) -%}
@@ -155,6 +154,13 @@
     {%- endif -%}
   {%- endif -%}
 
+  {%- set body = tojson(dbt_contract.contracts_nodes(), sort_keys=true) -%}
+  {%- if body is none -%}
+    {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
+  {%- endif -%}
+  {%- if checksum is none -%}
+    {%- set checksum = local_md5(body) -%}
+  {%- endif -%}
   {%- set text = '{"metadata": {"dbt_contract_checksum": "' ~ checksum ~ '"}, "nodes": ' ~ body ~ '}' -%}
   {%- set tag = dbt_contract.dollar_quote_tag(text) -%}
   {#- A dev or CI target's own last apply is no baseline: it goes through,
@@ -201,6 +207,30 @@
                            ~ ': ' ~ row[2] ~ ': ' ~ row[3]) -%}
   {%- endfor -%}
   {{- return(rows.rows | length) -}}
+{%- endmacro %}
+
+
+{#- md5 of everything contracts_nodes() reads from the graph, or none when
+    it cannot be serialized.  A change outside the contracts (a model's
+    SQL) leaves it alone; one that is not a contract change but shows here
+    only costs a send. -#}
+{% macro contracts_checksum() -%}
+  {%- set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+                   | sort(attribute='unique_id') -%}
+  {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
+                  | selectattr('attached_node') | sort(attribute='unique_id') -%}
+  {%- set parts = [] -%}
+  {%- for attr in ['unique_id', 'package_name', 'name', 'version', 'latest_version',
+                   'database', 'schema', 'alias', 'relation_name', 'config.materialized',
+                   'config.contract', 'config.on_schema_change', 'config.enabled',
+                   'description', 'deprecation_date', 'columns', 'constraints'] -%}
+    {%- do parts.append(models | map(attribute=attr) | list) -%}
+  {%- endfor -%}
+  {%- for attr in ['unique_id', 'name', 'attached_node', 'column_name', 'test_metadata'] -%}
+    {%- do parts.append(tests | map(attribute=attr) | list) -%}
+  {%- endfor -%}
+  {%- set text = tojson(parts, sort_keys=true) -%}
+  {{- return(local_md5(text) if text is not none else none) -}}
 {%- endmacro %}
 
 
@@ -297,28 +327,51 @@
   relations into dbt warnings (an error under --warn-error): above all the
   foreign keys a DROP ... CASCADE took from models that were not rebuilt
   (dbt drops <model>__dbt_backup with CASCADE), which the extension can
-  only report as a server WARNING dbt does not show.  Relations not built
-  yet (a dev target built in part) are not reported.  Runs only when this
-  invocation built something.
+  only report as a server WARNING dbt does not show.  It checks what this
+  invocation built and the models with a foreign key to it (all of the
+  target's relations when it built more than 200, or without `results`);
+  relations not built yet are not reported.
 -#}
 {% macro report_violations(results=none) -%}
   {%- if execute and var('dbt_contract_enabled', true) -%}
-    {%- set ns = namespace(built=results is none) -%}
-    {%- for r in (results or []) if r.node.resource_type in ['model', 'seed', 'snapshot'] and r.status in ['success', 'pass'] -%}
-      {%- set ns.built = true -%}
+    {%- set built = [] -%}
+    {%- for r in (results or []) if r.node.resource_type in ['model', 'seed', 'snapshot']
+                                    and r.status in ['success', 'pass'] -%}
+      {%- do built.append('(' ~ dbt_contract.literal(r.node.schema) ~ ', '
+                          ~ dbt_contract.literal(r.node.alias or r.node.name) ~ ')') -%}
     {%- endfor -%}
-    {%- if ns.built -%}
-      {%- set rows = dbt_contract.query(
-            'select relation, object, problem, have, want from '
-            ~ dbt_contract.fn('dbt_contract_verify') ~ '(' ~ dbt_contract.literal(target.schema) ~ ')'
-            ~ " where problem <> 'relation missing' order by 1, 2, 3") -%}
-      {%- do dbt_contract.commit() -%}
-      {%- for row in rows.rows -%}
-        {%- do exceptions.warn('dbt_contract: relation ' ~ row[0] ~ ' does not match its contract: '
-                               ~ row[1] ~ ': ' ~ row[2] ~ ' (have ' ~ (row[3] or 'none')
-                               ~ ', want ' ~ (row[4] or 'none') ~ ')') -%}
-      {%- endfor -%}
+    {%- set t = dbt_contract.literal(target.schema) -%}
+    {%- if results is none or built | length > 200 -%}
+      {%- set sql = 'select relation, object, problem, have, want from '
+            ~ dbt_contract.fn('dbt_contract_verify') ~ '(' ~ t ~ ')'
+            ~ " where problem <> 'relation missing' order by 1, 2, 3" -%}
+    {%- elif built -%}
+      {#- What was built, and the models with a foreign key to it (a
+          rebuild drops the old relation with CASCADE, taking their keys). -#}
+      {%- set sql = 'with built(s, n) as (values ' ~ built | join(', ') ~ '),'
+            ~ ' mine as (select * from dbt_contract.models where target = ' ~ t ~ '),'
+            ~ ' rel as (select m.relation_schema s, m.relation_name n from mine m join built b'
+            ~ '           on (m.relation_schema, m.relation_name) = (b.s, b.n)'
+            ~ '         union select c.relation_schema, c.relation_name'
+            ~ '           from dbt_contract.constraints k'
+            ~ '           join mine c on c.model = k.model and c.version is not distinct from k.version'
+            ~ '           join mine p on p.model = k.to_model'
+            ~ '           join built b on (p.relation_schema, p.relation_name) = (b.s, b.n)'
+            ~ "          where k.target = " ~ t ~ " and k.constraint_type = 'foreign_key')"
+            ~ ' select v.relation, v.object, v.problem, v.have, v.want from rel,'
+            ~ ' lateral ' ~ dbt_contract.fn('dbt_contract_check')
+            ~ '(to_regclass(quote_ident(rel.s) || \'.\' || quote_ident(rel.n))) v'
+            ~ ' order by 1, 2, 3' -%}
+    {%- else -%}
+      {{- return('') -}}
     {%- endif -%}
+    {%- set rows = dbt_contract.query(sql) -%}
+    {%- do dbt_contract.commit() -%}
+    {%- for row in rows.rows -%}
+      {%- do exceptions.warn('dbt_contract: relation ' ~ row[0] ~ ' does not match its contract: '
+                             ~ row[1] ~ ': ' ~ row[2] ~ ' (have ' ~ (row[3] or 'none')
+                             ~ ', want ' ~ (row[4] or 'none') ~ ')') -%}
+    {%- endfor -%}
   {%- endif -%}
   {{- return('') -}}
 {%- endmacro %}
