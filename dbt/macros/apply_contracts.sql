@@ -154,17 +154,7 @@
     {%- endif -%}
   {%- endif -%}
 
-  {#- The graph's own nodes, picked with filters: dbt's manifest.json
-      shape, which the extension reads; building trimmed copies in Jinja
-      loops costs seconds for a large project. -#}
-  {%- set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') | list -%}
-  {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
-                  | selectattr('test_metadata') | selectattr('attached_node') | list -%}
-  {%- set picked = models + tests -%}
-  {%- set body = tojson(dict(zip(picked | map(attribute='unique_id') | list, picked))) -%}
-  {%- if body is none -%}
-    {%- set body = tojson(dbt_contract.contracts_nodes(), sort_keys=true) -%}
-  {%- endif -%}
+  {%- set body = tojson(dbt_contract.contracts_nodes(), sort_keys=true) -%}
   {%- if body is none -%}
     {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
   {%- endif -%}
