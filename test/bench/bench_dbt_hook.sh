@@ -57,9 +57,11 @@ print("%.3f" % sum(x["execution_time"] for x in r if "on-run-" in x["unique_id"]
     "$1/target/run_results.json"
 }
 
-payload_bytes() {  # bytes of files under DIR/target that hold the payload
-  grep -rl --include='*.sql' --include='*.json' dbt_contract_apply_manifest "$1/target" 2>/dev/null \
-    | xargs -r cat | wc -c
+payload_bytes() {  # bytes of DIR's run artifacts that hold the hook's statement
+  # (target/compiled, target/run, run_results.json; manifest.json holds the
+  # package's macros, so their text, whatever the hook does)
+  { grep -rl dbt_contract_apply_manifest "$1/target/compiled" "$1/target/run" 2>/dev/null
+    grep -l dbt_contract_apply_manifest "$1/target/run_results.json"; } | xargs -r cat | wc -c
 }
 
 set_description() {  # set_description DIR TEXT: model m_0001's description
