@@ -154,7 +154,7 @@
     {%- endif -%}
   {%- endif -%}
 
-  {%- set body = tojson(dbt_contract.contracts_nodes(), sort_keys=true) -%}
+  {%- set body = dbt_contract.nodes_json(dbt_contract.contracts_nodes()) -%}
   {%- if body is none -%}
     {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
   {%- endif -%}
@@ -291,9 +291,50 @@
 {%- endmacro %}
 
 
+{#- `nodes` as JSON text (keys sorted), or none.  Python's json writes an
+    infinite or NaN argument (YAML .inf, .nan) as a bare Infinity / NaN,
+    which is no JSON to PostgreSQL: only then, the test arguments are
+    rewritten with the strings the loader uses. -#}
+{% macro nodes_json(nodes) -%}
+  {%- set text = tojson(nodes, sort_keys=true) -%}
+  {%- if text is not none and ('Infinity' in text or 'NaN' in text) -%}
+    {%- for uid, n in nodes.items() if n.resource_type == 'test' -%}
+      {%- do n.test_metadata.update({'kwargs': dbt_contract.json_finite(n.test_metadata.kwargs)}) -%}
+    {%- endfor -%}
+    {%- set text = tojson(nodes, sort_keys=true) -%}
+  {%- endif -%}
+  {{- return(text) -}}
+{%- endmacro %}
+
+
+{#- `value` with every infinite or NaN number replaced by the string
+    "Infinity", "-Infinity" or "NaN", as dbt_contract stores them. -#}
+{% macro json_finite(value) -%}
+  {%- if value is mapping -%}
+    {%- set out = {} -%}
+    {%- for k, v in value.items() -%}
+      {%- do out.update({k: dbt_contract.json_finite(v)}) -%}
+    {%- endfor -%}
+    {{- return(out) -}}
+  {%- elif value is iterable and value is not string -%}
+    {%- set out = [] -%}
+    {%- for v in value -%}
+      {%- do out.append(dbt_contract.json_finite(v)) -%}
+    {%- endfor -%}
+    {{- return(out) -}}
+  {%- elif value is number and value != value -%}
+    {{- return('NaN') -}}
+  {%- elif value is number and (value | string) in ['inf', '-inf'] -%}
+    {{- return('-Infinity' if value < 0 else 'Infinity') -}}
+  {%- endif -%}
+  {{- return(value) -}}
+{%- endmacro %}
+
+
 {#- The compact manifest, {"nodes": {...}}, as one JSON string. -#}
 {% macro contracts_json() -%}
-  {%- set text = tojson({'nodes': dbt_contract.contracts_nodes()}, sort_keys=true) -%}
+  {%- set body = dbt_contract.nodes_json(dbt_contract.contracts_nodes()) -%}
+  {%- set text = '{"nodes": ' ~ body ~ '}' if body is not none else none -%}
   {%- if text is none -%}
     {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
   {%- endif -%}

@@ -1,4 +1,4 @@
-"""S7: one project built for a `prod` target (schema analytics) and a `dev`
+"""S8: one project built for a `prod` target (schema analytics) and a `dev`
 target (schema dev) in one database, the package's hook active in both,
 var dbt_contract_prod_target naming production's schema (dbt_project.yml):
 
@@ -23,7 +23,7 @@ import pytest
 
 from dbtsuite import SOURCE, Project, fresh_database
 
-DB = "dbt_e2e_s7"
+DB = "dbt_e2e_s8"
 MARTS = "models/marts/_marts.yml"
 V2_COLUMNS = ("          - name: last_order_on\n"
               "            data_type: date\n")
@@ -34,7 +34,7 @@ V2_EXTRA = V2_COLUMNS + ("          - name: note\n"
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     fresh_database(DB)
-    p = Project(str(tmp_path_factory.mktemp("s7")), DB)
+    p = Project(str(tmp_path_factory.mktemp("s8")), DB)
     p.dbt("build", target="prod")
     p.dbt("build", target="dev")
     yield p
