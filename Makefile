@@ -64,7 +64,7 @@ REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                enforce_modes enforce_roles enforce_bypass enforce_paths \
                breaking_changes manifest_clone limits \
                keys relationships semantic_keys reports generated_sql name_folding exports \
-               targets fuzz_findings bulk_read
+               targets baseline fuzz_findings bulk_read
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)
 
 ISOLATION      = concurrent_apply apply_during_ddl targets_concurrent

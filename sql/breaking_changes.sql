@@ -8,6 +8,14 @@
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 CREATE SCHEMA brk;
+-- dbt built the models' relations: removing one of them breaks consumers
+-- (a contract whose relation was never built is removed freely; see the
+-- baseline test).
+CREATE TABLE brk.brk_orders ();
+CREATE TABLE brk.brk_customers_v1 ();
+CREATE TABLE brk.brk_customers_v2 ();
+CREATE TABLE brk.brk_retired ();
+CREATE TABLE brk.brk_retiring ();
 
 -- The baseline: one unversioned and one versioned enforced model, one
 -- model without an enforced contract, one deprecated model.
@@ -212,18 +220,21 @@ SELECT change, breaking FROM brk_versioned_cases c,
  ORDER BY c.label, change;
 
 ------------------------------------------------------------------------
--- allow_breaking: only a superuser may accept; the acceptance is recorded.
+-- allow_breaking: only a superuser or the target schema's owner may
+-- accept; the acceptance is recorded.
 ------------------------------------------------------------------------
 CREATE ROLE regress_brk_deployer;
 GRANT EXECUTE ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) TO regress_brk_deployer;
 GRANT USAGE ON SCHEMA brk TO regress_brk_deployer;
--- a non-superuser applies for a target whose schema it owns
-ALTER SCHEMA brk OWNER TO regress_brk_deployer;
 SET ROLE regress_brk_deployer;
 SELECT model, version, action
   FROM dbt_contract_apply_yaml(replace(brk.baseline(), 'data_type: string', 'data_type: varchar(50)'),
                                'brk', 'brk', allow_breaking => true);
 \echo SQLSTATE :SQLSTATE
+RESET ROLE;
+-- a non-superuser applies for a target whose schema it owns
+ALTER SCHEMA brk OWNER TO regress_brk_deployer;
+SET ROLE regress_brk_deployer;
 -- an ordinary deployer can still apply what does not break anything
 SELECT model, version, action
   FROM dbt_contract_apply_yaml(

@@ -1812,3 +1812,16 @@ UPDATE dbt_contract.contract_constraint k
           FROM dbt_contract.contract_constraint k2
          WHERE k2.constraint_type = 'foreign_key' AND k2.to_model IS NULL) s
  WHERE s.model_id = k.model_id AND s.ordinal = k.ordinal AND s.m IS NOT NULL;
+
+-- What each source last applied for each target, so a client (the dbt
+-- package) can tell whether its contracts changed since.
+CREATE VIEW dbt_contract.sources AS
+SELECT s.source, s.target, s.checksum, s.applied_at, s.applied_by,
+       (SELECT count(*) FROM dbt_contract.contract_model m
+         WHERE m.target = s.target AND m.source = s.source) AS models
+  FROM dbt_contract.contract_source s;
+COMMENT ON VIEW dbt_contract.sources IS
+    'One row per source and target: the checksum of what was last applied, when, by whom, and its model count';
+COMMENT ON COLUMN dbt_contract.sources.checksum IS
+    'md5 of the input that was applied, or the sender''s metadata.dbt_contract_checksum of a manifest';
+GRANT SELECT ON dbt_contract.sources TO PUBLIC;

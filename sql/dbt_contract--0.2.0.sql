@@ -317,6 +317,19 @@ COMMENT ON VIEW dbt_contract.history IS
     'One row per apply: when, by whom, which source and content, what changed, which breaking changes were accepted';
 
 GRANT SELECT ON dbt_contract.history TO PUBLIC;
+
+-- What each source last applied for each target, so a client (the dbt
+-- package) can tell whether its contracts changed since.
+CREATE VIEW dbt_contract.sources AS
+SELECT s.source, s.target, s.checksum, s.applied_at, s.applied_by,
+       (SELECT count(*) FROM dbt_contract.contract_model m
+         WHERE m.target = s.target AND m.source = s.source) AS models
+  FROM dbt_contract.contract_source s;
+COMMENT ON VIEW dbt_contract.sources IS
+    'One row per source and target: the checksum of what was last applied, when, by whom, and its model count';
+COMMENT ON COLUMN dbt_contract.sources.checksum IS
+    'md5 of the input that was applied, or the sender''s metadata.dbt_contract_checksum of a manifest';
+GRANT SELECT ON dbt_contract.sources TO PUBLIC;
 GRANT SELECT ON dbt_contract.models, dbt_contract.columns,
                 dbt_contract.constraints, dbt_contract.tests TO PUBLIC;
 

@@ -17,6 +17,7 @@
 #include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "common/md5.h"
 #include "fmgr.h"
@@ -32,6 +33,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "dbt_contract.h"
 
@@ -340,6 +342,7 @@ typedef struct ApplyRequest
 	bool		allow_breaking;
 	bool		dry_run;
 	bool		manifest;		/* inputs are a dbt manifest (JSON) */
+	const char *checksum;		/* the sender's own, or NULL: md5 of inputs */
 } ApplyRequest;
 
 static List *apply_inputs_guarded(const ApplyRequest *req, List *inputs);
@@ -392,7 +395,7 @@ apply_inputs_guarded(const ApplyRequest *req, List *inputs)
 
 	check_source(req->source);
 	/* before the texts go, each as soon as its tree is built */
-	store.checksum = inputs_checksum(inputs);
+	store.checksum = req->checksum ? req->checksum : inputs_checksum(inputs);
 	opts.target_schema = req->target_schema;
 	opts.relation_targets = false;
 	foreach(lc, inputs)
@@ -507,17 +510,45 @@ begin_work(void)
 								 ALLOCSET_DEFAULT_SIZES);
 }
 
+/*
+ * allow_breaking: accepting a breaking change deliberately is for whoever
+ * answers for the target, a superuser or a role with the privileges of
+ * the target schema's owner (the role that may apply for it at all), so
+ * production's owner needs no superuser to publish a change.
+ */
 static bool
-allow_breaking_arg(FunctionCallInfo fcinfo, int argno)
+allow_breaking_arg(FunctionCallInfo fcinfo, int argno, const char *target)
 {
+	Oid			nspid;
+	HeapTuple	tup;
+	Oid			owner = InvalidOid;
+
 	if (PG_NARGS() <= argno || PG_ARGISNULL(argno) || !PG_GETARG_BOOL(argno))
 		return false;
-	if (!superuser())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("only superusers may accept breaking contract changes"),
-				 errhint("Publish the change as a new model version instead.")));
-	return true;
+	if (superuser())
+		return true;
+	nspid = get_namespace_oid(target, true);
+	if (OidIsValid(nspid))
+	{
+		tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nspid));
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for namespace %u", nspid);
+		owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+		ReleaseSysCache(tup);
+		if (has_privs_of_role(GetUserId(), owner))
+			return true;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to accept breaking contract changes for target \"%s\"",
+					target),
+			 OidIsValid(owner) ?
+			 errdetail("Only superusers and roles with the privileges of role \"%s\", the owner of schema \"%s\", may accept them.",
+					   GetUserNameFromId(owner, false), target) :
+			 errdetail("Schema \"%s\" does not exist; only superusers may accept breaking changes for it.",
+					   target),
+			 errhint("Publish the change as a new model version instead.")));
+	return false;				/* keep compiler quiet */
 }
 
 /* A file or directory apply (or diff). */
@@ -534,7 +565,7 @@ apply_path(FunctionCallInfo fcinfo, bool dry_run)
 
 	PreventCommandDuringRecovery(dry_run ? "dbt_contract_diff()" : "dbt_contract_apply()");
 	req.target_schema = target_schema_arg(fcinfo, 1);
-	req.allow_breaking = !dry_run && allow_breaking_arg(fcinfo, 2);
+	req.allow_breaking = !dry_run && allow_breaking_arg(fcinfo, 2, req.target_schema);
 	req.dry_run = dry_run;
 	check_read_privilege();
 	inputs = read_path(path, &source);
@@ -576,7 +607,7 @@ apply_text(FunctionCallInfo fcinfo, bool dry_run)
 				 errmsg("source must not be empty")));
 	req.source = source;
 	req.target_schema = target_schema_arg(fcinfo, 2);
-	req.allow_breaking = !dry_run && allow_breaking_arg(fcinfo, 3);
+	req.allow_breaking = !dry_run && allow_breaking_arg(fcinfo, 3, req.target_schema);
 	req.dry_run = dry_run;
 
 	check_source(source);
@@ -645,6 +676,48 @@ dbt_contract_diff_yaml(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The checksum a sender put in metadata.dbt_contract_checksum, or NULL.
+ * The dbt package sends the md5 of its own payload text there and finds
+ * it again in dbt_contract.sources, so a run whose contracts did not
+ * change sends nothing (the md5 of the jsonb's text is not one a client
+ * can work out).
+ */
+#define MAX_CLIENT_CHECKSUM 64
+
+static char *
+manifest_checksum(Jsonb *manifest)
+{
+	JsonbValue *meta;
+	JsonbValue *sum;
+	char	   *res;
+	int			i;
+
+	if (!JB_ROOT_IS_OBJECT(manifest))
+		return NULL;
+	meta = getKeyJsonValueFromContainer(&manifest->root, "metadata",
+										strlen("metadata"), NULL);
+	if (meta == NULL || meta->type != jbvBinary)
+		return NULL;
+	sum = getKeyJsonValueFromContainer(meta->val.binary.data, "dbt_contract_checksum",
+									   strlen("dbt_contract_checksum"), NULL);
+	if (sum == NULL)
+		return NULL;
+	if (sum->type != jbvString || sum->val.string.len == 0 ||
+		sum->val.string.len > MAX_CLIENT_CHECKSUM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("metadata.dbt_contract_checksum must be a string of 1 to %d characters",
+						MAX_CLIENT_CHECKSUM)));
+	res = pnstrdup(sum->val.string.val, sum->val.string.len);
+	for (i = 0; res[i]; i++)
+		if (!isalnum((unsigned char) res[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("metadata.dbt_contract_checksum must consist of letters and digits")));
+	return res;
+}
+
+/*
  * dbt_contract_apply_manifest(manifest jsonb, source text DEFAULT
  *							   'manifest', allow_breaking boolean DEFAULT
  *							   false, target_schema text DEFAULT NULL):
@@ -674,8 +747,9 @@ dbt_contract_apply_manifest(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("source must not be empty")));
-	req.allow_breaking = allow_breaking_arg(fcinfo, 2);
 	req.target_schema = target_schema_arg(fcinfo, 3);
+	req.allow_breaking = allow_breaking_arg(fcinfo, 2, req.target_schema);
+	req.checksum = manifest_checksum(manifest);
 	req.manifest = true;
 
 	/* JSON is YAML: the same reader, limits and error reporting apply */

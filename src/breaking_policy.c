@@ -82,7 +82,7 @@ contract_breaking_policy(List *changes, bool allow_breaking)
 				 errmsg("breaking changes to the enforced contracts of %d versioned models",
 						nmodels),
 				 errdetail_internal("%s", versioned.data),
-				 errhint("Publish the change as a new version of the model, or accept it deliberately with allow_breaking => true (superuser only). Nothing was applied.")));
+				 errhint("Publish the change as a new version of the model, or accept it deliberately with allow_breaking => true (a superuser or the owner of the target schema). Nothing was applied.")));
 
 	/* unversioned models: one warning per model, listing its changes */
 	if (allow_breaking)

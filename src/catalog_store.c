@@ -1066,6 +1066,19 @@ diff_one(MemoryContext scratch, const ContractModel *sm, const ContractModel *m)
 	return res;
 }
 
+/* Stored models in the order keyed_cmp gives their KeyedRows. */
+static int
+stored_key_cmp(const ListCell *a, const ListCell *b)
+{
+	const ContractModel *x = lfirst(a);
+	const ContractModel *y = lfirst(b);
+	int			c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return version_key(x->version) - version_key(y->version);
+}
+
 /*
  * Every change between the old and new models of a source (both sorted
  * by key).  Only models whose fingerprint differs are read back.
@@ -1106,6 +1119,8 @@ diff_source(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 	scratch = AllocSetContextCreate(target, "dbt_contract diff",
 									ALLOCSET_DEFAULT_SIZES);
 	stored = load_stored_models(ids, nids, stored_cxt);
+	/* model_id order is not key order once a re-apply gave a model a new id */
+	list_sort(stored, stored_key_cmp);
 	MemoryContextSwitchTo(target);
 
 	/* walk again, pairing each stored model with its new version */

@@ -8,7 +8,8 @@
  * and an addition); a column's type changed (resolved OID and typmod, so
  * int -> integer is no change); a constraint removed or changed; the
  * materialization changed away from table/incremental while constraints
- * exist; the model removed, unless its deprecation_date has passed.
+ * exist; the model removed, unless its deprecation_date has passed or its
+ * relation was never built.
  * Additions never break anything.
  *
  * The same rules compare two targets' stored contracts (a pull request's
@@ -18,6 +19,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -26,6 +28,7 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/memutils.h"
+#include "utils/regproc.h"
 #include "utils/timestamp.h"
 
 #include "dbt_contract.h"
@@ -359,6 +362,20 @@ diff_constraints(List **changes, const ContractModel *old, const ContractModel *
 }
 
 /*
+ * Whether the relation a stored contract names (schema.name, quoted) is
+ * there.  A contract whose relation was never built (a branch added the
+ * model, then ran only other models) has no consumers to break, so its
+ * removal does not block.
+ */
+static bool
+relation_exists(const char *relation)
+{
+	List	   *names = DBTC_QUALIFIED_NAME_LIST(relation);
+
+	return OidIsValid(RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true));
+}
+
+/*
  * Changes between the stored contract `old` and the applied `new` of the
  * same model; either may be NULL (model added or removed).
  */
@@ -381,12 +398,14 @@ contract_diff_model(const ContractModel *old, const ContractModel *new)
 	if (new == NULL)
 	{
 		bool		deprecated = contract_deprecation_passed(old->deprecation_date);
+		bool		built = relation_exists(old_relation);
 
 		add_change(&changes, old->name, old->version, "model removed",
 				   deprecated ?
 				   psprintf("%s (deprecated since %s)", old_relation, old->deprecation_date) :
+				   !built ? psprintf("%s (never built)", old_relation) :
 				   pstrdup(old_relation),
-				   old->enforced && !deprecated);
+				   old->enforced && !deprecated && built);
 		return changes;
 	}
 	if (same_text(old->fingerprint, new->fingerprint))
@@ -454,6 +473,20 @@ translate_schema(const char *schema, const char *from, const char *to)
 	return pstrdup(schema);
 }
 
+/*
+ * "schema.rest" with its schema translated as translate_schema does (the
+ * schema unquoted, as dbt renders {{ target.schema }}).
+ */
+static char *
+translate_qualified(const char *text, const char *from, const char *to)
+{
+	const char *dot = strchr(text, '.');
+
+	if (dot == NULL)
+		return pstrdup(text);
+	return psprintf("%s%s", translate_schema(pnstrdup(text, dot - text), from, to), dot);
+}
+
 static bool
 keep_targets(void *arg, const ContractModel *m)
 {
@@ -492,9 +525,20 @@ read_target_models(const char *base_target, const char *head_target,
 			*base = lappend(*base, m);
 		else
 		{
+			ListCell   *kc;
+
 			/* named as in the base target, so only real changes show */
 			m->relation_schema = translate_schema(m->relation_schema,
 												  head_target, base_target);
+			/* a legacy "{{ target.schema }}.t (c)" names the head's own schema */
+			foreach(kc, m->constraints)
+			{
+				ContractConstraint *k = lfirst(kc);
+
+				if (k->type == CC_FOREIGN_KEY && k->expression != NULL)
+					k->expression = translate_qualified(k->expression,
+														head_target, base_target);
+			}
 			*head = lappend(*head, m);
 		}
 	}

@@ -5,28 +5,40 @@
 
       on-run-start: "{{ dbt_contract.apply_contracts() }}"
 
-  it renders ONE statement,
+  it sends this run's contracts to the extension for the run's own target
+  (target.schema) and renders no SQL of its own, so nothing of the payload
+  lands in target/ or run_results.json.  The payload is {"nodes": {...}}
+  built from the run's `graph` (every model node, versions included, with
+  its relation, config, columns and constraints as dbt parsed them, and
+  every generic test attached to one; the sources, seeds and snapshots
+  models depend on, so that a foreign key to one is stored as the relation
+  it compiles to; the semantic models' entities and the models'
+  meta.primary_key / meta.joins, keys BI tools read), plus
+  metadata.dbt_contract_checksum,
+  the md5 of what the payload is built from.  The hook first works that
+  checksum out (cheaply, with filters) and reads the stored one back from
+  dbt_contract.sources: when it is the one last applied for the target
+  (same source, same number of models), nothing is built or sent.
 
-      select * from dbt_contract_apply_manifest($tag$<json>$tag$::jsonb,
-                                                'dbt:<project_name>', false,
-                                                '<target.schema>')
+  Which baseline a change is judged against:
 
-  where <json> is {"nodes": {...}, "sources": {...}, "semantic_models": {...}}
-  built from this run's `graph`: every
-  model node (versions included, enforced contract or not) with its
-  resolved relation (schema, alias), config (materialized, contract,
-  on_schema_change, enabled), columns and column- and model-level
-  constraints as dbt parsed them (a foreign key's `to` is still the
-  `ref(...)` / `source(...)` text at on-run-start), and every generic test
-  node attached to one of those models (test_metadata, column_name,
-  attached_node), the source tables, seeds and snapshots models depend
-  on, with their schema and identifier or alias (so that a foreign key to
-  one is stored as the relation it compiles to), and the semantic models'
-  entities and the meta.primary_key / meta.joins of models (keys BI tools
-  read).  The JSON is dollar-quoted with a tag checked not to
-  occur in it.  The contracts are applied for the run's own target
-  (target.schema): a dev or CI run keeps its own contracts, enforced on its
-  own relations, next to production's.
+    production (the target schema named by var dbt_contract_prod_target,
+    or every target when that var is not set): dbt's rule against what
+    production applied last.  A breaking change to a versioned model fails
+    the hook and nothing is applied; to an unversioned model it is a dbt
+    warning (an error under --warn-error).  The production target's owner
+    accepts a change deliberately with allow_breaking=true or
+    --vars '{dbt_contract_allow_breaking: true}' (recorded in
+    dbt_contract.history).
+
+    any other target (a developer's, a pull request's): its own last apply
+    came from whatever branch ran last, so it is no baseline and never
+    blocks the next run.  Its contracts are compared with production's
+    instead (dbt_contract_diff_targets), and each breaking change is a dbt
+    warning, whenever the target's contracts change.
+
+  Every warning goes through exceptions.warn (dbt's output, logs/dbt.log,
+  --warn-error); every error the extension raises fails the hook.
 
   Arguments:
     source          the source name the contracts are kept under
@@ -37,27 +49,30 @@
                     e.g. ['prod', 'ci'] leaves dev runs unchecked
 
   Variables:
-    dbt_contract_enabled  (default true)  false: the hook renders nothing
-    dbt_contract_schema   (default none)  schema of the extension's functions
-                                          when it is not on the search_path
+    dbt_contract_enabled        (default true)  false: the hook does nothing
+    dbt_contract_schema         (default none)  schema of the extension's
+                                                functions when it is not on
+                                                the search_path
+    dbt_contract_prod_target    (default none)  production's target schema
+    dbt_contract_allow_breaking (default false) as allow_breaking, for one run
 -#}
 {% macro apply_contracts(source=none, allow_breaking=false, targets=none) -%}
-  {%- if not execute or not var('dbt_contract_enabled', true)
-        or (targets is not none and target.name not in targets) -%}
-    {{- return('') -}}
+  {%- if execute and var('dbt_contract_enabled', true)
+        and (targets is none or target.name in targets) -%}
+    {%- do dbt_contract.sync_contracts(source, allow_breaking, false) -%}
   {%- endif -%}
-  {{- return(dbt_contract.apply_contracts_sql(source, allow_breaking)) -}}
+  {{- return('') -}}
 {%- endmacro %}
 
 
 {#-
-  dbt_contract.apply(source=none, allow_breaking=false): the same apply as
-  an operation, printing what changed:
+  dbt_contract.apply(source=none, allow_breaking=false): the full sync as an
+  operation, sent whatever the stored checksum says, printing what changed:
 
       dbt run-operation dbt_contract.apply --target prod
 -#}
 {% macro apply(source=none, allow_breaking=false) -%}
-  {%- set result = run_query(dbt_contract.apply_contracts_sql(source, allow_breaking)) -%}
+  {%- set result = dbt_contract.sync_contracts(source, allow_breaking, true) -%}
   {%- for row in result.rows -%}
     {%- do log('dbt_contract: ' ~ row['action'] ~ ' ' ~ row['model']
                ~ (' v' ~ row['version'] if row['version'] is not none else '')
@@ -66,21 +81,182 @@
 {%- endmacro %}
 
 
-{#- The one statement that applies this run's contracts. -#}
-{% macro apply_contracts_sql(source=none, allow_breaking=false) -%}
-  {%- set payload = dbt_contract.contracts_json() -%}
-  {%- set tag = dbt_contract.dollar_quote_tag(payload) -%}
-  {%- set src = source if source is not none else 'dbt:' ~ project_name -%}
-  {%- set fn_schema = var('dbt_contract_schema', none) -%}
-  {%- set fn = (adapter.quote(fn_schema) ~ '.' if fn_schema else '') ~ 'dbt_contract_apply_manifest' -%}
-  {{- return('select * from ' ~ fn ~ '(' ~ tag ~ payload ~ tag ~ "::jsonb, '"
-             ~ (src | replace("'", "''")) ~ "', " ~ ('true' if allow_breaking else 'false')
-             ~ ", '" ~ (target.schema | replace("'", "''")) ~ "')") -}}
+{#-
+  dbt_contract.diff_production(base=none): the operation behind a CI job's
+  check, what this target's contracts break against production's:
+
+      dbt run-operation dbt_contract.diff_production --target ci
+-#}
+{% macro diff_production(base=none) -%}
+  {%- set prod = base if base is not none else var('dbt_contract_prod_target', none) -%}
+  {%- if prod is none -%}
+    {{ exceptions.raise_compiler_error("dbt_contract: name production's target schema with base= or var dbt_contract_prod_target") }}
+  {%- endif -%}
+  {%- set changes = dbt_contract.report_production_diff(prod) -%}
+  {%- do dbt_contract.commit() -%}
+  {%- do log('dbt_contract: ' ~ changes ~ ' breaking change(s) of target ' ~ target.schema
+             ~ ' against ' ~ prod, info=true) -%}
 {%- endmacro %}
 
 
-{#- The compact manifest ({"nodes": ..., "sources": ..., "semantic_models": ...}) as one JSON string. -#}
-{% macro contracts_json() -%}
+{#- A qualified name of one of the extension's functions. -#}
+{% macro fn(name) -%}
+  {%- set fn_schema = var('dbt_contract_schema', none) -%}
+  {{- return((adapter.quote(fn_schema) ~ '.' if fn_schema else '') ~ name) -}}
+{%- endmacro %}
+
+
+{#- A SQL string literal. -#}
+{% macro literal(text) -%}
+  {{- return("'" ~ (text | string | replace("'", "''")) ~ "'") -}}
+{%- endmacro %}
+
+
+{#- Commit what the statements above did, unless they ran inside a model's
+    own transaction (the macro used as a model pre-hook), which dbt
+    commits with the model. -#}
+{% macro commit() -%}
+  {%- if not (model is defined and model.resource_type in ['model', 'seed', 'snapshot']) -%}
+    {%- do adapter.commit() -%}
+  {%- endif -%}
+{%- endmacro %}
+
+
+{#- Run one statement inside dbt's transaction bookkeeping; its rows. -#}
+{% macro query(sql) -%}
+  {%- call statement('dbt_contract_query', fetch_result=true, auto_begin=true) -%}
+    {{ sql }}
+  {%- endcall -%}
+  {{- return(load_result('dbt_contract_query').table) -}}
+{%- endmacro %}
+
+
+{#-
+  The work of the hook and of the operation: send the contracts unless the
+  stored checksum says they are already there (force: send anyway), then
+  report.  Returns the apply's rows (none when nothing was sent).
+-#}
+{% macro sync_contracts(source=none, allow_breaking=false, force=false) -%}
+  {%- set src = source if source is not none else 'dbt:' ~ project_name -%}
+  {%- set prod = var('dbt_contract_prod_target', none) -%}
+  {%- set is_prod = prod is none or prod == target.schema -%}
+  {%- set accept = allow_breaking or var('dbt_contract_allow_breaking', false) in [true, 'true', 'True', 1] -%}
+  {#- The checksum is worked out with filters (Python's speed), not by
+      building the payload (Jinja loops): a run that changes no contract
+      pays for no more than this and one query. -#}
+  {%- set checksum = dbt_contract.contracts_checksum() -%}
+  {%- set nmodels = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') | list | length -%}
+
+  {%- if not force and checksum is not none -%}
+    {%- set stored = dbt_contract.query(
+          'select checksum, models from dbt_contract.sources where source = '
+          ~ dbt_contract.literal(src) ~ ' and target = ' ~ dbt_contract.literal(target.schema)) -%}
+    {%- if stored.rows | length == 1 and stored.rows[0][0] == checksum
+          and stored.rows[0][1] | int == nmodels -%}
+      {%- do dbt_contract.commit() -%}
+      {{- return(none) -}}
+    {%- endif -%}
+  {%- endif -%}
+
+  {%- set body = dbt_contract.nodes_json(dbt_contract.contracts_nodes()) -%}
+  {%- if body is none -%}
+    {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
+  {%- endif -%}
+  {%- set extras = tojson(dbt_contract.contracts_extras(), sort_keys=true) -%}
+  {%- if checksum is none -%}
+    {%- set checksum = local_md5(body ~ extras) -%}
+  {%- endif -%}
+  {%- set text = '{"metadata": {"dbt_contract_checksum": "' ~ checksum ~ '"}, "nodes": ' ~ body
+                 ~ ', ' ~ extras[1:] -%}
+  {%- set tag = dbt_contract.dollar_quote_tag(text) -%}
+  {#- A dev or CI target's own last apply is no baseline: it goes through,
+      and production's contracts are what it is compared with below. -#}
+  {%- set result = dbt_contract.query(
+        'select * from ' ~ dbt_contract.fn('dbt_contract_apply_manifest') ~ '('
+        ~ tag ~ text ~ tag ~ '::jsonb, ' ~ dbt_contract.literal(src) ~ ', '
+        ~ ('true' if (accept or not is_prod) else 'false') ~ ', '
+        ~ dbt_contract.literal(target.schema) ~ ')') -%}
+  {%- if is_prod -%}
+    {#- What went through of the breaking changes: warnings (unversioned
+        models) or accepted ones; the versioned ones failed the query. -#}
+    {%- set hist = dbt_contract.query(
+          'select c.change, h.allow_breaking from dbt_contract.history h,'
+          ~ ' unnest(h.breaking_accepted) with ordinality c(change, n)'
+          ~ ' where h.apply_id = (select max(apply_id) from dbt_contract.history where source = '
+          ~ dbt_contract.literal(src) ~ ' and target = ' ~ dbt_contract.literal(target.schema)
+          ~ ') order by c.n') -%}
+    {%- for row in hist.rows -%}
+      {%- do exceptions.warn('dbt_contract: breaking change ' ~ ('accepted' if row[1] else 'to an unversioned model')
+                             ~ ' for target ' ~ target.schema ~ ': ' ~ row[0]) -%}
+    {%- endfor -%}
+  {%- else -%}
+    {%- do dbt_contract.report_production_diff(prod) -%}
+  {%- endif -%}
+  {#- Only now: under --warn-error a warning above ends the run with the
+      transaction open, and so nothing of this apply is kept. -#}
+  {%- do dbt_contract.commit() -%}
+  {{- return(result) -}}
+{%- endmacro %}
+
+
+{#- Warn about each breaking change of this target against `prod`; the
+    number of them.  Nothing when production has no contracts. -#}
+{% macro report_production_diff(prod) -%}
+  {%- set rows = dbt_contract.query(
+        'select model, version, change, detail from ' ~ dbt_contract.fn('dbt_contract_diff_targets')
+        ~ '(' ~ dbt_contract.literal(prod) ~ ', ' ~ dbt_contract.literal(target.schema) ~ ') d'
+        ~ ' where breaking and exists (select 1 from dbt_contract.models m where m.target = '
+        ~ dbt_contract.literal(prod) ~ ') order by 1, 2') -%}
+  {%- for row in rows.rows -%}
+    {%- do exceptions.warn('dbt_contract: target ' ~ target.schema ~ ' would break production (' ~ prod ~ ') for model '
+                           ~ row[0] ~ (' v' ~ row[1] if row[1] is not none else '')
+                           ~ ': ' ~ row[2] ~ ': ' ~ row[3]) -%}
+  {%- endfor -%}
+  {{- return(rows.rows | length) -}}
+{%- endmacro %}
+
+
+{#- md5 of everything contracts_nodes() reads from the graph, or none when
+    it cannot be serialized.  A change outside the contracts (a model's
+    SQL) leaves it alone; one that is not a contract change but shows here
+    only costs a send. -#}
+{% macro contracts_checksum() -%}
+  {%- set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+                   | sort(attribute='unique_id') -%}
+  {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
+                  | selectattr('attached_node') | sort(attribute='unique_id') -%}
+  {%- set parts = [] -%}
+  {%- for attr in ['unique_id', 'package_name', 'name', 'version', 'latest_version',
+                   'database', 'schema', 'alias', 'relation_name', 'config.materialized',
+                   'config.contract', 'config.on_schema_change', 'config.enabled',
+                   'config.meta', 'description', 'deprecation_date', 'columns',
+                   'constraints', 'sources', 'depends_on.nodes'] -%}
+    {%- do parts.append(models | map(attribute=attr) | list) -%}
+  {%- endfor -%}
+  {%- for attr in ['unique_id', 'name', 'attached_node', 'column_name', 'test_metadata'] -%}
+    {%- do parts.append(tests | map(attribute=attr) | list) -%}
+  {%- endfor -%}
+  {#- what contracts_extras() and the seeds and snapshots in the payload read -#}
+  {%- set relations = graph.nodes.values() | selectattr('resource_type', 'in', ['seed', 'snapshot'])
+                      | sort(attribute='unique_id') -%}
+  {%- for attr in ['unique_id', 'name', 'schema', 'alias'] -%}
+    {%- do parts.append(relations | map(attribute=attr) | list) -%}
+  {%- endfor -%}
+  {%- set sources = graph.sources.values() | sort(attribute='unique_id') -%}
+  {%- for attr in ['unique_id', 'source_name', 'name', 'schema', 'identifier'] -%}
+    {%- do parts.append(sources | map(attribute=attr) | list) -%}
+  {%- endfor -%}
+  {%- set semantic = (graph.semantic_models or {}).values() | sort(attribute='unique_id') -%}
+  {%- for attr in ['unique_id', 'name', 'model', 'entities'] -%}
+    {%- do parts.append(semantic | map(attribute=attr) | list) -%}
+  {%- endfor -%}
+  {%- set text = tojson(parts, sort_keys=true) -%}
+  {{- return(local_md5(text) if text is not none else none) -}}
+{%- endmacro %}
+
+
+{#- The compact manifest's nodes: {unique_id: node}. -#}
+{% macro contracts_nodes() -%}
   {%- set nodes = {} -%}
   {%- for uid, node in graph.nodes.items() if node.resource_type == 'model' -%}
     {%- set columns = {} -%}
@@ -138,6 +314,29 @@
           },
         }}) -%}
   {%- endfor -%}
+  {#- the seeds and snapshots models depend on (a foreign key's ref() of
+      one among them), for their relations -#}
+  {%- set needed = [] -%}
+  {%- for uid, node in graph.nodes.items() if node.resource_type == 'model' -%}
+    {%- do needed.extend(node.depends_on.nodes) -%}
+  {%- endfor -%}
+  {%- for uid, node in graph.nodes.items()
+        if node.resource_type in ('seed', 'snapshot') and uid in needed -%}
+    {%- do nodes.update({uid: {
+          'resource_type': node.resource_type,
+          'name': node.name,
+          'schema': node.schema,
+          'alias': node.alias,
+        }}) -%}
+  {%- endfor -%}
+  {{- return(nodes) -}}
+{%- endmacro %}
+
+
+{#- The rest of the payload: the source tables models name (a foreign
+    key's source() among them) and the semantic models' entities, as
+    {"sources": {...}, "semantic_models": {...}}. -#}
+{% macro contracts_extras() -%}
   {#- the source tables models name (a foreign key's source() among
       them), for their relations: schema and identifier -#}
   {%- set named = [] -%}
@@ -157,21 +356,6 @@
           'identifier': src.identifier,
         }}) -%}
   {%- endfor -%}
-  {#- the seeds and snapshots models depend on (a foreign key's ref() of
-      one among them), for their relations -#}
-  {%- set needed = [] -%}
-  {%- for uid, node in graph.nodes.items() if node.resource_type == 'model' -%}
-    {%- do needed.extend(node.depends_on.nodes) -%}
-  {%- endfor -%}
-  {%- for uid, node in graph.nodes.items()
-        if node.resource_type in ('seed', 'snapshot') and uid in needed -%}
-    {%- do nodes.update({uid: {
-          'resource_type': node.resource_type,
-          'name': node.name,
-          'schema': node.schema,
-          'alias': node.alias,
-        }}) -%}
-  {%- endfor -%}
   {#- semantic models, for their entities (keys and relationships) -#}
   {%- set semantic_models = {} -%}
   {%- for uid, sm in (graph.semantic_models or {}).items() -%}
@@ -185,20 +369,21 @@
           'entities': entities,
         }}) -%}
   {%- endfor -%}
-  {%- set text = tojson({'nodes': nodes, 'sources': sources,
-                         'semantic_models': semantic_models}) -%}
-  {#- Python's json writes an infinite or NaN argument (YAML .inf, .nan) as
-      a bare Infinity / NaN, which is no JSON to PostgreSQL: only then, the
-      test arguments are rewritten with the strings the loader uses. -#}
+  {{- return({'sources': sources, 'semantic_models': semantic_models}) -}}
+{%- endmacro %}
+
+
+{#- `nodes` as JSON text (keys sorted), or none.  Python's json writes an
+    infinite or NaN argument (YAML .inf, .nan) as a bare Infinity / NaN,
+    which is no JSON to PostgreSQL: only then, the test arguments are
+    rewritten with the strings the loader uses. -#}
+{% macro nodes_json(nodes) -%}
+  {%- set text = tojson(nodes, sort_keys=true) -%}
   {%- if text is not none and ('Infinity' in text or 'NaN' in text) -%}
     {%- for uid, n in nodes.items() if n.resource_type == 'test' -%}
       {%- do n.test_metadata.update({'kwargs': dbt_contract.json_finite(n.test_metadata.kwargs)}) -%}
     {%- endfor -%}
-    {%- set text = tojson({'nodes': nodes, 'sources': sources,
-                         'semantic_models': semantic_models}) -%}
-  {%- endif -%}
-  {%- if text is none -%}
-    {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
+    {%- set text = tojson(nodes, sort_keys=true) -%}
   {%- endif -%}
   {{- return(text) -}}
 {%- endmacro %}
@@ -228,6 +413,17 @@
 {%- endmacro %}
 
 
+{#- The compact manifest, {"nodes": {...}}, as one JSON string. -#}
+{% macro contracts_json() -%}
+  {%- set body = dbt_contract.nodes_json(dbt_contract.contracts_nodes()) -%}
+  {%- set text = '{"nodes": ' ~ body ~ '}' if body is not none else none -%}
+  {%- if text is none -%}
+    {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
+  {%- endif -%}
+  {{- return(text) -}}
+{%- endmacro %}
+
+
 {#- A dollar-quote delimiter that does not occur in `text`: one of
     $dbt_contract_0$ .. $dbt_contract_<c>$, where c counts the occurrences
     of "$dbt_contract_" in text, is free (usually the first). -#}
@@ -242,4 +438,63 @@
     {{ exceptions.raise_compiler_error('dbt_contract: no dollar-quote tag is free in the contracts JSON') }}
   {%- endif -%}
   {{- return(ns.tag) -}}
+{%- endmacro %}
+
+
+{#-
+  dbt_contract.report_violations(): an on-run-end hook,
+
+      on-run-end: "{{ dbt_contract.report_violations() }}"
+
+  that turns what the database found wrong with this target's built
+  relations into dbt warnings (an error under --warn-error): above all the
+  foreign keys a DROP ... CASCADE took from models that were not rebuilt
+  (dbt drops <model>__dbt_backup with CASCADE), which the extension can
+  only report as a server WARNING dbt does not show.  It checks what this
+  invocation built and the models with a foreign key to it (all of the
+  target's relations when it built more than 200, or without `results`);
+  relations not built yet are not reported.
+-#}
+{% macro report_violations(results=none) -%}
+  {%- if execute and var('dbt_contract_enabled', true) -%}
+    {%- set built = [] -%}
+    {%- for r in (results or []) if r.node.resource_type in ['model', 'seed', 'snapshot']
+                                    and r.status in ['success', 'pass'] -%}
+      {%- do built.append('(' ~ dbt_contract.literal(r.node.schema) ~ ', '
+                          ~ dbt_contract.literal(r.node.alias or r.node.name) ~ ')') -%}
+    {%- endfor -%}
+    {%- set t = dbt_contract.literal(target.schema) -%}
+    {%- if results is none or built | length > 200 -%}
+      {%- set sql = 'select relation, object, problem, have, want from '
+            ~ dbt_contract.fn('dbt_contract_verify') ~ '(' ~ t ~ ')'
+            ~ " where problem <> 'relation missing' order by 1, 2, 3" -%}
+    {%- elif built -%}
+      {#- What was built, and the models with a foreign key to it (a
+          rebuild drops the old relation with CASCADE, taking their keys). -#}
+      {%- set sql = 'with built(s, n) as (values ' ~ built | join(', ') ~ '),'
+            ~ ' mine as (select * from dbt_contract.models where target = ' ~ t ~ '),'
+            ~ ' rel as (select m.relation_schema s, m.relation_name n from mine m join built b'
+            ~ '           on (m.relation_schema, m.relation_name) = (b.s, b.n)'
+            ~ '         union select c.relation_schema, c.relation_name'
+            ~ '           from dbt_contract.constraints k'
+            ~ '           join mine c on c.model = k.model and c.version is not distinct from k.version'
+            ~ '           join mine p on p.model = k.to_model'
+            ~ '           join built b on (p.relation_schema, p.relation_name) = (b.s, b.n)'
+            ~ "          where k.target = " ~ t ~ " and k.constraint_type = 'foreign_key')"
+            ~ ' select v.relation, v.object, v.problem, v.have, v.want from rel,'
+            ~ ' lateral ' ~ dbt_contract.fn('dbt_contract_check')
+            ~ '(to_regclass(quote_ident(rel.s) || \'.\' || quote_ident(rel.n))) v'
+            ~ ' order by 1, 2, 3' -%}
+    {%- else -%}
+      {{- return('') -}}
+    {%- endif -%}
+    {%- set rows = dbt_contract.query(sql) -%}
+    {%- do dbt_contract.commit() -%}
+    {%- for row in rows.rows -%}
+      {%- do exceptions.warn('dbt_contract: relation ' ~ row[0] ~ ' does not match its contract: '
+                             ~ row[1] ~ ': ' ~ row[2] ~ ' (have ' ~ (row[3] or 'none')
+                             ~ ', want ' ~ (row[4] or 'none') ~ ')') -%}
+    {%- endfor -%}
+  {%- endif -%}
+  {{- return('') -}}
 {%- endmacro %}

@@ -13,6 +13,7 @@
 #   e2e/test_s8_fk_targets.py       a foreign key's target stored alike from the
 #                                   compiled manifest and the hook
 #   e2e/test_s9_post_hook.py        a post-hook altering the table just built
+#   e2e/test_s10_targets.py         prod and dev targets in one database, the hook's baseline rules
 #   adapter/test_constraints.py     dbt-tests-adapter's constraint suite, as
 #                                   dbt-postgres runs it, with the hook active
 #
