@@ -37,8 +37,10 @@
     instead (dbt_contract_diff_targets), and each breaking change is a dbt
     warning, whenever the target's contracts change.
 
-  Every warning goes through exceptions.warn (dbt's output, logs/dbt.log,
-  --warn-error); every error the extension raises fails the hook.
+  Every warning goes through exceptions.warn (dbt's output, logs/dbt.log);
+  under --warn-error it is raised at once as an error, before the hook's
+  commit, so nothing is applied.  Every error the extension raises fails
+  the hook.
 
   Arguments:
     source          the source name the contracts are kept under
@@ -96,6 +98,18 @@
   {%- do dbt_contract.commit() -%}
   {%- do log('dbt_contract: ' ~ changes ~ ' breaking change(s) of target ' ~ target.schema
              ~ ' against ' ~ prod, info=true) -%}
+{%- endmacro %}
+
+
+{#- A dbt warning.  Under --warn-error it is raised here, as an error, so
+    that it stops the hook before its commit whatever the dbt version does
+    with a warning (1.11 turns it into an error only later, after the
+    statements that follow have run). -#}
+{% macro warn(msg) -%}
+  {%- if flags.WARN_ERROR -%}
+    {{ exceptions.raise_compiler_error(msg) }}
+  {%- endif -%}
+  {%- do exceptions.warn(msg) -%}
 {%- endmacro %}
 
 
@@ -186,7 +200,7 @@
           ~ dbt_contract.literal(src) ~ ' and target = ' ~ dbt_contract.literal(target.schema)
           ~ ') order by c.n') -%}
     {%- for row in hist.rows -%}
-      {%- do exceptions.warn('dbt_contract: breaking change ' ~ ('accepted' if row[1] else 'to an unversioned model')
+      {%- do dbt_contract.warn('dbt_contract: breaking change ' ~ ('accepted' if row[1] else 'to an unversioned model')
                              ~ ' for target ' ~ target.schema ~ ': ' ~ row[0]) -%}
     {%- endfor -%}
   {%- else -%}
@@ -208,7 +222,7 @@
         ~ ' where breaking and exists (select 1 from dbt_contract.models m where m.target = '
         ~ dbt_contract.literal(prod) ~ ') order by 1, 2') -%}
   {%- for row in rows.rows -%}
-    {%- do exceptions.warn('dbt_contract: target ' ~ target.schema ~ ' would break production (' ~ prod ~ ') for model '
+    {%- do dbt_contract.warn('dbt_contract: target ' ~ target.schema ~ ' would break production (' ~ prod ~ ') for model '
                            ~ row[0] ~ (' v' ~ row[1] if row[1] is not none else '')
                            ~ ': ' ~ row[2] ~ ': ' ~ row[3]) -%}
   {%- endfor -%}
@@ -491,7 +505,7 @@
     {%- set rows = dbt_contract.query(sql) -%}
     {%- do dbt_contract.commit() -%}
     {%- for row in rows.rows -%}
-      {%- do exceptions.warn('dbt_contract: relation ' ~ row[0] ~ ' does not match its contract: '
+      {%- do dbt_contract.warn('dbt_contract: relation ' ~ row[0] ~ ' does not match its contract: '
                              ~ row[1] ~ ': ' ~ row[2] ~ ' (have ' ~ (row[3] or 'none')
                              ~ ', want ' ~ (row[4] or 'none') ~ ')') -%}
     {%- endfor -%}

@@ -21,7 +21,7 @@ import os
 
 import pytest
 
-from dbtsuite import SOURCE, Project, fresh_database
+from dbtsuite import DBT_VERSION, SOURCE, Project, fresh_database
 
 DB = "dbt_e2e_s8"
 MARTS = "models/marts/_marts.yml"
@@ -194,7 +194,12 @@ def test_c_unversioned_breaking_change_is_a_dbt_warning(project, yml):
             'model "fct_orders": column type changed: column ordered_at: date -> '
             'timestamp without time zone')
     assert want in res.output, res.tail()
-    assert last_apply(project, "analytics") == before
+    if DBT_VERSION < (1, 11):
+        assert last_apply(project, "analytics") == before
+    else:
+        # dbt 1.11 fails the run, but only after the hook committed: the
+        # change is applied (a known difference, README "Known limitations")
+        assert last_apply(project, "analytics") == before + 1
     res = project.dbt("run", "-s", "stg_orders", target="prod")
     assert want in res.output, res.tail()
     assert want in dbt_log(project)
