@@ -201,7 +201,9 @@ def test_c_unversioned_breaking_change_is_a_dbt_warning(project, yml):
         # change is applied (a known difference, README "Known limitations")
         assert last_apply(project, "analytics") == before + 1
     res = project.dbt("run", "-s", "stg_orders", target="prod")
-    assert want in res.output, res.tail()
+    if DBT_VERSION < (1, 11):
+        # rolled back above, so this run applies it and warns again
+        assert want in res.output, res.tail()
     assert want in dbt_log(project)
     assert last_apply(project, "analytics") > before
     project.write(MARTS, yml)
