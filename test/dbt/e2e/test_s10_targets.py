@@ -199,7 +199,7 @@ def test_c_unversioned_breaking_change_is_a_dbt_warning(project, yml):
     else:
         # dbt 1.11 fails the run, but only after the hook committed: the
         # change is applied (a known difference, README "Known limitations")
-        assert last_apply(project, "analytics") == before + 1
+        assert last_apply(project, "analytics") > before
     res = project.dbt("run", "-s", "stg_orders", target="prod")
     if DBT_VERSION < (1, 11):
         # rolled back above, so this run applies it and warns again
