@@ -274,18 +274,16 @@ not_one_expression(const ContractModel *m, const ContractConstraint *c,
 }
 
 /*
- * A check expression must parse as exactly one expression: we parse
- * "SELECT <expr>" and insist on one statement with one unnamed target and
- * no other clause, which rules out "); drop table ..." and friends.
+ * Raw-parse sql; a syntax error becomes not_one_expression() with the
+ * parser's message after why_prefix.  Other errors (out of memory, a
+ * cancel) propagate unchanged.
  */
-void
-contract_check_expression(const ContractModel *m, const ContractConstraint *c)
+static List *
+parse_or_refuse(const ContractModel *m, const ContractConstraint *c,
+				const char *sql, const char *why_prefix)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
-	char	   *sql = psprintf("SELECT %s", c->expression);
 	List	   *raw = NIL;
-	SelectStmt *sel;
-	ResTarget  *rt;
 
 	PG_TRY();
 	{
@@ -300,11 +298,27 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 		if (!parser_verdict(edata))
 			PG_RE_THROW();
 		FlushErrorState();
-		not_one_expression(m, c, psprintf("The SQL parser says: %s",
+		not_one_expression(m, c, psprintf("%s%s", why_prefix,
 										  dbtc_clip(edata->message)));
 	}
 	PG_END_TRY();
+	return raw;
+}
 
+/*
+ * A check expression must parse as exactly one expression: we parse
+ * "SELECT <expr>" and insist on one statement with one unnamed target and
+ * no other clause, which rules out "); drop table ..." and friends.
+ */
+void
+contract_check_expression(const ContractModel *m, const ContractConstraint *c)
+{
+	List	   *raw;
+	SelectStmt *sel;
+	ResTarget  *rt;
+
+	raw = parse_or_refuse(m, c, psprintf("SELECT %s", c->expression),
+						  "The SQL parser says: ");
 	if (list_length(raw) != 1)
 		not_one_expression(m, c, "It contains more than one statement");
 	sel = (SelectStmt *) ((RawStmt *) linitial(raw))->stmt;
@@ -331,23 +345,6 @@ contract_check_expression(const ContractModel *m, const ContractConstraint *c)
 	 * trailing "-- comment" would swallow the closing parenthesis and a
 	 * trailing ";" would end the statement.  Parse it as dbt will use it.
 	 */
-	sql = psprintf("SELECT (%s)", c->expression);
-	PG_TRY();
-	{
-		raw = DBTC_RAW_PARSE(sql);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		if (!parser_verdict(edata))
-			PG_RE_THROW();
-		FlushErrorState();
-		not_one_expression(m, c,
-						   psprintf("It does not fit inside CHECK ( ... ), where dbt puts it; the SQL parser says: %s",
-									dbtc_clip(edata->message)));
-	}
-	PG_END_TRY();
+	(void) parse_or_refuse(m, c, psprintf("SELECT (%s)", c->expression),
+						   "It does not fit inside CHECK ( ... ), where dbt puts it; the SQL parser says: ");
 }

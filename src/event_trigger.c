@@ -603,6 +603,21 @@ check_target(Target *t)
 }
 
 /*
+ * The event trigger's data, or an error when the function was called in
+ * some other way (e.g. SELECT dbt_contract_ddl_command_end()).
+ */
+static EventTriggerData *
+event_trigger_data(FunctionCallInfo fcinfo, const char *funcname)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired as an event trigger",
+						funcname)));
+	return (EventTriggerData *) fcinfo->context;
+}
+
+/*
  * ddl_command_end: CREATE TABLE [AS], SELECT INTO, CREATE [OR REPLACE]
  * VIEW, ALTER TABLE / ALTER VIEW, CREATE SCHEMA (with elements), ALTER
  * SCHEMA ... RENAME.
@@ -613,12 +628,7 @@ dbt_contract_ddl_command_end(PG_FUNCTION_ARGS)
 	EventTriggerData *trigdata;
 	ListCell   *lc;
 
-	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" must be fired as an event trigger",
-						"dbt_contract_ddl_command_end")));
-	trigdata = (EventTriggerData *) fcinfo->context;
+	trigdata = event_trigger_data(fcinfo, "dbt_contract_ddl_command_end");
 
 	/* Objects an extension script creates are not dbt models. */
 	if (creating_extension)
@@ -819,12 +829,7 @@ dbt_contract_sql_drop(PG_FUNCTION_ARGS)
 	EventTriggerData *trigdata;
 	ListCell   *lc;
 
-	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" must be fired as an event trigger",
-						"dbt_contract_sql_drop")));
-	trigdata = (EventTriggerData *) fcinfo->context;
+	trigdata = event_trigger_data(fcinfo, "dbt_contract_sql_drop");
 	/* whatever the enforcement: contracts left without their schema */
 	if (!creating_extension)
 		contract_report_dropped_targets(trigdata->parsetree);
