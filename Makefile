@@ -67,7 +67,7 @@ REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
                targets baseline fuzz_findings bulk_read
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)
 
-ISOLATION      = concurrent_apply apply_during_ddl targets_concurrent
+ISOLATION      = concurrent_apply apply_during_ddl targets_concurrent drop_target_concurrent
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --outputdir=$(CURDIR)/isolation_output
 
 PROVE_TESTS = test/t/*.pl
