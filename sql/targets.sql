@@ -278,7 +278,8 @@ SELECT t.target, a.model, a.relation, a.action
   FROM (VALUES ('tgt_mf_a'), ('tgt_mf_b')) t(target),
        LATERAL dbt_contract_apply_manifest(format($j${"nodes": {"model.tgt.tgt_m": {
            "resource_type": "model", "name": "tgt_m", "schema": %s, "alias": "tgt_m",
-           "config": {"materialized": "table", "contract": {"enforced": true}},
+           "config": {"materialized": "table", "contract": {"enforced": true},
+                      "meta": {"primary_key": "id"}},
            "columns": {"id": {"name": "id", "data_type": "int"}}}}}$j$,
            to_json(t.target))::jsonb, 'dbt:mf', false, t.target) a
  ORDER BY t.target COLLATE "C";
@@ -286,7 +287,16 @@ SELECT target, models, sources FROM dbt_contract.targets
  WHERE target LIKE 'tgt\_mf\_%' ORDER BY target COLLATE "C";
 SELECT kind, removed, names FROM dbt_contract_drop_target('tgt_mf_a') WHERE kind = 'models';
 SELECT target, model, relation_schema FROM dbt_contract.models WHERE source = 'dbt:mf';
+SELECT derived_from, key_columns FROM dbt_contract.keys WHERE target = 'tgt_mf_b';
 SELECT kind, removed FROM dbt_contract_drop_target('tgt_mf_b') WHERE kind = 'models';
+-- nothing of a dropped model is left behind in the catalog's tables
+SELECT t AS catalog_table, count(x.model_id) AS orphan_rows
+  FROM (SELECT 'contract_column', model_id FROM dbt_contract.contract_column
+        UNION ALL SELECT 'contract_constraint', model_id FROM dbt_contract.contract_constraint
+        UNION ALL SELECT 'contract_test', model_id FROM dbt_contract.contract_test
+        UNION ALL SELECT 'contract_semantic', model_id FROM dbt_contract.contract_semantic) x(t, model_id)
+ WHERE NOT EXISTS (SELECT 1 FROM dbt_contract.contract_model m WHERE m.model_id = x.model_id)
+ GROUP BY t ORDER BY t;
 -- ordinary users read the view
 CREATE ROLE regress_tgt_other;
 SET ROLE regress_tgt_other;

@@ -47,6 +47,8 @@ static const char *const drop_target_sql =
 "       WHERE model_id IN (SELECT model_id FROM m) RETURNING 1),"
 " t AS (DELETE FROM dbt_contract.contract_test"
 "       WHERE model_id IN (SELECT model_id FROM m) RETURNING 1),"
+" e AS (DELETE FROM dbt_contract.contract_semantic"
+"       WHERE model_id IN (SELECT model_id FROM m) RETURNING 1),"
 " s AS (DELETE FROM dbt_contract.contract_source WHERE target = $1"
 "       RETURNING source),"
 " h AS (DELETE FROM dbt_contract.apply_history WHERE target = $1"
@@ -135,6 +137,7 @@ contract_report_dropped_targets(Node *parsetree)
 	MemoryContext outer = CurrentMemoryContext;
 	List	   *targets = NIL;
 	List	   *counts = NIL;
+	Oid			model_rel;
 	ListCell   *lc1;
 	ListCell   *lc2;
 	uint64		i;
@@ -144,9 +147,14 @@ contract_report_dropped_targets(Node *parsetree)
 		   ((DropStmt *) parsetree)->removeType == OBJECT_SCHEMA) ||
 		  IsA(parsetree, DropOwnedStmt)))
 		return;
-	/* DROP OWNED can take the extension's own catalog with it */
-	if (!OidIsValid(get_relname_relid("contract_model",
-									  get_namespace_oid("dbt_contract", true))))
+	/*
+	 * DROP OWNED can take the extension's own catalog with it; a 0.1.0
+	 * catalog (before ALTER EXTENSION UPDATE) has no targets.
+	 */
+	model_rel = get_relname_relid("contract_model",
+								  get_namespace_oid("dbt_contract", true));
+	if (!OidIsValid(model_rel) ||
+		get_attnum(model_rel, "target") == InvalidAttrNumber)
 		return;
 
 	dbtc_begin_as_owner(&oc);
@@ -183,8 +191,9 @@ contract_report_dropped_targets(Node *parsetree)
 		int			n = lfirst_int(lc2);
 
 		ereport(NOTICE,
-				(errmsg("schema \"%s\" was the target of %d dbt contract%s, which stay loaded",
-						target, n, n == 1 ? "" : "s"),
+				(errmsg_plural("schema \"%s\" was the target of %d dbt contract, which stays loaded",
+							   "schema \"%s\" was the target of %d dbt contracts, which stay loaded",
+							   n, target, n),
 				 errdetail("Target \"%s\" keeps its contracts, sources and history: they are production's breaking-change baseline if this was a mistaken drop or a restore, and they are enforced again when the schema is built anew.",
 						   target),
 				 errhint("At the end of a CI run, remove them with: SELECT * FROM dbt_contract_drop_target(%s);",

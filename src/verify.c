@@ -139,7 +139,9 @@ dbt_contract_verify(PG_FUNCTION_ARGS)
 	MemoryContext per_spec = AllocSetContextCreate(work, "dbt_contract verify one",
 												   ALLOCSET_DEFAULT_SIZES);
 	MemoryContext oldcxt = MemoryContextSwitchTo(work);
-	char	   *target = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	/* 0.1.0's SQL declares no argument: until ALTER EXTENSION UPDATE */
+	char	   *target = PG_NARGS() > 0 && !PG_ARGISNULL(0) ?
+		text_to_cstring(PG_GETARG_TEXT_PP(0)) : NULL;
 	List	   *specs;
 	LiveCatalog *cat;
 	ListCell   *lc;
@@ -151,8 +153,13 @@ dbt_contract_verify(PG_FUNCTION_ARGS)
 		List	   *mine = NIL;
 
 		foreach(lc, specs)
-			if (strcmp(((ContractModel *) lfirst(lc))->target, target) == 0)
-				mine = lappend(mine, lfirst(lc));
+		{
+			ContractModel *m = lfirst(lc);
+
+			/* a 0.1.0 catalog has no target: its models are in none */
+			if (m->target != NULL && strcmp(m->target, target) == 0)
+				mine = lappend(mine, m);
+		}
 		specs = mine;
 	}
 	cat = contract_live_catalog_load(specs);
