@@ -110,6 +110,23 @@ my ($pre_ret, $pre_out, $pre_err) = $node->psql('upgraded',
 like($pre_err, qr/does not match the enforced contract of model "fct_orders"/,
 	"the $chain[0] catalog is enforced before the update");
 
+# ... and every path an ordinary session reaches still works on it: the
+# violations view (0.1.0 calls dbt_contract_verify() with no argument)
+# and a DROP SCHEMA (the sql_drop trigger looks for targets).
+$node->safe_psql('upgraded', 'CREATE ROLE regress_pre_update');
+is( $node->safe_psql(
+		'upgraded',
+		'SET ROLE regress_pre_update; SELECT count(*) >= 0 FROM dbt_contract.violations'),
+	't',
+	"the $chain[0] violations view reads before the update");
+is( $node->safe_psql(
+		'upgraded',
+		'SET ROLE regress_pre_update; CREATE TEMP TABLE pre (i int); DROP TABLE pre;'
+		  . ' RESET ROLE; CREATE SCHEMA pre_update_s; DROP SCHEMA pre_update_s; SELECT 1'),
+	'1',
+	"DROP SCHEMA works on the $chain[0] catalog before the update");
+$node->safe_psql('upgraded', 'DROP ROLE regress_pre_update');
+
 foreach my $version (@chain[ 1 .. $#chain ])
 {
 	$node->safe_psql('upgraded',
