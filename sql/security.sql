@@ -110,7 +110,8 @@ RESET dbt_contract.max_file_size;
 -- A role granted EXECUTE on dbt_contract_apply_yaml loads contracts
 -- without any right on the tables: the writes run as the extension owner.
 -- (It applies for targets whose schema it owns, or, for a schema not
--- created yet, when it may create schemas: see the targets suite.)
+-- created yet, when it may create schemas and nobody else applied the
+-- target: see the targets suite.)
 --
 GRANT EXECUTE ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) TO regress_dbtc_loader;
 SELECT format('GRANT CREATE ON DATABASE %I TO regress_dbtc_loader', current_database())
@@ -124,13 +125,16 @@ models:
   - name: loaded_by_role
     config: {contract: {enforced: true}}
     columns: [{name: id, data_type: int}]
-$$, 'loader_source', 'analytics');
+$$, 'loader_source', 'regress_dbtc_loaded');
 SELECT model, relation_schema, relation_name, source FROM dbt_contract.models
  WHERE source = 'loader_source';
 RESET ROLE;
--- The source records the session user (SET ROLE does not change it).
-SELECT source, applied_by = session_user AS applied_by_session_user
-  FROM dbt_contract.contract_source WHERE source = 'loader_source';
+-- The source records the role that called the apply (after SET ROLE,
+-- not the session user), as the apply's history does.
+SELECT s.source, s.applied_by, h.applied_by AS history_applied_by
+  FROM dbt_contract.contract_source s
+  JOIN dbt_contract.apply_history h USING (source, target)
+ WHERE s.source = 'loader_source';
 
 --
 -- Reading a server file needs pg_read_server_files, as pg_read_file does,
@@ -209,7 +213,7 @@ RESET ROLE;
 SELECT s.target, s.source ~ 'project$' AS project, count(*) AS removed
   FROM dbt_contract.contract_source s,
        LATERAL dbt_contract_apply_yaml('version: 2', s.source, s.target, allow_breaking => true) r
- WHERE s.target IN ('analytics', 'regress_dbtc_evil')
+ WHERE s.target IN ('analytics', 'regress_dbtc_evil', 'regress_dbtc_loaded')
    AND (s.source = 'loader_source' OR s.source ~ '/test/fixtures/basic/project$')
  GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT model, relation, action FROM dbt_contract_apply('test/fixtures/basic/project');

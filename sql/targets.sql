@@ -313,7 +313,40 @@ SET ROLE regress_tgt_dev;
 SELECT * FROM dbt_contract_drop_target('tgt_prod');
 \echo SQLSTATE :SQLSTATE
 SELECT kind, removed FROM dbt_contract_drop_target('tgt_dev');
+-- A target whose schema does not exist (any more) stays with the role
+-- that applied it last: CREATE on the database is not enough to replace
+-- or drop its contracts (production after a mistaken DROP SCHEMA), while
+-- that role may (the next run of a CI target).  Sources and history
+-- record the same role, the one that called the apply.
 RESET ROLE;
+DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO regress_tgt_dev, regress_tgt_other',
+                          current_database()); END$$;
+GRANT EXECUTE ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) TO regress_tgt_other;
+SET ROLE regress_tgt_dev;
+SELECT model, relation, action FROM dbt_contract_apply_yaml(
+    E'version: 2\nmodels:\n  - name: tgt_claimed\n    columns: [{name: id, data_type: int}]\n',
+    'dbt:claim', 'tgt_claim');
+RESET ROLE;
+SELECT target, last_applied_by, schema_exists FROM dbt_contract.targets WHERE target = 'tgt_claim';
+SELECT s.applied_by AS source_applied_by, h.applied_by AS history_applied_by
+  FROM dbt_contract.sources s JOIN dbt_contract.history h USING (source, target)
+ WHERE s.target = 'tgt_claim';
+SET ROLE regress_tgt_other;
+SELECT * FROM dbt_contract_apply_yaml('version: 2', 'dbt:claim', 'tgt_claim');
+\echo SQLSTATE :SQLSTATE
+SELECT * FROM dbt_contract_drop_target('tgt_claim');
+\echo SQLSTATE :SQLSTATE
+-- a target nobody applied yet: CREATE on the database is enough
+SELECT model, relation, action FROM dbt_contract_apply_yaml(
+    E'version: 2\nmodels:\n  - name: tgt_claimed\n    columns: [{name: id, data_type: int}]\n',
+    'dbt:claim', 'tgt_claim_other');
+SELECT kind, removed FROM dbt_contract_drop_target('tgt_claim_other') WHERE kind = 'models';
+SET ROLE regress_tgt_dev;
+SELECT kind, removed FROM dbt_contract_drop_target('tgt_claim') WHERE kind = 'models';
+RESET ROLE;
+DO $$BEGIN EXECUTE format('REVOKE CREATE ON DATABASE %I FROM regress_tgt_dev, regress_tgt_other',
+                          current_database()); END$$;
+REVOKE EXECUTE ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) FROM regress_tgt_other;
 REVOKE EXECUTE ON FUNCTION dbt_contract_drop_target(text) FROM regress_tgt_dev, regress_tgt_other;
 DROP ROLE regress_tgt_other;
 SELECT target, count(*) FROM dbt_contract.models WHERE source = 'dbt:tgt'

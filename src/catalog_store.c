@@ -405,6 +405,80 @@ check_relations(const char *source, const char *target, KeyedRow *rows, int n)
 	}
 }
 
+/* The primary message of a refused apply or drop_target. */
+static int
+errmsg_denied(const char *target, bool dropping)
+{
+	return dropping ?
+		errmsg("permission denied to drop target \"%s\"", target) :
+		errmsg("permission denied to apply contracts for target \"%s\"", target);
+}
+
+/*
+ * The role that applied a target last, as recorded in its sources and
+ * history: *found is false for a target nothing was ever applied for, and
+ * the result InvalidOid when that role no longer exists.
+ */
+static Oid
+target_last_applier(const char *target, bool *found)
+{
+	OwnerContext oc;
+	Datum		args[1];
+	Oid			types[1] = {TEXTOID};
+	Oid			role = InvalidOid;
+	int			rc;
+
+	dbtc_begin_as_owner(&oc);
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+	args[0] = CStringGetTextDatum(target);
+	rc = SPI_execute_with_args("SELECT a.applied_by::text FROM ("
+							   "  SELECT applied_at, applied_by FROM dbt_contract.contract_source"
+							   "   WHERE target = $1"
+							   "  UNION ALL"
+							   "  SELECT applied_at, applied_by FROM dbt_contract.apply_history"
+							   "   WHERE target = $1) a"
+							   " ORDER BY a.applied_at DESC LIMIT 1",
+							   1, types, args, NULL, true, 1);
+	spi_check(rc, SPI_OK_SELECT, "reading who applied the target");
+	*found = SPI_processed > 0;
+	if (*found)
+		role = get_role_oid(SPI_getvalue(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1), true);
+	SPI_finish();
+	dbtc_end_as_owner(&oc);
+	return role;
+}
+
+/*
+ * A target whose schema is gone (the end of a CI run, a restore, a
+ * mistaken drop of production) keeps its contracts and history; being
+ * able to create schemas must not be enough to replace or drop them.  Only
+ * a role with the privileges of the one that applied the target last may
+ * (superusers and the catalog's owner never get here).
+ */
+static void
+check_missing_target_claim(const char *target, Oid caller, bool dropping)
+{
+	bool		found;
+	Oid			applier = target_last_applier(target, &found);
+
+	if (!found || (OidIsValid(applier) && has_privs_of_role(caller, applier)))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg_denied(target, dropping),
+			 errdetail("Schema \"%s\" does not exist, and the target's contracts were last applied by %s; only superusers and roles with that role's privileges may change them until the schema exists again.",
+					   target,
+					   OidIsValid(applier) ?
+					   psprintf("role \"%s\"", GetUserNameFromId(applier, false)) :
+					   "a role that no longer exists"),
+			 OidIsValid(applier) ?
+			 errhint("Run it as role \"%s\" (or a member of it) or as a superuser.",
+					 GetUserNameFromId(applier, false)) :
+			 errhint("Run it as a superuser.")));
+}
+
 /*
  * May the caller apply contracts for a target?  Superusers may for any;
  * other roles for a target whose schema is owned by a role whose
@@ -415,7 +489,7 @@ check_relations(const char *source, const char *target, KeyedRow *rows, int n)
  */
 static void
 check_schema_privilege(const char *target, const char *schema, Oid caller,
-					   const ContractModel *m)
+					   const ContractModel *m, bool dropping)
 {
 	Oid			nspid = get_namespace_oid(schema, true);
 	Oid			owner;
@@ -423,11 +497,13 @@ check_schema_privilege(const char *target, const char *schema, Oid caller,
 
 	if (!OidIsValid(nspid))
 	{
+		if (strcmp(schema, target) == 0)
+			check_missing_target_claim(target, caller, dropping);
 		if (DBTC_DATABASE_ACLCHECK(MyDatabaseId, caller, ACL_CREATE) == ACLCHECK_OK)
 			return;
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to apply contracts for target \"%s\"", target),
+				 errmsg_denied(target, dropping),
 				 m ? errdetail("%s is built in schema \"%s\", which does not exist, and role \"%s\" may not create schemas in this database.",
 							   contract_model_label(m), schema,
 							   GetUserNameFromId(caller, false)) :
@@ -446,7 +522,7 @@ check_schema_privilege(const char *target, const char *schema, Oid caller,
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("permission denied to apply contracts for target \"%s\"", target),
+			 errmsg_denied(target, dropping),
 			 m ? errdetail("%s is built in schema \"%s\", owned by role \"%s\"; only superusers and roles with the privileges of a schema's owner may apply contracts for relations in it.",
 						   contract_model_label(m), schema,
 						   GetUserNameFromId(owner, false)) :
@@ -471,7 +547,7 @@ check_target_privilege(const char *target, KeyedRow *rows, int n, Oid caller)
 
 	if (superuser_arg(caller) || has_privs_of_role(caller, dbtc_catalog_owner()))
 		return;
-	check_schema_privilege(target, target, caller, NULL);
+	check_schema_privilege(target, target, caller, NULL, false);
 	seen = lappend(seen, (char *) target);
 	for (i = 0; i < n; i++)
 	{
@@ -485,7 +561,7 @@ check_target_privilege(const char *target, KeyedRow *rows, int n, Oid caller)
 				known = true;
 		if (known)
 			continue;
-		check_schema_privilege(target, schema, caller, rows[i].m);
+		check_schema_privilege(target, schema, caller, rows[i].m, false);
 		seen = lappend(seen, (char *) schema);
 	}
 	list_free(seen);
@@ -502,7 +578,7 @@ contract_check_target_privilege(const char *target, Oid caller)
 {
 	if (superuser_arg(caller) || has_privs_of_role(caller, dbtc_catalog_owner()))
 		return;
-	check_schema_privilege(target, target, caller, NULL);
+	check_schema_privilege(target, target, caller, NULL, true);
 }
 
 /* Old rows of this source and target, sorted like the new ones. */
@@ -970,15 +1046,17 @@ insert_semantic_keys(KeyedRow *rows, int n, int64 *ids)
 
 static void
 record_source(const char *source, const char *target, const char *checksum,
-			  int nmodels)
+			  int nmodels, Oid caller)
 {
-	Datum		args[3];
-	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		args[4];
+	Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 	int			rc;
 
 	args[0] = CStringGetTextDatum(source);
 	args[1] = CStringGetTextDatum(checksum);
 	args[2] = CStringGetTextDatum(target);
+	/* the role that called the apply, as apply_history records it */
+	args[3] = CStringGetTextDatum(GetUserNameFromId(caller, false));
 	if (nmodels == 0)
 		rc = SPI_execute_with_args("DELETE FROM dbt_contract.contract_source "
 								   "WHERE source = $1 AND target = $3",
@@ -986,10 +1064,10 @@ record_source(const char *source, const char *target, const char *checksum,
 	else
 		rc = SPI_execute_with_args("INSERT INTO dbt_contract.contract_source "
 								   "  (source, target, checksum, applied_at, applied_by) "
-								   "VALUES ($1, $3, $2, statement_timestamp(), session_user) "
+								   "VALUES ($1, $3, $2, statement_timestamp(), $4) "
 								   "ON CONFLICT (source, target) DO UPDATE SET checksum = EXCLUDED.checksum, "
 								   "  applied_at = EXCLUDED.applied_at, applied_by = EXCLUDED.applied_by",
-								   3, types, args, NULL, false, 0);
+								   4, types, args, NULL, false, 0);
 	if (rc != SPI_OK_DELETE && rc != SPI_OK_INSERT)
 		spi_check(rc, SPI_OK_INSERT, "recording the source");
 }
@@ -1319,7 +1397,7 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 		insert_constraints(fresh, nfresh, ids);
 		insert_tests(fresh, nfresh, ids);
 		insert_semantic_keys(fresh, nfresh, ids);
-		record_source(source, opts->target, opts->checksum, nnew);
+		record_source(source, opts->target, opts->checksum, nnew, opts->caller);
 
 		/* Result strings must outlive SPI's memory. */
 		MemoryContextSwitchTo(callercxt);
