@@ -226,7 +226,10 @@ SELECT arguments FROM dbt_contract.tests WHERE model = 'fid_quoted';
 --
 -- A data_type PostgreSQL does not know (a project written for another
 -- warehouse) is stored unresolved when the contract is not enforced; an
--- enforced contract still needs every type to resolve.
+-- enforced contract still needs every type to resolve (also when the
+-- same spelling was left unresolved for another model of the apply).
+-- A bad type modifier is as unresolved as an unknown name, and leaks
+-- nothing the type parser held when it failed.
 --
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
@@ -238,11 +241,15 @@ models:
       - {name: label, data_type: varchar(20)}
       - {name: blob, data_type: "not a type("}
       - {name: free}
+      - {name: big, data_type: "numeric(2000)"}
+      - {name: empty, data_type: "varchar(0)"}
+      - {name: id_again, data_type: number}
 $$, 'fidelity_types');
 SELECT column_name, data_type, type_oid, formatted_type, type_resolved
   FROM dbt_contract.columns WHERE model = 'fid_foreign_types' ORDER BY ordinal;
 -- Nothing checks the types of a contract that is not enforced.
-CREATE TABLE fid_foreign_types (id int, ts timestamp, label text, blob bytea, free int);
+CREATE TABLE fid_foreign_types (id int, ts timestamp, label text, blob bytea, free int,
+                                big numeric, empty varchar(1), id_again int);
 SELECT * FROM dbt_contract_check('fid_foreign_types');
 DROP TABLE fid_foreign_types;
 -- The DDL a contract implies keeps such a type as written.
@@ -250,6 +257,9 @@ SELECT dbt_contract_ddl('fid_foreign_types');
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
+  - name: fid_foreign_lenient
+    columns:
+      - {name: id, data_type: number}
   - name: fid_foreign_enforced
     config: {contract: {enforced: true}}
     columns:

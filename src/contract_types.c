@@ -10,6 +10,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -19,6 +20,7 @@
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 
 #include "dbt_contract.h"
@@ -71,6 +73,47 @@ parser_verdict(const ErrorData *edata)
 }
 
 /*
+ * parseTypeString for a model without an enforced contract, where a type
+ * that does not resolve is no error: in a subtransaction, since the
+ * parser may fail while holding a pg_type syscache entry, which only an
+ * abort releases.  Errors other than the parser's verdict propagate.
+ */
+static bool
+parse_type_quietly(const char *spelling, Oid *type_oid, int32 *typmod)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		DBTC_PARSE_TYPE_STRING(spelling, type_oid, typmod);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (!parser_verdict(edata))
+			ReThrowError(edata);
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
  * Run parseTypeString; on failure report the column, model and place, or,
  * when `lenient`, return false.
  */
@@ -80,8 +123,11 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 					 bool lenient)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
-	bool		ok = true;
 
+	if (lenient)
+		return parse_type_quietly(spelling, type_oid, typmod);
+
+	/* an error ends the transaction, which releases what the parser held */
 	PG_TRY();
 	{
 		DBTC_PARSE_TYPE_STRING(spelling, type_oid, typmod);
@@ -97,7 +143,6 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 		if (!parser_verdict(edata))
 			PG_RE_THROW();
 		FlushErrorState();
-		ok = false;
 
 		is_serial = pg_strcasecmp(spelling, "serial") == 0 ||
 			pg_strcasecmp(spelling, "bigserial") == 0 ||
@@ -106,8 +151,7 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 			pg_strcasecmp(spelling, "serial8") == 0 ||
 			pg_strcasecmp(spelling, "serial2") == 0;
 		/* keep the parser's code: 42601 syntax, 42704 no such type, 22023 bad typmod */
-		if (!lenient)
-			dbtc_ereport_at(&c->type_loc, ERROR,
+		dbtc_ereport_at(&c->type_loc, ERROR,
 						(errcode(edata->sqlerrcode),
 						 errmsg("data_type \"%s\" of column \"%s\" of %s is not a valid PostgreSQL type",
 								dbtc_clip(c->data_type), dbtc_clip(c->name),
@@ -118,10 +162,9 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 						 !m->alias_types && pg_strcasecmp(spelling, "string") == 0 ?
 						 errhint("dbt turns \"string\" into text only when the contract has alias_types: true (the default).") :
 						 errhint("Use a type name PostgreSQL accepts in CREATE TABLE, e.g. integer, text, numeric(10,2), timestamptz.")));
-		FreeErrorData(edata);
 	}
 	PG_END_TRY();
-	return ok;
+	return true;
 }
 
 /*
@@ -152,20 +195,30 @@ resolve_column(const ContractModel *m, ContractColumn *c, TypeCache *cache)
 		strlcpy(key, spelling, sizeof(key));
 		e = hash_search(cache->h, key, HASH_FIND, &found);
 	}
-	if (e != NULL)
+	c->type_oid = InvalidOid;
+	c->typmod = -1;
+	if (e != NULL && OidIsValid(e->type_oid))
 	{
 		c->type_oid = e->type_oid;
 		c->typmod = e->typmod;
 		return true;
 	}
+	/* known not to resolve; an enforced contract parses again to report */
+	if (e != NULL && lenient)
+		return false;
 
-	c->type_oid = InvalidOid;
-	c->typmod = -1;
-	if (!parse_type_or_report(m, c, spelling, &typoid, &typmod, lenient))
+	if (!parse_type_or_report(m, c, spelling, &typoid, &typmod, lenient) ||
+		(lenient && (get_typtype(typoid) == TYPTYPE_PSEUDO ||
+					 !get_typisdefined(typoid))))
+	{
+		if (strlen(spelling) < TYPE_KEY_LEN)
+		{
+			e = hash_search(cache->h, key, HASH_ENTER, &found);
+			e->type_oid = InvalidOid;
+			e->typmod = -1;
+		}
 		return false;
-	if (lenient && (get_typtype(typoid) == TYPTYPE_PSEUDO ||
-					!get_typisdefined(typoid)))
-		return false;
+	}
 	if (get_typtype(typoid) == TYPTYPE_PSEUDO)
 		dbtc_ereport_at(&c->type_loc, ERROR,
 						(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
@@ -225,7 +278,8 @@ contract_resolve_types(ContractModel *m, TypeCache *cache)
 				 errmsg_plural("%d data_type of %s is not a PostgreSQL type and is stored unresolved",
 							   "%d data_types of %s are not PostgreSQL types and are stored unresolved",
 							   nunresolved, nunresolved, contract_model_label(m)),
-				 errdetail("%s%s.", unresolved.data, nunresolved > 5 ? ", ..." : ""),
+				 errdetail("%s%s.", unresolved.data,
+						   nunresolved > 5 ? psprintf(" and %d more", nunresolved - 5) : ""),
 				 errhint("The contract is not enforced, so its types are not checked; dbt_contract.columns shows type_resolved = false for them.")));
 	pfree(unresolved.data);
 	foreach(lc, m->constraints)
