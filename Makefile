@@ -36,6 +36,7 @@ OBJS        = src/dbt_contract.o \
               src/clone.o \
               src/contract_read.o \
               src/catalog_owner.o \
+              src/error_trap.o \
               src/contract_model.o \
               src/generated_sql.o \
               src/generate.o \

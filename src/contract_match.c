@@ -19,7 +19,6 @@
 #include "access/relation.h"
 #include "access/htup_details.h"
 #include "access/table.h"
-#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_attribute.h"
@@ -53,7 +52,6 @@
 #include "utils/memutils.h"
 #include "utils/regproc.h"
 #include "utils/rel.h"
-#include "utils/resowner.h"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
 #include "utils/varlena.h"
@@ -770,6 +768,34 @@ cook_check(Relation rel, const char *expression)
 	return expr;
 }
 
+typedef struct CookStep
+{
+	Relation	rel;
+	const char *expression;
+	Node	   *expr;
+} CookStep;
+
+/*
+ * Names resolve in pg_catalog only, so that nobody can redirect them:
+ * with the DDL session's search_path, or even with the relation's own
+ * schema after pg_catalog, an operator of the table owner's taking
+ * (numeric, integer) would win over the built-in (numeric, numeric) one
+ * as the closer match, and a check that checks nothing would pass for
+ * the contract's.  Anything else must be schema-qualified.
+ */
+static void
+cook_check_step(void *arg)
+{
+	CookStep   *cs = arg;
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	cs->expr = cook_check(cs->rel, cs->expression);
+	AtEOXact_GUC(true, nestlevel);
+}
+
 /*
  * Cook inside a subtransaction: an expression naming a column the
  * relation lacks is a contract problem to report, not an abort.
@@ -777,51 +803,11 @@ cook_check(Relation rel, const char *expression)
 static Node *
 cook_check_safely(Relation rel, const char *expression, char **error)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	Node	   *volatile expr = NULL;
-	const char *path;
+	CookStep	cs = {rel, expression, NULL};
+	ErrorData  *edata = dbtc_trap_error(cook_check_step, &cs);
 
-	/*
-	 * Names resolve in pg_catalog only, so that nobody can redirect them:
-	 * with the DDL session's search_path, or even with the relation's own
-	 * schema after pg_catalog, an operator of the table owner's taking
-	 * (numeric, integer) would win over the built-in (numeric, numeric)
-	 * one as the closer match, and a check that checks nothing would pass
-	 * for the contract's.  Anything else must be schema-qualified.
-	 */
-	path = "pg_catalog, pg_temp";
-
-	*error = NULL;
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		int			nestlevel = NewGUCNestLevel();
-
-		(void) set_config_option("search_path", path, PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-		expr = cook_check(rel, expression);
-		AtEOXact_GUC(true, nestlevel);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		*error = edata->message;
-		expr = NULL;
-	}
-	PG_END_TRY();
-	return expr;
+	*error = edata != NULL ? edata->message : NULL;
+	return edata != NULL ? NULL : cs.expr;
 }
 
 /* The relation itself, opened on first need; NULL if it is gone. */

@@ -10,7 +10,6 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -20,7 +19,6 @@
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/syscache.h"
 
 #include "dbt_contract.h"
@@ -54,63 +52,40 @@ contract_type_cache_create(void)
 	return tc;
 }
 
-/*
- * Is a caught error the parser rejecting its input (which we rephrase with
- * the contract's location), rather than a cancel, an out-of-memory or an
- * internal error (which must propagate unchanged)?
- */
-static bool
-parser_verdict(const ErrorData *edata)
+typedef struct TypeParse
 {
-	int			category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+	const char *spelling;
+	Oid			type_oid;
+	int32		typmod;
+} TypeParse;
 
-	return edata->elevel == ERROR &&
-		category != ERRCODE_TO_CATEGORY(ERRCODE_INSUFFICIENT_RESOURCES) &&
-		category != ERRCODE_TO_CATEGORY(ERRCODE_PROGRAM_LIMIT_EXCEEDED) &&
-		category != ERRCODE_TO_CATEGORY(ERRCODE_OPERATOR_INTERVENTION) &&
-		category != ERRCODE_TO_CATEGORY(ERRCODE_SYSTEM_ERROR) &&
-		category != ERRCODE_TO_CATEGORY(ERRCODE_INTERNAL_ERROR);
+static void
+type_parse_step(void *arg)
+{
+	TypeParse  *tp = arg;
+
+	DBTC_PARSE_TYPE_STRING(tp->spelling, &tp->type_oid, &tp->typmod);
 }
 
 /*
  * parseTypeString for a model without an enforced contract, where a type
- * that does not resolve is no error: in a subtransaction, since the
- * parser may fail while holding a pg_type syscache entry, which only an
- * abort releases.  Errors other than the parser's verdict propagate.
+ * that does not resolve is no error: trapped in a subtransaction, since
+ * the parser may fail holding a pg_type syscache entry.
  */
 static bool
 parse_type_quietly(const char *spelling, Oid *type_oid, int32 *typmod)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	volatile bool ok = true;
+	TypeParse	tp = {spelling, InvalidOid, -1};
+	ErrorData  *edata = dbtc_trap_error(type_parse_step, &tp);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
+	if (edata != NULL)
 	{
-		DBTC_PARSE_TYPE_STRING(spelling, type_oid, typmod);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (!parser_verdict(edata))
-			ReThrowError(edata);
 		FreeErrorData(edata);
-		ok = false;
+		return false;
 	}
-	PG_END_TRY();
-	return ok;
+	*type_oid = tp.type_oid;
+	*typmod = tp.typmod;
+	return true;
 }
 
 /*
@@ -140,7 +115,7 @@ parse_type_or_report(const ContractModel *m, const ContractColumn *c,
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
 		/* Only the parser's verdict is ours to rephrase; not a cancel. */
-		if (!parser_verdict(edata))
+		if (!dbtc_error_is_verdict(edata))
 			PG_RE_THROW();
 		FlushErrorState();
 
@@ -349,7 +324,7 @@ parse_or_refuse(const ContractModel *m, const ContractConstraint *c,
 
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
-		if (!parser_verdict(edata))
+		if (!dbtc_error_is_verdict(edata))
 			PG_RE_THROW();
 		FlushErrorState();
 		not_one_expression(m, c, psprintf("%s%s", why_prefix,

@@ -222,6 +222,10 @@ extern List *contract_diff_targets(const char *base_target, const char *head_tar
 /* ---------- breaking changes (breaking_policy.c) ---------- */
 extern List *contract_breaking_policy(List *changes, bool allow_breaking);
 
+/* ---------- failures to report, not abort on (error_trap.c) ---------- */
+extern bool dbtc_error_is_verdict(const ErrorData *edata);
+extern ErrorData *dbtc_trap_error(void (*step) (void *arg), void *arg);
+
 /* ---------- the catalog's owner (catalog_owner.c) ---------- */
 typedef struct OwnerContext
 {
