@@ -120,9 +120,10 @@
 {%- endmacro %}
 
 
-{#- A SQL string literal. -#}
+{#- A SQL string literal, read alike whatever standard_conforming_strings
+    says: an escape string with its backslashes and quotes doubled. -#}
 {% macro literal(text) -%}
-  {{- return("'" ~ (text | string | replace("'", "''")) ~ "'") -}}
+  {{- return("E'" ~ (text | string | replace("\\", "\\\\") | replace("'", "''")) ~ "'") -}}
 {%- endmacro %}
 
 

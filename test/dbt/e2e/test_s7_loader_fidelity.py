@@ -2,7 +2,9 @@
 is particular: a .inf / .nan test argument (Python's json would write a
 bare Infinity, which PostgreSQL refuses) arrives as the strings Infinity,
 -Infinity and NaN; a column test of a model with quote_columns: true keeps
-the quoted column dbt hands it, so the key is the exact name."""
+the quoted column dbt hands it, so the key is the exact name; the
+package's SQL string literals read alike with standard_conforming_strings
+off."""
 import os
 
 import pytest
@@ -24,6 +26,16 @@ models:
               arguments: {hi: .inf, lo: -.inf, nothing: .nan, text: "NaN here"}
 """
 
+PROBE_MACRO = """{% macro literal_probe(text) %}
+  {% set seen = [] %}
+  {% for scs in ['off', 'on'] %}
+    {% do run_query("set standard_conforming_strings = " ~ scs) %}
+    {% do seen.append(run_query("select " ~ dbt_contract.literal(text)).columns[0].values()[0]) %}
+  {% endfor %}
+  {{ log("probe[" ~ seen | join("][") ~ "]", info=True) }}
+{% endmacro %}
+"""
+
 TEST_MACRO = """{% test fidelity_args(model, column_name, hi, lo, nothing, text) %}
 select 1 where false
 {% endtest %}
@@ -38,6 +50,7 @@ def project(tmp_path_factory):
     p.write("models/reports/_fidelity.yml", MODEL_YML)
     os.makedirs(p.path("macros"), exist_ok=True)
     p.write("macros/fidelity_args.sql", TEST_MACRO)
+    p.write("macros/literal_probe.sql", PROBE_MACRO)
     p.dbt("run-operation", "dbt_contract.apply")
     yield p
     p.close()
@@ -57,3 +70,12 @@ def test_quote_columns_keeps_the_exact_name(project):
                     ("unique", ['"OrderId"'])]
     assert project.value("SELECT key_columns FROM dbt_contract.keys "
                          "WHERE model = 'rpt_fidelity' AND is_primary") == ["OrderId"]
+
+
+def test_package_literals_survive_standard_conforming_strings_off(project):
+    # the package's SQL string literals (source and target names) read the
+    # same whatever the session's standard_conforming_strings
+    text = "a\\b'c"
+    res = project.dbt("run-operation", "literal_probe", "--args",
+                      '{"text": "a\\\\b\'c"}')
+    assert f"probe[{text}][{text}]" in res.output, res.tail()
