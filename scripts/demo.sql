@@ -37,7 +37,7 @@ INSERT INTO "analytics"."dim_customers__dbt_tmp"
     VALUES (1, 'Ada Lovelace', 'ada@example.com', '2024-01-05');
 ALTER TABLE "analytics"."dim_customers__dbt_tmp" RENAME TO "dim_customers";
 COMMIT;
-\echo 'Descriptions from the YAML became comments:'
+\echo 'Descriptions from the YAML became comments (the model has persist_docs, so dbt writes them too):'
 SELECT col_description('analytics.dim_customers'::regclass, 2) AS customer_name_comment;
 
 \echo

@@ -336,6 +336,14 @@ COMMENT ON INDEX dbt_contract.contract_model_source IS
     'The models of a source in one target, for a re-apply';
 COMMENT ON COLUMN dbt_contract.contract_source.target IS 'The target (dbt''s target.schema) the source was applied for';
 COMMENT ON COLUMN dbt_contract.contract_model.target IS 'The target (dbt''s target.schema) the contract was applied for';
+
+-- persist_docs, which decides (by default) which descriptions become
+-- comments; 0.1.0 did not read it, so its models have none until applied again
+ALTER TABLE dbt_contract.contract_model
+    ADD COLUMN persist_relation_docs boolean NOT NULL DEFAULT false,
+    ADD COLUMN persist_column_docs boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN dbt_contract.contract_model.persist_relation_docs IS 'The model''s persist_docs: {relation: true}: dbt writes its description as the relation''s comment';
+COMMENT ON COLUMN dbt_contract.contract_model.persist_column_docs IS 'The model''s persist_docs: {columns: true}: dbt writes its columns'' descriptions as comments';
 COMMENT ON COLUMN dbt_contract.apply_history.target IS 'The target applied for; NULL for an apply before 0.2.0 whose source has no contracts left';
 
 -- The views carry the target; ref() resolves, and relationships join,
@@ -369,7 +377,7 @@ REVOKE ALL ON dbt_contract.contract_semantic FROM PUBLIC;
 CREATE OR REPLACE VIEW dbt_contract.models AS
 SELECT m.model, m.version, m.relation_schema, m.relation_name,
        m.materialized, m.enforced, m.description, m.source, m.applied_at,
-       m.target
+       m.target, m.persist_relation_docs, m.persist_column_docs
   FROM dbt_contract.contract_model m;
 CREATE OR REPLACE VIEW dbt_contract.columns AS
 SELECT m.model, m.version, c.column_name, c.ordinal, c.data_type,
@@ -747,6 +755,8 @@ SELECT l.from_model, l.from_version, l.from_relation, l.from_columns,
          ON fk.model_id = l.from_id
         AND fk.sorted_columns = ARRAY(SELECT x FROM unnest(l.from_columns) x ORDER BY x);
 COMMENT ON COLUMN dbt_contract.models.target IS 'The target (dbt''s target.schema) the contract was applied for';
+COMMENT ON COLUMN dbt_contract.models.persist_relation_docs IS 'persist_docs: {relation: true}: the description becomes the relation''s comment (dbt_contract.sync_descriptions)';
+COMMENT ON COLUMN dbt_contract.models.persist_column_docs IS 'persist_docs: {columns: true}: the columns'' descriptions become comments (dbt_contract.sync_descriptions)';
 COMMENT ON VIEW dbt_contract.ref_targets IS
     'Internal: the model a ref() resolves to within one target, with or without a version';
 

@@ -70,7 +70,9 @@ CREATE TABLE dbt_contract.contract_model (
     column_count     int NOT NULL,
     constraint_count int NOT NULL,
     applied_at       timestamptz NOT NULL,
-    target           text NOT NULL                -- target schema applied for
+    target           text NOT NULL,               -- target schema applied for
+    persist_relation_docs boolean NOT NULL DEFAULT false,
+    persist_column_docs   boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE dbt_contract.contract_model IS
     'Internal: one row per model, or per version of a versioned model; read through dbt_contract.models';
@@ -83,6 +85,8 @@ COMMENT ON COLUMN dbt_contract.contract_model.materialized IS 'Materialization d
 COMMENT ON COLUMN dbt_contract.contract_model.enforced IS 'Whether the model''s contract is enforced';
 COMMENT ON COLUMN dbt_contract.contract_model.fingerprint IS 'md5 of the contract''s canonical form; an unchanged fingerprint is not rewritten';
 COMMENT ON COLUMN dbt_contract.contract_model.target IS 'The target (dbt''s target.schema) the contract was applied for';
+COMMENT ON COLUMN dbt_contract.contract_model.persist_relation_docs IS 'The model''s persist_docs: {relation: true}: dbt writes its description as the relation''s comment';
+COMMENT ON COLUMN dbt_contract.contract_model.persist_column_docs IS 'The model''s persist_docs: {columns: true}: dbt writes its columns'' descriptions as comments';
 CREATE UNIQUE INDEX contract_model_key
     ON dbt_contract.contract_model (target, model, (coalesce(version, -1)));
 CREATE INDEX contract_model_source
@@ -261,7 +265,7 @@ REVOKE ALL ON SEQUENCE dbt_contract.model_id_seq, dbt_contract.apply_id_seq FROM
 CREATE VIEW dbt_contract.models AS
 SELECT m.model, m.version, m.relation_schema, m.relation_name,
        m.materialized, m.enforced, m.description, m.source, m.applied_at,
-       m.target
+       m.target, m.persist_relation_docs, m.persist_column_docs
   FROM dbt_contract.contract_model m;
 COMMENT ON VIEW dbt_contract.models IS 'Models (and model versions) with a loaded contract';
 COMMENT ON COLUMN dbt_contract.models.version IS 'Model version; NULL for an unversioned model';
@@ -269,6 +273,8 @@ COMMENT ON COLUMN dbt_contract.models.materialized IS 'Materialization declared 
 COMMENT ON COLUMN dbt_contract.models.enforced IS 'Whether the contract is enforced on DDL';
 COMMENT ON COLUMN dbt_contract.models.source IS 'The source the model was applied from';
 COMMENT ON COLUMN dbt_contract.models.target IS 'The target (dbt''s target.schema) the contract was applied for';
+COMMENT ON COLUMN dbt_contract.models.persist_relation_docs IS 'persist_docs: {relation: true}: the description becomes the relation''s comment (dbt_contract.sync_descriptions)';
+COMMENT ON COLUMN dbt_contract.models.persist_column_docs IS 'persist_docs: {columns: true}: the columns'' descriptions become comments (dbt_contract.sync_descriptions)';
 
 CREATE VIEW dbt_contract.columns AS
 SELECT m.model, m.version, c.column_name, c.ordinal, c.data_type,

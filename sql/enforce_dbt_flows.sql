@@ -17,6 +17,7 @@ models:
     config:
       materialized: table
       contract: {enforced: true}
+      persist_docs: {relation: true, columns: true}
     columns:
       - name: id
         data_type: integer
@@ -268,6 +269,7 @@ models:
     config:
       materialized: view
       contract: {enforced: true}
+      persist_docs: {relation: true, columns: true}
     columns:
       - name: id
         data_type: int

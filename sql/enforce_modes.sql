@@ -13,6 +13,7 @@ models:
     config:
       materialized: table
       contract: {enforced: true}
+      persist_docs: {relation: true}
     columns:
       - name: id
         data_type: int
@@ -96,16 +97,30 @@ SET dbt_contract.enforcement = lenient;
 \echo :LAST_ERROR_SQLSTATE
 
 --
--- sync_descriptions: on (the default), a relation created for a model
--- gets the model's and columns' descriptions as comments, whatever the
--- enforcement; off, it gets none.
+-- sync_descriptions: persist_docs (the default), a relation created for a
+-- model gets the descriptions the model's persist_docs asks dbt to write
+-- (here relation: true, so the table's and not the columns'), whatever
+-- the enforcement; always, every description; off, none.  on and off are
+-- still accepted (on means always, as when the setting was a boolean).
 --
+SHOW dbt_contract.sync_descriptions;
+SELECT model, persist_relation_docs, persist_column_docs FROM dbt_contract.models
+ WHERE model = 'modes_items';
 CREATE TABLE enf_modes.modes_items (id int PRIMARY KEY, label text, price numeric(10,2) CHECK (price >= 0));
 SELECT obj_description('enf_modes.modes_items'::regclass, 'pg_class') AS table_comment,
        col_description('enf_modes.modes_items'::regclass, 1) AS id_comment,
        col_description('enf_modes.modes_items'::regclass, 2) AS label_comment,
        col_description('enf_modes.modes_items'::regclass, 3) AS price_comment;
 DROP TABLE enf_modes.modes_items;
+SET dbt_contract.sync_descriptions = always;
+CREATE TABLE enf_modes.modes_items (id int PRIMARY KEY, label text, price numeric(10,2) CHECK (price >= 0));
+SELECT obj_description('enf_modes.modes_items'::regclass, 'pg_class') AS table_comment,
+       col_description('enf_modes.modes_items'::regclass, 1) AS id_comment,
+       col_description('enf_modes.modes_items'::regclass, 2) AS label_comment,
+       col_description('enf_modes.modes_items'::regclass, 3) AS price_comment;
+DROP TABLE enf_modes.modes_items;
+SET dbt_contract.sync_descriptions = on;
+SHOW dbt_contract.sync_descriptions;
 SET dbt_contract.sync_descriptions = off;
 CREATE TABLE enf_modes.modes_items (id int PRIMARY KEY, label text, price numeric(10,2) CHECK (price >= 0));
 SELECT obj_description('enf_modes.modes_items'::regclass, 'pg_class') AS table_comment,

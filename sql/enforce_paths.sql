@@ -14,7 +14,7 @@ models:
         constraints: [{type: primary_key}]
   - name: pth_orders
     description: Orders as the contract describes them
-    config: {materialized: table, contract: {enforced: true}}
+    config: {materialized: table, contract: {enforced: true}, persist_docs: {relation: true}}
     columns:
       - name: id
         data_type: bigint

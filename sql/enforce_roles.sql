@@ -21,6 +21,7 @@ models:
     config:
       materialized: table
       contract: {enforced: true}
+      persist_docs: {relation: true, columns: true}
     columns:
       - name: id
         data_type: int

@@ -224,6 +224,37 @@ $$, 'fidelity_quoted');
 SELECT arguments FROM dbt_contract.tests WHERE model = 'fid_quoted';
 
 --
+-- persist_docs, which dbt reads to write descriptions as comments (and
+-- dbt_contract.sync_descriptions follows by default): a version inherits
+-- the model's and may override it; a manifest's node config says the
+-- same; anything but a mapping is refused, as dbt refuses it.
+--
+SELECT model, version, action FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_docs
+    config: {persist_docs: {relation: true, columns: true}}
+    versions: [{v: 1}, {v: 2, config: {persist_docs: {columns: false}}}]
+  - name: fid_no_docs
+$$, 'fidelity_docs');
+SELECT model, version, persist_relation_docs, persist_column_docs FROM dbt_contract.models
+ WHERE source = 'fidelity_docs' ORDER BY model COLLATE "C", version;
+SELECT count(*) FROM dbt_contract_apply_manifest($j${"nodes": {"model.p.fid_mf_docs": {
+    "resource_type": "model", "name": "fid_mf_docs", "schema": "public", "alias": "fid_mf_docs",
+    "config": {"materialized": "table", "persist_docs": {"relation": false, "columns": true}},
+    "columns": {}}}}$j$, 'fidelity_docs_manifest');
+SELECT model, persist_relation_docs, persist_column_docs FROM dbt_contract.models
+ WHERE source = 'fidelity_docs_manifest';
+SELECT * FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: fid_docs_bad
+    config: {persist_docs: true}
+$$, 'fidelity_bad');
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'fidelity_docs');
+SELECT count(*) FROM dbt_contract_apply_yaml('version: 2', 'fidelity_docs_manifest');
+
+--
 -- A data_type PostgreSQL does not know (a project written for another
 -- warehouse) is stored unresolved when the contract is not enforced; an
 -- enforced contract still needs every type to resolve (also when the

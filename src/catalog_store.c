@@ -816,9 +816,9 @@ static void
 insert_models(const char *source, const char *target, KeyedRow *rows, int n,
 			  int64 *ids)
 {
-	static const Oid types[19] = {INT8OID, TEXTOID, INT4OID, INT4OID, TEXTOID,
+	static const Oid types[21] = {INT8OID, TEXTOID, INT4OID, INT4OID, TEXTOID,
 		TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, BOOLOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID};
+	TEXTOID, TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID, BOOLOID, BOOLOID};
 	RowBatch	b;
 	ColArray   *c;
 	int			i;
@@ -828,12 +828,13 @@ insert_models(const char *source, const char *target, KeyedRow *rows, int n,
 				"(model_id, model, version, latest_version, source, defined_at, "
 				" relation_schema, relation_name, materialized, enforced, alias_types, "
 				" on_schema_change, description, deprecation_date, fingerprint, "
-				" column_count, constraint_count, file, target, applied_at) "
+				" column_count, constraint_count, file, target, persist_relation_docs, "
+				" persist_column_docs, applied_at) "
 				"SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), "
 				"       unnest($6), unnest($7), unnest($8), unnest($9), unnest($10), "
 				"       unnest($11), unnest($12), unnest($13), unnest($14), "
 				"       unnest($15), unnest($16), unnest($17), unnest($18), "
-				"       unnest($19), statement_timestamp()",
+				"       unnest($19), unnest($20), unnest($21), statement_timestamp()",
 				types, lengthof(types));
 	c = b.cols;
 	for (i = 0; i < n; i++)
@@ -859,6 +860,8 @@ insert_models(const char *source, const char *target, KeyedRow *rows, int n,
 		col_push(&c[16], Int32GetDatum(list_length(m->constraints)), false);
 		col_text(&c[17], m->loc.file);
 		col_text(&c[18], target);
+		col_push(&c[19], BoolGetDatum(m->persist_relation_docs), false);
+		col_push(&c[20], BoolGetDatum(m->persist_column_docs), false);
 		batch_row_done(&b);
 	}
 	batch_end(&b);

@@ -302,7 +302,7 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 {
 	YNode	   *entry = synth_collection(YN_MAPPING, node, 10);
 	YNode	   *config = get(doc, node, "config");
-	YNode	   *cfg = synth_collection(YN_MAPPING, node, 6);
+	YNode	   *cfg = synth_collection(YN_MAPPING, node, 7);
 	YNode	   *columns = get(doc, node, "columns");
 	YNode	   *version = get(doc, node, "version");
 	const char *alias = get_text(doc, node, "alias");
@@ -319,6 +319,7 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 	synth_put(cfg, "contract", get(doc, config, "contract"));
 	synth_put(cfg, "on_schema_change", get(doc, config, "on_schema_change"));
 	synth_put(cfg, "enabled", get(doc, config, "enabled"));
+	synth_put(cfg, "persist_docs", get(doc, config, "persist_docs"));
 	if (alias != NULL)
 		synth_put(cfg, "alias", synth_scalar(alias, node));
 	synth_put(entry, "config", cfg);

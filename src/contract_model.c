@@ -389,6 +389,11 @@ contract_fingerprint(ContractModel *m)
 	canon_int(&s, "alias_types", m->alias_types);
 	canon_int(&s, "latest", m->latest_version);
 	canon_str(&s, "osc", m->on_schema_change);
+	/* only when set, so that the fingerprints of 0.1.0 stay as they were */
+	if (m->persist_relation_docs)
+		canon_int(&s, "persist_relation", 1);
+	if (m->persist_column_docs)
+		canon_int(&s, "persist_columns", 1);
 	canon_str(&s, "description", m->description);
 	canon_str(&s, "deprecation", m->deprecation_date);
 	foreach(lc, m->columns)

@@ -121,6 +121,8 @@ typedef struct ContractModel
 	bool		enforced;
 	bool		alias_types;
 	char	   *on_schema_change;
+	bool		persist_relation_docs;	/* config persist_docs: {relation: true} */
+	bool		persist_column_docs;	/* config persist_docs: {columns: true} */
 	char	   *description;
 	char	   *deprecation_date;
 	List	   *columns;		/* ContractColumn * */

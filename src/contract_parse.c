@@ -44,6 +44,8 @@ typedef struct ModelConfig
 	char	   *alias;
 	char	   *schema;
 	char	   *on_schema_change;
+	int			persist_relation_docs;	/* persist_docs: -1 unset, else bool */
+	int			persist_column_docs;
 	bool		version_is_falsy;	/* v: 0, which dbt's alias leaves off */
 } ModelConfig;
 
@@ -344,6 +346,7 @@ config_init(ModelConfig *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->enforced = c->alias_types = c->enabled = -1;
+	c->persist_relation_docs = c->persist_column_docs = -1;
 }
 
 /* Read a `config:` mapping over *into; keys present here win. */
@@ -352,6 +355,7 @@ parse_config(ParseCtx *cx, const YNode *map, ModelConfig *into)
 {
 	YNode	   *cfg = get_map(cx, map, "config");
 	YNode	   *contract;
+	YNode	   *persist;
 	char	   *s;
 	int			b;
 
@@ -367,6 +371,15 @@ parse_config(ParseCtx *cx, const YNode *map, ModelConfig *into)
 		into->on_schema_change = s;
 	if ((b = get_bool(cx, cfg, "enabled")) >= 0)
 		into->enabled = b;
+	if ((persist = get_node(cx, cfg, "persist_docs")) != NULL)
+	{
+		if (persist->kind != YN_MAPPING)
+			shape_error(cx, persist, "persist_docs", "a mapping such as {relation: true, columns: true}");
+		if ((b = get_bool(cx, persist, "relation")) >= 0)
+			into->persist_relation_docs = b;
+		if ((b = get_bool(cx, persist, "columns")) >= 0)
+			into->persist_column_docs = b;
+	}
 
 	contract = get_node(cx, cfg, "contract");
 	if (contract == NULL)
@@ -1551,6 +1564,8 @@ build_model(ParseCtx *cx, const YNode *mnode, const char *name, int version,
 	m->enforced = (cfg->enforced == 1);
 	m->alias_types = (cfg->alias_types != 0);
 	m->on_schema_change = cfg->on_schema_change;
+	m->persist_relation_docs = (cfg->persist_relation_docs == 1);
+	m->persist_column_docs = (cfg->persist_column_docs == 1);
 	m->description = (char *) description;
 	m->deprecation_date = (char *) deprecation_date;
 	m->relation_schema = relation_schema(cx, cfg);

@@ -39,7 +39,7 @@
 #include "dbt_contract.h"
 
 /* dbt_contract.contract_model */
-#define Natts_contract_model					20
+#define Natts_contract_model					22
 #define Anum_contract_model_model_id			1
 #define Anum_contract_model_model				2
 #define Anum_contract_model_version				3
@@ -60,6 +60,8 @@
 #define Anum_contract_model_constraint_count	18
 #define Anum_contract_model_applied_at			19
 #define Anum_contract_model_target				20	/* from 0.2.0 */
+#define Anum_contract_model_persist_relation_docs	21	/* from 0.2.0 */
+#define Anum_contract_model_persist_column_docs	22	/* from 0.2.0 */
 
 /* dbt_contract.contract_column */
 #define Natts_contract_column					9
@@ -117,7 +119,8 @@ static const ExpectedColumn model_columns[Natts_contract_model] = {
 	{"on_schema_change", TEXTOID}, {"description", TEXTOID},
 	{"deprecation_date", TEXTOID}, {"fingerprint", TEXTOID},
 	{"column_count", INT4OID}, {"constraint_count", INT4OID},
-	{"applied_at", TIMESTAMPTZOID}, {"target", TEXTOID}
+	{"applied_at", TIMESTAMPTZOID}, {"target", TEXTOID},
+	{"persist_relation_docs", BOOLOID}, {"persist_column_docs", BOOLOID}
 };
 
 static const ExpectedColumn column_columns[Natts_contract_column] = {
@@ -350,9 +353,12 @@ contract_reader_begin(Snapshot snap)
 
 	if (!layout_checked)
 	{
-		/* a catalog ALTER EXTENSION has not updated yet has no targets */
+		/*
+		 * A catalog ALTER EXTENSION has not updated yet has no targets and
+		 * no persist_docs: its columns read as NULL, i.e. false.
+		 */
 		check_layout(r->model.rel, model_columns, Natts_contract_model,
-					 Natts_contract_model - 1);
+					 Anum_contract_model_applied_at);
 		check_layout(r->column.rel, column_columns, Natts_contract_column,
 					 Natts_contract_column);
 		check_layout(r->constraint.rel, constraint_columns, Natts_contract_constraint,
@@ -421,6 +427,8 @@ model_from_row(ContractReader *r, HeapTuple tup)
 	m->enforced = attr_bool(t, Anum_contract_model_enforced);
 	m->alias_types = attr_bool(t, Anum_contract_model_alias_types);
 	m->on_schema_change = attr_text(t, Anum_contract_model_on_schema_change);
+	m->persist_relation_docs = attr_bool(t, Anum_contract_model_persist_relation_docs);
+	m->persist_column_docs = attr_bool(t, Anum_contract_model_persist_column_docs);
 	m->description = attr_text(t, Anum_contract_model_description);
 	m->deprecation_date = attr_text(t, Anum_contract_model_deprecation_date);
 	m->fingerprint = attr_text(t, Anum_contract_model_fingerprint);

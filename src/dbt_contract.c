@@ -25,13 +25,28 @@ char	   *dbtc_project_dir = NULL;
 int			dbtc_max_file_size_kb = 64 * 1024;
 int			dbtc_enforcement = ENFORCE_ERROR;
 int			dbtc_type_match = TYPE_MATCH_DECLARED;
-bool		dbtc_sync_descriptions = true;
+int			dbtc_sync_descriptions = SYNC_DESCRIPTIONS_PERSIST_DOCS;
 
 static const struct config_enum_entry enforcement_options[] = {
 	{"error", ENFORCE_ERROR, false},
 	{"warn", ENFORCE_WARN, false},
 	{"warning", ENFORCE_WARN, true},
 	{"off", ENFORCE_OFF, false},
+	{NULL, 0, false}
+};
+
+/* on/off spellings kept from when the setting was a boolean */
+static const struct config_enum_entry sync_descriptions_options[] = {
+	{"persist_docs", SYNC_DESCRIPTIONS_PERSIST_DOCS, false},
+	{"always", SYNC_DESCRIPTIONS_ALL, false},
+	{"off", SYNC_DESCRIPTIONS_OFF, false},
+	{"on", SYNC_DESCRIPTIONS_ALL, true},
+	{"true", SYNC_DESCRIPTIONS_ALL, true},
+	{"yes", SYNC_DESCRIPTIONS_ALL, true},
+	{"1", SYNC_DESCRIPTIONS_ALL, true},
+	{"false", SYNC_DESCRIPTIONS_OFF, true},
+	{"no", SYNC_DESCRIPTIONS_OFF, true},
+	{"0", SYNC_DESCRIPTIONS_OFF, true},
 	{NULL, 0, false}
 };
 
@@ -90,11 +105,12 @@ _PG_init(void)
 							 0,
 							 NULL, NULL, NULL);
 
-	DefineCustomBoolVariable("dbt_contract.sync_descriptions",
+	DefineCustomEnumVariable("dbt_contract.sync_descriptions",
 							 "Copies model and column descriptions to comments on the relations built for a model.",
-							 NULL,
+							 "persist_docs: as the model's persist_docs config says, as dbt does; always: every description; off: none.",
 							 &dbtc_sync_descriptions,
-							 true,
+							 SYNC_DESCRIPTIONS_PERSIST_DOCS,
+							 sync_descriptions_options,
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);

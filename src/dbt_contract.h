@@ -41,11 +41,19 @@ typedef enum TypeMatchMode
 	TYPE_MATCH_DBT
 } TypeMatchMode;
 
+/* dbt_contract.sync_descriptions: which descriptions become comments */
+typedef enum SyncDescriptionsMode
+{
+	SYNC_DESCRIPTIONS_OFF,
+	SYNC_DESCRIPTIONS_PERSIST_DOCS, /* as the model's persist_docs says */
+	SYNC_DESCRIPTIONS_ALL
+} SyncDescriptionsMode;
+
 extern char *dbtc_project_dir;
 extern int	dbtc_max_file_size_kb;
 extern int	dbtc_enforcement;
 extern int	dbtc_type_match;
-extern bool dbtc_sync_descriptions;
+extern int	dbtc_sync_descriptions;
 
 /* A materialized result set of a set-returning function (dbt_contract.c). */
 typedef struct ResultSink

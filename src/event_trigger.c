@@ -300,19 +300,27 @@ command_target(Node *parsetree)
 	}
 }
 
-/* Model and column descriptions become comments on the new relation. */
+/*
+ * Model and column descriptions become comments on the new relation: by
+ * default where the model's persist_docs asks dbt to write them.
+ */
 static void
 sync_descriptions(Oid relid, const ContractModel *spec)
 {
+	bool		all = dbtc_sync_descriptions == SYNC_DESCRIPTIONS_ALL;
 	ListCell   *lc;
 
-	if (spec->description != NULL && spec->description[0] != '\0')
+	if ((all || spec->persist_relation_docs) &&
+		spec->description != NULL && spec->description[0] != '\0')
 		CreateComments(relid, RelationRelationId, 0, spec->description);
+	if (!all && !spec->persist_column_docs)
+		return;
 	foreach(lc, spec->columns)
 	{
 		const ContractColumn *c = lfirst(lc);
 		AttrNumber	attnum;
 
+		CHECK_FOR_INTERRUPTS();
 		if (c->description == NULL || c->description[0] == '\0')
 			continue;
 		attnum = get_attnum(relid, c->attname);
@@ -500,7 +508,8 @@ check_relation(Oid relid, TargetKind kind, bool altered)
 	spec = contract_cache_lookup(schema, relname, &is_tmp);
 	if (spec == NULL)
 		return;
-	if (kind == TARGET_CREATED && dbtc_sync_descriptions && created_here(relid))
+	if (kind == TARGET_CREATED && dbtc_sync_descriptions != SYNC_DESCRIPTIONS_OFF &&
+		created_here(relid))
 		sync_descriptions(relid, spec);
 	if (!spec->enforced || dbtc_enforcement == ENFORCE_OFF)
 		return;
@@ -633,7 +642,8 @@ dbt_contract_ddl_command_end(PG_FUNCTION_ARGS)
 	/* Objects an extension script creates are not dbt models. */
 	if (creating_extension)
 		PG_RETURN_VOID();
-	if (dbtc_enforcement == ENFORCE_OFF && !dbtc_sync_descriptions)
+	if (dbtc_enforcement == ENFORCE_OFF &&
+		dbtc_sync_descriptions == SYNC_DESCRIPTIONS_OFF)
 		PG_RETURN_VOID();
 
 	foreach(lc, command_targets(trigdata->parsetree))

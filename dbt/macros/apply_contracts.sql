@@ -244,7 +244,7 @@
   {%- for attr in ['unique_id', 'package_name', 'name', 'version', 'latest_version',
                    'database', 'schema', 'alias', 'relation_name', 'config.materialized',
                    'config.contract', 'config.on_schema_change', 'config.enabled',
-                   'config.meta', 'description', 'deprecation_date', 'columns',
+                   'config.persist_docs', 'config.meta', 'description', 'deprecation_date', 'columns',
                    'constraints', 'sources', 'depends_on.nodes'] -%}
     {%- do parts.append(models | map(attribute=attr) | list) -%}
   {%- endfor -%}
@@ -305,6 +305,7 @@
             'contract': node.config.contract,
             'on_schema_change': node.config.on_schema_change,
             'enabled': node.config.enabled,
+            'persist_docs': node.config.persist_docs,
             'meta': meta,
           },
           'description': node.description,
