@@ -32,6 +32,7 @@ OBJS        = src/dbt_contract.o \
               src/breaking_policy.o \
               src/contract_manifest.o \
               src/contract_fk_target.o \
+              src/contract_target.o \
               src/contract_semantic.o \
               src/clone.o \
               src/contract_read.o \

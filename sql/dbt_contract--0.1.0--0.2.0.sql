@@ -58,6 +58,35 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dbt_contract.written_attname(text) IS
     'The attribute name a column written in YAML stands for: a quoted name exactly, otherwise ASCII letters folded, as PostgreSQL does';
 
+-- A relationship target read as the loader and the checks read it
+-- (contract_target.c), so that the views have no parser of their own:
+-- kind 'ref', 'source' (with the relation dbt names it by default) or
+-- 'relation' (a relation name, or the legacy foreign_key expression with
+-- the columns it references), NULL for a text that is none of these.
+-- Unquoted names fold as PostgreSQL folds them.
+CREATE FUNCTION dbt_contract.parse_target(target text,
+    OUT kind text, OUT package text, OUT model text, OUT version int,
+    OUT source_name text, OUT table_name text,
+    OUT relation_catalog text, OUT relation_schema text, OUT relation_name text,
+    OUT relation text, OUT columns text[])
+RETURNS record
+AS 'MODULE_PATHNAME', 'dbt_contract_parse_target'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dbt_contract.parse_target(text) IS
+    'Internal: a relationship target (ref(), source(), a relation name or the legacy foreign_key expression) read as the loader reads it';
+
+-- The name a relationship target goes by in Omni's on_sql: the model of
+-- ref('m') / ref('pkg', 'm', v=2), the table of source('s', 't'), or the
+-- last part of a relation name (folded unless quoted); the text itself
+-- when it is none of these.
+CREATE OR REPLACE FUNCTION dbt_contract.target_name(target text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT coalesce(CASE p.kind WHEN 'ref' THEN p.model ELSE p.relation_name END, target)
+  FROM dbt_contract.parse_target(target) p
+$$;
+
 -- The event triggers fire for every command; the C functions decide from
 -- the parse tree which ones can touch a contracted relation.  They are
 -- renamed so they are no longer named like the function dbt_contract_ddl().
@@ -146,9 +175,6 @@ COMMENT ON VIEW dbt_contract.key_candidates IS
     'Internal: every candidate key of a model with its rung on dbt''s infer_primary_key ladder';
 COMMENT ON COLUMN dbt_contract.keys.derived_from IS 'Where the key comes from: a constraint, a test, or the catalog';
 COMMENT ON COLUMN dbt_contract.keys.is_primary IS 'The one key per model the extension takes as primary: a ladder after dbt''s infer_primary_key that always picks one declared or live key (dbt_primary_key is dbt''s own)';
--- Its body is parsed when called: read it with standard_conforming_strings
--- on whatever the session has (relationships failed with it off).
-ALTER FUNCTION dbt_contract.target_name(text) SET standard_conforming_strings = on;
 COMMENT ON FUNCTION dbt_contract.target_name(text) IS
     'Internal: the name a relationship target goes by in Omni''s on_sql';
 COMMENT ON VIEW dbt_contract.relationship_sources IS
@@ -489,11 +515,7 @@ WITH raw AS (
            k.to_model, k.to_version,
            -- as written, also for a ref() the catalog cannot resolve
            coalesce(k.to_text, k.expression) AS target_text,
-           coalesce(k.to_columns,
-                    CASE WHEN k.to_text IS NULL
-                         THEN string_to_array(pg_catalog.btrim(
-                                  (regexp_match(k.expression, '\(([^)]*)\)'))[1]), ',') END)
-               AS to_written,
+           k.to_columns AS to_written, k.to_text IS NULL AS legacy,
            'foreign_key constraint' AS derived_from, 1 AS prio, k.name AS constraint_name
       FROM dbt_contract.contract_constraint k
      WHERE k.constraint_type = 'foreign_key'
@@ -513,30 +535,32 @@ WITH raw AS (
                          WHEN 'array' THEN ARRAY(SELECT jsonb_array_elements_text(t.arguments->'pk_column_names')) END,
                     CASE WHEN t.arguments ? 'pk_column_name'
                          THEN ARRAY[t.arguments->>'pk_column_name'] END),
+           false,
            CASE t.test_name WHEN 'relationships' THEN 'relationships test'
                 ELSE 'dbt_constraints.foreign_key test' END,
            CASE t.test_name WHEN 'relationships' THEN 2 ELSE 3 END,
            NULL
       FROM dbt_contract.contract_test t
      WHERE t.test_name IN ('relationships', 'dbt_constraints.foreign_key')
-), parsed AS (
-    -- ref('m'), ref('pkg', 'm'), ref('m', v=2) in tests; source('s', 't')
-    SELECT r.*,
-           regexp_match(r.target_text,
-               '^\s*(?:\{\{\s*)?ref\(\s*[''"]([^''"]*)[''"]\s*(?:,\s*[''"]([^''"]*)[''"]\s*)?(?:,\s*(?:v|version)\s*=\s*[''"]?([0-9]+)[''"]?\s*)?\)') AS refm,
-           regexp_match(r.target_text,
-               '^\s*(?:\{\{\s*)?source\(\s*[''"]([^''"]*)[''"]\s*,\s*[''"]([^''"]*)[''"]\s*\)') AS srcm
-      FROM raw r
 ), targeted AS (
-    SELECT p.from_id, p.from_written, p.to_written, p.derived_from, p.prio,
-           p.constraint_name, p.target_text,
-           coalesce(p.to_model, coalesce(p.refm[2], p.refm[1])) AS ref_model,
-           coalesce(p.to_version, p.refm[3]::int) AS ref_version,
-           CASE WHEN p.srcm IS NOT NULL
-                THEN pg_catalog.quote_ident(p.srcm[1]) || '.' || pg_catalog.quote_ident(p.srcm[2])
-                WHEN p.refm IS NULL AND p.to_model IS NULL
-                THEN pg_catalog.btrim(split_part(p.target_text, '(', 1)) END AS written_relation
-      FROM parsed p
+    -- what a target names, read as the loader and the checks read it
+    -- (parse_target): a ref(), a source() as its table's relation, or a
+    -- relation name with, in the legacy expression, its columns; a ref()
+    -- the loader resolved needs no reading
+    SELECT r.from_id, r.from_written,
+           coalesce(r.to_written,
+                    CASE WHEN r.legacy
+                         THEN ARRAY(SELECT pg_catalog.quote_ident(c.col)
+                                      FROM unnest(p.columns) WITH ORDINALITY AS c(col, ord)
+                                     ORDER BY c.ord) END) AS to_written,
+           r.derived_from, r.prio, r.constraint_name, r.target_text,
+           coalesce(r.to_model, p.model) AS ref_model,
+           coalesce(r.to_version, p.version) AS ref_version,
+           -- quoted where needed, as quote_ident quotes the models' names
+           CASE WHEN p.kind IN ('source', 'relation') THEN p.relation END AS written_relation
+      FROM raw r
+      CROSS JOIN LATERAL dbt_contract.parse_target(
+            CASE WHEN r.to_model IS NULL THEN r.target_text END) p
     UNION ALL
     -- a foreign entity: to the model whose primary (else unique or
     -- natural) entity has its name, in the same target
@@ -632,16 +656,12 @@ SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
           JOIN dbt_contract.contract_model f ON f.model_id = t.from_id
          WHERE t.written_relation IS NOT NULL
            AND m.target = f.target
+           -- written_relation is parse_target's, folded as PostgreSQL folds
+           -- names: an unqualified one is in the model's own schema
            AND (pg_catalog.quote_ident(m.relation_schema) || '.' ||
                 pg_catalog.quote_ident(m.relation_name) = t.written_relation
-                OR m.relation_schema || '.' || m.relation_name = t.written_relation
-                -- unquoted names fold to lower case, as in the DDL
-                OR (t.written_relation !~ '"'
-                    AND m.relation_schema || '.' || m.relation_name = lower(t.written_relation))
                 OR (m.relation_schema = f.relation_schema
-                    AND (pg_catalog.quote_ident(m.relation_name) = t.written_relation
-                         OR (t.written_relation !~ '"'
-                             AND m.relation_name = lower(t.written_relation)))))
+                    AND pg_catalog.quote_ident(m.relation_name) = t.written_relation))
          ORDER BY m.version DESC NULLS FIRST
          LIMIT 1) wm ON true;
 -- relationships.enforced: only a foreign key in force counts.
@@ -693,7 +713,8 @@ WITH key_sets AS MATERIALIZED (
            fm.relation_name AS from_name,
            tm.model AS to_model, tm.version AS to_version,
            -- the target as a relation: a loaded model's, or a written
-           -- relation name (a ref() to no loaded model is none)
+           -- relation name as parse_target reads one (a ref() to no
+           -- loaded model is none)
            (SELECT c.oid FROM pg_catalog.pg_class c
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = fm.relation_schema AND c.relname = fm.relation_name) AS from_oid,
@@ -701,14 +722,15 @@ WITH key_sets AS MATERIALIZED (
                 THEN (SELECT c.oid FROM pg_catalog.pg_class c
                         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                        WHERE n.nspname = tm.relation_schema AND c.relname = tm.relation_name)
-                WHEN g.to_relation ~ '^\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)(\s*\.\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)){0,2}\s*$'
-                THEN pg_catalog.to_regclass(g.to_relation)::oid END AS to_oid,
+                WHEN tp.kind = 'relation' AND cardinality(tp.columns) = 0
+                THEN pg_catalog.to_regclass(tp.relation)::oid END AS to_oid,
            tm.model_id IS NOT NULL
-           OR g.to_relation ~ '^\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)(\s*\.\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)){0,2}\s*$'
-               AS to_is_relation
+           OR (tp.kind = 'relation' AND cardinality(tp.columns) = 0) AS to_is_relation
       FROM grouped g
       JOIN dbt_contract.contract_model fm ON fm.model_id = g.from_id
       LEFT JOIN dbt_contract.contract_model tm ON tm.model_id = g.to_id
+      CROSS JOIN LATERAL dbt_contract.parse_target(
+            CASE WHEN tm.model_id IS NULL THEN g.to_relation END) tp
 )
 SELECT l.from_model, l.from_version, l.from_relation, l.from_columns,
        l.to_model, l.to_version, l.to_relation, l.to_columns,
@@ -1815,13 +1837,9 @@ UPDATE dbt_contract.contract_constraint k
                  || quote_literal(k.to_model) || coalesce(', v=' || k.to_version, '') || ')'
  WHERE k.constraint_type = 'foreign_key' AND k.to_model IS NOT NULL AND k.to_text IS NOT NULL;
 UPDATE dbt_contract.contract_constraint k
-   SET to_text = quote_ident(s.m[1]) || '.' || quote_ident(s.m[2])
-  FROM (SELECT k2.model_id, k2.ordinal,
-               regexp_match(k2.to_text,
-                   '^\s*(?:\{\{\s*)?source\s*\(\s*[''"]([^''"]*)[''"]\s*,\s*[''"]([^''"]*)[''"]\s*\)') AS m
-          FROM dbt_contract.contract_constraint k2
-         WHERE k2.constraint_type = 'foreign_key' AND k2.to_model IS NULL) s
- WHERE s.model_id = k.model_id AND s.ordinal = k.ordinal AND s.m IS NOT NULL;
+   SET to_text = (SELECT p.relation FROM dbt_contract.parse_target(k.to_text) p)
+ WHERE k.constraint_type = 'foreign_key' AND k.to_model IS NULL
+   AND (SELECT p.kind FROM dbt_contract.parse_target(k.to_text) p) = 'source';
 
 -- What each source last applied for each target, so a client (the dbt
 -- package) can tell whether its contracts changed since.

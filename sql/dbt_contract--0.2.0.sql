@@ -542,29 +542,33 @@ COMMENT ON COLUMN dbt_contract.keys.derived_from IS 'Where the key comes from: a
 COMMENT ON COLUMN dbt_contract.keys.is_primary IS 'The one key per model the extension takes as primary: a ladder after dbt''s infer_primary_key that always picks one declared or live key (dbt_primary_key is dbt''s own)';
 COMMENT ON COLUMN dbt_contract.keys.dbt_primary_key IS 'The primary_key dbt itself infers for the model (infer_primary_key), beside is_primary: the same on every row of the model';
 
+-- A relationship target read as the loader and the checks read it
+-- (contract_target.c), so that the views have no parser of their own:
+-- kind 'ref', 'source' (with the relation dbt names it by default) or
+-- 'relation' (a relation name, or the legacy foreign_key expression with
+-- the columns it references), NULL for a text that is none of these.
+-- Unquoted names fold as PostgreSQL folds them.
+CREATE FUNCTION dbt_contract.parse_target(target text,
+    OUT kind text, OUT package text, OUT model text, OUT version int,
+    OUT source_name text, OUT table_name text,
+    OUT relation_catalog text, OUT relation_schema text, OUT relation_name text,
+    OUT relation text, OUT columns text[])
+RETURNS record
+AS 'MODULE_PATHNAME', 'dbt_contract_parse_target'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dbt_contract.parse_target(text) IS
+    'Internal: a relationship target (ref(), source(), a relation name or the legacy foreign_key expression) read as the loader reads it';
+
 -- The name a relationship target goes by in Omni's on_sql: the model of
 -- ref('m') / ref('pkg', 'm', v=2), the table of source('s', 't'), or the
--- last part of a relation name (folded unless quoted).  The body is
--- parsed when called: standard_conforming_strings is fixed so that a
--- session with it off reads its backslashes as written.
+-- last part of a relation name (folded unless quoted); the text itself
+-- when it is none of these.
 CREATE FUNCTION dbt_contract.target_name(target text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-SET standard_conforming_strings = on
 AS $$
-SELECT CASE
-       WHEN target ~ '^\s*(\{\{\s*)?(ref|source)\s*\('
-       THEN (SELECT coalesce(a[array_length(a, 1)], target)
-               FROM (SELECT ARRAY(SELECT m[1]
-                                    FROM regexp_matches(
-                                             regexp_replace(split_part(target, ')', 1),
-                                                            ',\s*(v|version)\s*=.*$', ''),
-                                             '[''"]([^''"]*)[''"]', 'g') AS m)
-                            AS a) q)
-       ELSE (SELECT CASE WHEN m[1] IS NOT NULL THEN replace(m[1], '""', '"')
-                         ELSE lower(m[2]) END
-               FROM regexp_match(target, '(?:"((?:[^"]|"")*)"|([^."[:space:]]+))\s*$') AS m)
-       END
+SELECT coalesce(CASE p.kind WHEN 'ref' THEN p.model ELSE p.relation_name END, target)
+  FROM dbt_contract.parse_target(target) p
 $$;
 COMMENT ON FUNCTION dbt_contract.target_name(text) IS
     'Internal: the name a relationship target goes by in Omni''s on_sql';
@@ -577,11 +581,7 @@ WITH raw AS (
            k.to_model, k.to_version,
            -- as written, also for a ref() the catalog cannot resolve
            coalesce(k.to_text, k.expression) AS target_text,
-           coalesce(k.to_columns,
-                    CASE WHEN k.to_text IS NULL
-                         THEN string_to_array(pg_catalog.btrim(
-                                  (regexp_match(k.expression, '\(([^)]*)\)'))[1]), ',') END)
-               AS to_written,
+           k.to_columns AS to_written, k.to_text IS NULL AS legacy,
            'foreign_key constraint' AS derived_from, 1 AS prio, k.name AS constraint_name
       FROM dbt_contract.contract_constraint k
      WHERE k.constraint_type = 'foreign_key'
@@ -601,30 +601,32 @@ WITH raw AS (
                          WHEN 'array' THEN ARRAY(SELECT jsonb_array_elements_text(t.arguments->'pk_column_names')) END,
                     CASE WHEN t.arguments ? 'pk_column_name'
                          THEN ARRAY[t.arguments->>'pk_column_name'] END),
+           false,
            CASE t.test_name WHEN 'relationships' THEN 'relationships test'
                 ELSE 'dbt_constraints.foreign_key test' END,
            CASE t.test_name WHEN 'relationships' THEN 2 ELSE 3 END,
            NULL
       FROM dbt_contract.contract_test t
      WHERE t.test_name IN ('relationships', 'dbt_constraints.foreign_key')
-), parsed AS (
-    -- ref('m'), ref('pkg', 'm'), ref('m', v=2) in tests; source('s', 't')
-    SELECT r.*,
-           regexp_match(r.target_text,
-               '^\s*(?:\{\{\s*)?ref\(\s*[''"]([^''"]*)[''"]\s*(?:,\s*[''"]([^''"]*)[''"]\s*)?(?:,\s*(?:v|version)\s*=\s*[''"]?([0-9]+)[''"]?\s*)?\)') AS refm,
-           regexp_match(r.target_text,
-               '^\s*(?:\{\{\s*)?source\(\s*[''"]([^''"]*)[''"]\s*,\s*[''"]([^''"]*)[''"]\s*\)') AS srcm
-      FROM raw r
 ), targeted AS (
-    SELECT p.from_id, p.from_written, p.to_written, p.derived_from, p.prio,
-           p.constraint_name, p.target_text,
-           coalesce(p.to_model, coalesce(p.refm[2], p.refm[1])) AS ref_model,
-           coalesce(p.to_version, p.refm[3]::int) AS ref_version,
-           CASE WHEN p.srcm IS NOT NULL
-                THEN pg_catalog.quote_ident(p.srcm[1]) || '.' || pg_catalog.quote_ident(p.srcm[2])
-                WHEN p.refm IS NULL AND p.to_model IS NULL
-                THEN pg_catalog.btrim(split_part(p.target_text, '(', 1)) END AS written_relation
-      FROM parsed p
+    -- what a target names, read as the loader and the checks read it
+    -- (parse_target): a ref(), a source() as its table's relation, or a
+    -- relation name with, in the legacy expression, its columns; a ref()
+    -- the loader resolved needs no reading
+    SELECT r.from_id, r.from_written,
+           coalesce(r.to_written,
+                    CASE WHEN r.legacy
+                         THEN ARRAY(SELECT pg_catalog.quote_ident(c.col)
+                                      FROM unnest(p.columns) WITH ORDINALITY AS c(col, ord)
+                                     ORDER BY c.ord) END) AS to_written,
+           r.derived_from, r.prio, r.constraint_name, r.target_text,
+           coalesce(r.to_model, p.model) AS ref_model,
+           coalesce(r.to_version, p.version) AS ref_version,
+           -- quoted where needed, as quote_ident quotes the models' names
+           CASE WHEN p.kind IN ('source', 'relation') THEN p.relation END AS written_relation
+      FROM raw r
+      CROSS JOIN LATERAL dbt_contract.parse_target(
+            CASE WHEN r.to_model IS NULL THEN r.target_text END) p
     UNION ALL
     -- a foreign entity: to the model whose primary (else unique or
     -- natural) entity has its name, in the same target
@@ -720,16 +722,12 @@ SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
           JOIN dbt_contract.contract_model f ON f.model_id = t.from_id
          WHERE t.written_relation IS NOT NULL
            AND m.target = f.target
+           -- written_relation is parse_target's, folded as PostgreSQL folds
+           -- names: an unqualified one is in the model's own schema
            AND (pg_catalog.quote_ident(m.relation_schema) || '.' ||
                 pg_catalog.quote_ident(m.relation_name) = t.written_relation
-                OR m.relation_schema || '.' || m.relation_name = t.written_relation
-                -- unquoted names fold to lower case, as in the DDL
-                OR (t.written_relation !~ '"'
-                    AND m.relation_schema || '.' || m.relation_name = lower(t.written_relation))
                 OR (m.relation_schema = f.relation_schema
-                    AND (pg_catalog.quote_ident(m.relation_name) = t.written_relation
-                         OR (t.written_relation !~ '"'
-                             AND m.relation_name = lower(t.written_relation)))))
+                    AND pg_catalog.quote_ident(m.relation_name) = t.written_relation))
          ORDER BY m.version DESC NULLS FIRST
          LIMIT 1) wm ON true;
 COMMENT ON VIEW dbt_contract.relationship_sources IS
@@ -791,7 +789,8 @@ WITH key_sets AS MATERIALIZED (
            fm.relation_name AS from_name,
            tm.model AS to_model, tm.version AS to_version,
            -- the target as a relation: a loaded model's, or a written
-           -- relation name (a ref() to no loaded model is none)
+           -- relation name as parse_target reads one (a ref() to no
+           -- loaded model is none)
            (SELECT c.oid FROM pg_catalog.pg_class c
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = fm.relation_schema AND c.relname = fm.relation_name) AS from_oid,
@@ -799,14 +798,15 @@ WITH key_sets AS MATERIALIZED (
                 THEN (SELECT c.oid FROM pg_catalog.pg_class c
                         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                        WHERE n.nspname = tm.relation_schema AND c.relname = tm.relation_name)
-                WHEN g.to_relation ~ '^\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)(\s*\.\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)){0,2}\s*$'
-                THEN pg_catalog.to_regclass(g.to_relation)::oid END AS to_oid,
+                WHEN tp.kind = 'relation' AND cardinality(tp.columns) = 0
+                THEN pg_catalog.to_regclass(tp.relation)::oid END AS to_oid,
            tm.model_id IS NOT NULL
-           OR g.to_relation ~ '^\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)(\s*\.\s*("([^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)){0,2}\s*$'
-               AS to_is_relation
+           OR (tp.kind = 'relation' AND cardinality(tp.columns) = 0) AS to_is_relation
       FROM grouped g
       JOIN dbt_contract.contract_model fm ON fm.model_id = g.from_id
       LEFT JOIN dbt_contract.contract_model tm ON tm.model_id = g.to_id
+      CROSS JOIN LATERAL dbt_contract.parse_target(
+            CASE WHEN tm.model_id IS NULL THEN g.to_relation END) tp
 )
 SELECT l.from_model, l.from_version, l.from_relation, l.from_columns,
        l.to_model, l.to_version, l.to_relation, l.to_columns,

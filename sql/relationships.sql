@@ -255,10 +255,80 @@ ORDER BY model COLLATE "C";
 SELECT from_relation, from_columns, to_relation, to_columns, on_sql, join_sql
   FROM dbt_contract.relationships WHERE from_model = 'rel_odd_source';
 
+-- Targets as dbt's Jinja writes them, read by the loader's parser
+-- (dbt_contract.parse_target), not by patterns: a blank before the
+-- parenthesis, a trailing comma after version=, double-quoted names
+-- holding a quote, and legacy expressions whose quoted names hold
+-- parentheses and commas.  Unquoted names in a legacy expression fold as
+-- PostgreSQL folds them, whatever the YAML column is called.
+CREATE TABLE rel_raw."it's" (code text PRIMARY KEY);
+CREATE TABLE rel_raw."odd(t)" ("a,b" text PRIMARY KEY);
+SELECT model, action FROM dbt_contract_apply_yaml($$
+version: 2
+models:
+  - name: rel_jp
+    columns:
+      - {name: id, data_type: int, constraints: [{type: primary_key}]}
+      - {name: Code, data_type: text, quote: true}
+  - name: rel_jc
+    constraints:
+      - type: foreign_key
+        columns: [e]
+        expression: 'rel_raw."odd(t)" ("a,b") ON DELETE CASCADE'
+      - type: foreign_key
+        columns: [f]
+        expression: "rel_jp (Code)"
+    columns:
+      - name: a
+        data_type: int
+        data_tests:
+          - relationships: {to: ref ('rel_jp'), field: id}
+      - name: b
+        data_type: int
+        data_tests:
+          - relationships:
+              to: |-
+                {{ ref(
+                    "rel_products",
+                    version=1,
+                ) }}
+              field: product_id
+      - name: c
+        data_type: text
+        data_tests:
+          - relationships:
+              to: source("rel_raw", "it's")
+              field: code
+      - name: d
+        data_type: text
+        data_tests:
+          - relationships: {to: "source ('rel_raw', 'countries')", field: code}
+      - {name: e, data_type: text}
+      - {name: f, data_type: text}
+$$, 'rel_jinja', 'rel_t')
+ORDER BY model COLLATE "C";
+SELECT from_columns, to_model, to_version AS tv, to_relation, to_columns, derived_from
+  FROM dbt_contract.relationships WHERE from_model = 'rel_jc'
+ ORDER BY from_columns::text COLLATE "C";
+-- What parse_target reads, and what it refuses (NULL kind).
+SELECT t AS target, p.*
+  FROM (VALUES ('ref(''m'')'), ('{{ ref("pkg", "m", v="2") }}'), ('ref(''m'', version=2)'),
+               (E'ref(\n  ''m'',\n  v=3,\n)'), ('ref(''m'', v=2, v=3)'), ('ref(v=2, ''m'')'),
+               ('ref(''m'') ~ ''x'''), ('source(''s.x'', ''a,b'')'), ('source(''s'')'),
+               ('Sch.Tab'), ('"Sch"."T.b" ("C,1", c2) MATCH FULL'), ('db.s.t'),
+               ('not a (target'), ('t (a) ; DROP TABLE t')) AS v(t),
+       dbt_contract.parse_target(t) p
+ ORDER BY t COLLATE "C";
+SELECT t AS target, dbt_contract.target_name(t) AS name
+  FROM (VALUES ('ref("pkg", "m)x", v=2)'), ('source(''s'', ''t)'')'), ('"Sch"."T.b"'),
+               ('Sch.Tab'), ('no target (')) AS v(t)
+ ORDER BY t COLLATE "C";
+
 -- Clean up.
 SELECT count(*) AS removed FROM (
     SELECT * FROM dbt_contract_apply_yaml('version: 2', 'rel_models', 'rel_t')
-    UNION ALL SELECT * FROM dbt_contract_apply_yaml('version: 2', 'rel_odd', 'rel_t')) r;
+    UNION ALL SELECT * FROM dbt_contract_apply_yaml('version: 2', 'rel_odd', 'rel_t')
+    UNION ALL SELECT * FROM dbt_contract_apply_yaml('version: 2', 'rel_jinja', 'rel_t')) r;
 SET client_min_messages = warning;
 DROP SCHEMA rel_t CASCADE;
 DROP SCHEMA rel_raw CASCADE;

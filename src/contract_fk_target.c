@@ -36,129 +36,6 @@
 
 #include "dbt_contract.h"
 
-/* Skip blanks. */
-static const char *
-skip_blanks(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
-/* One quoted argument of a Jinja call; NULL when there is none. */
-static char *
-quoted_argument(const char **pp)
-{
-	const char *p = skip_blanks(*pp);
-	const char *end;
-
-	if (*p != '\'' && *p != '"')
-		return NULL;
-	end = strchr(p + 1, *p);
-	if (end == NULL)
-		return NULL;
-	*pp = end + 1;
-	return pnstrdup(p + 1, end - p - 1);
-}
-
-/*
- * The source and table names of source('s', 't'), optionally in {{ }}, as
- * the loader accepted it; false for any other text.
- */
-bool
-contract_source_call(const char *text, char **source_name, char **table_name)
-{
-	const char *p = skip_blanks(text);
-	char	   *s;
-	char	   *t;
-
-	if (strncmp(p, "{{", 2) == 0)
-		p = skip_blanks(p + 2);
-	if (strncmp(p, "source", 6) != 0)
-		return false;
-	p = skip_blanks(p + 6);
-	if (*p++ != '(')
-		return false;
-	if ((s = quoted_argument(&p)) == NULL)
-		return false;
-	p = skip_blanks(p);
-	if (*p++ != ',')
-		return false;
-	if ((t = quoted_argument(&p)) == NULL)
-		return false;
-	if (*skip_blanks(p) != ')')
-		return false;
-	*source_name = s;
-	*table_name = t;
-	return true;
-}
-
-/*
- * The model and version of ref('m'), ref('pkg', 'm'), ref('m', v=2) (or
- * version=2), optionally in {{ }}; version -1 without one.
- */
-bool
-contract_ref_call(const char *text, char **model, int *version)
-{
-	const char *p = skip_blanks(text);
-	char	   *args[2];
-	int			nargs = 0;
-
-	*version = -1;
-	if (strncmp(p, "{{", 2) == 0)
-		p = skip_blanks(p + 2);
-	if (strncmp(p, "ref", 3) != 0)
-		return false;
-	p = skip_blanks(p + 3);
-	if (*p++ != '(')
-		return false;
-	for (;;)
-	{
-		char	   *a;
-
-		p = skip_blanks(p);
-		if (*p == ')')
-			break;
-		if ((a = quoted_argument(&p)) != NULL)
-		{
-			if (nargs == 2)
-				return false;
-			args[nargs++] = a;
-		}
-		else if (*p == 'v')
-		{
-			char	   *end;
-			long		v;
-
-			p += strncmp(p, "version", 7) == 0 ? 7 : 1;
-			p = skip_blanks(p);
-			if (*p++ != '=')
-				return false;
-			p = skip_blanks(p);
-			if (*p == '\'' || *p == '"')
-				p++;
-			v = strtol(p, &end, 10);
-			if (end == p || v < 0 || v > PG_INT32_MAX)
-				return false;
-			*version = (int) v;
-			p = end;
-			if (*p == '\'' || *p == '"')
-				p++;
-		}
-		else
-			return false;
-		p = skip_blanks(p);
-		if (*p == ',')
-			p++;
-		else if (*p != ')')
-			return false;
-	}
-	if (nargs == 0)
-		return false;
-	*model = args[nargs - 1];
-	return true;
-}
-
 /* ------------------------------------------------------------------------
  * Relations a compiled `to:` may name
  * ------------------------------------------------------------------------
@@ -481,14 +358,18 @@ contract_fk_canonical(List *models, List *rels)
 			ContractConstraint *k = lfirst(lk);
 			char	   *s;
 			char	   *t;
+			ContractTargetCall call;
 			FkRelation key = {0};
 			FkRelation *r;
 
 			CHECK_FOR_INTERRUPTS();
 			if (k->type != CC_FOREIGN_KEY || k->to_text == NULL)
 				continue;
-			if (k->to_model == NULL && contract_source_call(k->to_text, &s, &t))
+			if (k->to_model == NULL && contract_target_call(k->to_text, &call) &&
+				!call.is_ref)
 			{
+				s = call.source_name;
+				t = call.table_name;
 				key.source_name = s;
 				key.table_name = t;
 				r = find_relation(bysource, nrels, &key, by_source_cmp);

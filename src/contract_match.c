@@ -600,8 +600,7 @@ fk_target(const ContractModel *spec, const ContractConstraint *k, List **to_cols
 {
 	List	   *names = NIL;
 	RangeVar   *rv;
-	char	   *src;
-	char	   *tbl;
+	ContractTargetCall call;
 	ListCell   *lc;
 
 	/*
@@ -622,10 +621,10 @@ fk_target(const ContractModel *spec, const ContractConstraint *k, List **to_cols
 	if (k->to_relation != NULL)
 		names = DBTC_QUALIFIED_NAME_LIST(k->to_relation);
 	else if (k->to_text != NULL && k->to_model == NULL &&
-			 contract_source_call(k->to_text, &src, &tbl))
+			 contract_target_call(k->to_text, &call) && !call.is_ref)
 	{
 		/* a source whose relation the loader did not know: dbt's default */
-		names = list_make2(makeString(src), makeString(tbl));
+		names = list_make2(makeString(call.source_name), makeString(call.table_name));
 	}
 	else if (k->to_text != NULL && k->to_model == NULL)
 	{
@@ -635,19 +634,10 @@ fk_target(const ContractModel *spec, const ContractConstraint *k, List **to_cols
 	else if (k->to_text == NULL && k->expression != NULL)
 	{
 		/* the legacy form: what follows REFERENCES, parsed as such */
-		Constraint *con = dbtc_render_table_clause(NULL, NULL,
-												   "FOREIGN KEY (dbtc_probe_column) REFERENCES",
-												   k->expression,
-												   psprintf("foreign_key constraint of %s",
-															contract_model_label_full(spec)),
-												   false);
-
-		if (con->contype != CONSTR_FOREIGN)
-			elog(ERROR, "a FOREIGN KEY clause parsed as another constraint");
-		*to_cols = NIL;
-		foreach(lc, con->pk_attrs)
-			*to_cols = lappend(*to_cols, strVal(lfirst(lc)));
-		rv = con->pktable;
+		rv = contract_references_clause(k->expression,
+									psprintf("foreign_key constraint of %s",
+											 contract_model_label_full(spec)),
+									to_cols, false);
 		*target_text = rangevar_target_text(rv);
 		return RangeVarGetRelid(rv, NoLock, true);
 	}

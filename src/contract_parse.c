@@ -397,128 +397,23 @@ parse_config(ParseCtx *cx, const YNode *map, ModelConfig *into)
  * ------------------------------------------------------------------------
  */
 
-/* Skip blanks; return the next char. */
-static const char *
-skip_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
-/* A quoted Jinja string argument; NULL if not one. */
-static char *
-jinja_string(const char **pp)
-{
-	const char *p = skip_ws(*pp);
-	char		q = *p;
-	const char *start;
-
-	if (q != '\'' && q != '"')
-		return NULL;
-	start = ++p;
-	while (*p && *p != q)
-		p++;
-	if (*p != q)
-		return NULL;
-	*pp = p + 1;
-	return pnstrdup(start, p - start);
-}
-
 /*
- * Understand ref('m'), ref('pkg', 'm'), ref('m', v=2), ref('m', version=2)
- * and source('s', 't'), optionally wrapped in {{ }}.  Returns false for
- * anything else, which the caller reports.
+ * Understand `to:` (ref() or source(), contract_target.c); false for
+ * anything else, which the caller reports.  A source() stays as text in
+ * to_text.
  */
 static bool
 parse_to(ContractConstraint *c, const char *text)
 {
-	const char *p = skip_ws(text);
-	bool		braces = false;
-	bool		is_ref;
-	List	   *args = NIL;
-	char	   *kwver = NULL;
+	ContractTargetCall call;
 
-	if (strncmp(p, "{{", 2) == 0)
-	{
-		braces = true;
-		p = skip_ws(p + 2);
-	}
-	if (strncmp(p, "ref", 3) == 0)
-		is_ref = true, p += 3;
-	else if (strncmp(p, "source", 6) == 0)
-		is_ref = false, p += 6;
-	else
+	if (!contract_target_call(text, &call))
 		return false;
-	p = skip_ws(p);
-	if (*p++ != '(')
-		return false;
-	for (;;)
+	if (call.is_ref)
 	{
-		char	   *s;
-
-		p = skip_ws(p);
-		if (*p == ')')
-			break;
-		if ((s = jinja_string(&p)) != NULL)
-			args = lappend(args, s);
-		else if (is_ref && (strncmp(p, "v", 1) == 0 || strncmp(p, "version", 7) == 0))
-		{
-			const char *start;
-
-			p += (strncmp(p, "version", 7) == 0) ? 7 : 1;
-			p = skip_ws(p);
-			if (*p++ != '=')
-				return false;
-			p = skip_ws(p);
-			if ((kwver = jinja_string(&p)) == NULL)
-			{
-				start = p;
-				while (*p >= '0' && *p <= '9')
-					p++;
-				if (p == start)
-					return false;
-				kwver = pnstrdup(start, p - start);
-			}
-		}
-		else
-			return false;
-		p = skip_ws(p);
-		if (*p == ',')
-			p++;
-		else if (*p != ')')
-			return false;
-	}
-	p = skip_ws(p + 1);
-	if (braces)
-	{
-		if (strncmp(p, "}}", 2) != 0)
-			return false;
-		p = skip_ws(p + 2);
-	}
-	if (*p != '\0')
-		return false;
-
-	if (!is_ref)
-		return list_length(args) == 2;	/* kept as text in to_text */
-	if (list_length(args) == 1)
-		c->to_model = linitial(args);
-	else if (list_length(args) == 2)
-	{
-		c->to_package = linitial(args);
-		c->to_model = lsecond(args);
-	}
-	else
-		return false;
-	if (kwver != NULL)
-	{
-		char	   *end;
-		long		v = strtol(kwver, &end, 10);
-
-		/* v='' is no version at all */
-		if (end == kwver || *end != '\0' || v < 0 || v > PG_INT32_MAX)
-			return false;
-		c->to_version = (int) v;
+		c->to_package = call.package;
+		c->to_model = call.model;
+		c->to_version = call.version;
 	}
 	return true;
 }

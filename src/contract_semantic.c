@@ -138,13 +138,12 @@ read_semantic_model(YDoc *doc, YNode *sm, List *pending)
 	YNode	   *config = node_of(doc, sm, "config", YN_MAPPING);
 	YNode	   *enabled = config ? dbtc_yaml_map_get(doc, config, "enabled") : NULL;
 	YNode	   *entities = node_of(doc, sm, "entities", YN_SEQUENCE);
-	char	   *ref_model;
-	int			ref_version;
+	ContractTargetCall call;
 	bool		on;
 	int			j;
 
 	if (name == NULL || model == NULL || entities == NULL ||
-		!contract_ref_call(model, &ref_model, &ref_version))
+		!contract_target_call(model, &call) || !call.is_ref)
 		return pending;
 	if (enabled != NULL && dbtc_yaml_scalar_bool(enabled, &on) && !on)
 		return pending;
@@ -155,7 +154,7 @@ read_semantic_model(YDoc *doc, YNode *sm, List *pending)
 		const char *expr = contract_yaml_text(doc, e, "expr");
 
 		CHECK_FOR_INTERRUPTS();
-		pending = pend_entity(pending, ref_model, ref_version, "semantic_models",
+		pending = pend_entity(pending, call.model, call.version, "semantic_models",
 							  name, ename, contract_yaml_text(doc, e, "type"),
 							  expr ? expr : ename);
 	}

@@ -182,6 +182,21 @@ extern ContractModel *contract_model_copy(const ContractModel *src);
 extern List *contract_parse_manifest(YDoc *doc, List *models);
 extern List *contract_manifest_fk_relations(YDoc *doc, List *rels);
 
+/* ---------- reading a relationship target (contract_target.c) ---------- */
+typedef struct ContractTargetCall
+{
+	bool		is_ref;			/* ref(); else source() */
+	char	   *package;		/* ref('pkg', 'm'), else NULL */
+	char	   *model;
+	int			version;		/* ref(..., v=N); -1: none given */
+	char	   *source_name;	/* source('s', 't') */
+	char	   *table_name;
+} ContractTargetCall;
+
+extern bool contract_target_call(const char *text, ContractTargetCall *call);
+extern struct RangeVar *contract_references_clause(const char *text, const char *what,
+											   List **columns, bool soft);
+
 /* ---------- foreign key targets (contract_fk_target.c) ---------- */
 typedef struct FkRelation FkRelation;
 
@@ -191,9 +206,6 @@ extern FkRelation *contract_fk_relation(const char *schema, const char *relname,
 										const char *table_name);
 extern List *contract_fk_relations_yaml(YDoc *doc, const char *target_schema,
 										List *rels);
-extern bool contract_source_call(const char *text, char **source_name,
-								 char **table_name);
-extern bool contract_ref_call(const char *text, char **model, int *version);
 extern const char *contract_yaml_text(YDoc *doc, const YNode *map, const char *key);
 extern void contract_fk_canonical(List *models, List *rels);
 
