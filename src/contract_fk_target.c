@@ -314,6 +314,32 @@ find_relation(FkRelation **arr, int n, FkRelation *key,
 	return hit ? *hit : NULL;
 }
 
+/*
+ * The foreign keys with a `to:` of every model in `models`, in order: what
+ * the canonical form and a manifest's compiled targets are about.
+ */
+List *
+contract_fk_constraints(List *models)
+{
+	List	   *res = NIL;
+	ListCell   *lc;
+
+	foreach(lc, models)
+	{
+		ContractModel *m = lfirst(lc);
+		ListCell   *lk;
+
+		foreach(lk, m->constraints)
+		{
+			ContractConstraint *k = lfirst(lk);
+
+			if (k->type == CC_FOREIGN_KEY && k->to_text != NULL)
+				res = lappend(res, k);
+		}
+	}
+	return res;
+}
+
 /* A resolved ref() as text: ref('pkg', 'm', v=2). */
 static char *
 ref_text(const ContractConstraint *k)
@@ -348,69 +374,61 @@ contract_fk_canonical(List *models, List *rels)
 	const char **names = model_names(models);
 	ListCell   *lc;
 
-	foreach(lc, models)
+	foreach(lc, contract_fk_constraints(models))
 	{
-		ContractModel *m = lfirst(lc);
-		ListCell   *lk;
+		ContractConstraint *k = lfirst(lc);
+		char	   *s;
+		char	   *t;
+		ContractTargetCall call;
+		FkRelation key = {0};
+		FkRelation *r;
 
-		foreach(lk, m->constraints)
+		CHECK_FOR_INTERRUPTS();
+		if (k->to_model == NULL && contract_target_call(k->to_text, &call) &&
+			!call.is_ref)
 		{
-			ContractConstraint *k = lfirst(lk);
-			char	   *s;
-			char	   *t;
-			ContractTargetCall call;
-			FkRelation key = {0};
-			FkRelation *r;
-
-			CHECK_FOR_INTERRUPTS();
-			if (k->type != CC_FOREIGN_KEY || k->to_text == NULL)
-				continue;
-			if (k->to_model == NULL && contract_target_call(k->to_text, &call) &&
-				!call.is_ref)
-			{
-				s = call.source_name;
-				t = call.table_name;
-				key.source_name = s;
-				key.table_name = t;
-				r = find_relation(bysource, nrels, &key, by_source_cmp);
-				if (r == NULL)
-					k->to_text = quote_qualified_identifier(s, t);
-				else if (r->schema != NULL)
-					k->to_text = quote_qualified_identifier(r->schema, r->relname);
-				else
-					k->to_text = psprintf("source(%s, %s)", quote_literal_cstr(s),
-										  quote_literal_cstr(t));
-			}
-			else if (k->to_model == NULL && split_relation(k->to_text, &s, &t))
-			{
+			s = call.source_name;
+			t = call.table_name;
+			key.source_name = s;
+			key.table_name = t;
+			r = find_relation(bysource, nrels, &key, by_source_cmp);
+			if (r == NULL)
 				k->to_text = quote_qualified_identifier(s, t);
-			}
-			else if (k->to_model != NULL &&
-					 bsearch(&k->to_model, names, nmodels, sizeof(char *), cstring_cmp) == NULL)
-			{
-				/* not a model: a seed's or snapshot's relation, when known */
-				key.ref_name = k->to_model;
-				r = find_relation(byref, nrels, &key, by_ref_cmp);
-				if (r != NULL && r->schema != NULL)
-				{
-					k->to_model = NULL;
-					k->to_package = NULL;
-					k->to_version = -1;
-					k->to_text = quote_qualified_identifier(r->schema, r->relname);
-				}
-			}
-			if (k->to_model != NULL && k->to_version < 0)
-			{
-				LatestEntry key = {k->to_model, -1};
-				LatestEntry *hit = bsearch(&key, latest, nlatest, sizeof(LatestEntry),
-										   latest_entry_cmp);
-
-				if (hit != NULL)
-					k->to_version = hit->latest;
-			}
-			if (k->to_model != NULL)
-				k->to_text = ref_text(k);
+			else if (r->schema != NULL)
+				k->to_text = quote_qualified_identifier(r->schema, r->relname);
+			else
+				k->to_text = psprintf("source(%s, %s)", quote_literal_cstr(s),
+									  quote_literal_cstr(t));
 		}
+		else if (k->to_model == NULL && split_relation(k->to_text, &s, &t))
+		{
+			k->to_text = quote_qualified_identifier(s, t);
+		}
+		else if (k->to_model != NULL &&
+				 bsearch(&k->to_model, names, nmodels, sizeof(char *), cstring_cmp) == NULL)
+		{
+			/* not a model: a seed's or snapshot's relation, when known */
+			key.ref_name = k->to_model;
+			r = find_relation(byref, nrels, &key, by_ref_cmp);
+			if (r != NULL && r->schema != NULL)
+			{
+				k->to_model = NULL;
+				k->to_package = NULL;
+				k->to_version = -1;
+				k->to_text = quote_qualified_identifier(r->schema, r->relname);
+			}
+		}
+		if (k->to_model != NULL && k->to_version < 0)
+		{
+			LatestEntry key = {k->to_model, -1};
+			LatestEntry *hit = bsearch(&key, latest, nlatest, sizeof(LatestEntry),
+									   latest_entry_cmp);
+
+			if (hit != NULL)
+				k->to_version = hit->latest;
+		}
+		if (k->to_model != NULL)
+			k->to_text = ref_text(k);
 	}
 	pfree(latest);
 	pfree(bysource);

@@ -453,6 +453,37 @@ relation_entry_cmp(const void *a, const void *b)
 	return c != 0 ? c : x->pos - y->pos;
 }
 
+/* By relation name only: the first model of each name. */
+static int
+relname_cmp(const void *a, const void *b)
+{
+	return strcmp(((const RelationEntry *) a)->relname,
+				  ((const RelationEntry *) b)->relname);
+}
+
+/*
+ * The first of the n sorted entries not before key (by cmp), or NULL: a
+ * key with pos -1 comes before every entry of its relation.
+ */
+static RelationEntry *
+lower_entry(RelationEntry *arr, int n, const RelationEntry *key,
+			int (*cmp) (const void *, const void *))
+{
+	int			lo = 0;
+	int			hi = n;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (cmp(&arr[mid], key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n ? &arr[lo] : NULL;
+}
+
 /*
  * A `to:` that dbt already compiled into a relation name ("db"."s"."t")
  * names the model whose relation it is, when this manifest has one; a
@@ -492,68 +523,31 @@ resolve_relation_targets(List *models)
 			first[nfirst++] = byrel[i];
 	}
 
-	foreach(lc, models)
+	foreach(lc, contract_fk_constraints(models))
 	{
-		ContractModel *m = lfirst(lc);
-		ListCell   *lk;
+		ContractConstraint *k = lfirst(lc);
+		ContractTargetCall call;
+		RangeVar   *rv;
+		RelationEntry key;
+		RelationEntry *hit;
 
-		foreach(lk, m->constraints)
+		CHECK_FOR_INTERRUPTS();
+		/* a ref() or source() is no compiled relation */
+		if (k->to_model != NULL || contract_target_call(k->to_text, &call))
+			continue;
+		rv = makeRangeVarFromNameList(DBTC_QUALIFIED_NAME_LIST(k->to_text));
+		key.relname = rv->relname;
+		key.schema = rv->schemaname ? rv->schemaname : "";
+		key.pos = -1;
+		if (rv->schemaname == NULL)
+			hit = lower_entry(first, nfirst, &key, relname_cmp);
+		else
+			hit = lower_entry(byrel, n, &key, relation_entry_cmp);
+		if (hit != NULL && strcmp(hit->relname, key.relname) == 0 &&
+			(rv->schemaname == NULL || strcmp(hit->schema, key.schema) == 0))
 		{
-			ContractConstraint *k = lfirst(lk);
-			List	   *names;
-			RangeVar   *rv;
-			RelationEntry key;
-			RelationEntry *hit = NULL;
-			int			lo;
-			int			hi;
-
-			CHECK_FOR_INTERRUPTS();
-			if (k->type != CC_FOREIGN_KEY || k->to_text == NULL || k->to_model != NULL ||
-				strncmp(k->to_text, "source", 6) == 0)
-				continue;
-			names = DBTC_QUALIFIED_NAME_LIST(k->to_text);
-			rv = makeRangeVarFromNameList(names);
-			key.relname = rv->relname;
-			key.schema = rv->schemaname ? rv->schemaname : "";
-			key.pos = -1;
-			if (rv->schemaname == NULL)
-			{
-				lo = 0;
-				hi = nfirst;
-				while (lo < hi)
-				{
-					int			mid = lo + (hi - lo) / 2;
-
-					if (strcmp(first[mid].relname, key.relname) < 0)
-						lo = mid + 1;
-					else
-						hi = mid;
-				}
-				if (lo < nfirst && strcmp(first[lo].relname, key.relname) == 0)
-					hit = &first[lo];
-			}
-			else
-			{
-				lo = 0;
-				hi = n;
-				while (lo < hi)
-				{
-					int			mid = lo + (hi - lo) / 2;
-
-					if (relation_entry_cmp(&byrel[mid], &key) < 0)
-						lo = mid + 1;
-					else
-						hi = mid;
-				}
-				if (lo < n && strcmp(byrel[lo].relname, key.relname) == 0 &&
-					strcmp(byrel[lo].schema, key.schema) == 0)
-					hit = &byrel[lo];
-			}
-			if (hit != NULL)
-			{
-				k->to_model = hit->m->name;
-				k->to_version = hit->m->version;
-			}
+			k->to_model = hit->m->name;
+			k->to_version = hit->m->version;
 		}
 	}
 	pfree(byrel);

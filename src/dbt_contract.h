@@ -207,6 +207,7 @@ extern FkRelation *contract_fk_relation(const char *schema, const char *relname,
 extern List *contract_fk_relations_yaml(YDoc *doc, const char *target_schema,
 										List *rels);
 extern const char *contract_yaml_text(YDoc *doc, const YNode *map, const char *key);
+extern List *contract_fk_constraints(List *models);
 extern void contract_fk_canonical(List *models, List *rels);
 
 /* ---------- semantic keys (contract_semantic.c) ---------- */
