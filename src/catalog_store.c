@@ -867,45 +867,109 @@ insert_models(const char *source, const char *target, KeyedRow *rows, int n,
 	batch_end(&b);
 }
 
+/*
+ * A row of a model's child table (columns, constraints, tests, semantic
+ * keys): the values after model_id and ordinal, from c[2] on.
+ */
+typedef void (*ChildRowPusher) (RowBatch *b, ColArray *c, void *item);
+
+/*
+ * Insert the child rows of the fresh models, one batch for the table:
+ * `items` picks the model's list of them, numbered from 1 in its order.
+ */
 static void
-insert_columns(KeyedRow *rows, int n, int64 *ids)
+insert_children(KeyedRow *rows, int n, int64 *ids, List *(*items) (ContractModel *m),
+				const char *sql, const Oid *types, int ntypes, ChildRowPusher push)
 {
-	static const Oid types[9] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
-	OIDOID, INT4OID, TEXTOID, BOOLOID};
 	RowBatch	b;
-	ColArray   *c;
 	int			i;
 
-	batch_begin(&b,
-				"INSERT INTO dbt_contract.contract_column "
-				"(model_id, ordinal, column_name, attname, data_type, type_oid, typmod, "
-				" description, quoted) "
-				"SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), "
-				"       unnest($6), unnest($7), unnest($8), unnest($9)",
-				types, lengthof(types));
-	c = b.cols;
+	batch_begin(&b, sql, types, ntypes);
 	for (i = 0; i < n; i++)
 	{
 		ListCell   *lc;
 		int			ord = 0;
 
-		foreach(lc, rows[i].m->columns)
+		foreach(lc, items(rows[i].m))
 		{
-			ContractColumn *col = lfirst(lc);
-
-			col_push(&c[0], Int64GetDatum(ids[i]), false);
-			col_push(&c[1], Int32GetDatum(++ord), false);
-			col_text(&c[2], col->name);
-			col_text(&c[3], contract_column_ident(col));
-			col_text(&c[4], col->data_type);
-			col_push(&c[5], ObjectIdGetDatum(col->type_oid), !OidIsValid(col->type_oid));
-			col_push(&c[6], Int32GetDatum(col->typmod), false);
-			col_text(&c[7], col->description);
-			col_push(&c[8], BoolGetDatum(col->quoted), false);
+			col_push(&b.cols[0], Int64GetDatum(ids[i]), false);
+			col_push(&b.cols[1], Int32GetDatum(++ord), false);
+			push(&b, b.cols, lfirst(lc));
 			batch_row_done(&b);
 		}
 	}
 	batch_end(&b);
+}
+
+/* An array column, or NULL for no list at all. */
+static void
+col_names_or_null(ColArray *c, RowBatch *b, List *names)
+{
+	if (names != NIL)
+		col_array_literal(c, &b->buf, names);
+	else
+		col_text(c, NULL);
+}
+
+static List *
+model_columns(ContractModel *m)
+{
+	return m->columns;
+}
+
+static void
+push_column(RowBatch *b, ColArray *c, void *item)
+{
+	ContractColumn *col = item;
+
+	col_text(&c[2], col->name);
+	col_text(&c[3], contract_column_ident(col));
+	col_text(&c[4], col->data_type);
+	col_push(&c[5], ObjectIdGetDatum(col->type_oid), !OidIsValid(col->type_oid));
+	col_push(&c[6], Int32GetDatum(col->typmod), false);
+	col_text(&c[7], col->description);
+	col_push(&c[8], BoolGetDatum(col->quoted), false);
+}
+
+static void
+insert_columns(KeyedRow *rows, int n, int64 *ids)
+{
+	static const Oid types[9] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
+	OIDOID, INT4OID, TEXTOID, BOOLOID};
+
+	insert_children(rows, n, ids, model_columns,
+					"INSERT INTO dbt_contract.contract_column "
+					"(model_id, ordinal, column_name, attname, data_type, type_oid, typmod, "
+					" description, quoted) "
+					"SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), "
+					"       unnest($6), unnest($7), unnest($8), unnest($9)",
+					types, lengthof(types), push_column);
+}
+
+static List *
+model_constraints(ContractModel *m)
+{
+	return m->constraints;
+}
+
+static void
+push_constraint(RowBatch *b, ColArray *c, void *item)
+{
+	ContractConstraint *con = item;
+
+	col_text(&c[2], contract_constraint_type_name(con->type));
+	col_text(&c[3], con->model_level ? "model" : "column");
+	col_array_literal(&c[4], &b->buf, con->columns);
+	col_text(&c[5], con->expression);
+	col_text(&c[6], con->name);
+	col_text(&c[7], con->to_text);
+	col_text(&c[8], con->to_model);
+	col_text(&c[9], con->to_package);
+	col_push(&c[10], Int32GetDatum(con->to_version), con->to_version < 0);
+	col_names_or_null(&c[11], b, con->to_columns);
+	col_push(&c[12], BoolGetDatum(con->warn_unenforced), false);
+	col_push(&c[13], BoolGetDatum(con->warn_unsupported), false);
+	col_text(&c[14], contract_srcloc_string(&con->loc));
 }
 
 static void
@@ -914,52 +978,35 @@ insert_constraints(KeyedRow *rows, int n, int64 *ids)
 	static const Oid types[15] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
 		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID, BOOLOID,
 	BOOLOID, TEXTOID};
-	RowBatch	b;
-	ColArray   *c;
-	int			i;
 
-	batch_begin(&b,
-				"INSERT INTO dbt_contract.contract_constraint "
-				"(model_id, ordinal, constraint_type, level, columns, expression, name, "
-				" to_text, to_model, to_package, to_version, to_columns, "
-				" warn_unenforced, warn_unsupported, defined_at) "
-				"SELECT unnest($1), unnest($2), unnest($3), unnest($4), "
-				"       unnest($5)::text[], unnest($6), unnest($7), unnest($8), "
-				"       unnest($9), unnest($10), unnest($11), unnest($12)::text[], "
-				"       unnest($13), unnest($14), unnest($15)",
-				types, lengthof(types));
-	c = b.cols;
-	for (i = 0; i < n; i++)
-	{
-		ListCell   *lc;
-		int			ord = 0;
+	insert_children(rows, n, ids, model_constraints,
+					"INSERT INTO dbt_contract.contract_constraint "
+					"(model_id, ordinal, constraint_type, level, columns, expression, name, "
+					" to_text, to_model, to_package, to_version, to_columns, "
+					" warn_unenforced, warn_unsupported, defined_at) "
+					"SELECT unnest($1), unnest($2), unnest($3), unnest($4), "
+					"       unnest($5)::text[], unnest($6), unnest($7), unnest($8), "
+					"       unnest($9), unnest($10), unnest($11), unnest($12)::text[], "
+					"       unnest($13), unnest($14), unnest($15)",
+					types, lengthof(types), push_constraint);
+}
 
-		foreach(lc, rows[i].m->constraints)
-		{
-			ContractConstraint *con = lfirst(lc);
+static List *
+model_tests(ContractModel *m)
+{
+	return m->tests;
+}
 
-			col_push(&c[0], Int64GetDatum(ids[i]), false);
-			col_push(&c[1], Int32GetDatum(++ord), false);
-			col_text(&c[2], contract_constraint_type_name(con->type));
-			col_text(&c[3], con->model_level ? "model" : "column");
-			col_array_literal(&c[4], &b.buf, con->columns);
-			col_text(&c[5], con->expression);
-			col_text(&c[6], con->name);
-			col_text(&c[7], con->to_text);
-			col_text(&c[8], con->to_model);
-			col_text(&c[9], con->to_package);
-			col_push(&c[10], Int32GetDatum(con->to_version), con->to_version < 0);
-			if (con->to_columns)
-				col_array_literal(&c[11], &b.buf, con->to_columns);
-			else
-				col_text(&c[11], NULL);
-			col_push(&c[12], BoolGetDatum(con->warn_unenforced), false);
-			col_push(&c[13], BoolGetDatum(con->warn_unsupported), false);
-			col_text(&c[14], contract_srcloc_string(&con->loc));
-			batch_row_done(&b);
-		}
-	}
-	batch_end(&b);
+static void
+push_test(RowBatch *b, ColArray *c, void *item)
+{
+	ContractTest *t = item;
+
+	col_text(&c[2], t->test_name);
+	col_array_literal(&c[3], &b->buf, t->columns);
+	col_text(&c[4], t->arguments);
+	col_text(&c[5], t->config ? t->config : "{}");
+	col_push(&c[6], BoolGetDatum(t->enabled), false);
 }
 
 static void
@@ -967,37 +1014,34 @@ insert_tests(KeyedRow *rows, int n, int64 *ids)
 {
 	static const Oid types[7] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
 	TEXTOID, BOOLOID};
-	RowBatch	b;
-	ColArray   *c;
-	int			i;
 
-	batch_begin(&b,
-				"INSERT INTO dbt_contract.contract_test "
-				"(model_id, ordinal, test_name, columns, arguments, config, enabled) "
-				"SELECT unnest($1), unnest($2), unnest($3), unnest($4)::text[], "
-				"       unnest($5)::jsonb, unnest($6)::jsonb, unnest($7)",
-				types, lengthof(types));
-	c = b.cols;
-	for (i = 0; i < n; i++)
-	{
-		ListCell   *lc;
-		int			ord = 0;
+	insert_children(rows, n, ids, model_tests,
+					"INSERT INTO dbt_contract.contract_test "
+					"(model_id, ordinal, test_name, columns, arguments, config, enabled) "
+					"SELECT unnest($1), unnest($2), unnest($3), unnest($4)::text[], "
+					"       unnest($5)::jsonb, unnest($6)::jsonb, unnest($7)",
+					types, lengthof(types), push_test);
+}
 
-		foreach(lc, rows[i].m->tests)
-		{
-			ContractTest *t = lfirst(lc);
+static List *
+model_semantic_keys(ContractModel *m)
+{
+	return m->semantic_keys;
+}
 
-			col_push(&c[0], Int64GetDatum(ids[i]), false);
-			col_push(&c[1], Int32GetDatum(++ord), false);
-			col_text(&c[2], t->test_name);
-			col_array_literal(&c[3], &b.buf, t->columns);
-			col_text(&c[4], t->arguments);
-			col_text(&c[5], t->config ? t->config : "{}");
-			col_push(&c[6], BoolGetDatum(t->enabled), false);
-			batch_row_done(&b);
-		}
-	}
-	batch_end(&b);
+static void
+push_semantic_key(RowBatch *b, ColArray *c, void *item)
+{
+	SemanticKey *k = item;
+
+	col_text(&c[2], k->derived_from);
+	col_text(&c[3], k->key_type);
+	col_text(&c[4], k->name);
+	col_text(&c[5], k->semantic_model);
+	col_array_literal(&c[6], &b->buf, k->columns);
+	col_text(&c[7], k->to_model);
+	col_names_or_null(&c[8], b, k->to_columns);
+	col_text(&c[9], k->relationship);
 }
 
 /* The semantic keys (contract_semantic.c) of the fresh models. */
@@ -1006,45 +1050,15 @@ insert_semantic_keys(KeyedRow *rows, int n, int64 *ids)
 {
 	static const Oid types[10] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	RowBatch	b;
-	ColArray   *c;
-	int			i;
 
-	batch_begin(&b,
-				"INSERT INTO dbt_contract.contract_semantic "
-				"(model_id, ordinal, derived_from, key_type, name, semantic_model, "
-				" columns, to_model, to_columns, relationship) "
-				"SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), "
-				"       unnest($6), unnest($7)::text[], unnest($8), unnest($9)::text[], "
-				"       unnest($10)",
-				types, lengthof(types));
-	c = b.cols;
-	for (i = 0; i < n; i++)
-	{
-		ListCell   *lc;
-		int			ord = 0;
-
-		foreach(lc, rows[i].m->semantic_keys)
-		{
-			SemanticKey *k = lfirst(lc);
-
-			col_push(&c[0], Int64GetDatum(ids[i]), false);
-			col_push(&c[1], Int32GetDatum(++ord), false);
-			col_text(&c[2], k->derived_from);
-			col_text(&c[3], k->key_type);
-			col_text(&c[4], k->name);
-			col_text(&c[5], k->semantic_model);
-			col_array_literal(&c[6], &b.buf, k->columns);
-			col_text(&c[7], k->to_model);
-			if (k->to_columns != NIL)
-				col_array_literal(&c[8], &b.buf, k->to_columns);
-			else
-				col_text(&c[8], NULL);
-			col_text(&c[9], k->relationship);
-			batch_row_done(&b);
-		}
-	}
-	batch_end(&b);
+	insert_children(rows, n, ids, model_semantic_keys,
+					"INSERT INTO dbt_contract.contract_semantic "
+					"(model_id, ordinal, derived_from, key_type, name, semantic_model, "
+					" columns, to_model, to_columns, relationship) "
+					"SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), "
+					"       unnest($6), unnest($7)::text[], unnest($8), unnest($9)::text[], "
+					"       unnest($10)",
+					types, lengthof(types), push_semantic_key);
 }
 
 static void
