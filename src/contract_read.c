@@ -103,47 +103,76 @@
 #define Anum_contract_test_config				6
 #define Anum_contract_test_enabled				7
 
-/* What each column must be called and typed, to catch a layout drift. */
+/*
+ * What each column must be called and typed, to catch a layout drift, and
+ * the struct field it is read into (NO_FIELD: none, or read by hand).  A
+ * NULL reads as NULL, NIL, -1, InvalidOid or false by the type; a jsonb
+ * as its text.
+ */
 typedef struct ExpectedColumn
 {
 	const char *name;
 	Oid			type;
+	int			field;			/* offsetof the struct member, or NO_FIELD */
 } ExpectedColumn;
 
+#define NO_FIELD	(-1)
+#define M(f)		offsetof(ContractModel, f)
+#define C(f)		offsetof(ContractColumn, f)
+#define K(f)		offsetof(ContractConstraint, f)
+#define T(f)		offsetof(ContractTest, f)
+
 static const ExpectedColumn model_columns[Natts_contract_model] = {
-	{"model_id", INT8OID}, {"model", TEXTOID}, {"version", INT4OID},
-	{"latest_version", INT4OID}, {"source", TEXTOID}, {"file", TEXTOID},
-	{"defined_at", TEXTOID}, {"relation_schema", TEXTOID},
-	{"relation_name", TEXTOID}, {"materialized", TEXTOID},
-	{"enforced", BOOLOID}, {"alias_types", BOOLOID},
-	{"on_schema_change", TEXTOID}, {"description", TEXTOID},
-	{"deprecation_date", TEXTOID}, {"fingerprint", TEXTOID},
-	{"column_count", INT4OID}, {"constraint_count", INT4OID},
-	{"applied_at", TIMESTAMPTZOID}, {"target", TEXTOID},
-	{"persist_relation_docs", BOOLOID}, {"persist_column_docs", BOOLOID}
+	{"model_id", INT8OID, M(model_id)}, {"model", TEXTOID, M(name)},
+	{"version", INT4OID, M(version)}, {"latest_version", INT4OID, M(latest_version)},
+	{"source", TEXTOID, NO_FIELD}, {"file", TEXTOID, NO_FIELD},
+	{"defined_at", TEXTOID, NO_FIELD}, {"relation_schema", TEXTOID, M(relation_schema)},
+	{"relation_name", TEXTOID, M(relation_name)}, {"materialized", TEXTOID, M(materialized)},
+	{"enforced", BOOLOID, M(enforced)}, {"alias_types", BOOLOID, M(alias_types)},
+	{"on_schema_change", TEXTOID, M(on_schema_change)},
+	{"description", TEXTOID, M(description)},
+	{"deprecation_date", TEXTOID, M(deprecation_date)},
+	{"fingerprint", TEXTOID, M(fingerprint)},
+	{"column_count", INT4OID, NO_FIELD}, {"constraint_count", INT4OID, NO_FIELD},
+	{"applied_at", TIMESTAMPTZOID, NO_FIELD},
+	/* NULL, as read past the last column, in a catalog before 0.2.0 */
+	{"target", TEXTOID, M(target)},
+	{"persist_relation_docs", BOOLOID, M(persist_relation_docs)},
+	{"persist_column_docs", BOOLOID, M(persist_column_docs)}
 };
 
 static const ExpectedColumn column_columns[Natts_contract_column] = {
-	{"model_id", INT8OID}, {"ordinal", INT4OID}, {"column_name", TEXTOID},
-	{"attname", TEXTOID}, {"data_type", TEXTOID}, {"type_oid", OIDOID},
-	{"typmod", INT4OID}, {"description", TEXTOID}, {"quoted", BOOLOID}
+	{"model_id", INT8OID, NO_FIELD}, {"ordinal", INT4OID, NO_FIELD},
+	{"column_name", TEXTOID, C(name)}, {"attname", TEXTOID, C(attname)},
+	{"data_type", TEXTOID, C(data_type)}, {"type_oid", OIDOID, C(type_oid)},
+	{"typmod", INT4OID, C(typmod)}, {"description", TEXTOID, C(description)},
+	{"quoted", BOOLOID, C(quoted)}
 };
 
 static const ExpectedColumn constraint_columns[Natts_contract_constraint] = {
-	{"model_id", INT8OID}, {"ordinal", INT4OID},
-	{"constraint_type", TEXTOID}, {"level", TEXTOID},
-	{"columns", TEXTARRAYOID}, {"expression", TEXTOID}, {"name", TEXTOID},
-	{"to_text", TEXTOID}, {"to_model", TEXTOID}, {"to_package", TEXTOID},
-	{"to_version", INT4OID}, {"to_columns", TEXTARRAYOID},
-	{"warn_unenforced", BOOLOID}, {"warn_unsupported", BOOLOID},
-	{"defined_at", TEXTOID}
+	{"model_id", INT8OID, NO_FIELD}, {"ordinal", INT4OID, NO_FIELD},
+	{"constraint_type", TEXTOID, NO_FIELD}, {"level", TEXTOID, NO_FIELD},
+	{"columns", TEXTARRAYOID, K(columns)}, {"expression", TEXTOID, K(expression)},
+	{"name", TEXTOID, K(name)}, {"to_text", TEXTOID, K(to_text)},
+	{"to_model", TEXTOID, K(to_model)}, {"to_package", TEXTOID, K(to_package)},
+	{"to_version", INT4OID, K(to_version)}, {"to_columns", TEXTARRAYOID, K(to_columns)},
+	{"warn_unenforced", BOOLOID, K(warn_unenforced)},
+	{"warn_unsupported", BOOLOID, K(warn_unsupported)},
+	{"defined_at", TEXTOID, NO_FIELD}
 };
 
 static const ExpectedColumn test_columns[Natts_contract_test] = {
-	{"model_id", INT8OID}, {"ordinal", INT4OID}, {"test_name", TEXTOID},
-	{"columns", TEXTARRAYOID}, {"arguments", JSONBOID}, {"config", JSONBOID},
-	{"enabled", BOOLOID}
+	{"model_id", INT8OID, NO_FIELD}, {"ordinal", INT4OID, NO_FIELD},
+	{"test_name", TEXTOID, T(test_name)}, {"columns", TEXTARRAYOID, T(columns)},
+	{"arguments", JSONBOID, T(arguments)}, {"config", JSONBOID, T(config)},
+	/* NULL (a catalog before 0.2.0): enabled */
+	{"enabled", BOOLOID, NO_FIELD}
 };
+
+#undef M
+#undef C
+#undef K
+#undef T
 
 /* The catalog's relations and indexes, valid while ids_valid. */
 typedef struct CatalogIds
@@ -183,7 +212,6 @@ struct ContractReader
 	ReadTable	column;
 	ReadTable	constraint;
 	ReadTable	test;
-	bool		has_target;		/* the catalog has been updated to 0.2.0 */
 	bool		resolve;		/* resolve ref() targets of what is read */
 };
 
@@ -316,6 +344,55 @@ attr_names(ReadTable *t, AttrNumber attno)
 	return t->nulls[attno - 1] ? NIL : contract_text_array_list(t->values[attno - 1]);
 }
 
+/*
+ * A struct of `size` bytes with the deformed row's columns in the fields
+ * `cols` names, each converted by its column's type.
+ */
+static void *
+fields_from_row(ReadTable *t, const ExpectedColumn *cols, int ncols, Size size)
+{
+	char	   *row = palloc0(size);
+	int			i;
+
+	for (i = 0; i < ncols; i++)
+	{
+		AttrNumber	attno = i + 1;
+		void	   *f;
+
+		if (cols[i].field == NO_FIELD)
+			continue;
+		f = row + cols[i].field;
+		switch (cols[i].type)
+		{
+			case TEXTOID:
+				*(char **) f = attr_text(t, attno);
+				break;
+			case TEXTARRAYOID:
+				*(List **) f = attr_names(t, attno);
+				break;
+			case INT4OID:
+				*(int *) f = attr_int(t, attno, -1);
+				break;
+			case INT8OID:
+				*(int64 *) f = attr_int64(t, attno);
+				break;
+			case BOOLOID:
+				*(bool *) f = attr_bool(t, attno);
+				break;
+			case OIDOID:
+				*(Oid *) f = t->nulls[i] ? InvalidOid : DatumGetObjectId(t->values[i]);
+				break;
+			case JSONBOID:
+				*(char **) f = t->nulls[i] ? NULL :
+					DatumGetCString(DirectFunctionCall1(jsonb_out, t->values[i]));
+				break;
+			default:
+				elog(ERROR, "no field of type %u is read", cols[i].type);
+		}
+	}
+	return row;
+}
+
 /* ------------------------------------------------------------------------
  * Opening and closing
  * ------------------------------------------------------------------------
@@ -368,7 +445,6 @@ contract_reader_begin(Snapshot snap)
 					 Anum_contract_test_arguments);
 		layout_checked = true;
 	}
-	r->has_target = RelationGetDescr(r->model.rel)->natts >= Anum_contract_model_target;
 	return r;
 }
 
@@ -411,28 +487,9 @@ scan_by_model_id(ContractReader *r, ReadTable *t, Oid index, int64 id)
 static ContractModel *
 model_from_row(ContractReader *r, HeapTuple tup)
 {
-	ReadTable  *t = &r->model;
-	ContractModel *m = palloc0(sizeof(ContractModel));
-
-	deform(t, tup);
-
-	m->model_id = attr_int64(t, Anum_contract_model_model_id);
-	m->target = r->has_target ? attr_text(t, Anum_contract_model_target) : NULL;
-	m->name = attr_text(t, Anum_contract_model_model);
-	m->version = attr_int(t, Anum_contract_model_version, -1);
-	m->latest_version = attr_int(t, Anum_contract_model_latest_version, -1);
-	m->relation_schema = attr_text(t, Anum_contract_model_relation_schema);
-	m->relation_name = attr_text(t, Anum_contract_model_relation_name);
-	m->materialized = attr_text(t, Anum_contract_model_materialized);
-	m->enforced = attr_bool(t, Anum_contract_model_enforced);
-	m->alias_types = attr_bool(t, Anum_contract_model_alias_types);
-	m->on_schema_change = attr_text(t, Anum_contract_model_on_schema_change);
-	m->persist_relation_docs = attr_bool(t, Anum_contract_model_persist_relation_docs);
-	m->persist_column_docs = attr_bool(t, Anum_contract_model_persist_column_docs);
-	m->description = attr_text(t, Anum_contract_model_description);
-	m->deprecation_date = attr_text(t, Anum_contract_model_deprecation_date);
-	m->fingerprint = attr_text(t, Anum_contract_model_fingerprint);
-	return m;
+	deform(&r->model, tup);
+	return fields_from_row(&r->model, model_columns, Natts_contract_model,
+						   sizeof(ContractModel));
 }
 
 /* A deformed row of a model's columns, constraints or tests as a struct. */
@@ -460,18 +517,8 @@ read_rows(ContractReader *r, ReadTable *t, Oid index, const ContractModel *m,
 static void *
 column_from_row(ContractReader *r, const ContractModel *m)
 {
-	ReadTable  *t = &r->column;
-	ContractColumn *c = palloc0(sizeof(ContractColumn));
-
-	c->name = attr_text(t, Anum_contract_column_column_name);
-	c->attname = attr_text(t, Anum_contract_column_attname);
-	c->data_type = attr_text(t, Anum_contract_column_data_type);
-	c->type_oid = t->nulls[Anum_contract_column_type_oid - 1] ? InvalidOid :
-		DatumGetObjectId(t->values[Anum_contract_column_type_oid - 1]);
-	c->typmod = attr_int(t, Anum_contract_column_typmod, -1);
-	c->description = attr_text(t, Anum_contract_column_description);
-	c->quoted = attr_bool(t, Anum_contract_column_quoted);
-	return c;
+	return fields_from_row(&r->column, column_columns, Natts_contract_column,
+						   sizeof(ContractColumn));
 }
 
 /*
@@ -572,24 +619,14 @@ static void *
 constraint_from_row(ContractReader *r, const ContractModel *m)
 {
 	ReadTable  *t = &r->constraint;
-	ContractConstraint *k = palloc0(sizeof(ContractConstraint));
-	char	   *level;
+	ContractConstraint *k = fields_from_row(t, constraint_columns,
+											Natts_contract_constraint,
+											sizeof(ContractConstraint));
 
 	if (!contract_constraint_type_from_name(attr_text(t, Anum_contract_constraint_constraint_type),
 											&k->type))
 		k->type = CC_NOT_NULL;	/* the table's CHECK allows no other */
-	level = attr_text(t, Anum_contract_constraint_level);
-	k->model_level = strcmp(level, "model") == 0;
-	k->columns = attr_names(t, Anum_contract_constraint_columns);
-	k->expression = attr_text(t, Anum_contract_constraint_expression);
-	k->name = attr_text(t, Anum_contract_constraint_name);
-	k->to_text = attr_text(t, Anum_contract_constraint_to_text);
-	k->to_model = attr_text(t, Anum_contract_constraint_to_model);
-	k->to_package = attr_text(t, Anum_contract_constraint_to_package);
-	k->to_version = attr_int(t, Anum_contract_constraint_to_version, -1);
-	k->to_columns = attr_names(t, Anum_contract_constraint_to_columns);
-	k->warn_unenforced = attr_bool(t, Anum_contract_constraint_warn_unenforced);
-	k->warn_unsupported = attr_bool(t, Anum_contract_constraint_warn_unsupported);
+	k->model_level = strcmp(attr_text(t, Anum_contract_constraint_level), "model") == 0;
 	if (r->resolve && k->to_model != NULL)
 	{
 		int64		target = resolve_ref(r, m->target, k->to_model,
@@ -605,16 +642,10 @@ static void *
 test_from_row(ContractReader *r, const ContractModel *m)
 {
 	ReadTable  *t = &r->test;
-	ContractTest *test = palloc0(sizeof(ContractTest));
+	ContractTest *test = fields_from_row(t, test_columns, Natts_contract_test,
+										 sizeof(ContractTest));
 
-	test->test_name = attr_text(t, Anum_contract_test_test_name);
-	test->columns = attr_names(t, Anum_contract_test_columns);
-	test->arguments = t->nulls[Anum_contract_test_arguments - 1] ? NULL :
-		DatumGetCString(DirectFunctionCall1(jsonb_out,
-											t->values[Anum_contract_test_arguments - 1]));
-	test->config = t->nulls[Anum_contract_test_config - 1] ? NULL :
-		DatumGetCString(DirectFunctionCall1(jsonb_out,
-											t->values[Anum_contract_test_config - 1]));
+	/* a catalog before 0.2.0 has no enabled column: every test runs */
 	test->enabled = t->nulls[Anum_contract_test_enabled - 1] ||
 		DatumGetBool(t->values[Anum_contract_test_enabled - 1]);
 	return test;
