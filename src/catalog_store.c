@@ -875,10 +875,11 @@ typedef void (*ChildRowPusher) (RowBatch *b, ColArray *c, void *item);
 
 /*
  * Insert the child rows of the fresh models, one batch for the table:
- * `items` picks the model's list of them, numbered from 1 in its order.
+ * `items` is the offset of the model's list of them (its columns, ...),
+ * numbered from 1 in its order.
  */
 static void
-insert_children(KeyedRow *rows, int n, int64 *ids, List *(*items) (ContractModel *m),
+insert_children(KeyedRow *rows, int n, int64 *ids, size_t items,
 				const char *sql, const Oid *types, int ntypes, ChildRowPusher push)
 {
 	RowBatch	b;
@@ -890,7 +891,7 @@ insert_children(KeyedRow *rows, int n, int64 *ids, List *(*items) (ContractModel
 		ListCell   *lc;
 		int			ord = 0;
 
-		foreach(lc, items(rows[i].m))
+		foreach(lc, *(List **) ((char *) rows[i].m + items))
 		{
 			col_push(&b.cols[0], Int64GetDatum(ids[i]), false);
 			col_push(&b.cols[1], Int32GetDatum(++ord), false);
@@ -909,12 +910,6 @@ col_names_or_null(ColArray *c, RowBatch *b, List *names)
 		col_array_literal(c, &b->buf, names);
 	else
 		col_text(c, NULL);
-}
-
-static List *
-model_columns(ContractModel *m)
-{
-	return m->columns;
 }
 
 static void
@@ -937,19 +932,13 @@ insert_columns(KeyedRow *rows, int n, int64 *ids)
 	static const Oid types[9] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
 	OIDOID, INT4OID, TEXTOID, BOOLOID};
 
-	insert_children(rows, n, ids, model_columns,
+	insert_children(rows, n, ids, offsetof(ContractModel, columns),
 					"INSERT INTO dbt_contract.contract_column "
 					"(model_id, ordinal, column_name, attname, data_type, type_oid, typmod, "
 					" description, quoted) "
 					"SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), "
 					"       unnest($6), unnest($7), unnest($8), unnest($9)",
 					types, lengthof(types), push_column);
-}
-
-static List *
-model_constraints(ContractModel *m)
-{
-	return m->constraints;
 }
 
 static void
@@ -979,7 +968,7 @@ insert_constraints(KeyedRow *rows, int n, int64 *ids)
 		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID, BOOLOID,
 	BOOLOID, TEXTOID};
 
-	insert_children(rows, n, ids, model_constraints,
+	insert_children(rows, n, ids, offsetof(ContractModel, constraints),
 					"INSERT INTO dbt_contract.contract_constraint "
 					"(model_id, ordinal, constraint_type, level, columns, expression, name, "
 					" to_text, to_model, to_package, to_version, to_columns, "
@@ -989,12 +978,6 @@ insert_constraints(KeyedRow *rows, int n, int64 *ids)
 					"       unnest($9), unnest($10), unnest($11), unnest($12)::text[], "
 					"       unnest($13), unnest($14), unnest($15)",
 					types, lengthof(types), push_constraint);
-}
-
-static List *
-model_tests(ContractModel *m)
-{
-	return m->tests;
 }
 
 static void
@@ -1015,18 +998,12 @@ insert_tests(KeyedRow *rows, int n, int64 *ids)
 	static const Oid types[7] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
 	TEXTOID, BOOLOID};
 
-	insert_children(rows, n, ids, model_tests,
+	insert_children(rows, n, ids, offsetof(ContractModel, tests),
 					"INSERT INTO dbt_contract.contract_test "
 					"(model_id, ordinal, test_name, columns, arguments, config, enabled) "
 					"SELECT unnest($1), unnest($2), unnest($3), unnest($4)::text[], "
 					"       unnest($5)::jsonb, unnest($6)::jsonb, unnest($7)",
 					types, lengthof(types), push_test);
-}
-
-static List *
-model_semantic_keys(ContractModel *m)
-{
-	return m->semantic_keys;
 }
 
 static void
@@ -1051,7 +1028,7 @@ insert_semantic_keys(KeyedRow *rows, int n, int64 *ids)
 	static const Oid types[10] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 
-	insert_children(rows, n, ids, model_semantic_keys,
+	insert_children(rows, n, ids, offsetof(ContractModel, semantic_keys),
 					"INSERT INTO dbt_contract.contract_semantic "
 					"(model_id, ordinal, derived_from, key_type, name, semantic_model, "
 					" columns, to_model, to_columns, relationship) "
