@@ -33,6 +33,7 @@
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
@@ -409,6 +410,13 @@ open_table(ReadTable *t, Oid relid, int expected_natts)
 	memset(t->nulls, true, sizeof(bool) * n);
 }
 
+static void
+free_row_buffers(ReadTable *t)
+{
+	pfree(t->values);
+	pfree(t->nulls);
+}
+
 /*
  * Start reading the catalog under snapshot snap (NULL: the latest one, so
  * that a check sees every committed apply).  NULL when the extension's
@@ -466,6 +474,10 @@ contract_reader_end(ContractReader *r)
 	table_close(r->column.rel, AccessShareLock);
 	table_close(r->model.rel, AccessShareLock);
 	UnregisterSnapshot(r->snap);
+	free_row_buffers(&r->test);
+	free_row_buffers(&r->constraint);
+	free_row_buffers(&r->column);
+	free_row_buffers(&r->model);
 	pfree(r);
 }
 
@@ -892,7 +904,15 @@ contract_read_relations(RelationVisitor visit, void *arg)
 ContractModel *
 contract_read_model(int64 model_id, MemoryContext cxt)
 {
-	MemoryContext old = MemoryContextSwitchTo(cxt);
+	/*
+	 * Read into a context of the model's own under the caller's, so that an
+	 * error part-way leaves nothing in a long-lived cxt; it joins cxt once
+	 * the model is complete.
+	 */
+	MemoryContext mcxt = AllocSetContextCreate(CurrentMemoryContext,
+											   "dbt_contract model",
+											   ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(mcxt);
 	ContractReader *r = contract_reader_begin(NULL);
 	ContractModel *m = NULL;
 
@@ -902,5 +922,9 @@ contract_read_model(int64 model_id, MemoryContext cxt)
 		contract_reader_end(r);
 	}
 	MemoryContextSwitchTo(old);
+	if (m == NULL)
+		MemoryContextDelete(mcxt);
+	else
+		MemoryContextSetParent(mcxt, cxt);
 	return m;
 }
