@@ -20,6 +20,7 @@
 #                 each dbt-core of DBT_VERSIONS (default: the pinned 1.10
 #                 and the newest, 1.11; make test-dbt-matrix: 1.8 to 1.11)
 #   valgrind    - pg_regress under memcheck (scripts/run-valgrind.sh)
+#   layout      - CONTRIBUTING.md's layout lists every file (scripts/check-layout.sh)
 #
 # SUITES="pg_regress TAP" runs only those suites; REGRESS_ONLY="setup a b"
 # narrows pg_regress (and valgrind) to those tests, PROVE_ONLY to those TAP
@@ -38,7 +39,7 @@ PG_OWN_MAJORS=${PG_OWN_MAJORS:-15 18}
 # The pg_upgrade TAP test on major N upgrades from UPGRADE_FROM[N].
 declare -A UPGRADE_FROM=([17]=15 [18]=17)
 
-SUITES=${SUITES:-pg_regress isolation TAP postgres dbt valgrind}
+SUITES=${SUITES:-layout pg_regress isolation TAP postgres dbt valgrind}
 # dbt-core minors the dbt suite runs on (test/dbt/venv.sh, dbt_requirements).
 DBT_VERSIONS=${DBT_VERSIONS:-1.10 1.11}
 want() { [[ " $SUITES " == *" $1 "* ]]; }
@@ -254,6 +255,16 @@ if want valgrind; then
     bad=$((bad + 1))
   fi
   count 15 valgrind "$ok" "$bad"
+fi
+
+if want layout; then
+  log "layout"
+  # CONTRIBUTING.md's layout section lists every file of the tree.
+  ok=1 bad=0
+  if ! bash "$REPO/scripts/check-layout.sh"; then ok=0 bad=1; fi
+  printf 'layout %d passed, %d failed\n' "$ok" "$bad" >>"$WORKDIR/summary"
+  PASSED=$((PASSED + ok))
+  FAILED=$((FAILED + bad))
 fi
 
 log "summary"
