@@ -95,16 +95,17 @@ contract_source_call(const char *text, char **source_name, char **table_name)
 
 /*
  * The model and version of ref('m'), ref('pkg', 'm'), ref('m', v=2) (or
- * version=2), optionally in {{ }}; version -1 without one.
+ * version=2), optionally in {{ }}; version NULL without one, else as
+ * dbt keys it (v=4.50 is "4.5").
  */
 bool
-contract_ref_call(const char *text, char **model, int *version)
+contract_ref_call(const char *text, char **model, char **version)
 {
 	const char *p = skip_blanks(text);
 	char	   *args[2];
 	int			nargs = 0;
 
-	*version = -1;
+	*version = NULL;
 	if (strncmp(p, "{{", 2) == 0)
 		p = skip_blanks(p + 2);
 	if (strncmp(p, "ref", 3) != 0)
@@ -127,23 +128,25 @@ contract_ref_call(const char *text, char **model, int *version)
 		}
 		else if (*p == 'v')
 		{
-			char	   *end;
-			long		v;
+			const char *start;
 
 			p += strncmp(p, "version", 7) == 0 ? 7 : 1;
 			p = skip_blanks(p);
 			if (*p++ != '=')
 				return false;
 			p = skip_blanks(p);
-			if (*p == '\'' || *p == '"')
-				p++;
-			v = strtol(p, &end, 10);
-			if (end == p || v < 0 || v > PG_INT32_MAX)
-				return false;
-			*version = (int) v;
-			p = end;
-			if (*p == '\'' || *p == '"')
-				p++;
+			if ((a = quoted_argument(&p)) != NULL)
+				*version = a[0] != '\0' ? a : NULL;
+			else
+			{
+				start = p;
+				while ((*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+					   *p == 'e' || *p == 'E' || *p == '-' || *p == '+')
+					p++;
+				*version = dbtc_version_literal(pnstrdup(start, p - start));
+				if (*version == NULL)
+					return false;
+			}
 		}
 		else
 			return false;
@@ -308,7 +311,7 @@ contract_fk_relations_yaml(YDoc *doc, const char *target_schema, List *rels)
 typedef struct LatestEntry
 {
 	const char *name;
-	int			latest;
+	char	   *latest;
 } LatestEntry;
 
 static int
@@ -319,37 +322,28 @@ latest_entry_cmp(const void *a, const void *b)
 
 /*
  * Per versioned model of the apply, the version dbt resolves ref('m') to:
- * latest_version when set, else the highest version.
+ * the one the loaders marked latest (latest_version when set, else dbt's
+ * max() of the versions).
  */
 static LatestEntry *
 latest_versions(List *models, int *count)
 {
 	LatestEntry *entries = palloc(sizeof(LatestEntry) * Max(1, list_length(models)));
 	int			n = 0;
-	int			out = 0;
-	int			i;
 	ListCell   *lc;
 
 	foreach(lc, models)
 	{
 		ContractModel *m = lfirst(lc);
 
-		if (m->version < 0)
+		if (m->version == NULL || !m->is_latest)
 			continue;
 		entries[n].name = m->name;
-		entries[n].latest = m->latest_version >= 0 ? m->latest_version : m->version;
+		entries[n].latest = m->version;
 		n++;
 	}
 	qsort(entries, n, sizeof(LatestEntry), latest_entry_cmp);
-	/* one entry per model; without latest_version, the highest version */
-	for (i = 0; i < n; i++)
-	{
-		if (out > 0 && strcmp(entries[out - 1].name, entries[i].name) == 0)
-			entries[out - 1].latest = Max(entries[out - 1].latest, entries[i].latest);
-		else
-			entries[out++] = entries[i];
-	}
-	*count = out;
+	*count = n;
 	return entries;
 }
 
@@ -448,8 +442,8 @@ ref_text(const ContractConstraint *k)
 	if (k->to_package != NULL)
 		appendStringInfo(&s, "%s, ", quote_literal_cstr(k->to_package));
 	appendStringInfoString(&s, quote_literal_cstr(k->to_model));
-	if (k->to_version >= 0)
-		appendStringInfo(&s, ", v=%d", k->to_version);
+	if (k->to_version != NULL)
+		appendStringInfo(&s, ", v=%s", dbtc_version_ref_arg(k->to_version));
 	appendStringInfoChar(&s, ')');
 	return s.data;
 }
@@ -514,13 +508,13 @@ contract_fk_canonical(List *models, List *rels)
 				{
 					k->to_model = NULL;
 					k->to_package = NULL;
-					k->to_version = -1;
+					k->to_version = NULL;
 					k->to_text = quote_qualified_identifier(r->schema, r->relname);
 				}
 			}
-			if (k->to_model != NULL && k->to_version < 0)
+			if (k->to_model != NULL && k->to_version == NULL)
 			{
-				LatestEntry key = {k->to_model, -1};
+				LatestEntry key = {k->to_model, NULL};
 				LatestEntry *hit = bsearch(&key, latest, nlatest, sizeof(LatestEntry),
 										   latest_entry_cmp);
 

@@ -39,7 +39,7 @@
 #include "dbt_contract.h"
 
 /* dbt_contract.contract_model */
-#define Natts_contract_model					20
+#define Natts_contract_model					22
 #define Anum_contract_model_model_id			1
 #define Anum_contract_model_model				2
 #define Anum_contract_model_version				3
@@ -60,6 +60,8 @@
 #define Anum_contract_model_constraint_count	18
 #define Anum_contract_model_applied_at			19
 #define Anum_contract_model_target				20	/* from 0.2.0 */
+#define Anum_contract_model_is_latest			21	/* from 0.2.0 */
+#define Anum_contract_model_latest_pointer		22	/* from 0.2.0 */
 
 /* dbt_contract.contract_column */
 #define Natts_contract_column					9
@@ -106,18 +108,20 @@ typedef struct ExpectedColumn
 {
 	const char *name;
 	Oid			type;
+	Oid			old_type;		/* the type in a 0.1.0 catalog, if another */
 } ExpectedColumn;
 
 static const ExpectedColumn model_columns[Natts_contract_model] = {
-	{"model_id", INT8OID}, {"model", TEXTOID}, {"version", INT4OID},
-	{"latest_version", INT4OID}, {"source", TEXTOID}, {"file", TEXTOID},
+	{"model_id", INT8OID}, {"model", TEXTOID}, {"version", TEXTOID, INT4OID},
+	{"latest_version", TEXTOID, INT4OID}, {"source", TEXTOID}, {"file", TEXTOID},
 	{"defined_at", TEXTOID}, {"relation_schema", TEXTOID},
 	{"relation_name", TEXTOID}, {"materialized", TEXTOID},
 	{"enforced", BOOLOID}, {"alias_types", BOOLOID},
 	{"on_schema_change", TEXTOID}, {"description", TEXTOID},
 	{"deprecation_date", TEXTOID}, {"fingerprint", TEXTOID},
 	{"column_count", INT4OID}, {"constraint_count", INT4OID},
-	{"applied_at", TIMESTAMPTZOID}, {"target", TEXTOID}
+	{"applied_at", TIMESTAMPTZOID}, {"target", TEXTOID},
+	{"is_latest", BOOLOID}, {"latest_pointer", TEXTOID}
 };
 
 static const ExpectedColumn column_columns[Natts_contract_column] = {
@@ -131,7 +135,7 @@ static const ExpectedColumn constraint_columns[Natts_contract_constraint] = {
 	{"constraint_type", TEXTOID}, {"level", TEXTOID},
 	{"columns", TEXTARRAYOID}, {"expression", TEXTOID}, {"name", TEXTOID},
 	{"to_text", TEXTOID}, {"to_model", TEXTOID}, {"to_package", TEXTOID},
-	{"to_version", INT4OID}, {"to_columns", TEXTARRAYOID},
+	{"to_version", TEXTOID, INT4OID}, {"to_columns", TEXTARRAYOID},
 	{"warn_unenforced", BOOLOID}, {"warn_unsupported", BOOLOID},
 	{"defined_at", TEXTOID}
 };
@@ -181,6 +185,7 @@ struct ContractReader
 	ReadTable	constraint;
 	ReadTable	test;
 	bool		has_target;		/* the catalog has been updated to 0.2.0 */
+	bool		has_latest;		/* it has is_latest (0.2.0) */
 	bool		resolve;		/* resolve ref() targets of what is read */
 };
 
@@ -205,7 +210,9 @@ check_layout(Relation rel, const ExpectedColumn *cols, int ncols, int min_natts)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
-		if (att->attisdropped || att->atttypid != cols[i].type ||
+		if (att->attisdropped ||
+			(att->atttypid != cols[i].type &&
+			 (cols[i].old_type == InvalidOid || att->atttypid != cols[i].old_type)) ||
 			strcmp(NameStr(att->attname), cols[i].name) != 0)
 			goto bad;
 	}
@@ -275,6 +282,17 @@ static int
 attr_int(ReadTable *t, AttrNumber attno, int null_value)
 {
 	return t->nulls[attno - 1] ? null_value : DatumGetInt32(t->values[attno - 1]);
+}
+
+/* A version column: text, or int in a catalog not yet updated from 0.1.0. */
+static char *
+attr_version(ReadTable *t, AttrNumber attno)
+{
+	if (t->nulls[attno - 1])
+		return NULL;
+	if (TupleDescAttr(RelationGetDescr(t->rel), attno - 1)->atttypid == INT4OID)
+		return psprintf("%d", DatumGetInt32(t->values[attno - 1]));
+	return TextDatumGetCString(t->values[attno - 1]);
 }
 
 static bool
@@ -350,9 +368,12 @@ contract_reader_begin(Snapshot snap)
 
 	if (!layout_checked)
 	{
-		/* a catalog ALTER EXTENSION has not updated yet has no targets */
+		/*
+		 * A catalog ALTER EXTENSION has not updated yet has no targets, no
+		 * is_latest and no latest_pointer, and integer versions.
+		 */
 		check_layout(r->model.rel, model_columns, Natts_contract_model,
-					 Natts_contract_model - 1);
+					 Anum_contract_model_target - 1);
 		check_layout(r->column.rel, column_columns, Natts_contract_column,
 					 Natts_contract_column);
 		check_layout(r->constraint.rel, constraint_columns, Natts_contract_constraint,
@@ -363,6 +384,7 @@ contract_reader_begin(Snapshot snap)
 		layout_checked = true;
 	}
 	r->has_target = RelationGetDescr(r->model.rel)->natts >= Anum_contract_model_target;
+	r->has_latest = RelationGetDescr(r->model.rel)->natts >= Anum_contract_model_is_latest;
 	return r;
 }
 
@@ -413,8 +435,10 @@ model_from_row(ContractReader *r, HeapTuple tup)
 	m->model_id = attr_int64(t, Anum_contract_model_model_id);
 	m->target = r->has_target ? attr_text(t, Anum_contract_model_target) : NULL;
 	m->name = attr_text(t, Anum_contract_model_model);
-	m->version = attr_int(t, Anum_contract_model_version, -1);
-	m->latest_version = attr_int(t, Anum_contract_model_latest_version, -1);
+	m->version = attr_version(t, Anum_contract_model_version);
+	m->latest_version = attr_version(t, Anum_contract_model_latest_version);
+	m->is_latest = attr_bool(t, Anum_contract_model_is_latest);
+	m->latest_pointer = attr_text(t, Anum_contract_model_latest_pointer);
 	m->relation_schema = attr_text(t, Anum_contract_model_relation_schema);
 	m->relation_name = attr_text(t, Anum_contract_model_relation_name);
 	m->materialized = attr_text(t, Anum_contract_model_materialized);
@@ -468,20 +492,22 @@ column_from_row(ContractReader *r, const ContractModel *m)
 
 /*
  * The model a ref() names, in the target of the model that makes it: the
- * version asked for, else the latest one.  Returns its model id (0: none)
- * and its relation in *relation.
+ * version asked for, else the latest one (is_latest, which the loaders
+ * set as dbt resolves it; a catalog not yet updated from 0.1.0 has only
+ * integer versions, whose latest is latest_version or the highest).
+ * Returns its model id (0: none) and its relation in *relation.
  */
 static int64
 resolve_ref(ContractReader *r, const char *in_target, const char *model,
-			int version, char **relation)
+			const char *version, char **relation)
 {
 	ReadTable  *t = &r->model;
 	ScanKeyData key[2];
 	int			nkeys = 0;
 	SysScanDesc scan;
 	HeapTuple	tup;
-	int			best_version = -2;
-	int			latest = -1;
+	char	   *best_version = NULL;
+	char	   *declared = NULL;
 	int64		found = 0;
 
 	/*
@@ -501,24 +527,28 @@ resolve_ref(ContractReader *r, const char *in_target, const char *model,
 	scan = systable_beginscan(t->rel, ids.model_key, true, r->snap, nkeys, key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		int			v;
-		int			l;
+		char	   *v;
 		bool		take;
+		bool		exact;
 
+		CHECK_FOR_INTERRUPTS();
 		deform(t, tup);
-		v = attr_int(t, Anum_contract_model_version, -1);
-		l = attr_int(t, Anum_contract_model_latest_version, -1);
+		v = attr_version(t, Anum_contract_model_version);
 
-		if (version >= 0)
-			take = (v == version);
-		else if (v < 0)
-			take = true;		/* the unversioned model */
+		if (version != NULL)
+			take = exact = (v != NULL && strcmp(v, version) == 0);
+		else if (v == NULL)
+			take = exact = true;	/* the unversioned model */
+		else if (r->has_latest)
+			take = exact = attr_bool(t, Anum_contract_model_is_latest);
 		else
 		{
-			/* latest_version if declared, else the highest version */
-			if (l >= 0)
-				latest = l;
-			take = (latest >= 0) ? (v == latest) : (v > best_version);
+			/* 0.1.0: latest_version if declared, else the highest version */
+			if (declared == NULL)
+				declared = attr_version(t, Anum_contract_model_latest_version);
+			exact = (declared != NULL && strcmp(v, declared) == 0);
+			take = exact || (declared == NULL &&
+							 (best_version == NULL || dbtc_version_lt(best_version, v)));
 		}
 		if (take)
 		{
@@ -526,7 +556,7 @@ resolve_ref(ContractReader *r, const char *in_target, const char *model,
 			found = attr_int64(t, Anum_contract_model_model_id);
 			*relation = quote_qualified_identifier(attr_text(t, Anum_contract_model_relation_schema),
 												   attr_text(t, Anum_contract_model_relation_name));
-			if (version >= 0 || v < 0)
+			if (exact)
 				break;
 		}
 	}
@@ -578,7 +608,7 @@ constraint_from_row(ContractReader *r, const ContractModel *m)
 	k->to_text = attr_text(t, Anum_contract_constraint_to_text);
 	k->to_model = attr_text(t, Anum_contract_constraint_to_model);
 	k->to_package = attr_text(t, Anum_contract_constraint_to_package);
-	k->to_version = attr_int(t, Anum_contract_constraint_to_version, -1);
+	k->to_version = attr_version(t, Anum_contract_constraint_to_version);
 	k->to_columns = attr_names(t, Anum_contract_constraint_to_columns);
 	k->warn_unenforced = attr_bool(t, Anum_contract_constraint_warn_unenforced);
 	k->warn_unsupported = attr_bool(t, Anum_contract_constraint_warn_unsupported);
@@ -837,8 +867,15 @@ contract_read_relations(RelationVisitor visit, void *arg)
 		schema = attr_text(t, Anum_contract_model_relation_schema);
 		relname = attr_text(t, Anum_contract_model_relation_name);
 		visit(arg, id, schema, relname);
-		pfree(schema);
 		pfree(relname);
+		/* dbt 1.12's view onto the latest version answers to its contract */
+		relname = attr_text(t, Anum_contract_model_latest_pointer);
+		if (relname != NULL)
+		{
+			visit(arg, id, schema, relname);
+			pfree(relname);
+		}
+		pfree(schema);
 	}
 	systable_endscan(scan);
 	contract_reader_end(r);

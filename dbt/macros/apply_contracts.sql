@@ -248,6 +248,8 @@
                    'constraints', 'sources', 'depends_on.nodes'] -%}
     {%- do parts.append(models | map(attribute=attr) | list) -%}
   {%- endfor -%}
+  {#- dbt 1.12's latest_version_pointer; earlier configs lack it -#}
+  {%- do parts.append(models | map(attribute='config.latest_version_pointer', default=none) | list) -%}
   {%- for attr in ['unique_id', 'name', 'attached_node', 'column_name', 'test_metadata'] -%}
     {%- do parts.append(tests | map(attribute=attr) | list) -%}
   {%- endfor -%}
@@ -306,6 +308,7 @@
             'on_schema_change': node.config.on_schema_change,
             'enabled': node.config.enabled,
             'meta': meta,
+            'latest_version_pointer': node.config.get('latest_version_pointer'),
           },
           'description': node.description,
           'deprecation_date': (node.deprecation_date | string) if node.deprecation_date else none,
