@@ -10,31 +10,6 @@
 \set SHOW_CONTEXT errors
 CREATE SCHEMA ver;
 
--- 4.5 and 4.50 are both the float 4.5 in dbt: a duplicate.
-SELECT model, version, relation, action FROM dbt_contract_apply_yaml($$
-version: 2
-models:
-  - name: vm
-    config:
-      materialized: table
-      contract: {enforced: true}
-    columns:
-      - {name: id, data_type: int, constraints: [{type: not_null}]}
-      - {name: amount, data_type: numeric}
-    versions:
-      - v: 4.5
-      - v: 4.50
-        columns: [{include: all, exclude: [amount]}]
-      - v: test
-      - v: 0
-      - v: "0b"
-  - name: vzero_text
-    versions: [{v: "0"}]
-  - name: vfloat_zero
-    versions: [{v: 0.0}, {v: 0x1F}]
-$$, 'ver_yaml', 'ver');
-\echo SQLSTATE :SQLSTATE
-
 CREATE FUNCTION ver.doc() RETURNS text LANGUAGE sql AS $y$ SELECT $d$
 version: 2
 models:
@@ -67,6 +42,12 @@ models:
           - {type: foreign_key, to: "ref('vm')", to_columns: [id]}
           - {type: foreign_key, to: "ref('vm', v=4.50)", to_columns: [id]}
 $d$ $y$;
+-- 4.5 and 4.50 are both the float 4.5 in dbt: a duplicate.
+SELECT model, version, relation, action
+  FROM dbt_contract_apply_yaml(replace(ver.doc(), E'      - v: 4.5\n', E'      - v: 4.5\n      - v: 4.50\n'),
+                               'ver_yaml', 'ver');
+\echo SQLSTATE :SQLSTATE
+
 SELECT model, version, relation, action FROM dbt_contract_apply_yaml(ver.doc(), 'ver_yaml', 'ver');
 
 -- v: 4.5 builds vm_v4_5, v: test vm_vtest; the number 0 is false in

@@ -249,7 +249,11 @@
     {%- do parts.append(models | map(attribute=attr) | list) -%}
   {%- endfor -%}
   {#- dbt 1.12's latest_version_pointer; earlier configs lack it -#}
-  {%- do parts.append(models | map(attribute='config.latest_version_pointer', default=none) | list) -%}
+  {%- set pointers = [] -%}
+  {%- for m in models -%}
+    {%- do pointers.append(m.config.get('latest_version_pointer')) -%}
+  {%- endfor -%}
+  {%- do parts.append(pointers) -%}
   {%- for attr in ['unique_id', 'name', 'attached_node', 'column_name', 'test_metadata'] -%}
     {%- do parts.append(tests | map(attribute=attr) | list) -%}
   {%- endfor -%}
