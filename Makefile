@@ -60,7 +60,7 @@ PG_CFLAGS  += $(SANITIZE_FLAGS)
 SHLIB_LINK += $(SANITIZE_FLAGS)
 endif
 
-REGRESS      = setup load_basic load_yaml_features load_versions load_tests \
+REGRESS      = setup load_basic load_yaml_features load_versions versions load_tests \
                apply_semantics bad_input load_fidelity security \
                enforce_dbt_flows enforce_columns enforce_constraints \
                enforce_modes enforce_roles enforce_bypass enforce_paths \

@@ -179,7 +179,7 @@ models:
   - name: orders
     columns: [{name: id}]
 $$, 'sem_third')$q$)
-  AS t(model text, version int, relation text, action text, columns int, constraints int);
+  AS t(model text, version text, relation text, action text, columns int, constraints int);
 \echo SQLSTATE :SQLSTATE
 -- Another version of a versioned model is a different key, so it may
 -- live elsewhere; the same version may not.
@@ -198,7 +198,7 @@ models:
     versions: [{v: 2}]
     columns: [{name: id}]
 $$, 'sem_fourth')$q$)
-  AS t(model text, version int, relation text, action text, columns int, constraints int);
+  AS t(model text, version text, relation text, action text, columns int, constraints int);
 \echo SQLSTATE :SQLSTATE
 -- Moving a model between sources: empty it from one, then apply the other.
 SELECT * FROM dbt_contract_apply_yaml('version: 2', 'sem_other');
@@ -277,7 +277,7 @@ models:
   - name: dim_customers
     columns: [{name: id}]
 $$, 'sem')$q$)
-  AS t(model text, version int, relation text, action text, columns int, constraints int);
+  AS t(model text, version text, relation text, action text, columns int, constraints int);
 \echo SQLSTATE :SQLSTATE
 -- a directory whose second file is broken: the first is not applied
 SELECT * FROM dbt_contract_apply('test/fixtures/apply/second_file_broken');

@@ -154,7 +154,7 @@ RESET dbt_contract.max_file_size;
 -- names; regress_masked shows it as <srcdir>)
 SELECT * FROM regress_masked($$
   SELECT * FROM dbt_contract_apply('test/fixtures/bad/no_such_file.yml')$$)
-  AS t(model text, version int, relation text, action text, columns int, constraints int);
+  AS t(model text, version text, relation text, action text, columns int, constraints int);
 \echo SQLSTATE :SQLSTATE
 
 -- 20. nonexistent directory, absolute path
@@ -168,7 +168,7 @@ SELECT * FROM dbt_contract_apply('/nonexistent/dbt_contract/models');
 \! rm -rf "$UNREADABLE_DIR" && mkdir "$UNREADABLE_DIR" && chmod 000 "$UNREADABLE_DIR"
 SELECT * FROM regress_masked(format('SELECT * FROM dbt_contract_apply(%L)', :'unreadable_dir'),
                              :'abs_builddir')
-  AS t(model text, version int, relation text, action text, columns int, constraints int);
+  AS t(model text, version text, relation text, action text, columns int, constraints int);
 \echo SQLSTATE :SQLSTATE
 \! chmod 755 "$UNREADABLE_DIR" && rmdir "$UNREADABLE_DIR"
 
@@ -345,25 +345,27 @@ models:
 $$, 'bad');
 \echo SQLSTATE :SQLSTATE
 
--- 45. version not an integer
+-- 45. version not an integer: a version like any other, as in dbt
+-- (relation a_vtwo; the versions suite has the rules)
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
   - name: a
     versions:
       - v: two
-$$, 'bad');
+$$, 'bad_versions');
 \echo SQLSTATE :SQLSTATE
 
--- 46. version negative
+-- 46. version negative: dbt builds a_v-1
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
   - name: a
     versions:
       - v: -1
-$$, 'bad');
+$$, 'bad_versions');
 \echo SQLSTATE :SQLSTATE
+SELECT * FROM dbt_contract_apply_yaml('version: 2', 'bad_versions');
 
 -- 47. latest_version not an integer
 SELECT * FROM dbt_contract_apply_yaml($$

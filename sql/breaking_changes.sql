@@ -216,7 +216,7 @@ $$;
 -- the dry run marks the same changes breaking
 SELECT change, breaking FROM brk_versioned_cases c,
        LATERAL dbt_contract_diff_yaml(brk.customers_with(c.block), 'brk', 'brk') d
- WHERE d.model = 'brk_customers' AND d.version = 2
+ WHERE d.model = 'brk_customers' AND d.version = '2'
  ORDER BY c.label, change;
 
 ------------------------------------------------------------------------

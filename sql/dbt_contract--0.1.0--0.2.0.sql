@@ -65,7 +65,7 @@ COMMENT ON FUNCTION dbt_contract.written_attname(text) IS
 -- the columns it references), NULL for a text that is none of these.
 -- Unquoted names fold as PostgreSQL folds them.
 CREATE FUNCTION dbt_contract.parse_target(target text,
-    OUT kind text, OUT package text, OUT model text, OUT version int,
+    OUT kind text, OUT package text, OUT model text, OUT version text,
     OUT source_name text, OUT table_name text,
     OUT relation_catalog text, OUT relation_schema text, OUT relation_name text,
     OUT relation text, OUT columns text[])
@@ -109,7 +109,6 @@ COMMENT ON COLUMN dbt_contract.contract_source.checksum IS 'md5 of the input tha
 COMMENT ON COLUMN dbt_contract.contract_source.applied_by IS 'The role that called the apply';
 COMMENT ON TABLE dbt_contract.contract_model IS
     'Internal: one row per model, or per version of a versioned model; read through dbt_contract.models';
-COMMENT ON COLUMN dbt_contract.contract_model.version IS 'Model version; NULL for an unversioned model';
 COMMENT ON COLUMN dbt_contract.contract_model.file IS 'The file that declared the model';
 COMMENT ON COLUMN dbt_contract.contract_model.defined_at IS 'Where the model was declared, as file:line:col';
 COMMENT ON COLUMN dbt_contract.contract_model.relation_schema IS 'Schema of the relation dbt builds for the model';
@@ -157,7 +156,6 @@ COMMENT ON FUNCTION dbt_contract.cache_invalidate() IS
     'Internal: makes every backend drop its cached contracts when the models table changes';
 COMMENT ON TRIGGER contract_model_changed ON dbt_contract.contract_model IS
     'Drops every backend''s cached contracts at commit of any write to the models table';
-COMMENT ON COLUMN dbt_contract.models.version IS 'Model version; NULL for an unversioned model';
 COMMENT ON COLUMN dbt_contract.models.materialized IS 'Materialization declared in the YAML; NULL when not declared';
 COMMENT ON COLUMN dbt_contract.models.enforced IS 'Whether the contract is enforced on DDL';
 COMMENT ON COLUMN dbt_contract.models.source IS 'The source the model was applied from';
@@ -186,6 +184,20 @@ COMMENT ON COLUMN dbt_contract.relationships.on_sql IS 'The join condition in Om
 COMMENT ON COLUMN dbt_contract.relationships.join_sql IS 'The join condition as SQL over the relations';
 COMMENT ON FUNCTION dbt_contract.yaml_scalar(text) IS
     'Internal: a text as a YAML scalar, quoted only where needed';
+
+-- A version as written back into YAML (v:) or a ref() (v=): a number as
+-- Python writes it stays plain, anything else is quoted, so that dbt
+-- keys it by the same text.
+CREATE FUNCTION dbt_contract.version_literal(v text, kind text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN v ~ '^-?[0-9]+([.][0-9]+)?$' AND v !~ '^-?0[0-9]' THEN v
+            WHEN kind = 'jinja' THEN quote_literal(v)
+            ELSE dbt_contract.yaml_scalar(v) END
+$$;
+COMMENT ON FUNCTION dbt_contract.version_literal(text, text) IS
+    'Internal: a version as a YAML (kind yaml) or Jinja (kind jinja) literal dbt reads back as the same version';
 COMMENT ON FUNCTION dbt_contract.ddl_command_end() IS
     'Internal: checks the relations a DDL command created or changed against their enforced contracts';
 COMMENT ON FUNCTION dbt_contract.sql_drop() IS
@@ -350,9 +362,104 @@ UPDATE dbt_contract.apply_history h
   FROM dbt_contract.contract_source s
  WHERE s.source = h.source;
 
+-- Versions as dbt has them (README, "Model versions"): text, as dbt keys
+-- a version by str() of v: (2, 4.5, test), where 0.1.0 stored integers.
+-- The views over the version columns and the functions reporting them are
+-- dropped here and created again below with text versions.
+DROP VIEW dbt_contract.relationships;
+DROP VIEW dbt_contract.relationship_sources;
+DROP VIEW dbt_contract.keys;
+DROP VIEW dbt_contract.ref_targets;
+DROP VIEW dbt_contract.tests;
+DROP VIEW dbt_contract.constraints;
+DROP VIEW dbt_contract.columns;
+DROP VIEW dbt_contract.models;
+DROP FUNCTION dbt_contract_apply(text, text, boolean);
+DROP FUNCTION dbt_contract_apply_yaml(text, text, text, boolean);
+DROP FUNCTION dbt_contract_diff(text, text);
+DROP FUNCTION dbt_contract_diff_yaml(text, text, text);
+DROP FUNCTION dbt_contract_repair(regclass);
 DROP INDEX dbt_contract.contract_model_key;
+ALTER TABLE dbt_contract.contract_model
+    DROP CONSTRAINT contract_model_version_check,
+    ALTER COLUMN version TYPE text USING version::text,
+    ALTER COLUMN latest_version TYPE text USING latest_version::text;
+ALTER TABLE dbt_contract.contract_constraint
+    ALTER COLUMN to_version TYPE text USING to_version::text;
+-- persist_docs, which decides (by default) which descriptions become
+-- comments; 0.1.0 did not read it, so its models have none until applied
+-- again (before is_latest, in the order of a fresh install)
+ALTER TABLE dbt_contract.contract_model
+    ADD COLUMN persist_relation_docs boolean NOT NULL DEFAULT false,
+    ADD COLUMN persist_column_docs boolean NOT NULL DEFAULT false;
+ALTER TABLE dbt_contract.contract_model
+    ADD COLUMN is_latest boolean,
+    ADD COLUMN latest_pointer text;
+-- 0.1.0's rule, which dbt's is for integer versions: latest_version when
+-- declared, else the highest version.
+UPDATE dbt_contract.contract_model m
+   SET is_latest = (m.version = coalesce(m.latest_version,
+                                         (SELECT max(v.version::int)::text
+                                            FROM dbt_contract.contract_model v
+                                           WHERE v.target = m.target AND v.model = m.model
+                                             AND v.version IS NOT NULL)))
+ WHERE m.version IS NOT NULL;
+COMMENT ON COLUMN dbt_contract.contract_model.version IS 'Model version as dbt keys it (str() of v: -- 2, 4.5, test); NULL for an unversioned model';
+COMMENT ON COLUMN dbt_contract.contract_model.latest_version IS 'latest_version as declared (the text of the version it names); NULL when not declared';
+COMMENT ON COLUMN dbt_contract.contract_model.is_latest IS 'Whether an unversioned ref() resolves to this version (latest_version, else dbt''s max() of the versions); NULL for an unversioned model';
+COMMENT ON COLUMN dbt_contract.contract_model.latest_pointer IS 'The view dbt 1.12 creates onto this latest version (latest_version_pointer), checked against its contract; NULL: none';
+-- A version as the number dbt compares it as (when Python's float() reads
+-- it; NULL otherwise): the views order versions by it, then by text.
+CREATE FUNCTION dbt_contract.version_number(version text) RETURNS float8
+AS 'MODULE_PATHNAME', 'dbt_contract_version_number'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dbt_contract.version_number(text) IS
+    'Internal: a version as the number dbt compares it as, NULL when it is not one';
+
+-- The functions that report versions, as text now.
+CREATE FUNCTION dbt_contract_apply(path text, target_schema text DEFAULT NULL,
+                                   allow_breaking boolean DEFAULT false)
+RETURNS TABLE (model text, version text, relation text, action text,
+               columns int, constraints int)
+AS 'MODULE_PATHNAME', 'dbt_contract_apply'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dbt_contract_apply(text, text, boolean) IS
+    'Load the dbt contracts of a YAML file, or of every YAML file below a directory';
+CREATE FUNCTION dbt_contract_apply_yaml(yaml text, source text DEFAULT 'inline',
+                                        target_schema text DEFAULT NULL,
+                                        allow_breaking boolean DEFAULT false)
+RETURNS TABLE (model text, version text, relation text, action text,
+               columns int, constraints int)
+AS 'MODULE_PATHNAME', 'dbt_contract_apply_yaml'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) IS
+    'Load the dbt contracts of YAML text, as the named source';
+CREATE FUNCTION dbt_contract_diff(path text, target_schema text DEFAULT NULL)
+RETURNS TABLE (model text, version text, change text, detail text, breaking boolean)
+AS 'MODULE_PATHNAME', 'dbt_contract_diff'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dbt_contract_diff(text, text) IS
+    'What dbt_contract_apply of this path would change, and which changes break contracts';
+CREATE FUNCTION dbt_contract_diff_yaml(yaml text, source text DEFAULT 'inline',
+                                       target_schema text DEFAULT NULL)
+RETURNS TABLE (model text, version text, change text, detail text, breaking boolean)
+AS 'MODULE_PATHNAME', 'dbt_contract_diff_yaml'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dbt_contract_diff_yaml(text, text, text) IS
+    'What dbt_contract_apply_yaml of this text would change, and which changes break contracts';
+CREATE FUNCTION dbt_contract_repair(rel regclass DEFAULT NULL)
+RETURNS TABLE (model text, version text, relation text, object text, statement text)
+AS 'MODULE_PATHNAME', 'dbt_contract_repair'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dbt_contract_repair(regclass) IS
+    'Add the declared constraints live relations lack (the caller must own them; runs as the owner, validates data, drops nothing)';
+REVOKE ALL ON FUNCTION dbt_contract_apply(text, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dbt_contract_diff(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dbt_contract_diff_yaml(text, text, text) FROM PUBLIC;
+
 CREATE UNIQUE INDEX contract_model_key
-    ON dbt_contract.contract_model (target, model, (coalesce(version, -1)));
+    ON dbt_contract.contract_model (target, model, (coalesce(version, '')));
 DROP INDEX dbt_contract.contract_model_source;
 CREATE INDEX contract_model_source
     ON dbt_contract.contract_model (target, source);
@@ -363,11 +470,6 @@ COMMENT ON INDEX dbt_contract.contract_model_source IS
 COMMENT ON COLUMN dbt_contract.contract_source.target IS 'The target (dbt''s target.schema) the source was applied for';
 COMMENT ON COLUMN dbt_contract.contract_model.target IS 'The target (dbt''s target.schema) the contract was applied for';
 
--- persist_docs, which decides (by default) which descriptions become
--- comments; 0.1.0 did not read it, so its models have none until applied again
-ALTER TABLE dbt_contract.contract_model
-    ADD COLUMN persist_relation_docs boolean NOT NULL DEFAULT false,
-    ADD COLUMN persist_column_docs boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN dbt_contract.contract_model.persist_relation_docs IS 'The model''s persist_docs: {relation: true}: dbt writes its description as the relation''s comment';
 COMMENT ON COLUMN dbt_contract.contract_model.persist_column_docs IS 'The model''s persist_docs: {columns: true}: dbt writes its columns'' descriptions as comments';
 COMMENT ON COLUMN dbt_contract.apply_history.target IS 'The target applied for; NULL for an apply before 0.2.0 whose source has no contracts left';
@@ -403,7 +505,8 @@ REVOKE ALL ON dbt_contract.contract_semantic FROM PUBLIC;
 CREATE OR REPLACE VIEW dbt_contract.models AS
 SELECT m.model, m.version, m.relation_schema, m.relation_name,
        m.materialized, m.enforced, m.description, m.source, m.applied_at,
-       m.target, m.persist_relation_docs, m.persist_column_docs
+       m.target, m.persist_relation_docs, m.persist_column_docs,
+       m.is_latest, m.latest_pointer
   FROM dbt_contract.contract_model m;
 CREATE OR REPLACE VIEW dbt_contract.columns AS
 SELECT m.model, m.version, c.column_name, c.ordinal, c.data_type,
@@ -437,13 +540,10 @@ SELECT h.apply_id, h.applied_at, h.applied_by, h.source, h.checksum,
        h.allow_breaking, h.breaking_accepted, h.target
   FROM dbt_contract.apply_history h;
 CREATE OR REPLACE VIEW dbt_contract.ref_targets AS
-SELECT m.model, NULL::int AS requested_version, m.model_id, m.version,
+SELECT m.model, NULL::text AS requested_version, m.model_id, m.version,
        m.relation_schema, m.relation_name, m.target
   FROM dbt_contract.contract_model m
- WHERE m.version IS NULL
-    OR m.version = coalesce(m.latest_version,
-                            (SELECT max(v.version) FROM dbt_contract.contract_model v
-                              WHERE v.target = m.target AND v.model = m.model))
+ WHERE m.version IS NULL OR m.is_latest
 UNION ALL
 SELECT m.model, m.version, m.model_id, m.version, m.relation_schema, m.relation_name,
        m.target
@@ -662,7 +762,8 @@ SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
                 pg_catalog.quote_ident(m.relation_name) = t.written_relation
                 OR (m.relation_schema = f.relation_schema
                     AND pg_catalog.quote_ident(m.relation_name) = t.written_relation))
-         ORDER BY m.version DESC NULLS FIRST
+         ORDER BY m.version IS NULL DESC, m.is_latest DESC,
+                  dbt_contract.version_number(m.version) DESC NULLS LAST, m.version DESC
          LIMIT 1) wm ON true;
 -- relationships.enforced: only a foreign key in force counts.
 CREATE OR REPLACE VIEW dbt_contract.relationships AS
@@ -795,7 +896,7 @@ DROP FUNCTION dbt_contract_apply_manifest(jsonb, text, boolean);
 CREATE FUNCTION dbt_contract_apply_manifest(manifest jsonb, source text DEFAULT 'manifest',
                                             allow_breaking boolean DEFAULT false,
                                             target_schema text DEFAULT NULL)
-RETURNS TABLE (model text, version int, relation text, action text,
+RETURNS TABLE (model text, version text, relation text, action text,
                columns int, constraints int)
 AS 'MODULE_PATHNAME', 'dbt_contract_apply_manifest'
 LANGUAGE C VOLATILE;
@@ -806,7 +907,7 @@ REVOKE ALL ON FUNCTION dbt_contract_apply_manifest(jsonb, text, boolean, text) F
 -- What a target's contracts (a pull request's, a developer's) change
 -- against another's (production's), by dbt's breaking-change rules.
 CREATE FUNCTION dbt_contract_diff_targets(base_target text, head_target text)
-RETURNS TABLE (model text, version int, change text, detail text, breaking boolean)
+RETURNS TABLE (model text, version text, change text, detail text, breaking boolean)
 AS 'MODULE_PATHNAME', 'dbt_contract_diff_targets'
 LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION dbt_contract_diff_targets(text, text) IS
@@ -864,7 +965,7 @@ COMMENT ON COLUMN dbt_contract.targets.schema_exists IS 'false once the target''
 GRANT SELECT ON dbt_contract.targets TO PUBLIC;
 
 CREATE FUNCTION dbt_contract_verify(target text DEFAULT NULL)
-RETURNS TABLE (model text, version int, relation text, object text,
+RETURNS TABLE (model text, version text, relation text, object text,
                problem text, have text, want text, target text)
 AS 'MODULE_PATHNAME', 'dbt_contract_verify'
 LANGUAGE C STABLE;
@@ -872,7 +973,7 @@ COMMENT ON FUNCTION dbt_contract_verify(text) IS
     'Every discrepancy between enforced contracts (of every target, or of one) and the live catalog';
 
 CREATE FUNCTION dbt_contract_check(rel regclass)
-RETURNS TABLE (model text, version int, relation text, object text,
+RETURNS TABLE (model text, version text, relation text, object text,
                problem text, have text, want text, target text)
 AS 'MODULE_PATHNAME', 'dbt_contract_check'
 LANGUAGE C STABLE STRICT;
@@ -885,13 +986,21 @@ COMMENT ON VIEW dbt_contract.violations IS
     'Every discrepancy between enforced contracts and the live catalog (dbt_contract_verify())';
 GRANT SELECT ON dbt_contract.violations TO PUBLIC;
 
-CREATE FUNCTION dbt_contract_ddl(model text, version int DEFAULT NULL,
+CREATE FUNCTION dbt_contract_ddl(model text, version text DEFAULT NULL,
                                  target text DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'dbt_contract_ddl'
 LANGUAGE C STABLE;
-COMMENT ON FUNCTION dbt_contract_ddl(text, int, text) IS
+COMMENT ON FUNCTION dbt_contract_ddl(text, text, text) IS
     'The CREATE TABLE a model''s contract (in one target) implies';
+-- 0.1.0's signature: dbt_contract_ddl('m', 2) keeps working.
+CREATE FUNCTION dbt_contract_ddl(model text, version int, target text DEFAULT NULL)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT @extschema@.dbt_contract_ddl(model, version::text, target) $$;
+COMMENT ON FUNCTION dbt_contract_ddl(text, int, text) IS
+    'dbt_contract_ddl(model, version::text, target): the integer versions of 0.1.0''s signature';
 
 -- The one target the models (NULL: all) are loaded for, NULL when none
 -- is; several are an error whose hint shows the call (example, with %L
@@ -1020,7 +1129,7 @@ COMMENT ON FUNCTION dbt_contract_generate_odcs(regclass[], text, text, text, tex
 -- are loaded for (like dbt_contract_omni_relationships, an error when
 -- there are several).
 CREATE FUNCTION dbt_contract.export_scope(models text[], target text)
-RETURNS TABLE (model text, version int, label text, relation text,
+RETURNS TABLE (model text, version text, label text, relation text,
                relation_name text, description text, scope_target text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1051,7 +1160,7 @@ BEGIN
     END IF;
     RETURN QUERY
     SELECT m.model, m.version,
-           m.model || coalesce('_v' || m.version, ''),
+           m.model || coalesce('_v' || replace(m.version, '.', '_'), ''),
            format('%I.%I', m.relation_schema, m.relation_name),
            m.relation_name, m.description, m.target
       FROM dbt_contract.models m
@@ -1208,7 +1317,10 @@ datasets AS (
                             FROM cols c WHERE c.label = s.label),
                'custom_extensions', jsonb_build_array(jsonb_build_object(
                    'vendor_name', 'DBT',
-                   'data', jsonb_build_object('model', s.model, 'version', s.version)::text))))
+                   'data', jsonb_build_object('model', s.model, 'version',
+                                                     CASE WHEN s.version ~ '^-?[0-9]+([.][0-9]+)?$'
+                                                          THEN to_jsonb(s.version::numeric)
+                                                          ELSE to_jsonb(s.version) END)::text))))
                AS doc
       FROM scope s
 )
@@ -1281,9 +1393,11 @@ SELECT E'version: 2\nmodels:\n' || coalesce(string_agg(
     '' ORDER BY g.model), E'  []\n')
   FROM (SELECT m.model,
                coalesce(string_agg(m.meta, '') FILTER (WHERE m.version IS NULL), '') AS unversioned,
-               coalesce(string_agg(format(E'      - v: %s\n        config:\n          meta:\n%s', m.version,
+               coalesce(string_agg(format(E'      - v: %s\n        config:\n          meta:\n%s',
+                                          dbt_contract.version_literal(m.version, 'yaml'),
                                           regexp_replace(m.meta, '^(.)', '            \1', 'gn')),
-                                   '' ORDER BY m.version) FILTER (WHERE m.version IS NOT NULL), '')
+                                   '' ORDER BY dbt_contract.version_number(m.version), m.version)
+                              FILTER (WHERE m.version IS NOT NULL), '')
                    AS versions
           FROM blocks m
          WHERE m.meta <> ''
@@ -1391,7 +1505,7 @@ named AS (
 SELECT E'semantic_models:\n' || coalesce(string_agg(
     format(E'  - name: %s\n    model: %s\n', dbt_contract.cube_name(s.label),
            dbt_contract.yaml_scalar(format('ref(%s%s)', quote_literal(s.model),
-                                           coalesce(', v=' || s.version, ''))))
+                                           coalesce(', v=' || dbt_contract.version_literal(s.version, 'jinja'), ''))))
     || CASE WHEN s.description IS NOT NULL
             THEN format(E'    description: %s\n', dbt_contract.yaml_scalar(s.description)) ELSE '' END
     || coalesce((SELECT E'    entities:\n' || string_agg(
@@ -1606,7 +1720,7 @@ COMMENT ON FUNCTION dbt_contract.check_fk_statement(text, regclass, regclass) IS
 -- the ALTER TABLE that declares it NOT ENFORCED, or why there is none.
 CREATE FUNCTION dbt_contract_not_enforced_fk_ddl(models text[] DEFAULT NULL,
                                                  target text DEFAULT NULL)
-RETURNS TABLE (model text, version int, relation text, "references" text,
+RETURNS TABLE (model text, version text, relation text, "references" text,
                statement text, note text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1695,7 +1809,7 @@ COMMENT ON FUNCTION dbt_contract_not_enforced_fk_ddl(text[], text) IS
 -- back first; as the caller, in the caller's transaction.
 CREATE FUNCTION dbt_contract_add_not_enforced_fks(models text[] DEFAULT NULL,
                                                   target text DEFAULT NULL)
-RETURNS TABLE (model text, version int, relation text, "references" text, statement text)
+RETURNS TABLE (model text, version text, relation text, "references" text, statement text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1853,3 +1967,45 @@ COMMENT ON VIEW dbt_contract.sources IS
 COMMENT ON COLUMN dbt_contract.sources.checksum IS
     'md5 of the input that was applied, or the sender''s metadata.dbt_contract_checksum of a manifest';
 GRANT SELECT ON dbt_contract.sources TO PUBLIC;
+
+-- The views dropped above for text versions, with the comments and
+-- privileges of a fresh install.
+COMMENT ON VIEW dbt_contract.models IS 'Models (and model versions) with a loaded contract';
+COMMENT ON COLUMN dbt_contract.models.version IS 'Model version as dbt keys it (2, 4.5, test); NULL for an unversioned model';
+COMMENT ON COLUMN dbt_contract.models.is_latest IS 'Whether an unversioned ref() resolves to this version; NULL for an unversioned model';
+COMMENT ON COLUMN dbt_contract.models.latest_pointer IS 'The view dbt 1.12 creates onto this latest version (latest_version_pointer); NULL: none';
+COMMENT ON COLUMN dbt_contract.models.materialized IS 'Materialization declared in the YAML; NULL when not declared';
+COMMENT ON COLUMN dbt_contract.models.enforced IS 'Whether the contract is enforced on DDL';
+COMMENT ON COLUMN dbt_contract.models.source IS 'The source the model was applied from';
+COMMENT ON COLUMN dbt_contract.models.target IS 'The target (dbt''s target.schema) the contract was applied for';
+COMMENT ON VIEW dbt_contract.columns IS 'Contract columns, with data_type resolved by PostgreSQL';
+COMMENT ON COLUMN dbt_contract.columns.data_type IS 'data_type as written in the YAML';
+COMMENT ON COLUMN dbt_contract.columns.formatted_type IS 'The resolved type as PostgreSQL formats it';
+COMMENT ON COLUMN dbt_contract.columns.quoted IS 'Whether the column name is used exactly (quote: true)';
+COMMENT ON COLUMN dbt_contract.columns.type_resolved IS 'false when data_type is not a PostgreSQL type (allowed only without an enforced contract); NULL without a data_type';
+COMMENT ON VIEW dbt_contract.constraints IS 'Column- and model-level constraints declared in contracts';
+COMMENT ON COLUMN dbt_contract.constraints.level IS 'column or model: where the constraint was declared';
+COMMENT ON COLUMN dbt_contract.constraints.to_model IS 'The model a foreign key''s ref() names; NULL for source() and the legacy expression';
+COMMENT ON COLUMN dbt_contract.constraints.to_version IS 'The version of to_model the ref() resolves to (an unversioned ref: latest_version of a model in the same apply)';
+COMMENT ON VIEW dbt_contract.tests IS 'Data tests declared on contracted models (tests: and data_tests:)';
+COMMENT ON COLUMN dbt_contract.tests.config IS 'The test''s config (severity, where, tags, enabled, ...), apart from its arguments';
+COMMENT ON COLUMN dbt_contract.tests.enabled IS 'false for a disabled test; disabled tests do not count as keys';
+GRANT SELECT ON dbt_contract.models, dbt_contract.columns,
+                dbt_contract.constraints, dbt_contract.tests TO PUBLIC;
+COMMENT ON VIEW dbt_contract.ref_targets IS
+    'Internal: the model a ref() resolves to within one target, with or without a version';
+COMMENT ON VIEW dbt_contract.keys IS
+    'Primary and unique keys of contracted models, derived from constraints, tests and the catalog; is_primary picks one, dbt_primary_key is what dbt''s infer_primary_key gives';
+COMMENT ON COLUMN dbt_contract.keys.derived_from IS 'Where the key comes from: a constraint, a test, or the catalog';
+COMMENT ON COLUMN dbt_contract.keys.is_primary IS 'The one key per model the extension takes as primary: a ladder after dbt''s infer_primary_key that always picks one declared or live key (dbt_primary_key is dbt''s own)';
+COMMENT ON COLUMN dbt_contract.keys.dbt_primary_key IS 'The primary_key dbt itself infers for the model (infer_primary_key), beside is_primary: the same on every row of the model';
+COMMENT ON VIEW dbt_contract.relationship_sources IS
+    'Internal: every declared or live relationship, one row per place it is declared';
+COMMENT ON VIEW dbt_contract.relationships IS
+    'Relationships between models from foreign_key constraints, relationships tests, dbt_constraints tests and live foreign keys, with cardinality and join conditions';
+COMMENT ON COLUMN dbt_contract.relationships.relationship_type IS 'one_to_one when the from-columns are a key of the from-model, else many_to_one';
+COMMENT ON COLUMN dbt_contract.relationships.derived_from IS 'Where the relationship is declared, comma-separated';
+COMMENT ON COLUMN dbt_contract.relationships.enforced IS 'Whether a matching foreign key exists now';
+COMMENT ON COLUMN dbt_contract.relationships.on_sql IS 'The join condition in Omni''s ${view.column} form';
+COMMENT ON COLUMN dbt_contract.relationships.join_sql IS 'The join condition as SQL over the relations';
+GRANT SELECT ON dbt_contract.keys, dbt_contract.relationships TO PUBLIC;

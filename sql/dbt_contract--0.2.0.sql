@@ -53,8 +53,8 @@ COMMENT ON COLUMN dbt_contract.contract_source.target IS 'The target (dbt''s tar
 CREATE TABLE dbt_contract.contract_model (
     model_id         bigint PRIMARY KEY,
     model            text NOT NULL,
-    version          int CHECK (version >= 0),   -- NULL: unversioned
-    latest_version   int,
+    version          text,        -- str() of v:, as dbt keys it; NULL: unversioned
+    latest_version   text,        -- as declared (the matching v:); NULL: not declared
     source           text NOT NULL,
     file             text NOT NULL,               -- file that declared it
     defined_at       text NOT NULL,               -- file:line:col
@@ -72,11 +72,16 @@ CREATE TABLE dbt_contract.contract_model (
     applied_at       timestamptz NOT NULL,
     target           text NOT NULL,               -- target schema applied for
     persist_relation_docs boolean NOT NULL DEFAULT false,
-    persist_column_docs   boolean NOT NULL DEFAULT false
+    persist_column_docs   boolean NOT NULL DEFAULT false,
+    is_latest        boolean,     -- the version an unversioned ref() resolves to
+    latest_pointer   text         -- dbt 1.12's latest_version_pointer view
 );
 COMMENT ON TABLE dbt_contract.contract_model IS
     'Internal: one row per model, or per version of a versioned model; read through dbt_contract.models';
-COMMENT ON COLUMN dbt_contract.contract_model.version IS 'Model version; NULL for an unversioned model';
+COMMENT ON COLUMN dbt_contract.contract_model.version IS 'Model version as dbt keys it (str() of v: -- 2, 4.5, test); NULL for an unversioned model';
+COMMENT ON COLUMN dbt_contract.contract_model.latest_version IS 'latest_version as declared (the text of the version it names); NULL when not declared';
+COMMENT ON COLUMN dbt_contract.contract_model.is_latest IS 'Whether an unversioned ref() resolves to this version (latest_version, else dbt''s max() of the versions); NULL for an unversioned model';
+COMMENT ON COLUMN dbt_contract.contract_model.latest_pointer IS 'The view dbt 1.12 creates onto this latest version (latest_version_pointer), checked against its contract; NULL: none';
 COMMENT ON COLUMN dbt_contract.contract_model.file IS 'The file that declared the model';
 COMMENT ON COLUMN dbt_contract.contract_model.defined_at IS 'Where the model was declared, as file:line:col';
 COMMENT ON COLUMN dbt_contract.contract_model.relation_schema IS 'Schema of the relation dbt builds for the model';
@@ -88,7 +93,7 @@ COMMENT ON COLUMN dbt_contract.contract_model.target IS 'The target (dbt''s targ
 COMMENT ON COLUMN dbt_contract.contract_model.persist_relation_docs IS 'The model''s persist_docs: {relation: true}: dbt writes its description as the relation''s comment';
 COMMENT ON COLUMN dbt_contract.contract_model.persist_column_docs IS 'The model''s persist_docs: {columns: true}: dbt writes its columns'' descriptions as comments';
 CREATE UNIQUE INDEX contract_model_key
-    ON dbt_contract.contract_model (target, model, (coalesce(version, -1)));
+    ON dbt_contract.contract_model (target, model, (coalesce(version, '')));
 CREATE INDEX contract_model_source
     ON dbt_contract.contract_model (target, source);
 -- One contract per relation: the event triggers look contracts up by
@@ -138,7 +143,7 @@ CREATE TABLE dbt_contract.contract_constraint (
     to_text          text,         -- `to:` as written
     to_model         text,         -- model named by ref()
     to_package       text,
-    to_version       int,
+    to_version       text,
     to_columns       text[],
     warn_unenforced  boolean NOT NULL,
     warn_unsupported boolean NOT NULL,
@@ -265,10 +270,13 @@ REVOKE ALL ON SEQUENCE dbt_contract.model_id_seq, dbt_contract.apply_id_seq FROM
 CREATE VIEW dbt_contract.models AS
 SELECT m.model, m.version, m.relation_schema, m.relation_name,
        m.materialized, m.enforced, m.description, m.source, m.applied_at,
-       m.target, m.persist_relation_docs, m.persist_column_docs
+       m.target, m.persist_relation_docs, m.persist_column_docs,
+       m.is_latest, m.latest_pointer
   FROM dbt_contract.contract_model m;
 COMMENT ON VIEW dbt_contract.models IS 'Models (and model versions) with a loaded contract';
-COMMENT ON COLUMN dbt_contract.models.version IS 'Model version; NULL for an unversioned model';
+COMMENT ON COLUMN dbt_contract.models.version IS 'Model version as dbt keys it (2, 4.5, test); NULL for an unversioned model';
+COMMENT ON COLUMN dbt_contract.models.is_latest IS 'Whether an unversioned ref() resolves to this version; NULL for an unversioned model';
+COMMENT ON COLUMN dbt_contract.models.latest_pointer IS 'The view dbt 1.12 creates onto this latest version (latest_version_pointer); NULL: none';
 COMMENT ON COLUMN dbt_contract.models.materialized IS 'Materialization declared in the YAML; NULL when not declared';
 COMMENT ON COLUMN dbt_contract.models.enforced IS 'Whether the contract is enforced on DDL';
 COMMENT ON COLUMN dbt_contract.models.source IS 'The source the model was applied from';
@@ -351,6 +359,14 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dbt_contract.written_attname(text) IS
     'The attribute name a column written in YAML stands for: a quoted name exactly, otherwise ASCII letters folded, as PostgreSQL does';
 
+-- A version as the number dbt compares it as (when Python's float() reads
+-- it; NULL otherwise): the views order versions by it, then by text.
+CREATE FUNCTION dbt_contract.version_number(version text) RETURNS float8
+AS 'MODULE_PATHNAME', 'dbt_contract_version_number'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dbt_contract.version_number(text) IS
+    'Internal: a version as the number dbt compares it as, NULL when it is not one';
+
 -- Internal: a written column name of a model as PostgreSQL names it.
 CREATE VIEW dbt_contract.column_names AS
 SELECT c.model_id, c.column_name AS written, c.attname
@@ -359,17 +375,13 @@ COMMENT ON VIEW dbt_contract.column_names IS
     'Internal: a model''s column names as written and as PostgreSQL names them';
 
 -- Internal: the model a ref('m') or ref('m', v=N) resolves to within one
--- target.  Without a version, a versioned model resolves to its
--- latest_version (or, when that is not set, its highest version), as dbt
--- does.
+-- target.  Without a version, a versioned model resolves to the version
+-- the loaders marked is_latest (latest_version, or dbt's max()).
 CREATE VIEW dbt_contract.ref_targets AS
-SELECT m.model, NULL::int AS requested_version, m.model_id, m.version,
+SELECT m.model, NULL::text AS requested_version, m.model_id, m.version,
        m.relation_schema, m.relation_name, m.target
   FROM dbt_contract.contract_model m
- WHERE m.version IS NULL
-    OR m.version = coalesce(m.latest_version,
-                            (SELECT max(v.version) FROM dbt_contract.contract_model v
-                              WHERE v.target = m.target AND v.model = m.model))
+ WHERE m.version IS NULL OR m.is_latest
 UNION ALL
 SELECT m.model, m.version, m.model_id, m.version, m.relation_schema, m.relation_name,
        m.target
@@ -549,7 +561,7 @@ COMMENT ON COLUMN dbt_contract.keys.dbt_primary_key IS 'The primary_key dbt itse
 -- the columns it references), NULL for a text that is none of these.
 -- Unquoted names fold as PostgreSQL folds them.
 CREATE FUNCTION dbt_contract.parse_target(target text,
-    OUT kind text, OUT package text, OUT model text, OUT version int,
+    OUT kind text, OUT package text, OUT model text, OUT version text,
     OUT source_name text, OUT table_name text,
     OUT relation_catalog text, OUT relation_schema text, OUT relation_name text,
     OUT relation text, OUT columns text[])
@@ -728,7 +740,8 @@ SELECT t.from_id, t.derived_from, t.prio, t.constraint_name,
                 pg_catalog.quote_ident(m.relation_name) = t.written_relation
                 OR (m.relation_schema = f.relation_schema
                     AND pg_catalog.quote_ident(m.relation_name) = t.written_relation))
-         ORDER BY m.version DESC NULLS FIRST
+         ORDER BY m.version IS NULL DESC, m.is_latest DESC,
+                  dbt_contract.version_number(m.version) DESC NULLS LAST, m.version DESC
          LIMIT 1) wm ON true;
 COMMENT ON VIEW dbt_contract.relationship_sources IS
     'Internal: every declared or live relationship, one row per place it is declared';
@@ -868,7 +881,7 @@ GRANT SELECT ON dbt_contract.keys, dbt_contract.relationships TO PUBLIC;
 
 CREATE FUNCTION dbt_contract_apply(path text, target_schema text DEFAULT NULL,
                                    allow_breaking boolean DEFAULT false)
-RETURNS TABLE (model text, version int, relation text, action text,
+RETURNS TABLE (model text, version text, relation text, action text,
                columns int, constraints int)
 AS 'MODULE_PATHNAME', 'dbt_contract_apply'
 LANGUAGE C VOLATILE;
@@ -878,7 +891,7 @@ COMMENT ON FUNCTION dbt_contract_apply(text, text, boolean) IS
 CREATE FUNCTION dbt_contract_apply_yaml(yaml text, source text DEFAULT 'inline',
                                         target_schema text DEFAULT NULL,
                                         allow_breaking boolean DEFAULT false)
-RETURNS TABLE (model text, version int, relation text, action text,
+RETURNS TABLE (model text, version text, relation text, action text,
                columns int, constraints int)
 AS 'MODULE_PATHNAME', 'dbt_contract_apply_yaml'
 LANGUAGE C VOLATILE;
@@ -890,7 +903,7 @@ COMMENT ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) IS
 CREATE FUNCTION dbt_contract_apply_manifest(manifest jsonb, source text DEFAULT 'manifest',
                                             allow_breaking boolean DEFAULT false,
                                             target_schema text DEFAULT NULL)
-RETURNS TABLE (model text, version int, relation text, action text,
+RETURNS TABLE (model text, version text, relation text, action text,
                columns int, constraints int)
 AS 'MODULE_PATHNAME', 'dbt_contract_apply_manifest'
 LANGUAGE C VOLATILE;
@@ -908,7 +921,7 @@ REVOKE ALL ON FUNCTION dbt_contract_clone(text, text) FROM PUBLIC;
 
 -- What an apply would do, changing nothing.
 CREATE FUNCTION dbt_contract_diff(path text, target_schema text DEFAULT NULL)
-RETURNS TABLE (model text, version int, change text, detail text, breaking boolean)
+RETURNS TABLE (model text, version text, change text, detail text, breaking boolean)
 AS 'MODULE_PATHNAME', 'dbt_contract_diff'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dbt_contract_diff(text, text) IS
@@ -916,7 +929,7 @@ COMMENT ON FUNCTION dbt_contract_diff(text, text) IS
 
 CREATE FUNCTION dbt_contract_diff_yaml(yaml text, source text DEFAULT 'inline',
                                        target_schema text DEFAULT NULL)
-RETURNS TABLE (model text, version int, change text, detail text, breaking boolean)
+RETURNS TABLE (model text, version text, change text, detail text, breaking boolean)
 AS 'MODULE_PATHNAME', 'dbt_contract_diff_yaml'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dbt_contract_diff_yaml(text, text, text) IS
@@ -929,7 +942,7 @@ REVOKE ALL ON FUNCTION dbt_contract_apply_manifest(jsonb, text, boolean, text) F
 -- What a target's contracts (a pull request's, a developer's) change
 -- against another's (production's), by dbt's breaking-change rules.
 CREATE FUNCTION dbt_contract_diff_targets(base_target text, head_target text)
-RETURNS TABLE (model text, version int, change text, detail text, breaking boolean)
+RETURNS TABLE (model text, version text, change text, detail text, breaking boolean)
 AS 'MODULE_PATHNAME', 'dbt_contract_diff_targets'
 LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION dbt_contract_diff_targets(text, text) IS
@@ -989,7 +1002,7 @@ GRANT SELECT ON dbt_contract.targets TO PUBLIC;
 ------------------------------------------------------------------------------
 
 CREATE FUNCTION dbt_contract_verify(target text DEFAULT NULL)
-RETURNS TABLE (model text, version int, relation text, object text,
+RETURNS TABLE (model text, version text, relation text, object text,
                problem text, have text, want text, target text)
 AS 'MODULE_PATHNAME', 'dbt_contract_verify'
 LANGUAGE C STABLE;
@@ -997,7 +1010,7 @@ COMMENT ON FUNCTION dbt_contract_verify(text) IS
     'Every discrepancy between enforced contracts (of every target, or of one) and the live catalog';
 
 CREATE FUNCTION dbt_contract_check(rel regclass)
-RETURNS TABLE (model text, version int, relation text, object text,
+RETURNS TABLE (model text, version text, relation text, object text,
                problem text, have text, want text, target text)
 AS 'MODULE_PATHNAME', 'dbt_contract_check'
 LANGUAGE C STABLE STRICT;
@@ -1010,16 +1023,24 @@ COMMENT ON VIEW dbt_contract.violations IS
     'Every discrepancy between enforced contracts and the live catalog (dbt_contract_verify())';
 GRANT SELECT ON dbt_contract.violations TO PUBLIC;
 
-CREATE FUNCTION dbt_contract_ddl(model text, version int DEFAULT NULL,
+CREATE FUNCTION dbt_contract_ddl(model text, version text DEFAULT NULL,
                                  target text DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'dbt_contract_ddl'
 LANGUAGE C STABLE;
-COMMENT ON FUNCTION dbt_contract_ddl(text, int, text) IS
+COMMENT ON FUNCTION dbt_contract_ddl(text, text, text) IS
     'The CREATE TABLE a model''s contract (in one target) implies';
+-- 0.1.0's signature: dbt_contract_ddl('m', 2) keeps working.
+CREATE FUNCTION dbt_contract_ddl(model text, version int, target text DEFAULT NULL)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT @extschema@.dbt_contract_ddl(model, version::text, target) $$;
+COMMENT ON FUNCTION dbt_contract_ddl(text, int, text) IS
+    'dbt_contract_ddl(model, version::text, target): the integer versions of 0.1.0''s signature';
 
 CREATE FUNCTION dbt_contract_repair(rel regclass DEFAULT NULL)
-RETURNS TABLE (model text, version int, relation text, object text, statement text)
+RETURNS TABLE (model text, version text, relation text, object text, statement text)
 AS 'MODULE_PATHNAME', 'dbt_contract_repair'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dbt_contract_repair(regclass) IS
@@ -1045,6 +1066,20 @@ SELECT CASE WHEN v ~ '^[[:alpha:]_$][^[:cntrl:]]*$' AND v !~ '(: |:$|[[:space:]]
 $$;
 COMMENT ON FUNCTION dbt_contract.yaml_scalar(text) IS
     'Internal: a text as a YAML scalar, quoted only where needed';
+
+-- A version as written back into YAML (v:) or a ref() (v=): a number as
+-- Python writes it stays plain, anything else is quoted, so that dbt
+-- keys it by the same text.
+CREATE FUNCTION dbt_contract.version_literal(v text, kind text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN v ~ '^-?[0-9]+([.][0-9]+)?$' AND v !~ '^-?0[0-9]' THEN v
+            WHEN kind = 'jinja' THEN quote_literal(v)
+            ELSE dbt_contract.yaml_scalar(v) END
+$$;
+COMMENT ON FUNCTION dbt_contract.version_literal(text, text) IS
+    'Internal: a version as a YAML (kind yaml) or Jinja (kind jinja) literal dbt reads back as the same version';
 
 -- The one target the models (NULL: all) are loaded for, NULL when none
 -- is; several are an error whose hint shows the call (example, with %L
@@ -1130,7 +1165,7 @@ COMMENT ON FUNCTION dbt_contract_omni_relationships(text) IS
 -- are loaded for (like dbt_contract_omni_relationships, an error when
 -- there are several).
 CREATE FUNCTION dbt_contract.export_scope(models text[], target text)
-RETURNS TABLE (model text, version int, label text, relation text,
+RETURNS TABLE (model text, version text, label text, relation text,
                relation_name text, description text, scope_target text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1161,7 +1196,7 @@ BEGIN
     END IF;
     RETURN QUERY
     SELECT m.model, m.version,
-           m.model || coalesce('_v' || m.version, ''),
+           m.model || coalesce('_v' || replace(m.version, '.', '_'), ''),
            format('%I.%I', m.relation_schema, m.relation_name),
            m.relation_name, m.description, m.target
       FROM dbt_contract.models m
@@ -1318,7 +1353,10 @@ datasets AS (
                             FROM cols c WHERE c.label = s.label),
                'custom_extensions', jsonb_build_array(jsonb_build_object(
                    'vendor_name', 'DBT',
-                   'data', jsonb_build_object('model', s.model, 'version', s.version)::text))))
+                   'data', jsonb_build_object('model', s.model, 'version',
+                                                     CASE WHEN s.version ~ '^-?[0-9]+([.][0-9]+)?$'
+                                                          THEN to_jsonb(s.version::numeric)
+                                                          ELSE to_jsonb(s.version) END)::text))))
                AS doc
       FROM scope s
 )
@@ -1391,9 +1429,11 @@ SELECT E'version: 2\nmodels:\n' || coalesce(string_agg(
     '' ORDER BY g.model), E'  []\n')
   FROM (SELECT m.model,
                coalesce(string_agg(m.meta, '') FILTER (WHERE m.version IS NULL), '') AS unversioned,
-               coalesce(string_agg(format(E'      - v: %s\n        config:\n          meta:\n%s', m.version,
+               coalesce(string_agg(format(E'      - v: %s\n        config:\n          meta:\n%s',
+                                          dbt_contract.version_literal(m.version, 'yaml'),
                                           regexp_replace(m.meta, '^(.)', '            \1', 'gn')),
-                                   '' ORDER BY m.version) FILTER (WHERE m.version IS NOT NULL), '')
+                                   '' ORDER BY dbt_contract.version_number(m.version), m.version)
+                              FILTER (WHERE m.version IS NOT NULL), '')
                    AS versions
           FROM blocks m
          WHERE m.meta <> ''
@@ -1501,7 +1541,7 @@ named AS (
 SELECT E'semantic_models:\n' || coalesce(string_agg(
     format(E'  - name: %s\n    model: %s\n', dbt_contract.cube_name(s.label),
            dbt_contract.yaml_scalar(format('ref(%s%s)', quote_literal(s.model),
-                                           coalesce(', v=' || s.version, ''))))
+                                           coalesce(', v=' || dbt_contract.version_literal(s.version, 'jinja'), ''))))
     || CASE WHEN s.description IS NOT NULL
             THEN format(E'    description: %s\n', dbt_contract.yaml_scalar(s.description)) ELSE '' END
     || coalesce((SELECT E'    entities:\n' || string_agg(
@@ -1716,7 +1756,7 @@ COMMENT ON FUNCTION dbt_contract.check_fk_statement(text, regclass, regclass) IS
 -- the ALTER TABLE that declares it NOT ENFORCED, or why there is none.
 CREATE FUNCTION dbt_contract_not_enforced_fk_ddl(models text[] DEFAULT NULL,
                                                  target text DEFAULT NULL)
-RETURNS TABLE (model text, version int, relation text, "references" text,
+RETURNS TABLE (model text, version text, relation text, "references" text,
                statement text, note text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1805,7 +1845,7 @@ COMMENT ON FUNCTION dbt_contract_not_enforced_fk_ddl(text[], text) IS
 -- back first; as the caller, in the caller's transaction.
 CREATE FUNCTION dbt_contract_add_not_enforced_fks(models text[] DEFAULT NULL,
                                                   target text DEFAULT NULL)
-RETURNS TABLE (model text, version int, relation text, "references" text, statement text)
+RETURNS TABLE (model text, version text, relation text, "references" text, statement text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$

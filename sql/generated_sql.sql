@@ -161,7 +161,7 @@ EXCEPTION WHEN OTHERS THEN
     RETURN 'error ' || SQLSTATE;
 END
 $$;
-CREATE FUNCTION gs_fixture_ddl(model text, version int) RETURNS text
+CREATE FUNCTION gs_fixture_ddl(model text, version text) RETURNS text
 LANGUAGE plpgsql AS $$
 BEGIN
     RETURN gs_kinds(dbt_contract_ddl(model, version));
@@ -262,7 +262,7 @@ SELECT bool_and(true) IS NOT FALSE AS removed
     OR s.source LIKE :'abs_srcdir' || '/test/fixtures/%';
 SET client_min_messages = warning;
 DROP SCHEMA gs, gs_evil CASCADE;
-DROP FUNCTION gs_kinds(text), gs_apply_fixture(text), gs_fixture_ddl(text, int),
+DROP FUNCTION gs_kinds(text), gs_apply_fixture(text), gs_fixture_ddl(text, text),
     gs_bounded(text);
 REVOKE EXECUTE ON FUNCTION dbt_contract_apply_yaml(text, text, text, boolean) FROM regress_gs_evil;
 DROP ROLE regress_gs_evil, regress_gs_other;

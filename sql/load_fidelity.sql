@@ -353,7 +353,7 @@ SELECT key_columns FROM dbt_contract.keys WHERE model = 'fid_quote_m';
 -- Versions: dbt's alias macro appends _v<version> only when the version
 -- is true in Jinja, so v: 0 builds the model's own name (a quoted "0" is
 -- text, and true).  Versions that are no integers (v: 4.5, v: test) are
--- still refused: see the README.
+-- versions like any other (the versions suite has more).
 --
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
@@ -369,4 +369,5 @@ version: 2
 models:
   - name: fid_vfloat
     versions: [{v: 4.5}]
-$$, 'fidelity_bad');
+$$, 'fidelity_vfloat');
+SELECT * FROM dbt_contract_apply_yaml('version: 2', 'fidelity_vfloat');

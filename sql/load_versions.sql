@@ -116,15 +116,17 @@ models:
       - description: no v here
 $$, 'versions_bad');
 \echo SQLSTATE :SQLSTATE
--- Versions are non-negative integers.
+-- Versions are numbers or text, as in dbt (see the versions suite):
+-- v: 1.5 builds vfloat_v1_5.
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2
 models:
   - name: vfloat
     versions:
       - v: 1.5
-$$, 'versions_bad');
+$$, 'versions_float');
 \echo SQLSTATE :SQLSTATE
+SELECT * FROM dbt_contract_apply_yaml('version: 2', 'versions_float');
 -- include: a list, with exclude, is not allowed (dbt: exclude needs include: all).
 SELECT * FROM dbt_contract_apply_yaml($$
 version: 2

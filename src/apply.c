@@ -470,8 +470,8 @@ return_results(FunctionCallInfo fcinfo, List *results)
 		bool		nulls[6] = {false, false, false, false, false, false};
 
 		values[0] = CStringGetTextDatum(r->model);
-		values[1] = Int32GetDatum(r->version);
-		nulls[1] = r->version < 0;
+		values[1] = r->version ? CStringGetTextDatum(r->version) : (Datum) 0;
+		nulls[1] = r->version == NULL;
 		values[2] = CStringGetTextDatum(r->relation);
 		values[3] = CStringGetTextDatum(r->action);
 		values[4] = Int32GetDatum(r->ncolumns);
@@ -494,8 +494,8 @@ return_changes(FunctionCallInfo fcinfo, List *changes)
 		bool		nulls[5] = {false, false, false, false, false};
 
 		values[0] = CStringGetTextDatum(c->model);
-		values[1] = Int32GetDatum(c->version);
-		nulls[1] = c->version < 0;
+		values[1] = c->version ? CStringGetTextDatum(c->version) : (Datum) 0;
+		nulls[1] = c->version == NULL;
 		values[2] = CStringGetTextDatum(c->change);
 		values[3] = CStringGetTextDatum(c->detail);
 		values[4] = BoolGetDatum(c->breaking);

@@ -14,8 +14,8 @@
 static char *
 change_label(const ContractChange *c)
 {
-	return c->version >= 0 ?
-		psprintf("model \"%s\" version %d", dbtc_clip(c->model), c->version) :
+	return c->version != NULL ?
+		psprintf("model \"%s\" version %s", dbtc_clip(c->model), dbtc_clip(c->version)) :
 		psprintf("model \"%s\"", dbtc_clip(c->model));
 }
 
@@ -32,7 +32,8 @@ breaking_warning(const ContractChange *c, const char *detail)
 static bool
 same_model(const ContractChange *a, const ContractChange *b)
 {
-	return a->version == b->version && strcmp(a->model, b->model) == 0;
+	return dbtc_version_key_cmp(a->version, b->version) == 0 &&
+		strcmp(a->model, b->model) == 0;
 }
 
 /*
@@ -64,7 +65,7 @@ contract_breaking_policy(List *changes, bool allow_breaking)
 			continue;
 		accepted = lappend(accepted, psprintf("%s: %s: %s", change_label(c),
 											  c->change, c->detail));
-		if (c->version >= 0 && !allow_breaking)
+		if (c->version != NULL && !allow_breaking)
 		{
 			appendStringInfo(&versioned, "%s%s: %s: %s", versioned.len ? "\n" : "",
 							 change_label(c), c->change, c->detail);
@@ -93,7 +94,7 @@ contract_breaking_policy(List *changes, bool allow_breaking)
 		ContractChange *c = lfirst(lc);
 
 		CHECK_FOR_INTERRUPTS();
-		if (!c->breaking || c->version >= 0)
+		if (!c->breaking || c->version != NULL)
 			continue;
 		if (first != NULL && !same_model(first, c))
 		{

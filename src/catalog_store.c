@@ -138,18 +138,13 @@ col_array_literal(ColArray *a, StringInfo buf, List *names)
  * Helpers
  * ------------------------------------------------------------------------
  */
-static int
-version_key(int v)
-{
-	return v < 0 ? -1 : v;
-}
 
 /* Entry of either side of the old/new merge. */
 typedef struct KeyedRow
 {
 	int64		model_id;		/* old side only */
 	const char *model;
-	int			version;		/* -1: unversioned */
+	const char *version;		/* NULL: unversioned */
 	const char *relation;
 	const char *fingerprint;
 	int			ncolumns;
@@ -166,7 +161,7 @@ keyed_cmp(const void *a, const void *b)
 
 	if (c != 0)
 		return c;
-	return version_key(x->version) - version_key(y->version);
+	return dbtc_version_key_cmp(x->version, y->version);
 }
 
 static char *
@@ -291,17 +286,17 @@ check_other_sources(const char *source, const char *target, KeyedRow *rows, int 
 	ColArray	names;
 	ColArray	versions;
 	Datum		args[4];
-	Oid			types[4] = {TEXTOID, TEXTARRAYOID, INT4ARRAYOID, TEXTOID};
+	Oid			types[4] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTOID};
 	int			i;
 	int			rc;
 
 	col_init(&names, TEXTOID);
-	col_init(&versions, INT4OID);
+	col_init(&versions, TEXTOID);
 	for (i = 0; i < n; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
 		col_text(&names, rows[i].model);
-		col_push(&versions, Int32GetDatum(rows[i].version), rows[i].version < 0);
+		col_text(&versions, rows[i].version);
 	}
 	args[0] = CStringGetTextDatum(source);
 	args[1] = col_array(&names);
@@ -312,7 +307,7 @@ check_other_sources(const char *source, const char *target, KeyedRow *rows, int 
 							   "FROM dbt_contract.contract_model m "
 							   "JOIN unnest($2, $3) WITH ORDINALITY AS n(model, version, ord) "
 							   "  ON m.target = $4 AND m.model = n.model "
-							   " AND coalesce(m.version, -1) = coalesce(n.version, -1) "
+							   " AND m.version IS NOT DISTINCT FROM n.version "
 							   "WHERE m.source <> $1 ORDER BY n.ord LIMIT 1",
 							   4, types, args, NULL, false, 1);
 	spi_check(rc, SPI_OK_SELECT, "duplicate check");
@@ -336,10 +331,10 @@ check_other_sources(const char *source, const char *target, KeyedRow *rows, int 
 }
 
 static char *
-model_version_label(const char *model, int version)
+model_version_label(const char *model, const char *version)
 {
-	return version >= 0 ?
-		psprintf("model \"%s\" version %d", model, version) :
+	return version != NULL ?
+		psprintf("model \"%s\" version %s", model, version) :
 		psprintf("model \"%s\"", model);
 }
 
@@ -386,8 +381,7 @@ check_relations(const char *source, const char *target, KeyedRow *rows, int n)
 		HeapTuple	tup = SPI_tuptable->vals[0];
 		TupleDesc	td = SPI_tuptable->tupdesc;
 		bool		isnull;
-		Datum		d = SPI_getbinval(tup, td, 3, &isnull);
-		int			version = isnull ? -1 : DatumGetInt32(d);
+		char	   *version = SPI_getvalue(tup, td, 3);
 		int64		ord = DatumGetInt64(SPI_getbinval(tup, td, 6, &isnull));
 		KeyedRow   *r = &rows[ord - 1];
 
@@ -606,11 +600,9 @@ load_old_models(const char *source, const char *target, int *n)
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	td = SPI_tuptable->tupdesc;
 		bool		isnull;
-		Datum		d;
 
 		rows[i].model = SPI_getvalue(tup, td, 1);
-		d = SPI_getbinval(tup, td, 2, &isnull);
-		rows[i].version = isnull ? -1 : DatumGetInt32(d);
+		rows[i].version = SPI_getvalue(tup, td, 2);
 		rows[i].relation = qualified(SPI_getvalue(tup, td, 3), SPI_getvalue(tup, td, 4));
 		rows[i].fingerprint = SPI_getvalue(tup, td, 5);
 		rows[i].ncolumns = DatumGetInt32(SPI_getbinval(tup, td, 6, &isnull));
@@ -816,9 +808,10 @@ static void
 insert_models(const char *source, const char *target, KeyedRow *rows, int n,
 			  int64 *ids)
 {
-	static const Oid types[21] = {INT8OID, TEXTOID, INT4OID, INT4OID, TEXTOID,
+	static const Oid types[23] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 		TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, BOOLOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID, BOOLOID, BOOLOID};
+		TEXTOID, TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID, BOOLOID, BOOLOID,
+	BOOLOID, TEXTOID};
 	RowBatch	b;
 	ColArray   *c;
 	int			i;
@@ -829,12 +822,13 @@ insert_models(const char *source, const char *target, KeyedRow *rows, int n,
 				" relation_schema, relation_name, materialized, enforced, alias_types, "
 				" on_schema_change, description, deprecation_date, fingerprint, "
 				" column_count, constraint_count, file, target, persist_relation_docs, "
-				" persist_column_docs, applied_at) "
+				" persist_column_docs, is_latest, latest_pointer, applied_at) "
 				"SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), "
 				"       unnest($6), unnest($7), unnest($8), unnest($9), unnest($10), "
 				"       unnest($11), unnest($12), unnest($13), unnest($14), "
 				"       unnest($15), unnest($16), unnest($17), unnest($18), "
-				"       unnest($19), unnest($20), unnest($21), statement_timestamp()",
+				"       unnest($19), unnest($20), unnest($21), unnest($22), unnest($23), "
+				"       statement_timestamp()",
 				types, lengthof(types));
 	c = b.cols;
 	for (i = 0; i < n; i++)
@@ -843,8 +837,8 @@ insert_models(const char *source, const char *target, KeyedRow *rows, int n,
 
 		col_push(&c[0], Int64GetDatum(ids[i]), false);
 		col_text(&c[1], m->name);
-		col_push(&c[2], Int32GetDatum(m->version), m->version < 0);
-		col_push(&c[3], Int32GetDatum(m->latest_version), m->latest_version < 0);
+		col_text(&c[2], m->version);
+		col_text(&c[3], m->latest_version);
 		col_text(&c[4], source);
 		col_text(&c[5], contract_srcloc_string(&m->loc));
 		col_text(&c[6], m->relation_schema);
@@ -862,6 +856,8 @@ insert_models(const char *source, const char *target, KeyedRow *rows, int n,
 		col_text(&c[18], target);
 		col_push(&c[19], BoolGetDatum(m->persist_relation_docs), false);
 		col_push(&c[20], BoolGetDatum(m->persist_column_docs), false);
+		col_push(&c[21], BoolGetDatum(m->is_latest), m->version == NULL);
+		col_text(&c[22], m->latest_pointer);
 		batch_row_done(&b);
 	}
 	batch_end(&b);
@@ -954,7 +950,7 @@ push_constraint(RowBatch *b, ColArray *c, void *item)
 	col_text(&c[7], con->to_text);
 	col_text(&c[8], con->to_model);
 	col_text(&c[9], con->to_package);
-	col_push(&c[10], Int32GetDatum(con->to_version), con->to_version < 0);
+	col_text(&c[10], con->to_version);
 	col_names_or_null(&c[11], b, con->to_columns);
 	col_push(&c[12], BoolGetDatum(con->warn_unenforced), false);
 	col_push(&c[13], BoolGetDatum(con->warn_unsupported), false);
@@ -965,7 +961,7 @@ static void
 insert_constraints(KeyedRow *rows, int n, int64 *ids)
 {
 	static const Oid types[15] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID, BOOLOID,
+		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID,
 	BOOLOID, TEXTOID};
 
 	insert_children(rows, n, ids, offsetof(ContractModel, constraints),
@@ -1131,6 +1127,7 @@ diff_one(MemoryContext scratch, const ContractModel *sm, const ContractModel *m)
 
 		*c = *(ContractChange *) lfirst(lc);
 		c->model = pstrdup(c->model);
+		c->version = c->version ? pstrdup(c->version) : NULL;
 		c->detail = pstrdup(c->detail);
 		res = lappend(res, c);
 	}
@@ -1148,7 +1145,7 @@ stored_key_cmp(const ListCell *a, const ListCell *b)
 
 	if (c != 0)
 		return c;
-	return version_key(x->version) - version_key(y->version);
+	return dbtc_version_key_cmp(x->version, y->version);
 }
 
 /*
@@ -1208,7 +1205,8 @@ diff_source(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 		if (c <= 0 && sc != NULL)
 		{
 			sm = lfirst(sc);
-			if (strcmp(sm->name, old[i].model) != 0 || sm->version != old[i].version)
+			if (strcmp(sm->name, old[i].model) != 0 ||
+				dbtc_version_key_cmp(sm->version, old[i].version) != 0)
 				sm = NULL;
 		}
 		if (c < 0)
@@ -1235,6 +1233,50 @@ diff_source(KeyedRow *old, int nold, KeyedRow *new, int nnew)
 	MemoryContextDelete(scratch);
 	MemoryContextDelete(stored_cxt);
 	return changes;
+}
+
+/*
+ * Which version of a model unversioned refs resolve to is a property of
+ * the whole family: a new version 3 makes version 2 no longer the latest,
+ * while version 2's own contract (and fingerprint, so its row) stays.
+ */
+static void
+update_latest(const char *source, const char *target, KeyedRow *rows, int n)
+{
+	ColArray	names;
+	ColArray	versions;
+	ColArray	latest;
+	Datum		args[5];
+	Oid			types[5] = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, BOOLARRAYOID};
+	int			i;
+	int			rc;
+
+	col_init(&names, TEXTOID);
+	col_init(&versions, TEXTOID);
+	col_init(&latest, BOOLOID);
+	for (i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (rows[i].version == NULL)
+			continue;
+		col_text(&names, rows[i].model);
+		col_text(&versions, rows[i].version);
+		col_push(&latest, BoolGetDatum(rows[i].m->is_latest), false);
+	}
+	if (names.n == 0)
+		return;
+	args[0] = CStringGetTextDatum(source);
+	args[1] = CStringGetTextDatum(target);
+	args[2] = col_array(&names);
+	args[3] = col_array(&versions);
+	args[4] = col_array(&latest);
+	rc = SPI_execute_with_args("UPDATE dbt_contract.contract_model m SET is_latest = n.latest "
+							   "FROM unnest($3, $4, $5) AS n(model, version, latest) "
+							   "WHERE m.target = $2 AND m.source = $1 AND m.model = n.model "
+							   "  AND m.version = n.version "
+							   "  AND m.is_latest IS DISTINCT FROM n.latest",
+							   5, types, args, NULL, false, 0);
+	spi_check(rc, SPI_OK_UPDATE, "marking the latest versions");
 }
 
 static void
@@ -1285,7 +1327,7 @@ result_row(const KeyedRow *r, const char *action)
 	ApplyResult *res = palloc(sizeof(ApplyResult));
 
 	res->model = pstrdup(r->model);
-	res->version = r->version;
+	res->version = r->version ? pstrdup(r->version) : NULL;
 	res->relation = pstrdup(r->relation);
 	res->action = action;
 	res->ncolumns = r->ncolumns;
@@ -1391,6 +1433,7 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 		insert_constraints(fresh, nfresh, ids);
 		insert_tests(fresh, nfresh, ids);
 		insert_semantic_keys(fresh, nfresh, ids);
+		update_latest(source, opts->target, new, nnew);
 		record_source(source, opts->target, opts->checksum, nnew, opts->caller);
 
 		/* Result strings must outlive SPI's memory. */

@@ -64,7 +64,7 @@ static const char *const clone_targets_sql =
 "  FROM dbt_contract.contract_model f"
 "  LEFT JOIN dbt_contract.contract_model t"
 "         ON t.target = $2 AND t.model = f.model"
-"        AND coalesce(t.version, -1) = coalesce(f.version, -1)"
+"        AND t.version IS NOT DISTINCT FROM f.version"
 "  CROSS JOIN LATERAL (SELECT coalesce(t.relation_schema,"
 "         CASE WHEN f.relation_schema = $1 THEN $2"
 "              WHEN starts_with(f.relation_schema, $1 || '_')"

@@ -142,8 +142,8 @@ make_key(RelKey *key, const char *schema, const char *relname)
  * characters, as Python does), then __dbt_tmp.  With multibyte names that
  * can exceed 63 bytes; make_key() cuts it as the server will.
  */
-static char *
-dbt_tmp_name(const char *relname)
+char *
+contract_dbt_tmp_name(const char *relname)
 {
 	int			keep = pg_mbcharcliplen(relname, strlen(relname), DBT_TMP_PREFIX_CHARS);
 
@@ -174,7 +174,7 @@ visit_relation(void *arg, int64 model_id, const char *schema, const char *relnam
 	HTAB	   *map = (HTAB *) arg;
 
 	add_entry(map, schema, relname, model_id, false);
-	add_entry(map, schema, dbt_tmp_name(relname), model_id, true);
+	add_entry(map, schema, contract_dbt_tmp_name(relname), model_id, true);
 }
 
 static void
@@ -249,7 +249,7 @@ contract_load_enforced(void)
 
 typedef struct ModelKey
 {
-	int			version;
+	const char *version;		/* NULL: unversioned */
 	const char *target;			/* NULL: any */
 } ModelKey;
 
@@ -258,7 +258,7 @@ keep_version(void *arg, const ContractModel *m)
 {
 	ModelKey   *key = arg;
 
-	return m->version == key->version &&
+	return dbtc_version_key_cmp(m->version, key->version) == 0 &&
 		(key->target == NULL ||
 		 (m->target != NULL && strcmp(m->target, key->target) == 0));
 }
@@ -273,12 +273,12 @@ target_cmp(const ListCell *a, const ListCell *b)
 }
 
 /*
- * One model's contract by name and version (-1: unversioned) in a target,
+ * One model's contract by name and version (NULL: unversioned) in a target,
  * or NULL.  Without a target (NULL), the model's only one; a model loaded
  * for several targets then is an error naming them.
  */
 ContractModel *
-contract_load_model(const char *model, int version, const char *target)
+contract_load_model(const char *model, const char *version, const char *target)
 {
 	ContractReader *r = contract_reader_begin(contract_statement_snapshot());
 	ModelKey	key = {version, target};
@@ -307,14 +307,14 @@ contract_load_model(const char *model, int version, const char *target)
 							 ((ContractModel *) lfirst(lc))->target);
 		ereport(ERROR,
 				(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
-				 version >= 0 ?
-				 errmsg("model \"%s\" version %d has contracts in %d targets",
+				 version != NULL ?
+				 errmsg("model \"%s\" version %s has contracts in %d targets",
 						model, version, nfound) :
 				 errmsg("model \"%s\" has contracts in %d targets", model, nfound),
 				 errdetail("The targets are %s.", targets.data),
 				 errhint("Name the target, as in dbt_contract_ddl(%s, %s, %s).",
 						 quote_literal_cstr(model),
-						 version >= 0 ? psprintf("%d", version) : "NULL",
+						 version != NULL ? quote_literal_cstr(version) : "NULL",
 						 quote_literal_cstr(((ContractModel *) linitial(found))->target))));
 	}
 	return res;
@@ -367,7 +367,7 @@ contract_for_relation(Oid relid)
 	{
 		char	   *model = pstrdup(cached->name);
 		char	   *target = pstrdup(cached->target);
-		int			version = cached->version;
+		char	   *version = cached->version ? pstrdup(cached->version) : NULL;
 
 		spec = contract_load_model(model, version, target);
 	}

@@ -280,7 +280,7 @@ unrendered_fk_comment(const DdlColumns *dc, const ContractConstraint *k)
 					dbtc_text_excerpt(column_list(dc, k->columns)),
 					dbtc_text_excerpt(k->to_text ? k->to_text : k->to_model),
 					dbtc_text_excerpt(k->to_model),
-					k->to_version >= 0 ? psprintf(" version %d", k->to_version) : "");
+					k->to_version ? psprintf(" version %s", dbtc_text_excerpt(k->to_version)) : "");
 }
 
 static bool
@@ -369,14 +369,15 @@ contract_ddl(const ContractModel *spec)
 }
 
 /*
- * dbt_contract_ddl(model text, version int DEFAULT NULL, target text
- * DEFAULT NULL) RETURNS text
+ * dbt_contract_ddl(model text, version text DEFAULT NULL, target text
+ * DEFAULT NULL) RETURNS text; the SQL overload with version int (0.1.0's
+ * signature) calls this one.
  */
 Datum
 dbt_contract_ddl(PG_FUNCTION_ARGS)
 {
 	char	   *model;
-	int			version;
+	char	   *version;
 	ContractModel *spec;
 
 	if (PG_ARGISNULL(0))
@@ -384,15 +385,15 @@ dbt_contract_ddl(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("model must not be null")));
 	model = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	version = PG_ARGISNULL(1) ? -1 : PG_GETARG_INT32(1);
+	version = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	spec = contract_load_model(model, version,
 							   PG_NARGS() > 2 && !PG_ARGISNULL(2) ?
 							   text_to_cstring(PG_GETARG_TEXT_PP(2)) : NULL);
 	if (spec == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 version >= 0 ?
-				 errmsg("no contract is loaded for model \"%s\" version %d", model, version) :
+				 version != NULL ?
+				 errmsg("no contract is loaded for model \"%s\" version %s", model, version) :
 				 errmsg("no contract is loaded for model \"%s\"", model),
 				 errhint("dbt_contract.models lists the loaded models; a versioned model needs its version, as in dbt_contract_ddl('%s', 2).",
 						 model)));

@@ -34,13 +34,13 @@
 #include "dbt_contract.h"
 
 static void
-add_change(List **changes, const char *model, int version, const char *change,
+add_change(List **changes, const char *model, const char *version, const char *change,
 		   char *detail, bool breaking)
 {
 	ContractChange *c = palloc(sizeof(ContractChange));
 
 	c->model = pstrdup(model);
-	c->version = version;
+	c->version = version ? pstrdup(version) : NULL;
 	c->change = change;
 	c->detail = detail;
 	c->breaking = breaking;
@@ -553,7 +553,7 @@ model_key_cmp(const ListCell *a, const ListCell *b)
 
 	if (c != 0)
 		return c;
-	return (x->version > y->version) - (x->version < y->version);
+	return dbtc_version_key_cmp(x->version, y->version);
 }
 
 /*

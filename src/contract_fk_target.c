@@ -185,7 +185,7 @@ contract_fk_relations_yaml(YDoc *doc, const char *target_schema, List *rels)
 typedef struct LatestEntry
 {
 	const char *name;
-	int			latest;
+	char	   *latest;
 } LatestEntry;
 
 static int
@@ -196,37 +196,28 @@ latest_entry_cmp(const void *a, const void *b)
 
 /*
  * Per versioned model of the apply, the version dbt resolves ref('m') to:
- * latest_version when set, else the highest version.
+ * the one the loaders marked latest (latest_version when set, else dbt's
+ * max() of the versions).
  */
 static LatestEntry *
 latest_versions(List *models, int *count)
 {
 	LatestEntry *entries = palloc(sizeof(LatestEntry) * Max(1, list_length(models)));
 	int			n = 0;
-	int			out = 0;
-	int			i;
 	ListCell   *lc;
 
 	foreach(lc, models)
 	{
 		ContractModel *m = lfirst(lc);
 
-		if (m->version < 0)
+		if (m->version == NULL || !m->is_latest)
 			continue;
 		entries[n].name = m->name;
-		entries[n].latest = m->latest_version >= 0 ? m->latest_version : m->version;
+		entries[n].latest = m->version;
 		n++;
 	}
 	qsort(entries, n, sizeof(LatestEntry), latest_entry_cmp);
-	/* one entry per model; without latest_version, the highest version */
-	for (i = 0; i < n; i++)
-	{
-		if (out > 0 && strcmp(entries[out - 1].name, entries[i].name) == 0)
-			entries[out - 1].latest = Max(entries[out - 1].latest, entries[i].latest);
-		else
-			entries[out++] = entries[i];
-	}
-	*count = out;
+	*count = n;
 	return entries;
 }
 
@@ -351,8 +342,8 @@ ref_text(const ContractConstraint *k)
 	if (k->to_package != NULL)
 		appendStringInfo(&s, "%s, ", quote_literal_cstr(k->to_package));
 	appendStringInfoString(&s, quote_literal_cstr(k->to_model));
-	if (k->to_version >= 0)
-		appendStringInfo(&s, ", v=%d", k->to_version);
+	if (k->to_version != NULL)
+		appendStringInfo(&s, ", v=%s", dbtc_version_ref_arg(k->to_version));
 	appendStringInfoChar(&s, ')');
 	return s.data;
 }
@@ -414,13 +405,13 @@ contract_fk_canonical(List *models, List *rels)
 			{
 				k->to_model = NULL;
 				k->to_package = NULL;
-				k->to_version = -1;
+				k->to_version = NULL;
 				k->to_text = quote_qualified_identifier(r->schema, r->relname);
 			}
 		}
-		if (k->to_model != NULL && k->to_version < 0)
+		if (k->to_model != NULL && k->to_version == NULL)
 		{
-			LatestEntry key = {k->to_model, -1};
+			LatestEntry key = {k->to_model, NULL};
 			LatestEntry *hit = bsearch(&key, latest, nlatest, sizeof(LatestEntry),
 									   latest_entry_cmp);
 

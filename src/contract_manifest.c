@@ -320,6 +320,8 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 	synth_put(cfg, "on_schema_change", get(doc, config, "on_schema_change"));
 	synth_put(cfg, "enabled", get(doc, config, "enabled"));
 	synth_put(cfg, "persist_docs", get(doc, config, "persist_docs"));
+	/* dbt 1.12 */
+	synth_put(cfg, "latest_version_pointer", get(doc, config, "latest_version_pointer"));
 	if (alias != NULL)
 		synth_put(cfg, "alias", synth_scalar(alias, node));
 	synth_put(entry, "config", cfg);
@@ -418,18 +420,13 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 	return entry;
 }
 
-/* The version dbt resolves an unversioned ref() to, or -1. */
-static int
+/* The version dbt resolves an unversioned ref() to, or NULL. */
+static char *
 latest_version(YDoc *doc, YNode *node)
 {
-	const char *v = get_text(doc, node, "latest_version");
-	char	   *end;
-	long		val;
+	bool		falsy;
 
-	if (v == NULL)
-		return -1;
-	val = strtol(v, &end, 10);
-	return (*end == '\0' && val >= 0 && val <= PG_INT32_MAX) ? (int) val : -1;
+	return dbtc_yaml_version_text(get(doc, node, "latest_version"), &falsy);
 }
 
 /* A model by its relation, for resolving compiled `to:` names. */
@@ -674,7 +671,19 @@ contract_parse_manifest(YDoc *doc, List *models)
 		MemoryContextSwitchTo(oldcxt);
 		ours = contract_parse_entry_copied(doc, entry, &opts, ours, scratch);
 		for_each_from(lt, ours, nbefore)
-			((ContractModel *) lfirst(lt))->latest_version = latest_version(doc, p->value);
+		{
+			ContractModel *m = lfirst(lt);
+
+			/*
+			 * A node is one version: the manifest's latest_version (dbt
+			 * writes the resolved one) tells whether it is the latest.
+			 */
+			m->latest_version = latest_version(doc, p->value);
+			m->is_latest = m->version != NULL && m->latest_version != NULL &&
+				strcmp(m->version, m->latest_version) == 0;
+			if (!m->is_latest)
+				m->latest_pointer = NULL;
+		}
 	}
 	MemoryContextDelete(scratch);
 	resolve_relation_targets(ours);

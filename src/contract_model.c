@@ -8,6 +8,9 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+#include <math.h>
+
 #include "common/md5.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -115,8 +118,8 @@ contract_written_ident(const char *written)
 char *
 contract_model_label(const ContractModel *m)
 {
-	if (m->version >= 0)
-		return psprintf("model \"%s\" version %d", dbtc_clip(m->name), m->version);
+	if (m->version != NULL)
+		return psprintf("model \"%s\" version %s", dbtc_clip(m->name), dbtc_clip(m->version));
 	return psprintf("model \"%s\"", dbtc_clip(m->name));
 }
 
@@ -127,8 +130,8 @@ contract_model_label(const ContractModel *m)
 char *
 contract_model_label_full(const ContractModel *m)
 {
-	if (m->version >= 0)
-		return psprintf("model \"%s\" version %d", m->name, m->version);
+	if (m->version != NULL)
+		return psprintf("model \"%s\" version %s", m->name, m->version);
 	return psprintf("model \"%s\"", m->name);
 }
 
@@ -153,10 +156,11 @@ contract_column_ident(const ContractColumn *c)
  * manifest) all name model m.
  */
 char *
-contract_fk_target_key(const char *to_model, int to_version, const char *to_text)
+contract_fk_target_key(const char *to_model, const char *to_version,
+					   const char *to_text)
 {
 	if (to_model != NULL)
-		return to_version >= 0 ? psprintf("model %s version %d", to_model, to_version) :
+		return to_version ? psprintf("model %s version %s", to_model, to_version) :
 			psprintf("model %s", to_model);
 	return to_text ? pstrdup(to_text) : NULL;
 }
@@ -354,6 +358,29 @@ canon_int(StringInfo s, const char *label, int32 v)
 	canon_done(s, p);
 }
 
+/*
+ * A version: the integer versions of 0.1.0 as they were canonicalized
+ * then (label=<decimal>;, -1 for none), so that their fingerprints still
+ * match; any other version as text.
+ */
+static void
+canon_version(StringInfo s, const char *label, const char *v)
+{
+	const char *p;
+
+	if (v == NULL)
+	{
+		canon_int(s, label, -1);
+		return;
+	}
+	for (p = v; *p >= '0' && *p <= '9'; p++)
+		;
+	if (*p == '\0' && p > v && p - v <= 9 && (v[0] != '0' || p - v == 1))
+		canon_int(s, label, (int32) strtol(v, NULL, 10));
+	else
+		canon_str(s, label, v);
+}
+
 static void
 canon_uint(StringInfo s, const char *label, uint32 v)
 {
@@ -387,7 +414,7 @@ contract_fingerprint(ContractModel *m)
 	canon_str(&s, "materialized", m->materialized);
 	canon_int(&s, "enforced", m->enforced);
 	canon_int(&s, "alias_types", m->alias_types);
-	canon_int(&s, "latest", m->latest_version);
+	canon_version(&s, "latest", m->latest_version);
 	canon_str(&s, "osc", m->on_schema_change);
 	/* only when set, so that the fingerprints of 0.1.0 stay as they were */
 	if (m->persist_relation_docs)
@@ -396,6 +423,9 @@ contract_fingerprint(ContractModel *m)
 		canon_int(&s, "persist_columns", 1);
 	canon_str(&s, "description", m->description);
 	canon_str(&s, "deprecation", m->deprecation_date);
+	/* only when set, so that fingerprints stored before 0.2.0 still match */
+	if (m->latest_pointer != NULL)
+		canon_str(&s, "pointer", m->latest_pointer);
 	foreach(lc, m->columns)
 	{
 		ContractColumn *c = lfirst(lc);
@@ -413,7 +443,7 @@ contract_fingerprint(ContractModel *m)
 
 		canon_int(&s, "con", (int32) c->type);
 		canon_int(&s, "lvl", c->model_level);
-		canon_int(&s, "tv", c->to_version);
+		canon_version(&s, "tv", c->to_version);
 		canon_int(&s, "wu", c->warn_unenforced);
 		canon_int(&s, "ws", c->warn_unsupported);
 		canon_list(&s, "cols", c->columns);
@@ -438,4 +468,176 @@ contract_fingerprint(ContractModel *m)
 	m->fingerprint = palloc(2 * MD5_DIGEST_LENGTH + 1);
 	dbtc_md5_hex(s.data, s.len, m->fingerprint);
 	pfree(s.data);
+}
+
+/* ------------------------------------------------------------------------
+ * Versions as dbt has them
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * Whether Python's float() reads the version text, and its value: dbt
+ * compares two versions as numbers when both read as floats.  float()
+ * takes surrounding blanks, underscores between digits, exponents, inf,
+ * infinity and nan in any case, but no hexadecimal (which strtod takes).
+ */
+bool
+dbtc_version_float(const char *v, double *val)
+{
+	char	   *clean = palloc(strlen(v) + 1);
+	char	   *d = clean;
+	const char *p = v;
+	char	   *end;
+	bool		ok;
+
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		p++;
+	for (; *p; p++)
+	{
+		if (*p == '_')
+		{
+			/* only between two digits */
+			if (d == clean || !isdigit((unsigned char) d[-1]) ||
+				!isdigit((unsigned char) p[1]))
+			{
+				pfree(clean);
+				return false;
+			}
+			continue;
+		}
+		if (*p == 'x' || *p == 'X' || *p == '(')
+		{
+			pfree(clean);
+			return false;
+		}
+		*d++ = *p;
+	}
+	while (d > clean && (d[-1] == ' ' || (d[-1] >= '\t' && d[-1] <= '\r')))
+		d--;
+	*d = '\0';
+	*val = strtod(clean, &end);
+	ok = (end != clean && *end == '\0');
+	/* strtod's ERANGE on overflow is Python's inf; on underflow, 0 */
+	pfree(clean);
+	return ok;
+}
+
+/*
+ * dbt's UnparsedVersion.__lt__: as numbers when both versions read as
+ * floats, else as text (Python compares str by code point, which strcmp
+ * of UTF-8 matches).  Not a total order when numbers and text mix, so
+ * callers fold over a list in its order as Python's max() does.
+ */
+bool
+dbtc_version_lt(const char *a, const char *b)
+{
+	double		x;
+	double		y;
+
+	if (dbtc_version_float(a, &x) && dbtc_version_float(b, &y))
+		return x < y;
+	return strcmp(a, b) < 0;
+}
+
+/* Versions as keys: unversioned (NULL) first, then by text. */
+int
+dbtc_version_key_cmp(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+/*
+ * An unquoted number in ref('m', v=...), as dbt keys it: Jinja reads it
+ * as a Python int or float and the lookup uses str() of it, so v=4.50 is
+ * version "4.5" and v=007 version "7".  NULL for anything else.
+ */
+char *
+dbtc_version_literal(const char *lit)
+{
+	const char *p = lit;
+	bool		is_float = false;
+	double		val;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (!isdigit((unsigned char) *p))
+		return NULL;
+	for (; *p; p++)
+		if (*p == '.' || *p == 'e' || *p == 'E')
+			is_float = true;
+	if (!dbtc_version_float(lit, &val))
+		return NULL;
+	if (is_float)
+		return dbtc_python_float_text(val);
+	if (fabs(val) >= 1e15)
+		return NULL;			/* beyond what a version needs */
+	return psprintf("%.0f", val);
+}
+
+/*
+ * A version as the argument of a ref() that dbt resolves to it: a number
+ * as written by Python (v=2, v=4.5), anything else quoted (v='test').
+ */
+char *
+dbtc_version_ref_arg(const char *version)
+{
+	const char *p = version;
+	bool		dot = false;
+
+	if (*p == '-')
+		p++;
+	if (!isdigit((unsigned char) *p))
+		return quote_literal_cstr(version);
+	for (; *p; p++)
+	{
+		if (*p == '.' && !dot && isdigit((unsigned char) p[-1]) &&
+			isdigit((unsigned char) p[1]))
+			dot = true;
+		else if (!isdigit((unsigned char) *p))
+			return quote_literal_cstr(version);
+	}
+	/* 07 is no Python literal */
+	if (version[0] == '0' && isdigit((unsigned char) version[1]))
+		return quote_literal_cstr(version);
+	return pstrdup(version);
+}
+
+/*
+ * The relation dbt builds for a version of a model without an alias:
+ * generate_alias_name appends "_v" and the version with each "." turned
+ * into "_", unless the version is false in Jinja (the number 0).
+ */
+char *
+dbtc_version_relation(const char *model, const char *version, bool falsy)
+{
+	char	   *res;
+	char	   *p;
+
+	if (version == NULL || falsy)
+		return pstrdup(model);
+	res = psprintf("%s_v%s", model, version);
+	for (p = res + strlen(model) + 2; *p; p++)
+		if (*p == '.')
+			*p = '_';
+	return res;
+}
+
+PG_FUNCTION_INFO_V1(dbt_contract_version_number);
+
+/*
+ * dbt_contract.version_number(text): the version as a number when dbt
+ * compares it as one (Python's float() reads it), else NULL; the views
+ * order versions by it, then by text.
+ */
+Datum
+dbt_contract_version_number(PG_FUNCTION_ARGS)
+{
+	char	   *v = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	double		val;
+
+	if (!dbtc_version_float(v, &val))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(val);
 }

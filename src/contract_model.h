@@ -70,7 +70,7 @@ typedef struct ContractConstraint
 	char	   *to_text;		/* `to:` as written */
 	char	   *to_model;		/* model named by ref(), else NULL */
 	char	   *to_package;
-	int			to_version;		/* -1: none given */
+	char	   *to_version;		/* as dbt keys it (str of v=); NULL: none */
 	List	   *to_columns;		/* as written */
 	bool		warn_unenforced;
 	bool		warn_unsupported;
@@ -113,8 +113,11 @@ typedef struct ContractColumnIndex ContractColumnIndex;
 typedef struct ContractModel
 {
 	char	   *name;
-	int			version;		/* -1: unversioned */
-	int			latest_version; /* -1: not set */
+	char	   *version;		/* as dbt keys it (str of v:); NULL: unversioned */
+	char	   *latest_version; /* declared latest_version; NULL: not set */
+	bool		is_latest;		/* the version an unversioned ref() resolves to */
+	char	   *latest_pointer; /* dbt 1.12's view onto the latest version
+								 * (latest_version_pointer); NULL: none */
 	char	   *relation_schema;
 	char	   *relation_name;
 	char	   *materialized;	/* NULL: not declared in YAML */
@@ -167,9 +170,18 @@ extern char *contract_model_label_full(const ContractModel *m);
 extern char *contract_srcloc_string(const SrcLoc *loc);
 extern char *contract_written_ident(const char *written);
 extern char *contract_column_ident(const ContractColumn *c);
-extern char *contract_fk_target_key(const char *to_model, int to_version,
+extern char *contract_fk_target_key(const char *to_model, const char *to_version,
 									const char *to_text);
 extern void contract_fingerprint(ContractModel *m);
+
+/* Versions as dbt has them (contract_model.c). */
+extern bool dbtc_version_float(const char *v, double *val);
+extern bool dbtc_version_lt(const char *a, const char *b);
+extern int	dbtc_version_key_cmp(const char *a, const char *b);
+extern char *dbtc_version_literal(const char *lit);
+extern char *dbtc_version_ref_arg(const char *version);
+extern char *dbtc_version_relation(const char *model, const char *version,
+								   bool falsy);
 
 /* A model's columns by attribute name or as written: position, or -1. */
 extern int	contract_column_by_attname(const ContractModel *m, const char *attname);

@@ -29,7 +29,7 @@ typedef struct ParseCtx
 	YDoc	   *doc;
 	const ParseOptions *opts;
 	const char *model;
-	int			version;		/* -1 outside a version */
+	const char *version;		/* NULL outside a version */
 	const char *column;
 	bool		quote_columns;	/* the model's quote_columns: true */
 } ParseCtx;
@@ -47,6 +47,8 @@ typedef struct ModelConfig
 	int			persist_relation_docs;	/* persist_docs: -1 unset, else bool */
 	int			persist_column_docs;
 	bool		version_is_falsy;	/* v: 0, which dbt's alias leaves off */
+	int			pointer_enabled;	/* latest_version_pointer: -1 unset */
+	char	   *pointer_alias;
 } ModelConfig;
 
 /* One parsed column plus what hangs off it. */
@@ -87,8 +89,8 @@ subject(ParseCtx *cx)
 		appendStringInfo(&s, "model \"%s\"", dbtc_clip(cx->model));
 	else
 		appendStringInfoString(&s, "a model entry");
-	if (cx->version >= 0)
-		appendStringInfo(&s, " version %d", cx->version);
+	if (cx->version != NULL)
+		appendStringInfo(&s, " version %s", dbtc_clip(cx->version));
 	return s.data;
 }
 
@@ -256,40 +258,30 @@ get_map(ParseCtx *cx, const YNode *map, const char *key)
 	return v;
 }
 
-/* A version as dbt's alias macro spells it in a relation name: . becomes _. */
+/*
+ * A version as dbt keys it: str() of the number or string (see
+ * dbtc_yaml_version_text); *falsy when dbt's alias macro leaves it off.
+ */
 static char *
-replace_dots(const char *s)
+node_version(ParseCtx *cx, const YNode *v, const char *key, bool *falsy)
 {
-	char	   *res = pstrdup(s);
-	char	   *p;
+	char	   *text = dbtc_yaml_version_text(v, falsy);
 
-	for (p = res; *p; p++)
-		if (*p == '.')
-			*p = '_';
-	return res;
-}
-
-/* A non-negative integer (accepting "2" quoted, as dbt's str(v) would). */
-static int
-node_version(ParseCtx *cx, const YNode *v, const char *key)
-{
-	char	   *end;
-	long		val;
-
-	if (v->kind != YN_SCALAR || v->value[0] == '\0')
-		shape_error(cx, v, key, "an integer");
-	errno = 0;
-	val = strtol(v->value, &end, 10);
-	if (*end != '\0' || errno != 0 || val < 0 || val > PG_INT32_MAX)
+	if (text == NULL)
+		shape_error(cx, v, key, "a number or a string");
+	if (text[0] == '\0')
 		parse_report(cx, v, ERROR,
 					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("\"%s\" must be a non-negative integer, not \"%s\", in %s",
-							key, dbtc_clip(v->value), subject(cx)),
-					 strcmp(key, "v") == 0 && cx->model ?
-					 errhint("dbt accepts any number or text as a version (it would build relation \"%s_v%s\"), but dbt_contract keeps integer versions only.",
-							 dbtc_clip(cx->model), dbtc_clip(replace_dots(v->value))) :
-					 errhint("dbt_contract keeps integer versions only."));
-	return (int) val;
+					 errmsg("\"%s\" of %s must not be empty", key, subject(cx)),
+					 errhint("dbt would key the version as \"\" and build the relation under the model's own name; give it a number or a name."));
+	if (strlen(text) > DBTC_MAX_MODEL_NAME_LEN)
+		parse_report(cx, v, ERROR,
+					 errcode(ERRCODE_NAME_TOO_LONG),
+					 errmsg("\"%s\" \"%s\" of %s is too long (%zu bytes)",
+							key, dbtc_clip(text), subject(cx), strlen(text)),
+					 errhint("A version is part of the relation dbt builds, at most %d bytes.",
+							 DBTC_MAX_MODEL_NAME_LEN));
+	return text;
 }
 
 /* List of names, accepting a single scalar as a one-item list. */
@@ -345,8 +337,48 @@ static void
 config_init(ModelConfig *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->enforced = c->alias_types = c->enabled = -1;
+	c->enforced = c->alias_types = c->enabled = c->pointer_enabled = -1;
 	c->persist_relation_docs = c->persist_column_docs = -1;
+}
+
+/*
+ * dbt 1.12's latest_version_pointer: {enabled: true, alias: name}, or the
+ * shorthand true/false for enabled.  Unset, dbt defers to a project flag
+ * (latest_version_pointer_enabled_by_default, off by default) that a
+ * schema.yml cannot show; a manifest carries the resolved config.
+ */
+static void
+parse_pointer_config(ParseCtx *cx, const YNode *cfg, ModelConfig *into)
+{
+	YNode	   *p = get_node(cx, cfg, "latest_version_pointer");
+	int			b;
+	char	   *s;
+
+	if (p == NULL || (p->kind == YN_SCALAR && dbtc_yaml_scalar_type(p) == YS_NULL))
+		return;
+	if (p->kind == YN_SCALAR)
+	{
+		if ((b = get_bool(cx, cfg, "latest_version_pointer")) >= 0)
+			into->pointer_enabled = b;
+		return;
+	}
+	if (p->kind != YN_MAPPING)
+		shape_error(cx, p, "latest_version_pointer",
+					"a mapping such as {enabled: true}, or a boolean");
+	if ((b = get_bool(cx, p, "enabled")) >= 0)
+		into->pointer_enabled = b;
+	if ((s = get_string(cx, p, "alias")) != NULL)
+	{
+		/* dbt strips the alias; an empty one is no alias */
+		size_t		len;
+
+		while (*s == ' ')
+			s++;
+		len = strlen(s);
+		while (len > 0 && s[len - 1] == ' ')
+			len--;
+		into->pointer_alias = len > 0 ? pnstrdup(s, len) : NULL;
+	}
 }
 
 /* Read a `config:` mapping over *into; keys present here win. */
@@ -380,6 +412,7 @@ parse_config(ParseCtx *cx, const YNode *map, ModelConfig *into)
 		if ((b = get_bool(cx, persist, "columns")) >= 0)
 			into->persist_column_docs = b;
 	}
+	parse_pointer_config(cx, cfg, into);
 
 	contract = get_node(cx, cfg, "contract");
 	if (contract == NULL)
@@ -432,7 +465,6 @@ parse_constraint(ParseCtx *cx, YNode *n, bool model_level)
 
 	require_mapping(cx, n, "constraints");
 	c->model_level = model_level;
-	c->to_version = -1;
 	c->loc = loc_of(cx, n);
 
 	typenode = get_node(cx, n, "type");
@@ -1443,17 +1475,18 @@ relation_schema(ParseCtx *cx, const ModelConfig *cfg)
 }
 
 static ContractModel *
-build_model(ParseCtx *cx, const YNode *mnode, const char *name, int version,
-			const ModelConfig *cfg, List *columns, List *model_constraints,
-			List *model_tests, const char *description,
-			const char *deprecation_date, int latest_version)
+build_model(ParseCtx *cx, const YNode *mnode, const char *name,
+			const char *version, const ModelConfig *cfg, List *columns,
+			List *model_constraints, List *model_tests,
+			const char *description, const char *deprecation_date,
+			const char *latest_version)
 {
 	ContractModel *m = palloc0(sizeof(ContractModel));
 	ListCell   *lc;
 
 	m->name = pstrdup(name);
-	m->version = version;
-	m->latest_version = latest_version;
+	m->version = (char *) version;
+	m->latest_version = (char *) latest_version;
 	m->loc = loc_of(cx, mnode);
 	m->materialized = cfg->materialized;
 	m->enforced = (cfg->enforced == 1);
@@ -1466,10 +1499,9 @@ build_model(ParseCtx *cx, const YNode *mnode, const char *name, int version,
 	m->relation_schema = relation_schema(cx, cfg);
 	if (cfg->alias != NULL)
 		m->relation_name = pstrdup(cfg->alias);
-	else if (version >= 0 && !cfg->version_is_falsy)
-		m->relation_name = psprintf("%s_v%d", name, version);
 	else
-		m->relation_name = pstrdup(name);
+		m->relation_name = dbtc_version_relation(name, version,
+												 cfg->version_is_falsy);
 	check_ident_length(cx, mnode, NULL, "schema name", m->relation_schema);
 	check_ident_length(cx, mnode, NULL, "relation name", m->relation_name);
 
@@ -1525,18 +1557,10 @@ get_deprecation_date(ParseCtx *cx, const YNode *map)
 	return value;
 }
 
-static int
-version_number(ParseCtx *cx, const YNode *map, const char *key)
-{
-	YNode	   *v = get_node(cx, map, key);
-
-	return v ? node_version(cx, v, key) : -1;
-}
-
-/* A version number and the entry it is at. */
+/* A version text and the entry it is at. */
 typedef struct VersionAt
 {
-	long		v;
+	const char *v;
 	int			at;
 } VersionAt;
 
@@ -1545,52 +1569,62 @@ cmp_version_at(const void *a, const void *b)
 {
 	const VersionAt *x = a;
 	const VersionAt *y = b;
+	int			c = strcmp(x->v, y->v);
 
-	if (x->v != y->v)
-		return x->v < y->v ? -1 : 1;
-	return x->at - y->at;
+	return c != 0 ? c : x->at - y->at;
 }
 
 /*
- * The entry that repeats an earlier version number (the first such entry
- * in the list), or -1; found by sorting, as version lists can be long.
- * Entries whose v is missing or not a number are left for the caller to
- * report in order.
+ * The entry that repeats an earlier version (the first such entry in the
+ * list), or -1.  dbt compares str(v), so v: 1 and v: "1" are the same
+ * version and v: 1.0 another.  Found by sorting, as version lists can be
+ * long.
  */
 static int
-first_duplicate_version(ParseCtx *cx, const YNode *versions)
+first_duplicate_version(char **texts, int n)
 {
-	VersionAt  *vs = palloc(sizeof(VersionAt) * Max(1, versions->nitems));
-	int			n = 0;
+	VersionAt  *vs = palloc(sizeof(VersionAt) * Max(1, n));
 	int			dup_at = -1;
 	int			i;
 
-	for (i = 0; i < versions->nitems; i++)
+	for (i = 0; i < n; i++)
 	{
-		YNode	   *vn = versions->items[i];
-		YNode	   *vnode;
-		char	   *end;
-
-		dbtc_yaml_charge(cx->doc, vn);
-		if (vn->kind != YN_MAPPING)
-			continue;
-		vnode = get_node(cx, vn, "v");
-		if (vnode == NULL || vnode->kind != YN_SCALAR || vnode->value[0] == '\0')
-			continue;
-		errno = 0;
-		vs[n].v = strtol(vnode->value, &end, 10);
-		if (*end != '\0' || errno != 0)
-			continue;
-		vs[n++].at = i;
+		vs[i].v = texts[i];
+		vs[i].at = i;
 	}
 	qsort(vs, n, sizeof(VersionAt), cmp_version_at);
 	for (i = 1; i < n; i++)
 	{
-		if (vs[i].v == vs[i - 1].v && (dup_at < 0 || vs[i].at < dup_at))
+		CHECK_FOR_INTERRUPTS();
+		if (strcmp(vs[i].v, vs[i - 1].v) == 0 && (dup_at < 0 || vs[i].at < dup_at))
 			dup_at = vs[i].at;
 	}
 	pfree(vs);
 	return dup_at;
+}
+
+/*
+ * Whether latest_version: names version entry v, by Python's ==, which
+ * dbt uses: numbers by value (2 is 2.0), strings by text, and never a
+ * number and a string (latest_version: "2" is not v: 2).
+ */
+static bool
+latest_is(const YNode *latest, const char *latest_text, const YNode *v,
+		  const char *v_text)
+{
+	YScalarType lt = dbtc_yaml_scalar_type(latest);
+	YScalarType vt = dbtc_yaml_scalar_type(v);
+	bool		lnum = (lt == YS_INT || lt == YS_FLOAT);
+	bool		vnum = (vt == YS_INT || vt == YS_FLOAT);
+	double		x;
+	double		y;
+
+	if (lnum != vnum)
+		return false;
+	if (lnum && dbtc_version_float(latest_text, &x) &&
+		dbtc_version_float(v_text, &y))
+		return x == y;
+	return strcmp(latest_text, v_text) == 0;
 }
 
 static List *
@@ -1600,15 +1634,67 @@ parse_versions(ParseCtx *cx, const YNode *mnode, const YNode *versions,
 			   const char *description, const char *deprecation_date,
 			   List *out)
 {
-	int			latest = version_number(cx, mnode, "latest_version");
-	bool		latest_found = (latest < 0);
-	int			dup_at = first_duplicate_version(cx, versions);
+	YNode	   *latest_node = get_node(cx, mnode, "latest_version");
+	char	   *latest_text = NULL;
+	const char *latest = NULL;
+	char	  **texts = palloc(sizeof(char *) * versions->nitems);
+	bool	   *falsy = palloc(sizeof(bool) * versions->nitems);
+	YNode	  **vnodes = palloc(sizeof(YNode *) * versions->nitems);
+	int			dup_at;
 	int			i;
 
+	if (latest_node != NULL)
+	{
+		bool		ignored;
+
+		latest_text = node_version(cx, latest_node, "latest_version", &ignored);
+	}
+
+	/* every entry's v first: the latest version is a property of all */
 	for (i = 0; i < versions->nitems; i++)
 	{
 		YNode	   *vn = require_mapping(cx, versions->items[i], "versions");
-		YNode	   *vnode = get_node(cx, vn, "v");
+
+		CHECK_FOR_INTERRUPTS();
+		vnodes[i] = get_node(cx, vn, "v");
+		if (vnodes[i] == NULL)
+			parse_report(cx, vn, ERROR,
+						 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("version entry without \"v\" in %s",
+								subject(cx)));
+		texts[i] = node_version(cx, vnodes[i], "v", &falsy[i]);
+		if (latest_text != NULL && latest == NULL &&
+			latest_is(latest_node, latest_text, vnodes[i], texts[i]))
+			latest = texts[i];
+	}
+	dup_at = first_duplicate_version(texts, versions->nitems);
+	if (dup_at >= 0)
+		parse_report(cx, vnodes[dup_at], ERROR,
+					 errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("found duplicate version %s in versions list of %s",
+							dbtc_clip(texts[dup_at]), subject(cx)));
+	if (latest_text != NULL && latest == NULL)
+		parse_report(cx, latest_node, ERROR,
+					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("latest_version %s is not one of the versions of %s",
+							dbtc_clip(latest_text), subject(cx)));
+
+	/*
+	 * Without latest_version, dbt takes max() of the entries, which keeps
+	 * the first entry until one compares greater (in the list's order, as
+	 * its comparison mixes numbers and text).
+	 */
+	if (latest == NULL)
+	{
+		latest = texts[0];
+		for (i = 1; i < versions->nitems; i++)
+			if (dbtc_version_lt(latest, texts[i]))
+				latest = texts[i];
+	}
+
+	for (i = 0; i < versions->nitems; i++)
+	{
+		YNode	   *vn = versions->items[i];
 		ModelConfig cfg = *model_cfg;
 		IncludeExclude ie = {0};
 		List	   *own;
@@ -1618,23 +1704,10 @@ parse_versions(ParseCtx *cx, const YNode *mnode, const YNode *versions,
 		YNode	   *clist;
 		char	   *vdesc;
 		char	   *vdep;
-		int			v;
+		ContractModel *m;
 
-		if (vnode == NULL)
-			parse_report(cx, vn, ERROR,
-						 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("version entry without \"v\" in %s",
-								subject(cx)));
-		v = node_version(cx, vnode, "v");
-		if (i == dup_at)
-			parse_report(cx, vnode, ERROR,
-						 errcode(ERRCODE_DUPLICATE_OBJECT),
-						 errmsg("found duplicate version %d in versions list of %s",
-								v, subject(cx)));
-		if (v == latest)
-			latest_found = true;
-
-		cx->version = v;
+		CHECK_FOR_INTERRUPTS();
+		cx->version = texts[i];
 		parse_config(cx, vn, &cfg);
 
 		/*
@@ -1642,7 +1715,7 @@ parse_versions(ParseCtx *cx, const YNode *mnode, const YNode *versions,
 		 * version is true in Jinja: the number 0 is not (the text "0" is),
 		 * so v: 0 builds the relation under the model's own name.
 		 */
-		cfg.version_is_falsy = (v == 0 && vnode->plain);
+		cfg.version_is_falsy = falsy[i];
 		own = parse_version_columns(cx, get_list(cx, vn, "columns"), &ie);
 		clist = get_list(cx, vn, "constraints");
 		if (clist != NULL)
@@ -1654,20 +1727,27 @@ parse_versions(ParseCtx *cx, const YNode *mnode, const YNode *versions,
 		vdep = get_deprecation_date(cx, vn);
 
 		if (cfg.enabled != 0)
-			out = lappend(out,
-						  build_model(cx, vn, name, v, &cfg,
-									  version_columns(model_cols, own, &ie),
-									  cons, tests,
-									  vdesc ? vdesc : description,
-									  vdep ? vdep : deprecation_date,
-									  latest));
-		cx->version = -1;
+		{
+			m = build_model(cx, vn, name, texts[i], &cfg,
+							version_columns(model_cols, own, &ie),
+							cons, tests,
+							vdesc ? vdesc : description,
+							vdep ? vdep : deprecation_date,
+							latest_text ? latest : NULL);
+			m->is_latest = (texts[i] == latest);
+
+			/*
+			 * dbt 1.12 makes a view named after the model (or the
+			 * pointer's alias) that selects from the latest version, when
+			 * latest_version_pointer is enabled in its config.
+			 */
+			if (m->is_latest && cfg.pointer_enabled == 1)
+				m->latest_pointer = cfg.pointer_alias ? cfg.pointer_alias :
+					pstrdup(name);
+			out = lappend(out, m);
+		}
+		cx->version = NULL;
 	}
-	if (!latest_found)
-		parse_report(cx, get_node(cx, mnode, "latest_version"), ERROR,
-					 errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("latest_version %d is not one of the versions of %s",
-							latest, subject(cx)));
 	return out;
 }
 
@@ -1686,7 +1766,7 @@ parse_model(ParseCtx *cx, YNode *mnode, List *out)
 
 	require_mapping(cx, mnode, "models");
 	cx->model = NULL;
-	cx->version = -1;
+	cx->version = NULL;
 	cx->column = NULL;
 	name = get_name(cx, mnode, "name");
 	if (name == NULL)
@@ -1718,9 +1798,14 @@ parse_model(ParseCtx *cx, YNode *mnode, List *out)
 							 description, deprecation_date, out);
 	else if (cfg.enabled != 0)
 	{
-		(void) version_number(cx, mnode, "latest_version");
-		out = lappend(out, build_model(cx, mnode, name, -1, &cfg, cols, cons,
-									   tests, description, deprecation_date, -1));
+		YNode	   *latest = get_node(cx, mnode, "latest_version");
+		bool		ignored;
+
+		if (latest != NULL)
+			(void) node_version(cx, latest, "latest_version", &ignored);
+		out = lappend(out, build_model(cx, mnode, name, NULL, &cfg, cols, cons,
+									   tests, description, deprecation_date,
+									   NULL));
 	}
 
 	/* Drop the per-column wrappers; the model keeps the parts. */
@@ -1830,6 +1915,9 @@ contract_model_copy(const ContractModel *src)
 	m->on_schema_change = copy_text(src->on_schema_change);
 	m->description = copy_text(src->description);
 	m->deprecation_date = copy_text(src->deprecation_date);
+	m->version = copy_text(src->version);
+	m->latest_version = copy_text(src->latest_version);
+	m->latest_pointer = copy_text(src->latest_pointer);
 	m->fingerprint = copy_text(src->fingerprint);
 	m->columns = NIL;
 	m->constraints = NIL;
@@ -1857,6 +1945,7 @@ contract_model_copy(const ContractModel *src)
 		k->to_text = copy_text(k->to_text);
 		k->to_model = copy_text(k->to_model);
 		k->to_package = copy_text(k->to_package);
+		k->to_version = copy_text(k->to_version);
 		k->to_columns = copy_text_list(k->to_columns);
 		m->constraints = lappend(m->constraints, k);
 	}
@@ -1910,7 +1999,7 @@ contract_parse_document(YDoc *doc, const ParseOptions *opts, List *models)
 
 	cx.doc = doc;
 	cx.opts = opts;
-	cx.version = -1;
+	cx.version = NULL;
 
 	if (root == NULL || (root->kind == YN_SCALAR && dbtc_yaml_scalar_type(root) == YS_NULL))
 		return models;			/* an empty file declares nothing */
@@ -1960,6 +2049,6 @@ contract_parse_model_entry(YDoc *doc, YNode *model, const ParseOptions *opts,
 
 	cx.doc = doc;
 	cx.opts = opts;
-	cx.version = -1;
+	cx.version = NULL;
 	return parse_model(&cx, model, models);
 }

@@ -40,7 +40,7 @@
 #include "dbt_contract.h"
 
 /* dbt_contract.contract_model */
-#define Natts_contract_model					22
+#define Natts_contract_model					24
 #define Anum_contract_model_model_id			1
 #define Anum_contract_model_model				2
 #define Anum_contract_model_version				3
@@ -63,6 +63,8 @@
 #define Anum_contract_model_target				20	/* from 0.2.0 */
 #define Anum_contract_model_persist_relation_docs	21	/* from 0.2.0 */
 #define Anum_contract_model_persist_column_docs	22	/* from 0.2.0 */
+#define Anum_contract_model_is_latest			23	/* from 0.2.0 */
+#define Anum_contract_model_latest_pointer		24	/* from 0.2.0 */
 
 /* dbt_contract.contract_column */
 #define Natts_contract_column					9
@@ -115,6 +117,7 @@ typedef struct ExpectedColumn
 	const char *name;
 	Oid			type;
 	int			field;			/* offsetof the struct member, or NO_FIELD */
+	Oid			old_type;		/* the type in a 0.1.0 catalog, if another */
 } ExpectedColumn;
 
 #define NO_FIELD	(-1)
@@ -125,7 +128,8 @@ typedef struct ExpectedColumn
 
 static const ExpectedColumn model_columns[Natts_contract_model] = {
 	{"model_id", INT8OID, M(model_id)}, {"model", TEXTOID, M(name)},
-	{"version", INT4OID, M(version)}, {"latest_version", INT4OID, M(latest_version)},
+	{"version", TEXTOID, M(version), INT4OID},
+	{"latest_version", TEXTOID, M(latest_version), INT4OID},
 	{"source", TEXTOID, NO_FIELD}, {"file", TEXTOID, NO_FIELD},
 	{"defined_at", TEXTOID, NO_FIELD}, {"relation_schema", TEXTOID, M(relation_schema)},
 	{"relation_name", TEXTOID, M(relation_name)}, {"materialized", TEXTOID, M(materialized)},
@@ -139,7 +143,9 @@ static const ExpectedColumn model_columns[Natts_contract_model] = {
 	/* NULL, as read past the last column, in a catalog before 0.2.0 */
 	{"target", TEXTOID, M(target)},
 	{"persist_relation_docs", BOOLOID, M(persist_relation_docs)},
-	{"persist_column_docs", BOOLOID, M(persist_column_docs)}
+	{"persist_column_docs", BOOLOID, M(persist_column_docs)},
+	{"is_latest", BOOLOID, M(is_latest)},
+	{"latest_pointer", TEXTOID, M(latest_pointer)}
 };
 
 static const ExpectedColumn column_columns[Natts_contract_column] = {
@@ -156,7 +162,8 @@ static const ExpectedColumn constraint_columns[Natts_contract_constraint] = {
 	{"columns", TEXTARRAYOID, K(columns)}, {"expression", TEXTOID, K(expression)},
 	{"name", TEXTOID, K(name)}, {"to_text", TEXTOID, K(to_text)},
 	{"to_model", TEXTOID, K(to_model)}, {"to_package", TEXTOID, K(to_package)},
-	{"to_version", INT4OID, K(to_version)}, {"to_columns", TEXTARRAYOID, K(to_columns)},
+	{"to_version", TEXTOID, K(to_version), INT4OID},
+	{"to_columns", TEXTARRAYOID, K(to_columns)},
 	{"warn_unenforced", BOOLOID, K(warn_unenforced)},
 	{"warn_unsupported", BOOLOID, K(warn_unsupported)},
 	{"defined_at", TEXTOID, NO_FIELD}
@@ -237,7 +244,9 @@ check_layout(Relation rel, const ExpectedColumn *cols, int ncols, int min_natts)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
-		if (att->attisdropped || att->atttypid != cols[i].type ||
+		if (att->attisdropped ||
+			(att->atttypid != cols[i].type &&
+			 (cols[i].old_type == InvalidOid || att->atttypid != cols[i].old_type)) ||
 			strcmp(NameStr(att->attname), cols[i].name) != 0)
 			goto bad;
 	}
@@ -309,6 +318,17 @@ attr_int(ReadTable *t, AttrNumber attno, int null_value)
 	return t->nulls[attno - 1] ? null_value : DatumGetInt32(t->values[attno - 1]);
 }
 
+/* A version column: text, or int in a catalog not yet updated from 0.1.0. */
+static char *
+attr_version(ReadTable *t, AttrNumber attno)
+{
+	if (t->nulls[attno - 1])
+		return NULL;
+	if (TupleDescAttr(RelationGetDescr(t->rel), attno - 1)->atttypid == INT4OID)
+		return psprintf("%d", DatumGetInt32(t->values[attno - 1]));
+	return TextDatumGetCString(t->values[attno - 1]);
+}
+
 static bool
 attr_bool(ReadTable *t, AttrNumber attno)
 {
@@ -366,7 +386,9 @@ fields_from_row(ReadTable *t, const ExpectedColumn *cols, int ncols, Size size)
 		switch (cols[i].type)
 		{
 			case TEXTOID:
-				*(char **) f = attr_text(t, attno);
+				/* a version: text from 0.2.0 on, an integer before */
+				*(char **) f = cols[i].old_type == INT4OID ?
+					attr_version(t, attno) : attr_text(t, attno);
 				break;
 			case TEXTARRAYOID:
 				*(List **) f = attr_names(t, attno);
@@ -535,20 +557,22 @@ column_from_row(ContractReader *r, const ContractModel *m)
 
 /*
  * The model a ref() names, in the target of the model that makes it: the
- * version asked for, else the latest one.  Returns its model id (0: none)
- * and its relation in *relation.
+ * version asked for, else the latest one (is_latest, which the loaders
+ * set as dbt resolves it; a catalog not yet updated from 0.1.0 has only
+ * integer versions, whose latest is latest_version or the highest).
+ * Returns its model id (0: none) and its relation in *relation.
  */
 static int64
 resolve_ref(ContractReader *r, const char *in_target, const char *model,
-			int version, char **relation)
+			const char *version, char **relation)
 {
 	ReadTable  *t = &r->model;
 	ScanKeyData key[2];
 	int			nkeys = 0;
 	SysScanDesc scan;
 	HeapTuple	tup;
-	int			best_version = -2;
-	int			latest = -1;
+	char	   *best_version = NULL;
+	char	   *declared = NULL;
 	int64		found = 0;
 
 	/*
@@ -568,24 +592,28 @@ resolve_ref(ContractReader *r, const char *in_target, const char *model,
 	scan = systable_beginscan(t->rel, ids.model_key, true, r->snap, nkeys, key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		int			v;
-		int			l;
+		char	   *v;
 		bool		take;
+		bool		exact;
 
+		CHECK_FOR_INTERRUPTS();
 		deform(t, tup);
-		v = attr_int(t, Anum_contract_model_version, -1);
-		l = attr_int(t, Anum_contract_model_latest_version, -1);
+		v = attr_version(t, Anum_contract_model_version);
 
-		if (version >= 0)
-			take = (v == version);
-		else if (v < 0)
-			take = true;		/* the unversioned model */
+		if (version != NULL)
+			take = exact = (v != NULL && strcmp(v, version) == 0);
+		else if (v == NULL)
+			take = exact = true;	/* the unversioned model */
+		else if (RelationGetDescr(t->rel)->natts >= Anum_contract_model_is_latest)
+			take = exact = attr_bool(t, Anum_contract_model_is_latest);
 		else
 		{
-			/* latest_version if declared, else the highest version */
-			if (l >= 0)
-				latest = l;
-			take = (latest >= 0) ? (v == latest) : (v > best_version);
+			/* 0.1.0: latest_version if declared, else the highest version */
+			if (declared == NULL)
+				declared = attr_version(t, Anum_contract_model_latest_version);
+			exact = (declared != NULL && strcmp(v, declared) == 0);
+			take = exact || (declared == NULL &&
+							 (best_version == NULL || dbtc_version_lt(best_version, v)));
 		}
 		if (take)
 		{
@@ -593,7 +621,7 @@ resolve_ref(ContractReader *r, const char *in_target, const char *model,
 			found = attr_int64(t, Anum_contract_model_model_id);
 			*relation = quote_qualified_identifier(attr_text(t, Anum_contract_model_relation_schema),
 												   attr_text(t, Anum_contract_model_relation_name));
-			if (version >= 0 || v < 0)
+			if (exact)
 				break;
 		}
 	}
@@ -888,8 +916,15 @@ contract_read_relations(RelationVisitor visit, void *arg)
 		schema = attr_text(t, Anum_contract_model_relation_schema);
 		relname = attr_text(t, Anum_contract_model_relation_name);
 		visit(arg, id, schema, relname);
-		pfree(schema);
 		pfree(relname);
+		/* dbt 1.12's view onto the latest version answers to its contract */
+		relname = attr_text(t, Anum_contract_model_latest_pointer);
+		if (relname != NULL)
+		{
+			visit(arg, id, schema, relname);
+			pfree(relname);
+		}
+		pfree(schema);
 	}
 	systable_endscan(scan);
 	contract_reader_end(r);

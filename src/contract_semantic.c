@@ -34,7 +34,7 @@
 typedef struct PendingKey
 {
 	char	   *model;
-	int			version;		/* -1: every version (meta) */
+	char	   *version;		/* NULL: every version (meta) */
 	bool		latest_only;	/* a semantic model: ref('m') is one version */
 	SemanticKey *key;
 } PendingKey;
@@ -89,7 +89,7 @@ new_key(const char *derived_from, const char *key_type, const char *name)
 }
 
 static List *
-pend(List *pending, const char *model, int version, bool latest_only, SemanticKey *k)
+pend(List *pending, const char *model, char *version, bool latest_only, SemanticKey *k)
 {
 	PendingKey *p = palloc(sizeof(PendingKey));
 
@@ -109,7 +109,7 @@ entity_type_known(const char *type)
 
 /* An entity of a semantic model, when it names a column. */
 static List *
-pend_entity(List *pending, const char *model, int version, const char *derived_from,
+pend_entity(List *pending, const char *model, char *version, const char *derived_from,
 			const char *semantic_model, const char *name, const char *type,
 			const char *column)
 {
@@ -202,13 +202,13 @@ read_model_entities(YDoc *doc, YNode *m, const char *model, List *pending)
 		if (cname == NULL || ent == NULL)
 			continue;
 		if (ent->kind == YN_SCALAR)
-			pending = pend_entity(pending, model, -1, "columns", sm_name,
+			pending = pend_entity(pending, model, NULL, "columns", sm_name,
 								  cname, ent->value, cname);
 		else if (ent->kind == YN_MAPPING)
 		{
 			const char *ename = contract_yaml_text(doc, ent, "name");
 
-			pending = pend_entity(pending, model, -1, "columns", sm_name,
+			pending = pend_entity(pending, model, NULL, "columns", sm_name,
 								  ename ? ename : cname, contract_yaml_text(doc, ent, "type"), cname);
 		}
 	}
@@ -216,7 +216,7 @@ read_model_entities(YDoc *doc, YNode *m, const char *model, List *pending)
 	{
 		YNode	   *e = dents->items[i];
 
-		pending = pend_entity(pending, model, -1, "derived_semantics", sm_name,
+		pending = pend_entity(pending, model, NULL, "derived_semantics", sm_name,
 							  contract_yaml_text(doc, e, "name"), contract_yaml_text(doc, e, "type"),
 							  contract_yaml_text(doc, e, "expr"));
 	}
@@ -334,7 +334,7 @@ read_meta(YDoc *doc, YNode *meta, const char *model, List *pending)
 		SemanticKey *k = new_key("meta.primary_key", "primary", NULL);
 
 		k->columns = pk;
-		pending = pend(pending, model, -1, false, k);
+		pending = pend(pending, model, NULL, false, k);
 	}
 	for (i = 0; joins != NULL && i < joins->nitems; i++)
 	{
@@ -365,7 +365,7 @@ read_meta(YDoc *doc, YNode *meta, const char *model, List *pending)
 		k->to_model = pstrdup(to);
 		k->to_columns = theirs;
 		k->relationship = pstrdup(rel);
-		pending = pend(pending, model, -1, false, k);
+		pending = pend(pending, model, NULL, false, k);
 	}
 	return pending;
 }
@@ -429,7 +429,8 @@ contract_semantic_read_manifest(YDoc *doc, List *pending)
 		YNode	   *node = ((YPair *) lfirst(lc))->value;
 		const char *type = contract_yaml_text(doc, node, "resource_type");
 		const char *name = contract_yaml_text(doc, node, "name");
-		const char *version = contract_yaml_text(doc, node, "version");
+		bool		falsy;
+		char	   *version = dbtc_yaml_version_text(node_of(doc, node, "version", YN_SCALAR), &falsy);
 		YNode	   *config = node_of(doc, node, "config", YN_MAPPING);
 		YNode	   *meta = node_of(doc, config, "meta", YN_MAPPING);
 		List	   *mine = NIL;
@@ -446,7 +447,7 @@ contract_semantic_read_manifest(YDoc *doc, List *pending)
 		{
 			PendingKey *p = lfirst(lk);
 
-			p->version = version ? (int) strtol(version, NULL, 10) : -1;
+			p->version = version;
 		}
 		pending = list_concat(pending, mine);
 	}
@@ -456,7 +457,7 @@ contract_semantic_read_manifest(YDoc *doc, List *pending)
 /*
  * Hand each pending key to the models of the apply it belongs to: meta to
  * every version of its model, an entity to the version its semantic
- * model's ref() resolves to (latest_version, else the highest).  Keys of
+ * model's ref() resolves to (the one the loaders marked latest).  Keys of
  * models the apply does not have are dropped.
  */
 void
@@ -467,26 +468,27 @@ contract_semantic_attach(List *models, List *pending)
 	foreach(lp, pending)
 	{
 		PendingKey *p = lfirst(lp);
-		int			want = p->version;
+		const char *want = p->version;
 		ListCell   *lc;
 
 		CHECK_FOR_INTERRUPTS();
-		if (p->latest_only && want < 0)
+		if (p->latest_only && want == NULL)
 		{
 			/* ref('m') without v=: the latest version, when versioned */
 			foreach(lc, models)
 			{
 				ContractModel *m = lfirst(lc);
 
-				if (strcmp(m->name, p->model) == 0 && m->version >= 0)
-					want = Max(want, m->latest_version >= 0 ? m->latest_version : m->version);
+				if (strcmp(m->name, p->model) == 0 && m->version != NULL && m->is_latest)
+					want = m->version;
 			}
 		}
 		foreach(lc, models)
 		{
 			ContractModel *m = lfirst(lc);
 
-			if (strcmp(m->name, p->model) != 0 || (want >= 0 && m->version != want))
+			if (strcmp(m->name, p->model) != 0 ||
+				(want != NULL && (m->version == NULL || strcmp(m->version, want) != 0)))
 				continue;
 			m->semantic_keys = lappend(m->semantic_keys, p->key);
 		}

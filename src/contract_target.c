@@ -49,33 +49,30 @@ quoted_argument(const char **pp)
 }
 
 /*
- * The value of ref()'s v= or version= keyword: a number, quoted or not.
- * Every reader of a version goes through here, so what a version may be is
- * decided in one place.
+ * The value of ref()'s v= or version= keyword, as dbt keys the version it
+ * names: quoted text as written, an unquoted number as dbt reads it
+ * (v=4.50 is "4.5", dbtc_version_literal).  Every reader of a version goes
+ * through here, so what a version may be is decided in one place.
  */
 static bool
-ref_version(const char **pp, int *version)
+ref_version(const char **pp, char **version)
 {
 	const char *p = skip_blanks(*pp);
-	char	   *digits = quoted_argument(&p);
-	char	   *end;
-	long		v;
+	char	   *v = quoted_argument(&p);
 
-	if (digits == NULL)
+	if (v == NULL)
 	{
 		const char *start = p;
 
-		while (*p >= '0' && *p <= '9')
+		while ((*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+			   *p == 'e' || *p == 'E' || *p == '-' || *p == '+')
 			p++;
-		digits = pnstrdup(start, p - start);
+		v = dbtc_version_literal(pnstrdup(start, p - start));
+		if (v == NULL || v[0] == '\0')
+			return false;
 	}
-	if (digits[0] < '0' || digits[0] > '9')
-		return false;
-	errno = 0;
-	v = strtol(digits, &end, 10);
-	if (*end != '\0' || errno != 0 || v > PG_INT32_MAX)
-		return false;
-	*version = (int) v;
+	/* v='' is no version at all */
+	*version = v[0] != '\0' ? v : NULL;
 	*pp = p;
 	return true;
 }
@@ -96,7 +93,6 @@ contract_target_call(const char *text, ContractTargetCall *call)
 	int			nargs = 0;
 
 	memset(call, 0, sizeof(ContractTargetCall));
-	call->version = -1;
 	if (strncmp(p, "{{", 2) == 0)
 	{
 		braces = true;
@@ -287,9 +283,9 @@ dbt_contract_parse_target(PG_FUNCTION_ARGS)
 			}
 			values[PT_MODEL] = CStringGetTextDatum(call.model);
 			nulls[PT_MODEL] = false;
-			if (call.version >= 0)
+			if (call.version != NULL)
 			{
-				values[PT_VERSION] = Int32GetDatum(call.version);
+				values[PT_VERSION] = CStringGetTextDatum(call.version);
 				nulls[PT_VERSION] = false;
 			}
 		}

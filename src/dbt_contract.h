@@ -153,6 +153,8 @@ extern void dbtc_yaml_charge(YDoc *doc, const YNode *n);
 extern YNode *dbtc_yaml_map_get(YDoc *doc, const YNode *map, const char *key);
 extern List *dbtc_yaml_map_pairs(YDoc *doc, const YNode *map);
 extern void dbtc_yaml_to_json(YDoc *doc, const YNode *n, StringInfo out, int depth);
+extern char *dbtc_python_float_text(double val);
+extern char *dbtc_yaml_version_text(const YNode *n, bool *falsy);
 
 /* A mapping entry after merge keys are applied. */
 typedef struct YPair
@@ -188,7 +190,7 @@ typedef struct ContractTargetCall
 	bool		is_ref;			/* ref(); else source() */
 	char	   *package;		/* ref('pkg', 'm'), else NULL */
 	char	   *model;
-	int			version;		/* ref(..., v=N); -1: none given */
+	char	   *version;		/* ref(..., v=N) as dbt keys it; NULL: none */
 	char	   *source_name;	/* source('s', 't') */
 	char	   *table_name;
 } ContractTargetCall;
@@ -230,7 +232,7 @@ extern void contract_check_expression(const ContractModel *m,
 typedef struct ContractChange
 {
 	char	   *model;
-	int			version;
+	char	   *version;		/* NULL: unversioned */
 	const char *change;			/* "column removed", "model added", ... */
 	char	   *detail;
 	bool		breaking;
@@ -263,7 +265,7 @@ extern void dbtc_end_as_owner(OwnerContext *oc);
 typedef struct ApplyResult
 {
 	char	   *model;
-	int			version;
+	char	   *version;		/* NULL: unversioned */
 	char	   *relation;
 	const char *action;
 	int			ncolumns;
@@ -319,9 +321,10 @@ extern ContractModel *contract_cache_lookup(const char *schema,
 extern List *contract_cache_schema_relations(const char *schema);
 extern uint64 contract_cache_generation(void);
 extern List *contract_load_enforced(void);
-extern ContractModel *contract_load_model(const char *model, int version,
+extern ContractModel *contract_load_model(const char *model, const char *version,
 										  const char *target);
 extern ContractModel *contract_for_relation(Oid relid);
+extern char *contract_dbt_tmp_name(const char *relname);
 extern Oid	contract_model_relid(const ContractModel *m);
 extern bool contract_model_verified(const ContractModel *m);
 

@@ -334,8 +334,24 @@ report_violation(const char *relation, const ContractModel *spec,
 				 TargetKind kind, MatchReport *report)
 {
 	int			level = dbtc_enforcement == ENFORCE_ERROR ? ERROR : WARNING;
+	bool		pointer = false;
 
-	if (kind == TARGET_CREATED)
+	/* dbt 1.12's latest_version_pointer view, or its __dbt_tmp name */
+	if (spec->latest_pointer != NULL)
+		pointer = strcmp(relation, quote_qualified_identifier(spec->relation_schema,
+															   spec->latest_pointer)) == 0 ||
+			strcmp(relation, quote_qualified_identifier(spec->relation_schema,
+														contract_dbt_tmp_name(spec->latest_pointer))) == 0;
+	if (kind == TARGET_CREATED && pointer)
+		ereport(level,
+				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+				 errmsg("view %s, the latest_version_pointer of model \"%s\", does not match the enforced contract of %s",
+						relation, spec->name, contract_model_label_full(spec)),
+				 errdetail_internal("%s", contract_match_report_text(report)),
+				 errhint("dbt 1.12 builds this view as SELECT * FROM %s; it must have that version's columns and types.",
+						 quote_qualified_identifier(spec->relation_schema,
+													spec->relation_name))));
+	else if (kind == TARGET_CREATED)
 		ereport(level,
 				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
 				 errmsg("relation %s does not match the enforced contract of %s",

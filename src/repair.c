@@ -199,8 +199,9 @@ dbt_contract_repair(PG_FUNCTION_ARGS)
 				continue;
 			run_repair_step(step);
 			values[0] = CStringGetTextDatum(step->spec->name);
-			values[1] = Int32GetDatum(step->spec->version);
-			nulls[1] = step->spec->version < 0;
+			values[1] = step->spec->version ?
+				CStringGetTextDatum(step->spec->version) : (Datum) 0;
+			nulls[1] = step->spec->version == NULL;
 			values[2] = CStringGetTextDatum(step->relation);
 			values[3] = CStringGetTextDatum(step->object);
 			values[4] = CStringGetTextDatum(step->sql);

@@ -45,8 +45,8 @@ put_problem(ResultSink *sink, const ContractModel *spec, const char *relation,
 
 	values[0] = CStringGetTextDatum(spec->name);
 	nulls[0] = false;
-	values[1] = Int32GetDatum(spec->version);
-	nulls[1] = spec->version < 0;
+	values[1] = spec->version ? CStringGetTextDatum(spec->version) : (Datum) 0;
+	nulls[1] = spec->version == NULL;
 	values[2] = text_or_null(relation, &nulls[2]);
 	values[3] = text_or_null(object, &nulls[3]);
 	values[4] = text_or_null(problem, &nulls[4]);

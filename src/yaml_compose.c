@@ -23,6 +23,7 @@
 #include "postgres.h"
 
 #include <limits.h>
+#include <math.h>
 #include <yaml.h>
 
 #include "lib/stringinfo.h"
@@ -1114,6 +1115,88 @@ float_to_json(const char *v, StringInfo out)
 	}
 	val = strtod(clean, NULL);
 	appendStringInfoString(out, float8out_internal(val));
+}
+
+/*
+ * A float as Python's str() spells it, which is how dbt turns a float
+ * version into text: the shortest digits that read back, with ".0" on a
+ * whole number, and exponents from 1e16 up (PostgreSQL's own output
+ * switches at 1e15).
+ */
+char *
+dbtc_python_float_text(double val)
+{
+	char	   *out;
+
+	if (isnan(val))
+		return pstrdup("nan");
+	if (isinf(val))
+		return pstrdup(val < 0 ? "-inf" : "inf");
+	if (fabs(val) >= 1e15 && fabs(val) < 1e16)
+		return psprintf("%.1f", val);
+	out = float8out_internal(val);
+	if (strpbrk(out, ".e") == NULL)
+		out = psprintf("%s.0", out);
+	return out;
+}
+
+/*
+ * A version scalar as dbt holds it.  dbt reads v: (and latest_version:,
+ * and a manifest's version) as a number or a string and keys the version
+ * by str() of it: v: 4.50 is "4.5", v: 0x10 is "16", v: "0" stays "0".
+ * Returns NULL for null, booleans and collections.  *falsy tells whether
+ * Jinja takes the value as false (0, 0.0, ""), for dbt's
+ * generate_alias_name then leaves the suffix off the relation name.
+ */
+char *
+dbtc_yaml_version_text(const YNode *n, bool *falsy)
+{
+	StringInfoData s;
+	char	   *res;
+
+	*falsy = false;
+	if (n == NULL || n->kind != YN_SCALAR)
+		return NULL;
+	switch (dbtc_yaml_scalar_type(n))
+	{
+		case YS_INT:
+			initStringInfo(&s);
+			int_to_json(n->value, &s);
+			/* past 64 bits (rare) the spelling stands */
+			res = s.data[0] == '"' ? pstrdup(n->value) : s.data;
+			*falsy = strcmp(res, "0") == 0 || strcmp(res, "-0") == 0;
+			if (*falsy)
+				res = pstrdup("0");
+			return res;
+		case YS_FLOAT:
+			{
+				char	   *clean = pstrdup(n->value);
+				char	   *d = clean;
+				const char *p;
+				double		val;
+
+				for (p = n->value; *p; p++)
+					if (*p != '_')
+						*d++ = *p;
+				*d = '\0';
+				/* sexagesimal floats keep their spelling */
+				if (strchr(clean, ':') != NULL)
+					return clean;
+				if (strstr(clean, "nan") || strstr(clean, "NaN") || strstr(clean, "NAN"))
+					val = get_float8_nan();
+				else if (strstr(clean, "inf") || strstr(clean, "Inf") || strstr(clean, "INF"))
+					val = clean[0] == '-' ? -get_float8_infinity() : get_float8_infinity();
+				else
+					val = strtod(clean, NULL);
+				*falsy = (val == 0.0);
+				return dbtc_python_float_text(val);
+			}
+		case YS_STRING:
+			*falsy = (n->value[0] == '\0');
+			return pstrdup(n->value);
+		default:
+			return NULL;
+	}
 }
 
 /* Render a node as JSON, expanding aliases (charged to the budget). */

@@ -248,6 +248,12 @@
                    'constraints', 'sources', 'depends_on.nodes'] -%}
     {%- do parts.append(models | map(attribute=attr) | list) -%}
   {%- endfor -%}
+  {#- dbt 1.12's latest_version_pointer; earlier configs lack it -#}
+  {%- set pointers = [] -%}
+  {%- for m in models -%}
+    {%- do pointers.append(m.config.get('latest_version_pointer')) -%}
+  {%- endfor -%}
+  {%- do parts.append(pointers) -%}
   {%- for attr in ['unique_id', 'name', 'attached_node', 'column_name', 'test_metadata'] -%}
     {%- do parts.append(tests | map(attribute=attr) | list) -%}
   {%- endfor -%}
@@ -307,6 +313,7 @@
             'enabled': node.config.enabled,
             'persist_docs': node.config.persist_docs,
             'meta': meta,
+            'latest_version_pointer': node.config.get('latest_version_pointer'),
           },
           'description': node.description,
           'deprecation_date': (node.deprecation_date | string) if node.deprecation_date else none,

@@ -53,7 +53,7 @@ def contracts(project, target):
     return project.sql(
         "SELECT m.model, m.version, c.column_name, c.formatted_type "
         "FROM dbt_contract.models m JOIN dbt_contract.columns c "
-        "  ON (c.model, coalesce(c.version, -1), c.target) = (m.model, coalesce(m.version, -1), m.target) "
+        "  ON (c.model, coalesce(c.version, ''), c.target) = (m.model, coalesce(m.version, ''), m.target) "
         "WHERE m.target = %s ORDER BY 1, 2, 3", (target,))
 
 
@@ -110,7 +110,7 @@ def test_dev_breaking_change_is_reported_not_blocking(project, yml):
     assert want in dbt_log(project)
     rows = project.sql("SELECT model, version, change, breaking "
                        "FROM dbt_contract_diff_targets('analytics', 'dev')")
-    assert rows == [("customer_orders", 2, "column type changed", True)]
+    assert rows == [("customer_orders", "2", "column type changed", True)]
     # the same contracts again: nothing sent, nothing blocks
     project.dbt("run", "-s", "stg_orders", target="dev")
     # a CI job's --warn-error turns the report into a failure
@@ -130,11 +130,11 @@ def test_a_added_column_reverted_on_dev(project, yml):
     project.write(MARTS, yml.replace(V2_COLUMNS, V2_EXTRA))
     res = project.dbt("run", "-s", "stg_orders", target="dev")
     assert "would break production" not in res.output   # an addition breaks nothing
-    assert ("customer_orders", 2, "note", "text") in contracts(project, "dev")
+    assert ("customer_orders", "2", "note", "text") in contracts(project, "dev")
     project.write(MARTS, yml)
     res = project.dbt("run", "-s", "stg_customers", target="dev")
     assert "breaking change" not in res.output, res.tail()
-    assert ("customer_orders", 2, "note", "text") not in contracts(project, "dev")
+    assert ("customer_orders", "2", "note", "text") not in contracts(project, "dev")
 
 
 def test_a_added_column_reverted_on_prod_is_accepted_by_the_owner(project, yml):
@@ -146,12 +146,12 @@ def test_a_added_column_reverted_on_prod_is_accepted_by_the_owner(project, yml):
     res = project.dbt("run", "-s", "stg_customers", target="prod", expect_ok=False)
     assert 'breaking change to the enforced contract of model "customer_orders" version 2' in res.output
     assert "column removed: column note (text)" in res.output, res.tail()
-    assert ("customer_orders", 2, "note", "text") in contracts(project, "analytics")
+    assert ("customer_orders", "2", "note", "text") in contracts(project, "analytics")
     res = project.dbt("run", "-s", "stg_customers", target="prod",
                       vars="{dbt_contract_allow_breaking: true}")
     assert ('dbt_contract: breaking change accepted for target analytics: model "customer_orders" '
             'version 2: column removed: column note (text)') in res.output, res.tail()
-    assert ("customer_orders", 2, "note", "text") not in contracts(project, "analytics")
+    assert ("customer_orders", "2", "note", "text") not in contracts(project, "analytics")
     assert project.value(
         "SELECT allow_breaking FROM dbt_contract.history WHERE apply_id = %s",
         (last_apply(project, "analytics"),)) is True
@@ -169,7 +169,7 @@ def test_b_never_built_version_removed(project, yml):
     try:
         project.dbt("run", "-s", "stg_orders", target="prod")
         assert project.value("SELECT count(*) FROM dbt_contract.models WHERE target = 'analytics' "
-                             "AND model = 'customer_orders' AND version = 3") == 1
+                             "AND model = 'customer_orders' AND version = '3'") == 1
         assert project.value("SELECT to_regclass('analytics.customer_orders_v3')") is None
     finally:
         os.remove(project.path("models/marts/customer_orders_v3.sql"))
@@ -177,7 +177,7 @@ def test_b_never_built_version_removed(project, yml):
     res = project.dbt("run", "-s", "stg_orders", target="prod")
     assert "model removed" not in res.output, res.tail()
     assert project.value("SELECT count(*) FROM dbt_contract.models WHERE target = 'analytics' "
-                         "AND model = 'customer_orders' AND version = 3") == 0
+                         "AND model = 'customer_orders' AND version = '3'") == 0
 
 
 def test_c_unversioned_breaking_change_is_a_dbt_warning(project, yml):

@@ -17,7 +17,8 @@ FK_TO = needs_dbt((1, 9), "foreign key constraints with `to: ref(...)`")
 DB = "dbt_e2e_s1"
 
 # (model, version) -> relation, as dbt resolves them: custom schema
-# <target>_geo and an alias for dim_regions, <name>_v<N> for versions.
+# <target>_geo and an alias for dim_regions, <name>_v<N> for versions
+# (versions are text, as dbt keys them).
 RELATIONS = {
     ("stg_customers", None): "analytics.stg_customers",
     ("stg_orders", None): "analytics.stg_orders",
@@ -27,8 +28,8 @@ RELATIONS = {
     ("dim_customers", None): "analytics.dim_customers",
     ("fct_orders", None): "analytics.fct_orders",
     ("fct_payments", None): "analytics.fct_payments",
-    ("customer_orders", 1): "analytics.customer_orders_v1",
-    ("customer_orders", 2): "analytics.customer_orders_v2",
+    ("customer_orders", "1"): "analytics.customer_orders_v1",
+    ("customer_orders", "2"): "analytics.customer_orders_v2",
     ("fct_order_events", None): "analytics.fct_order_events",
     ("fct_daily_revenue", None): "analytics.fct_daily_revenue",
     ("rpt_customer_summary", None): "analytics.rpt_customer_summary",

@@ -96,8 +96,8 @@ def test_manifest_then_hook_is_no_change(project):
     stored = project.sql(STORED)
     assert stored == [
         ("account_id", "fk_raw_data.accounts_tbl", None, None),
-        ("old_parent_id", "ref('fk_parent', v=1)", "fk_parent", 1),
-        ("parent_id", "ref('fk_parent', v=2)", "fk_parent", 2),
+        ("old_parent_id", "ref('fk_parent', v=1)", "fk_parent", "1"),
+        ("parent_id", "ref('fk_parent', v=2)", "fk_parent", "2"),
         ("region_code", "analytics.raw_regions", None, None),
     ], stored
     res = project.dbt("run-operation", "dbt_contract.apply")
