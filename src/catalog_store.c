@@ -280,54 +280,93 @@ sort_new_models(List *models, int *n)
 	return rows;
 }
 
+/* Two text values of a row of the apply, for first_offending_row(). */
+typedef void (*RowPair) (const KeyedRow *r, const char **a, const char **b);
+
+/*
+ * Run sql, a check of the apply's rows against the stored contracts, with
+ * $1 the source, $2 the target and $3, $4 two text arrays built from the
+ * rows by pair().  The query returns at most one row, whose last column is
+ * the ordinal of the first offending apply row: that row, or NULL when
+ * none offends (then the check passed).  SPI_tuptable holds the result.
+ */
+static KeyedRow *
+first_offending_row(const char *sql, const char *what, const char *source,
+					const char *target, KeyedRow *rows, int n, RowPair pair)
+{
+	ColArray	as;
+	ColArray	bs;
+	Datum		args[4];
+	Oid			types[4] = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID};
+	int			i;
+	int			rc;
+	bool		isnull;
+	int64		ord;
+
+	col_init(&as, TEXTOID);
+	col_init(&bs, TEXTOID);
+	for (i = 0; i < n; i++)
+	{
+		const char *a;
+		const char *b;
+
+		CHECK_FOR_INTERRUPTS();
+		pair(&rows[i], &a, &b);
+		col_text(&as, a);
+		col_text(&bs, b);
+	}
+	args[0] = CStringGetTextDatum(source);
+	args[1] = CStringGetTextDatum(target);
+	args[2] = col_array(&as);
+	args[3] = col_array(&bs);
+	rc = SPI_execute_with_args(sql, 4, types, args, NULL, false, 1);
+	spi_check(rc, SPI_OK_SELECT, what);
+	if (SPI_processed == 0)
+		return NULL;
+	ord = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									  SPI_tuptable->tupdesc->natts, &isnull));
+	return &rows[ord - 1];
+}
+
+static void
+model_and_version(const KeyedRow *r, const char **a, const char **b)
+{
+	*a = r->model;
+	*b = r->version;
+}
+
+static void
+schema_and_relation(const KeyedRow *r, const char **a, const char **b)
+{
+	*a = r->m->relation_schema;
+	*b = r->m->relation_name;
+}
+
+/* A model of the apply that another source of the target defines. */
 static void
 check_other_sources(const char *source, const char *target, KeyedRow *rows, int n)
 {
-	ColArray	names;
-	ColArray	versions;
-	Datum		args[4];
-	Oid			types[4] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTOID};
-	int			i;
-	int			rc;
+	KeyedRow   *r;
+	char	   *other;
 
-	col_init(&names, TEXTOID);
-	col_init(&versions, TEXTOID);
-	for (i = 0; i < n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		col_text(&names, rows[i].model);
-		col_text(&versions, rows[i].version);
-	}
-	args[0] = CStringGetTextDatum(source);
-	args[1] = col_array(&names);
-	args[2] = col_array(&versions);
-	args[3] = CStringGetTextDatum(target);
-	rc = SPI_execute_with_args(
-							   "SELECT m.model, m.version, m.source, n.ord "
-							   "FROM dbt_contract.contract_model m "
-							   "JOIN unnest($2, $3) WITH ORDINALITY AS n(model, version, ord) "
-							   "  ON m.target = $4 AND m.model = n.model "
-							   " AND m.version IS NOT DISTINCT FROM n.version "
-							   "WHERE m.source <> $1 ORDER BY n.ord LIMIT 1",
-							   4, types, args, NULL, false, 1);
-	spi_check(rc, SPI_OK_SELECT, "duplicate check");
-	if (SPI_processed > 0)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		char	   *other = SPI_getvalue(tup, td, 3);
-		bool		isnull;
-		int64		ord = DatumGetInt64(SPI_getbinval(tup, td, 4, &isnull));
-		ContractModel *m = rows[ord - 1].m;
-
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("%s is already defined by source \"%s\" for target \"%s\"",
-						contract_model_label(m), dbtc_clip(other), target),
-				 errdetail("Declared again at %s.", contract_srcloc_string(&m->loc)),
-				 errhint("Remove it from one of the two sources; to empty a source, apply an empty document to it: SELECT dbt_contract_apply_yaml('version: 2', %s, %s).",
-						 quote_literal_cstr(other), quote_literal_cstr(target))));
-	}
+	r = first_offending_row("SELECT m.source, n.ord "
+							"FROM dbt_contract.contract_model m "
+							"JOIN unnest($3, $4) WITH ORDINALITY AS n(model, version, ord) "
+							"  ON m.target = $2 AND m.model = n.model "
+							" AND m.version IS NOT DISTINCT FROM n.version "
+							"WHERE m.source <> $1 ORDER BY n.ord LIMIT 1",
+							"duplicate check", source, target, rows, n,
+							model_and_version);
+	if (r == NULL)
+		return;
+	other = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	ereport(ERROR,
+			(errcode(ERRCODE_DUPLICATE_OBJECT),
+			 errmsg("%s is already defined by source \"%s\" for target \"%s\"",
+					contract_model_label(r->m), dbtc_clip(other), target),
+			 errdetail("Declared again at %s.", contract_srcloc_string(&r->m->loc)),
+			 errhint("Remove it from one of the two sources; to empty a source, apply an empty document to it: SELECT dbt_contract_apply_yaml('version: 2', %s, %s).",
+					 quote_literal_cstr(other), quote_literal_cstr(target))));
 }
 
 static char *
@@ -348,55 +387,33 @@ model_version_label(const char *model, const char *version)
 static void
 check_relations(const char *source, const char *target, KeyedRow *rows, int n)
 {
-	ColArray	schemas;
-	ColArray	names;
-	Datum		args[4];
-	Oid			types[4] = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID};
-	int			i;
-	int			rc;
+	KeyedRow   *r;
+	HeapTuple	tup;
+	TupleDesc	td;
 
-	col_init(&schemas, TEXTOID);
-	col_init(&names, TEXTOID);
-	for (i = 0; i < n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		col_text(&schemas, rows[i].m->relation_schema);
-		col_text(&names, rows[i].m->relation_name);
-	}
-	args[0] = CStringGetTextDatum(source);
-	args[1] = CStringGetTextDatum(target);
-	args[2] = col_array(&schemas);
-	args[3] = col_array(&names);
-	rc = SPI_execute_with_args(
-							   "SELECT m.target, m.model, m.version, m.source, m.defined_at, n.ord "
-							   "FROM unnest($3, $4) WITH ORDINALITY AS n(sch, rel, ord) "
-							   "JOIN dbt_contract.contract_model m "
-							   "  ON m.relation_schema = n.sch AND m.relation_name = n.rel "
-							   "WHERE m.target <> $2 OR m.source <> $1 "
-							   "ORDER BY n.ord LIMIT 1",
-							   4, types, args, NULL, false, 1);
-	spi_check(rc, SPI_OK_SELECT, "relation check");
-	if (SPI_processed > 0)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		char	   *version = SPI_getvalue(tup, td, 3);
-		int64		ord = DatumGetInt64(SPI_getbinval(tup, td, 6, &isnull));
-		KeyedRow   *r = &rows[ord - 1];
-
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("%s of target \"%s\" and %s of target \"%s\" are both built as relation \"%s.%s\"",
-						contract_model_label(r->m), target,
-						model_version_label(SPI_getvalue(tup, td, 2), version),
-						SPI_getvalue(tup, td, 1), r->m->relation_schema,
-						r->m->relation_name),
-				 errdetail("Declared at %s, and by source \"%s\" at %s. A relation has one contract in a database.",
-						   contract_srcloc_string(&r->m->loc), SPI_getvalue(tup, td, 4),
-						   SPI_getvalue(tup, td, 5)),
-				 errhint("Give each target's model a relation of its own: a custom schema used verbatim by generate_schema_name is shared by every target. Nothing was applied.")));
-	}
+	r = first_offending_row("SELECT m.target, m.model, m.version, m.source, m.defined_at, n.ord "
+							"FROM unnest($3, $4) WITH ORDINALITY AS n(sch, rel, ord) "
+							"JOIN dbt_contract.contract_model m "
+							"  ON m.relation_schema = n.sch AND m.relation_name = n.rel "
+							"WHERE m.target <> $2 OR m.source <> $1 "
+							"ORDER BY n.ord LIMIT 1",
+							"relation check", source, target, rows, n,
+							schema_and_relation);
+	if (r == NULL)
+		return;
+	tup = SPI_tuptable->vals[0];
+	td = SPI_tuptable->tupdesc;
+	ereport(ERROR,
+			(errcode(ERRCODE_DUPLICATE_OBJECT),
+			 errmsg("%s of target \"%s\" and %s of target \"%s\" are both built as relation \"%s.%s\"",
+					contract_model_label(r->m), target,
+					model_version_label(SPI_getvalue(tup, td, 2), SPI_getvalue(tup, td, 3)),
+					SPI_getvalue(tup, td, 1), r->m->relation_schema,
+					r->m->relation_name),
+			 errdetail("Declared at %s, and by source \"%s\" at %s. A relation has one contract in a database.",
+					   contract_srcloc_string(&r->m->loc), SPI_getvalue(tup, td, 4),
+					   SPI_getvalue(tup, td, 5)),
+			 errhint("Give each target's model a relation of its own: a custom schema used verbatim by generate_schema_name is shared by every target. Nothing was applied.")));
 }
 
 /* The primary message of a refused apply or drop_target. */
