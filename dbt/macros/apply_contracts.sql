@@ -19,6 +19,10 @@
   checksum out (cheaply, with filters) and reads the stored one back from
   dbt_contract.sources: when it is the one last applied for the target
   (same source, same number of models), nothing is built or sent.
+  Otherwise only the models whose own md5 differs from the one stored
+  (sources.model_checksums) are sent, with their neighbours, as a delta
+  apply: metadata.dbt_contract_keep names the others, which keep their
+  stored contracts (see changed_models).
 
   Which baseline a change is judged against:
 
@@ -173,7 +177,14 @@
     {%- endif -%}
   {%- endif -%}
 
-  {%- set body = dbt_contract.nodes_json(dbt_contract.contracts_nodes()) -%}
+  {#- Which models changed, by the per-model checksums the last apply
+      stored: only those are sent (a delta apply), the others kept as
+      stored.  The full sync (force) and a first run send everything. -#}
+  {%- set sums = dbt_contract.model_checksums() -%}
+  {%- set delta = dbt_contract.changed_models(src, sums)
+                  if not force and sums is not none else none -%}
+  {%- set body = dbt_contract.nodes_json(dbt_contract.contracts_nodes(
+                   delta.send if delta is not none else none)) -%}
   {%- if body is none -%}
     {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
   {%- endif -%}
@@ -181,7 +192,19 @@
   {%- if checksum is none -%}
     {%- set checksum = local_md5(body ~ extras) -%}
   {%- endif -%}
-  {%- set text = '{"metadata": {"dbt_contract_checksum": "' ~ checksum ~ '"}, "nodes": ' ~ body
+  {%- set meta = {'dbt_contract_checksum': checksum} -%}
+  {%- if sums is not none -%}
+    {%- do meta.update({'dbt_contract_model_checksums': sums}) -%}
+  {%- endif -%}
+  {%- if delta is not none -%}
+    {%- set keep = [] -%}
+    {%- for uid, n in graph.nodes.items()
+          if n.resource_type == 'model' and uid not in delta.send -%}
+      {%- do keep.append([n.name, n.version]) -%}
+    {%- endfor -%}
+    {%- do meta.update({'dbt_contract_keep': keep}) -%}
+  {%- endif -%}
+  {%- set text = '{"metadata": ' ~ tojson(meta, sort_keys=true) ~ ', "nodes": ' ~ body
                  ~ ', ' ~ extras[1:] -%}
   {%- set tag = dbt_contract.dollar_quote_tag(text) -%}
   {#- A dev or CI target's own last apply is no baseline: it goes through,
@@ -257,7 +280,16 @@
   {%- for attr in ['unique_id', 'name', 'attached_node', 'column_name', 'test_metadata'] -%}
     {%- do parts.append(tests | map(attribute=attr) | list) -%}
   {%- endfor -%}
-  {#- what contracts_extras() and the seeds and snapshots in the payload read -#}
+  {%- do parts.append(dbt_contract.contracts_globals()) -%}
+  {%- set text = tojson(parts, sort_keys=true) -%}
+  {{- return(local_md5(text) if text is not none else none) -}}
+{%- endmacro %}
+
+
+{#- What the payload reads beyond the models and their tests: the seeds'
+    and snapshots' relations, the source tables, the semantic models. -#}
+{% macro contracts_globals() -%}
+  {%- set parts = [] -%}
   {%- set relations = graph.nodes.values() | selectattr('resource_type', 'in', ['seed', 'snapshot'])
                       | sort(attribute='unique_id') -%}
   {%- for attr in ['unique_id', 'name', 'schema', 'alias'] -%}
@@ -271,15 +303,93 @@
   {%- for attr in ['unique_id', 'name', 'model', 'entities'] -%}
     {%- do parts.append(semantic | map(attribute=attr) | list) -%}
   {%- endfor -%}
-  {%- set text = tojson(parts, sort_keys=true) -%}
-  {{- return(local_md5(text) if text is not none else none) -}}
+  {{- return(parts) -}}
 {%- endmacro %}
 
 
-{#- The compact manifest's nodes: {unique_id: node}. -#}
-{% macro contracts_nodes() -%}
+{#- {unique_id: md5} of each model (what contracts_nodes() reads of it and
+    of its tests), and under the key 'dbt_contract:globals' the md5 of
+    contracts_globals(); none when something cannot be serialized. -#}
+{% macro model_checksums() -%}
+  {%- set tests = {} -%}
+  {%- for node in graph.nodes.values()
+        if node.resource_type == 'test' and node.attached_node -%}
+    {%- do tests.setdefault(node.attached_node, []).append(
+          [node.unique_id, node.name, node.column_name, node.test_metadata]) -%}
+  {%- endfor -%}
+  {%- set globals_text = tojson(dbt_contract.contracts_globals(), sort_keys=true) -%}
+  {%- if globals_text is none -%}
+    {{- return(none) -}}
+  {%- endif -%}
+  {%- set sums = {'dbt_contract:globals': local_md5(globals_text)} -%}
+  {%- for uid, n in graph.nodes.items() if n.resource_type == 'model' -%}
+    {%- set text = tojson([n.package_name, n.name, n.version, n.latest_version, n.database,
+                           n.schema, n.alias, n.relation_name, n.config.materialized,
+                           n.config.contract, n.config.on_schema_change, n.config.enabled,
+                           n.config.meta, n.description, n.deprecation_date, n.columns,
+                           n.constraints, n.sources, n.depends_on.nodes,
+                           tests.get(uid, []) | sort], sort_keys=true) -%}
+    {%- if text is none -%}
+      {{- return(none) -}}
+    {%- endif -%}
+    {%- do sums.update({uid: local_md5(text)}) -%}
+  {%- endfor -%}
+  {{- return(sums) -}}
+{%- endmacro %}
+
+
+{#-
+  Which models to send of a project whose contracts changed: none (send
+  them all) unless the stored per-model checksums (dbt_contract.sources)
+  say which differ, and the seeds, sources and semantic models are the
+  same.  Then the changed, added and removed models, widened to what a
+  full apply would work out differently for them: the models a changed
+  one depends on (a foreign key resolves against them) and the models
+  that depend on a changed or removed one (theirs resolve against it).
+  Returns {'send': {unique_id: true}} or none.
+-#}
+{% macro changed_models(src, sums) -%}
+  {%- set ours = tojson(sums, sort_keys=true) -%}
+  {%- set tag = dbt_contract.dollar_quote_tag(ours) -%}
+  {%- set diff = dbt_contract.query(
+        'select (select string_agg(coalesce(a.key, b.key), \' \')'
+        ~ ' from jsonb_each_text(s.model_checksums) a full join jsonb_each_text('
+        ~ tag ~ ours ~ tag ~ '::jsonb) b on a.key = b.key'
+        ~ ' where a.value is distinct from b.value) from dbt_contract.sources s'
+        ~ ' where s.source = ' ~ dbt_contract.literal(src)
+        ~ ' and s.target = ' ~ dbt_contract.literal(target.schema)
+        ~ ' and s.model_checksums is not null') -%}
+  {%- if diff.rows | length != 1 -%}
+    {{- return(none) -}}
+  {%- endif -%}
+  {%- set differ = (diff.rows[0][0] or '').split() -%}
+  {%- if 'dbt_contract:globals' in differ -%}
+    {{- return(none) -}}
+  {%- endif -%}
+  {%- set send = {} -%}
+  {%- for uid in differ if uid in graph.nodes -%}
+    {%- do send.update({uid: true}) -%}
+    {%- for dep in graph.nodes[uid].depends_on.nodes if dep in sums -%}
+      {%- do send.update({dep: true}) -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {%- if differ -%}
+    {%- for uid, n in graph.nodes.items() if n.resource_type == 'model' -%}
+      {%- for dep in n.depends_on.nodes if dep in differ -%}
+        {%- do send.update({uid: true}) -%}
+      {%- endfor -%}
+    {%- endfor -%}
+  {%- endif -%}
+  {{- return({'send': send}) -}}
+{%- endmacro %}
+
+
+{#- The compact manifest's nodes: {unique_id: node}; of the models only
+    those in `only` when given (and their tests). -#}
+{% macro contracts_nodes(only=none) -%}
   {%- set nodes = {} -%}
-  {%- for uid, node in graph.nodes.items() if node.resource_type == 'model' -%}
+  {%- for uid, node in graph.nodes.items()
+        if node.resource_type == 'model' and (only is none or uid in only) -%}
     {%- set columns = {} -%}
     {%- for key, col in node.columns.items() -%}
       {%- do columns.update({key: {
@@ -340,7 +450,7 @@
   {#- the seeds and snapshots models depend on (a foreign key's ref() of
       one among them), for their relations -#}
   {%- set needed = [] -%}
-  {%- for uid, node in graph.nodes.items() if node.resource_type == 'model' -%}
+  {%- for uid, node in graph.nodes.items() if uid in nodes -%}
     {%- do needed.extend(node.depends_on.nodes) -%}
   {%- endfor -%}
   {%- for uid, node in graph.nodes.items()
