@@ -164,12 +164,12 @@ CREATE ROLE regress_dl_dev;
 CREATE SCHEMA dl_dev AUTHORIZATION regress_dl_dev;
 CREATE SCHEMA dl_other;
 SELECT count(*) FROM dbt_contract_apply_manifest(dl_manifest(
-         dl_node('dl_dev', 'mine', dl_col('id', 'int')) || dl_node('dl_other', 'theirs', dl_col('id', 'int'))),
+         dl_node('dl_dev', 'mine', dl_col('id', 'int')) || dl_node('dl_other', 'a_theirs', dl_col('id', 'int'))),
        'dbt:dl', false, 'dl_dev');
 GRANT EXECUTE ON FUNCTION dbt_contract_apply_manifest(jsonb, text, boolean, text) TO regress_dl_dev;
 SET ROLE regress_dl_dev;
 SELECT * FROM dbt_contract_apply_manifest(dl_manifest(dl_node('dl_dev', 'mine', dl_col('id', 'bigint')),
-                                          '[["theirs", null]]'), 'dbt:dl', false, 'dl_dev');
+                                          '[["a_theirs", null]]'), 'dbt:dl', false, 'dl_dev');
 \echo SQLSTATE :SQLSTATE
 RESET ROLE;
 REVOKE EXECUTE ON FUNCTION dbt_contract_apply_manifest(jsonb, text, boolean, text) FROM regress_dl_dev;

@@ -698,6 +698,8 @@ add_kept_models(KeyedRow *old, int nold, KeyedRow *new, int *nnew,
 		rows[n].m = kept_stand_in(found);
 		n++;
 	}
+	/* whoever applies now must be allowed the kept models' schemas too */
+	check_target_privilege(target, kept, nkeep, caller);
 	qsort(rows, n, sizeof(KeyedRow), keyed_cmp);
 	for (i = 1; i < n; i++)
 	{
@@ -710,8 +712,6 @@ add_kept_models(KeyedRow *old, int nold, KeyedRow *new, int *nnew,
 					 errhint("A delta apply sends a model's contract or keeps the stored one, not both.")));
 	}
 	check_new_relations(rows, n);
-	/* whoever applies now must be allowed the kept models' schemas too */
-	check_target_privilege(target, kept, nkeep, caller);
 	*nnew = n;
 	return rows;
 }
