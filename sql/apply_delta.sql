@@ -130,6 +130,8 @@ SELECT * FROM dbt_contract_apply_manifest(dl_manifest('{}', '[["fct", 1], ["fct"
 \echo SQLSTATE :SQLSTATE
 SELECT * FROM dbt_contract_apply_manifest(dl_manifest('{}', '[["fct", -1]]'), 'dbt:dl', false, 'dl_delta');
 \echo SQLSTATE :SQLSTATE
+SELECT * FROM dbt_contract_apply_manifest(dl_manifest('{}', '[["fct", 1.5]]'), 'dbt:dl', false, 'dl_delta');
+\echo SQLSTATE :SQLSTATE
 SELECT * FROM dbt_contract_apply_manifest(dl_manifest('{}', '["fct"]'), 'dbt:dl', false, 'dl_delta');
 \echo SQLSTATE :SQLSTATE
 SELECT * FROM dbt_contract_apply_manifest(dl_manifest('{}', '[]', '[1]'), 'dbt:dl', false, 'dl_delta');
