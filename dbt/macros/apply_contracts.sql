@@ -197,11 +197,9 @@
     {%- do meta.update({'dbt_contract_model_checksums': sums}) -%}
   {%- endif -%}
   {%- if delta is not none -%}
-    {%- set keep = [] -%}
-    {%- for uid, n in graph.nodes.items()
-          if n.resource_type == 'model' and uid not in delta.send -%}
-      {%- do keep.append([n.name, n.version]) -%}
-    {%- endfor -%}
+    {%- set kept = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+                   | rejectattr('unique_id', 'in', delta.send) | list -%}
+    {%- set keep = zip(kept | map(attribute='name'), kept | map(attribute='version')) | list -%}
     {%- do meta.update({'dbt_contract_keep': keep}) -%}
   {%- endif -%}
   {%- set text = '{"metadata": ' ~ tojson(meta, sort_keys=true) ~ ', "nodes": ' ~ body
@@ -309,31 +307,34 @@
 
 {#- {unique_id: md5} of each model (what contracts_nodes() reads of it and
     of its tests), and under the key 'dbt_contract:globals' the md5 of
-    contracts_globals(); none when something cannot be serialized. -#}
+    contracts_globals(); none when something cannot be serialized.  No
+    Jinja loop: zip, groupby, map and itertools.starmap run the work at
+    Python's speed, as the filters of contracts_checksum() do. -#}
 {% macro model_checksums() -%}
-  {%- set tests = {} -%}
-  {%- for node in graph.nodes.values()
-        if node.resource_type == 'test' and node.attached_node -%}
-    {%- do tests.setdefault(node.attached_node, []).append(
-          [node.unique_id, node.name, node.column_name, node.test_metadata]) -%}
+  {%- set apply = modules.itertools.starmap -%}
+  {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
+                  | selectattr('attached_node') | sort(attribute='unique_id') | list -%}
+  {%- set by_model = dict(zip(tests | map(attribute='attached_node'),
+                              tests | map(attribute='unique_id'), tests | map(attribute='name'),
+                              tests | map(attribute='column_name'),
+                              tests | map(attribute='test_metadata')) | groupby('0')) -%}
+  {%- set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') | list -%}
+  {%- set uids = models | map(attribute='unique_id') | list -%}
+  {%- set parts = [] -%}
+  {%- for attr in ['package_name', 'name', 'version', 'latest_version', 'database', 'schema',
+                   'alias', 'relation_name', 'config.materialized', 'config.contract',
+                   'config.on_schema_change', 'config.enabled', 'config.meta', 'description',
+                   'deprecation_date', 'columns', 'constraints', 'sources', 'depends_on.nodes'] -%}
+    {%- do parts.append(models | map(attribute=attr) | list) -%}
   {%- endfor -%}
+  {%- do parts.append(apply(by_model.get, zip(uids)) | list) -%}
+  {%- set texts = zip(*parts) | map('tojson') | list -%}
   {%- set globals_text = tojson(dbt_contract.contracts_globals(), sort_keys=true) -%}
   {%- if globals_text is none -%}
     {{- return(none) -}}
   {%- endif -%}
-  {%- set sums = {'dbt_contract:globals': local_md5(globals_text)} -%}
-  {%- for uid, n in graph.nodes.items() if n.resource_type == 'model' -%}
-    {%- set text = tojson([n.package_name, n.name, n.version, n.latest_version, n.database,
-                           n.schema, n.alias, n.relation_name, n.config.materialized,
-                           n.config.contract, n.config.on_schema_change, n.config.enabled,
-                           n.config.meta, n.description, n.deprecation_date, n.columns,
-                           n.constraints, n.sources, n.depends_on.nodes,
-                           tests.get(uid, []) | sort], sort_keys=true) -%}
-    {%- if text is none -%}
-      {{- return(none) -}}
-    {%- endif -%}
-    {%- do sums.update({uid: local_md5(text)}) -%}
-  {%- endfor -%}
+  {%- set sums = dict(zip(uids, apply(local_md5, zip(texts)))) -%}
+  {%- do sums.update({'dbt_contract:globals': local_md5(globals_text)}) -%}
   {{- return(sums) -}}
 {%- endmacro %}
 
@@ -344,9 +345,10 @@
   say which differ, and the seeds, sources and semantic models are the
   same.  Then the changed, added and removed models, widened to what a
   full apply would work out differently for them: the models a changed
-  one depends on (a foreign key resolves against them) and the models
-  that depend on a changed or removed one (theirs resolve against it).
-  Returns {'send': {unique_id: true}} or none.
+  one depends on (a foreign key resolves against them), and, when a
+  versioned model changed or a model was removed, the models that depend
+  on one of those (a foreign key to a model's latest version resolves
+  against its versions).  Returns {'send': {unique_id: true}} or none.
 -#}
 {% macro changed_models(src, sums) -%}
   {%- set ours = tojson(sums, sort_keys=true) -%}
@@ -367,19 +369,28 @@
     {{- return(none) -}}
   {%- endif -%}
   {%- set send = {} -%}
-  {%- for uid in differ if uid in graph.nodes -%}
+  {%- set ns = namespace(versions=false) -%}
+  {%- for uid in differ -%}
     {%- do send.update({uid: true}) -%}
-    {%- for dep in graph.nodes[uid].depends_on.nodes if dep in sums -%}
+    {%- set n = graph.nodes.get(uid) -%}
+    {%- if n is none or n.version is not none or n.latest_version is not none -%}
+      {%- set ns.versions = true -%}
+    {%- endif -%}
+    {%- for dep in (n.depends_on.nodes if n is not none else []) if dep in sums -%}
       {%- do send.update({dep: true}) -%}
     {%- endfor -%}
   {%- endfor -%}
-  {%- if differ -%}
+  {%- if ns.versions -%}
     {%- for uid, n in graph.nodes.items() if n.resource_type == 'model' -%}
       {%- for dep in n.depends_on.nodes if dep in differ -%}
         {%- do send.update({uid: true}) -%}
       {%- endfor -%}
     {%- endfor -%}
   {%- endif -%}
+  {#- a removed model is not sent: it is neither sent nor kept -#}
+  {%- for uid in differ if uid not in graph.nodes -%}
+    {%- do send.pop(uid) -%}
+  {%- endfor -%}
   {{- return({'send': send}) -}}
 {%- endmacro %}
 
@@ -388,8 +399,10 @@
     those in `only` when given (and their tests). -#}
 {% macro contracts_nodes(only=none) -%}
   {%- set nodes = {} -%}
-  {%- for uid, node in graph.nodes.items()
-        if node.resource_type == 'model' and (only is none or uid in only) -%}
+  {%- set uids = (graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+                  | map(attribute='unique_id') | list) if only is none else only.keys() | list -%}
+  {%- for uid in uids -%}
+    {%- set node = graph.nodes[uid] -%}
     {%- set columns = {} -%}
     {%- for key, col in node.columns.items() -%}
       {%- do columns.update({key: {
@@ -431,9 +444,10 @@
           'constraints': node.constraints,
         }}) -%}
   {%- endfor -%}
-  {%- for uid, node in graph.nodes.items()
-        if node.resource_type == 'test' and node.test_metadata
-           and node.attached_node and node.attached_node in nodes -%}
+  {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
+                  | selectattr('test_metadata') | selectattr('attached_node', 'in', nodes) | list -%}
+  {%- for node in tests -%}
+    {%- set uid = node.unique_id -%}
     {%- do nodes.update({uid: {
           'resource_type': 'test',
           'unique_id': uid,
@@ -450,11 +464,12 @@
   {#- the seeds and snapshots models depend on (a foreign key's ref() of
       one among them), for their relations -#}
   {%- set needed = [] -%}
-  {%- for uid, node in graph.nodes.items() if uid in nodes -%}
-    {%- do needed.extend(node.depends_on.nodes) -%}
+  {%- for uid in uids -%}
+    {%- do needed.extend(graph.nodes[uid].depends_on.nodes) -%}
   {%- endfor -%}
-  {%- for uid, node in graph.nodes.items()
-        if node.resource_type in ('seed', 'snapshot') and uid in needed -%}
+  {%- for node in graph.nodes.values() | selectattr('resource_type', 'in', ['seed', 'snapshot'])
+                  | selectattr('unique_id', 'in', needed) -%}
+    {%- set uid = node.unique_id -%}
     {%- do nodes.update({uid: {
           'resource_type': node.resource_type,
           'name': node.name,
@@ -472,12 +487,8 @@
 {% macro contracts_extras() -%}
   {#- the source tables models name (a foreign key's source() among
       them), for their relations: schema and identifier -#}
-  {%- set named = [] -%}
-  {%- for uid, node in graph.nodes.items() if node.resource_type == 'model' -%}
-    {%- for pair in node.sources -%}
-      {%- do named.append(pair[0] ~ '.' ~ pair[1]) -%}
-    {%- endfor -%}
-  {%- endfor -%}
+  {%- set named = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+                  | map(attribute='sources') | sum(start=[]) | map('join', '.') | list -%}
   {%- set sources = {} -%}
   {%- for uid, src in graph.sources.items()
         if (src.source_name ~ '.' ~ src.name) in named -%}

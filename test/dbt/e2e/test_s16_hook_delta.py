@@ -1,4 +1,4 @@
-"""S11: the hook sends only what changed (a delta apply).
+"""S16: the hook sends only what changed (a delta apply).
 
 After a first build, a run whose contracts changed sends the models whose
 per-model checksum differs from the one stored in dbt_contract.sources
@@ -18,7 +18,7 @@ import pytest
 
 from dbtsuite import SOURCE, Project, fresh_database
 
-DB = "dbt_e2e_s11"
+DB = "dbt_e2e_s16"
 MARTS = "models/marts/_marts.yml"
 REPORTS = "models/reports/_reports.yml"
 TARGET = "analytics"
@@ -27,7 +27,7 @@ TARGET = "analytics"
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     fresh_database(DB)
-    p = Project(str(tmp_path_factory.mktemp("s11")), DB)
+    p = Project(str(tmp_path_factory.mktemp("s16")), DB)
     p.dbt("build", target="prod")
     yield p
     p.close()
