@@ -307,17 +307,19 @@
 
 {#- {unique_id: md5} of each model (what contracts_nodes() reads of it and
     of its tests), and under the key 'dbt_contract:globals' the md5 of
-    contracts_globals(); none when something cannot be serialized.  No
-    Jinja loop: zip, groupby, map and itertools.starmap run the work at
-    Python's speed, as the filters of contracts_checksum() do. -#}
+    contracts_globals(); none when something cannot be serialized.  The
+    texts come from zip, groupby and map (Python's speed, as the filters
+    of contracts_checksum()); only the md5s are taken in a Jinja loop
+    (modules.itertools is deprecated in dbt 1.11). -#}
 {% macro model_checksums() -%}
-  {%- set apply = modules.itertools.starmap -%}
   {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
                   | selectattr('attached_node') | sort(attribute='unique_id') | list -%}
-  {%- set by_model = dict(zip(tests | map(attribute='attached_node'),
-                              tests | map(attribute='unique_id'), tests | map(attribute='name'),
-                              tests | map(attribute='column_name'),
-                              tests | map(attribute='test_metadata')) | groupby('0')) -%}
+  {%- set groups = zip(tests | map(attribute='attached_node'),
+                       tests | map(attribute='unique_id'), tests | map(attribute='name'),
+                       tests | map(attribute='column_name'),
+                       tests | map(attribute='test_metadata')) | groupby('0') -%}
+  {%- set tests_text = dict(zip(groups | map(attribute='grouper'),
+                                groups | map(attribute='list') | map('tojson'))) -%}
   {%- set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') | list -%}
   {%- set uids = models | map(attribute='unique_id') | list -%}
   {%- set parts = [] -%}
@@ -327,14 +329,15 @@
                    'deprecation_date', 'columns', 'constraints', 'sources', 'depends_on.nodes'] -%}
     {%- do parts.append(models | map(attribute=attr) | list) -%}
   {%- endfor -%}
-  {%- do parts.append(apply(by_model.get, zip(uids)) | list) -%}
   {%- set texts = zip(*parts) | map('tojson') | list -%}
   {%- set globals_text = tojson(dbt_contract.contracts_globals(), sort_keys=true) -%}
   {%- if globals_text is none -%}
     {{- return(none) -}}
   {%- endif -%}
-  {%- set sums = dict(zip(uids, apply(local_md5, zip(texts)))) -%}
-  {%- do sums.update({'dbt_contract:globals': local_md5(globals_text)}) -%}
+  {%- set sums = {'dbt_contract:globals': local_md5(globals_text)} -%}
+  {%- for uid, text in zip(uids, texts) -%}
+    {%- do sums.update({uid: local_md5(text ~ tests_text.get(uid, ''))}) -%}
+  {%- endfor -%}
   {{- return(sums) -}}
 {%- endmacro %}
 
