@@ -373,18 +373,25 @@
   {%- endif -%}
   {%- set send = {} -%}
   {%- set ns = namespace(versions=false) -%}
+  {%- set versioned = [] -%}
   {%- for uid in differ -%}
     {%- do send.update({uid: true}) -%}
     {%- set n = graph.nodes.get(uid) -%}
     {%- if n is none or n.version is not none or n.latest_version is not none -%}
       {%- set ns.versions = true -%}
+      {%- do versioned.append(n.name if n is not none else uid) -%}
     {%- endif -%}
     {%- for dep in (n.depends_on.nodes if n is not none else []) if dep in sums -%}
       {%- do send.update({dep: true}) -%}
     {%- endfor -%}
   {%- endfor -%}
   {%- if ns.versions -%}
+    {#- and every version of a changed versioned model: which one is the
+        latest is worked out over them all -#}
     {%- for uid, n in graph.nodes.items() if n.resource_type == 'model' -%}
+      {%- if n.name in versioned -%}
+        {%- do send.update({uid: true}) -%}
+      {%- endif -%}
       {%- for dep in n.depends_on.nodes if dep in differ -%}
         {%- do send.update({uid: true}) -%}
       {%- endfor -%}
