@@ -66,7 +66,7 @@ REGRESS      = setup load_basic load_yaml_features load_versions versions load_t
                enforce_modes enforce_roles enforce_bypass enforce_paths \
                breaking_changes manifest_clone limits \
                keys relationships semantic_keys reports generated_sql name_folding exports \
-               targets baseline fuzz_findings bulk_read
+               targets baseline fuzz_findings bulk_read apply_delta
 REGRESS_OPTS = --inputdir=$(srcdir) --outputdir=$(CURDIR)
 
 ISOLATION      = concurrent_apply apply_during_ddl targets_concurrent drop_target_concurrent

@@ -1957,15 +1957,21 @@ UPDATE dbt_contract.contract_constraint k
 
 -- What each source last applied for each target, so a client (the dbt
 -- package) can tell whether its contracts changed since.
+ALTER TABLE dbt_contract.contract_source ADD COLUMN model_checksums jsonb;
+COMMENT ON COLUMN dbt_contract.contract_source.model_checksums IS
+    'The sender''s per-model md5s (metadata.dbt_contract_model_checksums of a manifest), or NULL';
 CREATE VIEW dbt_contract.sources AS
 SELECT s.source, s.target, s.checksum, s.applied_at, s.applied_by,
        (SELECT count(*) FROM dbt_contract.contract_model m
-         WHERE m.target = s.target AND m.source = s.source) AS models
+         WHERE m.target = s.target AND m.source = s.source) AS models,
+       s.model_checksums
   FROM dbt_contract.contract_source s;
 COMMENT ON VIEW dbt_contract.sources IS
     'One row per source and target: the checksum of what was last applied, when, by whom, and its model count';
 COMMENT ON COLUMN dbt_contract.sources.checksum IS
     'md5 of the input that was applied, or the sender''s metadata.dbt_contract_checksum of a manifest';
+COMMENT ON COLUMN dbt_contract.sources.model_checksums IS
+    'The sender''s md5 of each model it applied (metadata.dbt_contract_model_checksums), so its next run can send only the changed ones; NULL for other inputs';
 GRANT SELECT ON dbt_contract.sources TO PUBLIC;
 
 -- The views dropped above for text versions, with the comments and

@@ -40,6 +40,7 @@ CREATE TABLE dbt_contract.contract_source (
     applied_at  timestamptz NOT NULL,
     applied_by  name NOT NULL,
     target      text NOT NULL,          -- the target schema it was applied for
+    model_checksums jsonb,              -- the sender's per-model md5s, or NULL
     PRIMARY KEY (source, target)
 );
 COMMENT ON TABLE dbt_contract.contract_source IS
@@ -48,6 +49,8 @@ COMMENT ON COLUMN dbt_contract.contract_source.source IS 'The source key: an abs
 COMMENT ON COLUMN dbt_contract.contract_source.checksum IS 'md5 of the input that was applied';
 COMMENT ON COLUMN dbt_contract.contract_source.applied_by IS 'The role that called the apply';
 COMMENT ON COLUMN dbt_contract.contract_source.target IS 'The target (dbt''s target.schema) the source was applied for';
+COMMENT ON COLUMN dbt_contract.contract_source.model_checksums IS
+    'The sender''s per-model md5s (metadata.dbt_contract_model_checksums of a manifest), or NULL';
 
 -- One row per model, or per version of a versioned model.
 CREATE TABLE dbt_contract.contract_model (
@@ -337,12 +340,15 @@ GRANT SELECT ON dbt_contract.history TO PUBLIC;
 CREATE VIEW dbt_contract.sources AS
 SELECT s.source, s.target, s.checksum, s.applied_at, s.applied_by,
        (SELECT count(*) FROM dbt_contract.contract_model m
-         WHERE m.target = s.target AND m.source = s.source) AS models
+         WHERE m.target = s.target AND m.source = s.source) AS models,
+       s.model_checksums
   FROM dbt_contract.contract_source s;
 COMMENT ON VIEW dbt_contract.sources IS
     'One row per source and target: the checksum of what was last applied, when, by whom, and its model count';
 COMMENT ON COLUMN dbt_contract.sources.checksum IS
     'md5 of the input that was applied, or the sender''s metadata.dbt_contract_checksum of a manifest';
+COMMENT ON COLUMN dbt_contract.sources.model_checksums IS
+    'The sender''s md5 of each model it applied (metadata.dbt_contract_model_checksums), so its next run can send only the changed ones; NULL for other inputs';
 GRANT SELECT ON dbt_contract.sources TO PUBLIC;
 GRANT SELECT ON dbt_contract.models, dbt_contract.columns,
                 dbt_contract.constraints, dbt_contract.tests TO PUBLIC;

@@ -33,6 +33,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/syscache.h"
 
 #include "dbt_contract.h"
@@ -343,6 +344,9 @@ typedef struct ApplyRequest
 	bool		dry_run;
 	bool		manifest;		/* inputs are a dbt manifest (JSON) */
 	const char *checksum;		/* the sender's own, or NULL: md5 of inputs */
+	bool		delta;			/* a delta apply: keep is the rest */
+	List	   *keep;			/* ContractKey */
+	const char *model_checksums;	/* JSON object text, or NULL */
 } ApplyRequest;
 
 static List *apply_inputs_guarded(const ApplyRequest *req, List *inputs);
@@ -451,6 +455,9 @@ apply_inputs_guarded(const ApplyRequest *req, List *inputs)
 	store.caller = GetUserId();
 	store.allow_breaking = req->allow_breaking;
 	store.dry_run = req->dry_run;
+	store.delta = req->delta;
+	store.keep = req->keep;
+	store.model_checksums = req->model_checksums;
 	if (req->dry_run)
 		return contract_store_diff(req->source, models, &store);
 	return contract_store_apply(req->source, models, &store);
@@ -675,6 +682,22 @@ dbt_contract_diff_yaml(PG_FUNCTION_ARGS)
 	return apply_text(fcinfo, true);
 }
 
+/* metadata.<key> of a manifest, or NULL */
+static JsonbValue *
+manifest_metadata(Jsonb *manifest, const char *key)
+{
+	JsonbValue *meta;
+
+	if (!JB_ROOT_IS_OBJECT(manifest))
+		return NULL;
+	meta = getKeyJsonValueFromContainer(&manifest->root, "metadata",
+										strlen("metadata"), NULL);
+	if (meta == NULL || meta->type != jbvBinary)
+		return NULL;
+	return getKeyJsonValueFromContainer(meta->val.binary.data, key,
+										strlen(key), NULL);
+}
+
 /*
  * The checksum a sender put in metadata.dbt_contract_checksum, or NULL.
  * The dbt package sends the md5 of its own payload text there and finds
@@ -687,19 +710,10 @@ dbt_contract_diff_yaml(PG_FUNCTION_ARGS)
 static char *
 manifest_checksum(Jsonb *manifest)
 {
-	JsonbValue *meta;
-	JsonbValue *sum;
+	JsonbValue *sum = manifest_metadata(manifest, "dbt_contract_checksum");
 	char	   *res;
 	int			i;
 
-	if (!JB_ROOT_IS_OBJECT(manifest))
-		return NULL;
-	meta = getKeyJsonValueFromContainer(&manifest->root, "metadata",
-										strlen("metadata"), NULL);
-	if (meta == NULL || meta->type != jbvBinary)
-		return NULL;
-	sum = getKeyJsonValueFromContainer(meta->val.binary.data, "dbt_contract_checksum",
-									   strlen("dbt_contract_checksum"), NULL);
 	if (sum == NULL)
 		return NULL;
 	if (sum->type != jbvString || sum->val.string.len == 0 ||
@@ -717,13 +731,81 @@ manifest_checksum(Jsonb *manifest)
 	return res;
 }
 
+static void
+bad_keep_entry(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("metadata.dbt_contract_keep must be an array of [model, version] pairs"),
+			 errdetail("The version is a number or a string as dbt keys it, or null for an unversioned model.")));
+}
+
+/*
+ * A delta apply: metadata.dbt_contract_keep lists, as [model, version]
+ * pairs, the models the sender has but does not send; the stored
+ * contracts of those stand for them.  Without the key, a full apply.
+ */
+static void
+manifest_delta(Jsonb *manifest, ApplyRequest *req)
+{
+	JsonbValue *keep = manifest_metadata(manifest, "dbt_contract_keep");
+	JsonbValue *sums = manifest_metadata(manifest, "dbt_contract_model_checksums");
+	uint32		n;
+	uint32		i;
+
+	if (sums != NULL && sums->type != jbvNull)
+	{
+		if (sums->type != jbvBinary || !JsonContainerIsObject(sums->val.binary.data))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("metadata.dbt_contract_model_checksums must be an object")));
+		req->model_checksums = JsonbToCString(NULL, sums->val.binary.data,
+											  sums->val.binary.len);
+	}
+	if (keep == NULL)
+		return;
+	if (keep->type != jbvBinary || !JsonContainerIsArray(keep->val.binary.data))
+		bad_keep_entry();
+	req->delta = true;
+	n = JsonContainerSize(keep->val.binary.data);
+	for (i = 0; i < n; i++)
+	{
+		JsonbValue *pair = getIthJsonbValueFromContainer(keep->val.binary.data, i);
+		JsonbValue *name;
+		JsonbValue *version;
+		ContractKey *k = palloc(sizeof(ContractKey));
+
+		CHECK_FOR_INTERRUPTS();
+		if (pair->type != jbvBinary || !JsonContainerIsArray(pair->val.binary.data) ||
+			JsonContainerSize(pair->val.binary.data) != 2)
+			bad_keep_entry();
+		name = getIthJsonbValueFromContainer(pair->val.binary.data, 0);
+		version = getIthJsonbValueFromContainer(pair->val.binary.data, 1);
+		if (name->type != jbvString)
+			bad_keep_entry();
+		k->model = pnstrdup(name->val.string.val, name->val.string.len);
+		if (version->type == jbvNull)
+			k->version = NULL;
+		else if (version->type == jbvNumeric)
+			k->version = DatumGetCString(DirectFunctionCall1(numeric_out,
+															 NumericGetDatum(version->val.numeric)));
+		else if (version->type == jbvString && version->val.string.len > 0)
+			k->version = pnstrdup(version->val.string.val, version->val.string.len);
+		else
+			bad_keep_entry();
+		req->keep = lappend(req->keep, k);
+	}
+}
+
 /*
  * dbt_contract_apply_manifest(manifest jsonb, source text DEFAULT
  *							   'manifest', allow_breaking boolean DEFAULT
  *							   false, target_schema text DEFAULT NULL):
  * contracts from dbt's manifest.json, or from the object the dbt_contract
  * package sends at on-run-start, for the run's target.  The relations are
- * the manifest's; the target only says whose contracts they are.
+ * the manifest's; the target only says whose contracts they are.  With
+ * metadata.dbt_contract_keep it is a delta apply: the listed models keep
+ * their stored contracts, as if sent unchanged (see manifest_delta).
  */
 Datum
 dbt_contract_apply_manifest(PG_FUNCTION_ARGS)
@@ -750,6 +832,7 @@ dbt_contract_apply_manifest(PG_FUNCTION_ARGS)
 	req.target_schema = target_schema_arg(fcinfo, 3);
 	req.allow_breaking = allow_breaking_arg(fcinfo, 2, req.target_schema);
 	req.checksum = manifest_checksum(manifest);
+	manifest_delta(manifest, &req);
 	req.manifest = true;
 
 	/* JSON is YAML: the same reader, limits and error reporting apply */

@@ -149,7 +149,11 @@ typedef struct KeyedRow
 	const char *fingerprint;
 	int			ncolumns;
 	int			nconstraints;
-	ContractModel *m;			/* new side only */
+	const char *relation_schema;	/* old side only */
+	const char *relation_name;	/* old side only */
+	const char *defined_at;		/* old side only */
+	bool		is_latest;		/* old side only */
+	ContractModel *m;			/* new side; a kept one's is a stand-in */
 } KeyedRow;
 
 static int
@@ -606,7 +610,8 @@ load_old_models(const char *source, const char *target, int *n)
 	args[1] = CStringGetTextDatum(target);
 	rc = SPI_execute_with_args(
 							   "SELECT model, version, relation_schema, relation_name, "
-							   "       fingerprint, column_count, constraint_count, model_id "
+							   "       fingerprint, column_count, constraint_count, model_id, "
+							   "       defined_at, is_latest "
 							   "FROM dbt_contract.contract_model "
 							   "WHERE target = $2 AND source = $1",
 							   2, types, args, NULL, false, 0);
@@ -620,14 +625,111 @@ load_old_models(const char *source, const char *target, int *n)
 
 		rows[i].model = SPI_getvalue(tup, td, 1);
 		rows[i].version = SPI_getvalue(tup, td, 2);
-		rows[i].relation = qualified(SPI_getvalue(tup, td, 3), SPI_getvalue(tup, td, 4));
+		rows[i].relation_schema = SPI_getvalue(tup, td, 3);
+		rows[i].relation_name = SPI_getvalue(tup, td, 4);
+		rows[i].relation = qualified(rows[i].relation_schema, rows[i].relation_name);
 		rows[i].fingerprint = SPI_getvalue(tup, td, 5);
 		rows[i].ncolumns = DatumGetInt32(SPI_getbinval(tup, td, 6, &isnull));
 		rows[i].nconstraints = DatumGetInt32(SPI_getbinval(tup, td, 7, &isnull));
 		rows[i].model_id = DatumGetInt64(SPI_getbinval(tup, td, 8, &isnull));
+		rows[i].defined_at = SPI_getvalue(tup, td, 9);
+		rows[i].is_latest = DatumGetBool(SPI_getbinval(tup, td, 10, &isnull)) && !isnull;
 	}
 	*n = (int) SPI_processed;
 	qsort(rows, *n, sizeof(KeyedRow), keyed_cmp);
+	return rows;
+}
+
+/*
+ * A stand-in for a stored model a delta apply keeps: what the checks of
+ * the new side read (name, version, relation, where it was declared).
+ * Its fingerprint is the stored one, so nothing of it is read back,
+ * compared or written again.
+ */
+static ContractModel *
+kept_stand_in(const KeyedRow *old)
+{
+	ContractModel *m = palloc0(sizeof(ContractModel));
+	char	   *loc = pstrdup(old->defined_at);
+	char	   *colon = strrchr(loc, ':');
+
+	m->name = (char *) old->model;
+	m->version = (char *) old->version;
+	m->relation_schema = (char *) old->relation_schema;
+	m->relation_name = (char *) old->relation_name;
+	m->fingerprint = (char *) old->fingerprint;
+	m->is_latest = old->is_latest;
+	m->loc.file = loc;
+	/* defined_at is file:line:col */
+	if (colon != NULL)
+	{
+		m->loc.col = atoi(colon + 1);
+		*colon = '\0';
+		colon = strrchr(loc, ':');
+		if (colon != NULL)
+		{
+			m->loc.line = atoi(colon + 1);
+			*colon = '\0';
+		}
+	}
+	return m;
+}
+
+/*
+ * A delta apply: the sent models (new, sorted) plus the stored ones the
+ * sender keeps, as the new side of a full apply of the whole project.
+ * Every check, the breaking-change policy and the history then see what
+ * a full apply of the same project would; a stored model neither sent
+ * nor kept is removed.  Returns the merged rows, sorted.
+ */
+static KeyedRow *
+add_kept_models(KeyedRow *old, int nold, KeyedRow *new, int *nnew,
+				List *keep, const char *target, Oid caller)
+{
+	int			nkeep = list_length(keep);
+	KeyedRow   *rows = palloc0(sizeof(KeyedRow) * Max(1, *nnew + nkeep));
+	KeyedRow   *kept = rows + *nnew;
+	ListCell   *lc;
+	int			n = *nnew;
+	int			i;
+
+	memcpy(rows, new, sizeof(KeyedRow) * *nnew);
+	foreach(lc, keep)
+	{
+		ContractKey *k = lfirst(lc);
+		KeyedRow	key = {0};
+		KeyedRow   *found;
+
+		CHECK_FOR_INTERRUPTS();
+		key.model = k->model;
+		key.version = k->version;
+		found = bsearch(&key, old, nold, sizeof(KeyedRow), keyed_cmp);
+		if (found == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s is kept by a delta apply but has no stored contract for target \"%s\"",
+							model_version_label(k->model, k->version), target),
+					 errhint("Send the model's contract, or apply the whole manifest.")));
+		rows[n] = *found;
+		rows[n].model_id = 0;
+		rows[n].m = kept_stand_in(found);
+		n++;
+	}
+	/* whoever applies now must be allowed the kept models' schemas too */
+	check_target_privilege(target, kept, nkeep, caller);
+	qsort(rows, n, sizeof(KeyedRow), keyed_cmp);
+	for (i = 1; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (keyed_cmp(&rows[i - 1], &rows[i]) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("%s is listed twice in a delta apply",
+							model_version_label(rows[i].model, rows[i].version)),
+					 errhint("A delta apply sends a model's contract or keeps the stored one, not both.")));
+	}
+	check_new_relations(rows, n);
+	*nnew = n;
 	return rows;
 }
 
@@ -1053,10 +1155,11 @@ insert_semantic_keys(KeyedRow *rows, int n, int64 *ids)
 
 static void
 record_source(const char *source, const char *target, const char *checksum,
-			  int nmodels, Oid caller)
+			  const char *model_checksums, int nmodels, Oid caller)
 {
-	Datum		args[4];
-	Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		args[5];
+	Oid			types[5] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	int			rc;
 
 	args[0] = CStringGetTextDatum(source);
@@ -1064,17 +1167,22 @@ record_source(const char *source, const char *target, const char *checksum,
 	args[2] = CStringGetTextDatum(target);
 	/* the role that called the apply, as apply_history records it */
 	args[3] = CStringGetTextDatum(GetUserNameFromId(caller, false));
+	if (model_checksums != NULL)
+		args[4] = CStringGetTextDatum(model_checksums);
+	else
+		nulls[4] = 'n';
 	if (nmodels == 0)
 		rc = SPI_execute_with_args("DELETE FROM dbt_contract.contract_source "
 								   "WHERE source = $1 AND target = $3",
 								   3, types, args, NULL, false, 0);
 	else
 		rc = SPI_execute_with_args("INSERT INTO dbt_contract.contract_source "
-								   "  (source, target, checksum, applied_at, applied_by) "
-								   "VALUES ($1, $3, $2, statement_timestamp(), $4) "
+								   "  (source, target, checksum, applied_at, applied_by, model_checksums) "
+								   "VALUES ($1, $3, $2, statement_timestamp(), $4, $5::jsonb) "
 								   "ON CONFLICT (source, target) DO UPDATE SET checksum = EXCLUDED.checksum, "
-								   "  applied_at = EXCLUDED.applied_at, applied_by = EXCLUDED.applied_by",
-								   4, types, args, NULL, false, 0);
+								   "  applied_at = EXCLUDED.applied_at, applied_by = EXCLUDED.applied_by, "
+								   "  model_checksums = EXCLUDED.model_checksums",
+								   5, types, args, nulls, false, 0);
 	if (rc != SPI_OK_DELETE && rc != SPI_OK_INSERT)
 		spi_check(rc, SPI_OK_INSERT, "recording the source");
 }
@@ -1430,6 +1538,9 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 	if (!opts->dry_run)
 		check_relations(source, opts->target, new, nnew);
 	old = load_old_models(source, opts->target, &nold);
+	if (opts->delta)
+		new = add_kept_models(old, nold, new, &nnew, opts->keep,
+							  opts->target, opts->caller);
 
 	MemoryContextSwitchTo(callercxt);
 	changes = diff_source(old, nold, new, nnew);
@@ -1451,7 +1562,8 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 		insert_tests(fresh, nfresh, ids);
 		insert_semantic_keys(fresh, nfresh, ids);
 		update_latest(source, opts->target, new, nnew);
-		record_source(source, opts->target, opts->checksum, nnew, opts->caller);
+		record_source(source, opts->target, opts->checksum, opts->model_checksums,
+					  nnew, opts->caller);
 
 		/* Result strings must outlive SPI's memory. */
 		MemoryContextSwitchTo(callercxt);

@@ -279,7 +279,19 @@ typedef struct ApplyOptions
 	Oid			caller;			/* role that called the apply */
 	bool		allow_breaking;
 	bool		dry_run;
+	/* a delta apply: the stored models the sender still has, unsent */
+	bool		delta;
+	List	   *keep;			/* ContractKey, when delta */
+	const char *model_checksums;	/* the sender's per-model md5s (a JSON
+									 * object), or NULL */
 } ApplyOptions;
+
+/* A model (or one version of it) by name, as a delta apply keeps it. */
+typedef struct ContractKey
+{
+	const char *model;
+	const char *version;		/* as dbt keys it; NULL: unversioned */
+} ContractKey;
 
 extern List *contract_store_apply(const char *source, List *models,
 								 const ApplyOptions *opts);

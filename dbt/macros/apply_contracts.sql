@@ -19,6 +19,10 @@
   checksum out (cheaply, with filters) and reads the stored one back from
   dbt_contract.sources: when it is the one last applied for the target
   (same source, same number of models), nothing is built or sent.
+  Otherwise only the models whose own md5 differs from the one stored
+  (sources.model_checksums) are sent, with their neighbours, as a delta
+  apply: metadata.dbt_contract_keep names the others, which keep their
+  stored contracts (see changed_models).
 
   Which baseline a change is judged against:
 
@@ -173,7 +177,14 @@
     {%- endif -%}
   {%- endif -%}
 
-  {%- set body = dbt_contract.nodes_json(dbt_contract.contracts_nodes()) -%}
+  {#- Which models changed, by the per-model checksums the last apply
+      stored: only those are sent (a delta apply), the others kept as
+      stored.  The full sync (force) and a first run send everything. -#}
+  {%- set sums = dbt_contract.model_checksums() -%}
+  {%- set delta = dbt_contract.changed_models(src, sums)
+                  if not force and sums is not none else none -%}
+  {%- set body = dbt_contract.nodes_json(dbt_contract.contracts_nodes(
+                   delta.send if delta is not none else none)) -%}
   {%- if body is none -%}
     {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
   {%- endif -%}
@@ -181,7 +192,17 @@
   {%- if checksum is none -%}
     {%- set checksum = local_md5(body ~ extras) -%}
   {%- endif -%}
-  {%- set text = '{"metadata": {"dbt_contract_checksum": "' ~ checksum ~ '"}, "nodes": ' ~ body
+  {%- set meta = {'dbt_contract_checksum': checksum} -%}
+  {%- if sums is not none -%}
+    {%- do meta.update({'dbt_contract_model_checksums': sums}) -%}
+  {%- endif -%}
+  {%- if delta is not none -%}
+    {%- set kept = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+                   | rejectattr('unique_id', 'in', delta.send) | list -%}
+    {%- set keep = zip(kept | map(attribute='name'), kept | map(attribute='version')) | list -%}
+    {%- do meta.update({'dbt_contract_keep': keep}) -%}
+  {%- endif -%}
+  {%- set text = '{"metadata": ' ~ tojson(meta, sort_keys=true) ~ ', "nodes": ' ~ body
                  ~ ', ' ~ extras[1:] -%}
   {%- set tag = dbt_contract.dollar_quote_tag(text) -%}
   {#- A dev or CI target's own last apply is no baseline: it goes through,
@@ -257,7 +278,16 @@
   {%- for attr in ['unique_id', 'name', 'attached_node', 'column_name', 'test_metadata'] -%}
     {%- do parts.append(tests | map(attribute=attr) | list) -%}
   {%- endfor -%}
-  {#- what contracts_extras() and the seeds and snapshots in the payload read -#}
+  {%- do parts.append(dbt_contract.contracts_globals()) -%}
+  {%- set text = tojson(parts, sort_keys=true) -%}
+  {{- return(local_md5(text) if text is not none else none) -}}
+{%- endmacro %}
+
+
+{#- What the payload reads beyond the models and their tests: the seeds'
+    and snapshots' relations, the source tables, the semantic models. -#}
+{% macro contracts_globals() -%}
+  {%- set parts = [] -%}
   {%- set relations = graph.nodes.values() | selectattr('resource_type', 'in', ['seed', 'snapshot'])
                       | sort(attribute='unique_id') -%}
   {%- for attr in ['unique_id', 'name', 'schema', 'alias'] -%}
@@ -271,15 +301,118 @@
   {%- for attr in ['unique_id', 'name', 'model', 'entities'] -%}
     {%- do parts.append(semantic | map(attribute=attr) | list) -%}
   {%- endfor -%}
-  {%- set text = tojson(parts, sort_keys=true) -%}
-  {{- return(local_md5(text) if text is not none else none) -}}
+  {{- return(parts) -}}
 {%- endmacro %}
 
 
-{#- The compact manifest's nodes: {unique_id: node}. -#}
-{% macro contracts_nodes() -%}
+{#- {unique_id: md5} of each model (what contracts_nodes() reads of it and
+    of its tests), and under the key 'dbt_contract:globals' the md5 of
+    contracts_globals(); none when something cannot be serialized.  The
+    texts come from zip, groupby and map (Python's speed, as the filters
+    of contracts_checksum()); only the md5s are taken in a Jinja loop
+    (modules.itertools is deprecated in dbt 1.11). -#}
+{% macro model_checksums() -%}
+  {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
+                  | selectattr('attached_node') | sort(attribute='unique_id') | list -%}
+  {%- set groups = zip(tests | map(attribute='attached_node'),
+                       tests | map(attribute='unique_id'), tests | map(attribute='name'),
+                       tests | map(attribute='column_name'),
+                       tests | map(attribute='test_metadata')) | groupby('0') -%}
+  {%- set tests_text = dict(zip(groups | map(attribute='grouper'),
+                                groups | map(attribute='list') | map('tojson'))) -%}
+  {%- set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') | list -%}
+  {%- set uids = models | map(attribute='unique_id') | list -%}
+  {%- set parts = [] -%}
+  {%- for attr in ['package_name', 'name', 'version', 'latest_version', 'database', 'schema',
+                   'alias', 'relation_name', 'config.materialized', 'config.contract',
+                   'config.on_schema_change', 'config.enabled', 'config.meta', 'description',
+                   'deprecation_date', 'columns', 'constraints', 'sources', 'depends_on.nodes'] -%}
+    {%- do parts.append(models | map(attribute=attr) | list) -%}
+  {%- endfor -%}
+  {%- set texts = zip(*parts) | map('tojson') | list -%}
+  {%- set globals_text = tojson(dbt_contract.contracts_globals(), sort_keys=true) -%}
+  {%- if globals_text is none -%}
+    {{- return(none) -}}
+  {%- endif -%}
+  {%- set sums = {'dbt_contract:globals': local_md5(globals_text)} -%}
+  {%- for uid, text in zip(uids, texts) -%}
+    {%- do sums.update({uid: local_md5(text ~ tests_text.get(uid, ''))}) -%}
+  {%- endfor -%}
+  {{- return(sums) -}}
+{%- endmacro %}
+
+
+{#-
+  Which models to send of a project whose contracts changed: none (send
+  them all) unless the stored per-model checksums (dbt_contract.sources)
+  say which differ, and the seeds, sources and semantic models are the
+  same.  Then the changed, added and removed models, widened to what a
+  full apply would work out differently for them: the models a changed
+  one depends on (a foreign key resolves against them), and, when a
+  versioned model changed or a model was removed, the models that depend
+  on one of those (a foreign key to a model's latest version resolves
+  against its versions).  Returns {'send': {unique_id: true}} or none.
+-#}
+{% macro changed_models(src, sums) -%}
+  {%- set ours = tojson(sums, sort_keys=true) -%}
+  {%- set tag = dbt_contract.dollar_quote_tag(ours) -%}
+  {%- set diff = dbt_contract.query(
+        'select (select string_agg(coalesce(a.key, b.key), \' \')'
+        ~ ' from jsonb_each_text(s.model_checksums) a full join jsonb_each_text('
+        ~ tag ~ ours ~ tag ~ '::jsonb) b on a.key = b.key'
+        ~ ' where a.value is distinct from b.value) from dbt_contract.sources s'
+        ~ ' where s.source = ' ~ dbt_contract.literal(src)
+        ~ ' and s.target = ' ~ dbt_contract.literal(target.schema)
+        ~ ' and s.model_checksums is not null') -%}
+  {%- if diff.rows | length != 1 -%}
+    {{- return(none) -}}
+  {%- endif -%}
+  {%- set differ = (diff.rows[0][0] or '').split() -%}
+  {%- if 'dbt_contract:globals' in differ -%}
+    {{- return(none) -}}
+  {%- endif -%}
+  {%- set send = {} -%}
+  {%- set ns = namespace(versions=false) -%}
+  {%- set versioned = [] -%}
+  {%- for uid in differ -%}
+    {%- do send.update({uid: true}) -%}
+    {%- set n = graph.nodes.get(uid) -%}
+    {%- if n is none or n.version is not none or n.latest_version is not none -%}
+      {%- set ns.versions = true -%}
+      {%- do versioned.append(n.name if n is not none else uid) -%}
+    {%- endif -%}
+    {%- for dep in (n.depends_on.nodes if n is not none else []) if dep in sums -%}
+      {%- do send.update({dep: true}) -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {%- if ns.versions -%}
+    {#- and every version of a changed versioned model: which one is the
+        latest is worked out over them all -#}
+    {%- for uid, n in graph.nodes.items() if n.resource_type == 'model' -%}
+      {%- if n.name in versioned -%}
+        {%- do send.update({uid: true}) -%}
+      {%- endif -%}
+      {%- for dep in n.depends_on.nodes if dep in differ -%}
+        {%- do send.update({uid: true}) -%}
+      {%- endfor -%}
+    {%- endfor -%}
+  {%- endif -%}
+  {#- a removed model is not sent: it is neither sent nor kept -#}
+  {%- for uid in differ if uid not in graph.nodes -%}
+    {%- do send.pop(uid) -%}
+  {%- endfor -%}
+  {{- return({'send': send}) -}}
+{%- endmacro %}
+
+
+{#- The compact manifest's nodes: {unique_id: node}; of the models only
+    those in `only` when given (and their tests). -#}
+{% macro contracts_nodes(only=none) -%}
   {%- set nodes = {} -%}
-  {%- for uid, node in graph.nodes.items() if node.resource_type == 'model' -%}
+  {%- set uids = (graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+                  | map(attribute='unique_id') | list) if only is none else only.keys() | list -%}
+  {%- for uid in uids -%}
+    {%- set node = graph.nodes[uid] -%}
     {%- set columns = {} -%}
     {%- for key, col in node.columns.items() -%}
       {%- do columns.update({key: {
@@ -321,9 +454,10 @@
           'constraints': node.constraints,
         }}) -%}
   {%- endfor -%}
-  {%- for uid, node in graph.nodes.items()
-        if node.resource_type == 'test' and node.test_metadata
-           and node.attached_node and node.attached_node in nodes -%}
+  {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
+                  | selectattr('test_metadata') | selectattr('attached_node', 'in', nodes) | list -%}
+  {%- for node in tests -%}
+    {%- set uid = node.unique_id -%}
     {%- do nodes.update({uid: {
           'resource_type': 'test',
           'unique_id': uid,
@@ -340,11 +474,12 @@
   {#- the seeds and snapshots models depend on (a foreign key's ref() of
       one among them), for their relations -#}
   {%- set needed = [] -%}
-  {%- for uid, node in graph.nodes.items() if node.resource_type == 'model' -%}
-    {%- do needed.extend(node.depends_on.nodes) -%}
+  {%- for uid in uids -%}
+    {%- do needed.extend(graph.nodes[uid].depends_on.nodes) -%}
   {%- endfor -%}
-  {%- for uid, node in graph.nodes.items()
-        if node.resource_type in ('seed', 'snapshot') and uid in needed -%}
+  {%- for node in graph.nodes.values() | selectattr('resource_type', 'in', ['seed', 'snapshot'])
+                  | selectattr('unique_id', 'in', needed) -%}
+    {%- set uid = node.unique_id -%}
     {%- do nodes.update({uid: {
           'resource_type': node.resource_type,
           'name': node.name,
@@ -362,12 +497,8 @@
 {% macro contracts_extras() -%}
   {#- the source tables models name (a foreign key's source() among
       them), for their relations: schema and identifier -#}
-  {%- set named = [] -%}
-  {%- for uid, node in graph.nodes.items() if node.resource_type == 'model' -%}
-    {%- for pair in node.sources -%}
-      {%- do named.append(pair[0] ~ '.' ~ pair[1]) -%}
-    {%- endfor -%}
-  {%- endfor -%}
+  {%- set named = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+                  | map(attribute='sources') | sum(start=[]) | map('join', '.') | list -%}
   {%- set sources = {} -%}
   {%- for uid, src in graph.sources.items()
         if (src.source_name ~ '.' ~ src.name) in named -%}

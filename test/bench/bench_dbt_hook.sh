@@ -9,11 +9,12 @@
 #   unchanged.  a run that changes no contract (the hook reads the stored
 #               checksum and sends nothing);
 #   one changed. one model's description changed in its YAML file before
-#               each run (both copies, so both re-parse that file);
-# it prints, best of BENCH_RUNS (default 5): the wall-clock time of both
-# copies and the difference, the hooks' own time from run_results.json
-# (on-run-start + on-run-end execution_time), and the artifacts: the size
-# of run_results.json and the bytes of target/ that hold the payload.
+#               each run (both copies, so both re-parse that file): the
+#               hook sends that model (and its parent) as a delta apply;
+# it prints, best of BENCH_RUNS (default 5) interleaved rounds: the
+# wall-clock time of both copies and their ratio, the hooks' own time from
+# run_results.json (on-run-start and on-run-end execution_time), and the
+# per-run artifacts of both: run_results.json, target/compiled, target/run.
 # Targets: unchanged <= 0.3 s and <= 10 KB; one changed <= 1 s.  Nothing
 # is asserted.
 #
@@ -44,24 +45,26 @@ dbt_in() {  # dbt_in DIR DB ARGS...: run dbt in that project, quietly
 
 timed() {  # timed DIR DB: seconds of one `dbt run -s m_0000`
   local t0 t1
+  # what this run writes, not what the first build left
+  rm -rf "$1/target/compiled" "$1/target/run"
   t0=$(date +%s.%N)
   dbt_in "$1" "$2" run -s m_0000
   t1=$(date +%s.%N)
   awk "BEGIN{printf \"%.2f\", $t1 - $t0}"
 }
 
-hook_seconds() {  # the hooks' execution_time in DIR's run_results.json
+hook_seconds() {  # "start end": the hooks' execution_time in DIR's run_results.json
   "$DBT_VENV/bin/python" -c 'import json, sys
 r = json.load(open(sys.argv[1]))["results"]
-print("%.3f" % sum(x["execution_time"] for x in r if "on-run-" in x["unique_id"]))' \
+t = lambda k: sum(x["execution_time"] for x in r if k in x["unique_id"])
+print("%.3f %.3f" % (t("on-run-start"), t("on-run-end")))' \
     "$1/target/run_results.json"
 }
 
-payload_bytes() {  # bytes of DIR's run artifacts that hold the hook's statement
-  # (target/compiled, target/run, run_results.json; manifest.json holds the
-  # package's macros, so their text, whatever the hook does)
-  { grep -rl dbt_contract_apply_manifest "$1/target/compiled" "$1/target/run" 2>/dev/null
-    grep -l dbt_contract_apply_manifest "$1/target/run_results.json"; } | xargs -r cat | wc -c
+artifacts() {  # "run_results compiled run": bytes of DIR's per-run artifacts
+  local d=$1/target
+  echo "$(wc -c <"$d/run_results.json") $(du -sb "$d/compiled" 2>/dev/null | cut -f1 || echo 0)" \
+       "$(du -sb "$d/run" 2>/dev/null | cut -f1 || echo 0)"
 }
 
 set_description() {  # set_description DIR TEXT: model m_0001's description
@@ -73,9 +76,27 @@ best() {  # best VAR VALUE: keep the smaller
   if [ -z "${!1:-}" ] || awk "BEGIN{exit !($2 < ${!1})}"; then printf -v "$1" '%s' "$2"; fi
 }
 
+# one round: the run without the package, then with it (interleaved, so
+# that the load of the machine weighs on both alike); keeps the best
+round() {  # round N CASE R
+  local n=$1 what=$2 r=$3 a b h
+  a=$(timed "$W/off_$n" "db_$n"); best off "$a"
+  b=$(timed "$W/on_$n" "db_$n"); best on "$b"
+  h=$(hook_seconds "$W/on_$n"); best start "${h% *}"; best end "${h#* }"
+  echo "  $what run $r: off ${a} s, on ${b} s, on-run-start ${h% *} s, on-run-end ${h#* } s"
+}
+
+row() {  # row N CASE: one line of the report
+  local n=$1 what=$2 on_art off_art
+  on_art=($(artifacts "$W/on_$n")); off_art=($(artifacts "$W/off_$n"))
+  REPORT+=("$(printf '%-6s %-12s %6s %6s %6s %7s %7s %9s %9s %9s %9s' "$n" "$what" "$off" "$on" \
+    "$(awk "BEGIN{printf \"%.2f\", $on / $off}")" "$start" "$end" \
+    "${on_art[0]}" "${off_art[0]}" "${on_art[1]}/${off_art[1]}" "${on_art[2]}/${off_art[2]}")")
+}
+
 declare -a REPORT
 for n in $SIZES; do
-  db=bench_hook_$n
+  db=db_$n
   log "$n models: generating, first build"
   python3 "$REPO/test/bench/gen_dbt_project.py" --models "$n" --out "$W/on_$n" \
     --package ../dbt --tests --yaml-files 20
@@ -92,39 +113,25 @@ YML
   dbt_in "$W/off_$n" "$db" parse
   echo "contracts: $("${PSQL[@]}" -d "$db" -c "SELECT count(*) FROM dbt_contract.models")"
 
-  # unchanged
-  off= on= hook=
-  for r in $(seq 1 "$RUNS"); do
-    a=$(timed "$W/off_$n" "$db"); best off "$a"
-    b=$(timed "$W/on_$n" "$db"); best on "$b"
-    h=$(hook_seconds "$W/on_$n"); best hook "$h"
-    echo "  unchanged run $r: off ${a} s, on ${b} s, hooks ${h} s"
-  done
-  rr=$(wc -c <"$W/on_$n/target/run_results.json")
-  pb=$(payload_bytes "$W/on_$n")
-  REPORT+=("$(printf '%-6s %-12s %8s %8s %8s %8s %14s %14s' "$n" unchanged "$off" "$on" \
-    "$(awk "BEGIN{printf \"%.2f\", $on - $off}")" "$hook" "$rr" "$pb")")
+  off= on= start= end=
+  for r in $(seq 1 "$RUNS"); do round "$n" unchanged "$r"; done
+  row "$n" unchanged
 
-  # one contract changed before each run
-  off= on= hook=
+  # one model's description changed before each run, in both copies (so
+  # both re-parse that file)
+  off= on= start= end=
   for r in $(seq 1 "$RUNS"); do
     set_description "$W/off_$n" "rev $r"
-    a=$(timed "$W/off_$n" "$db"); best off "$a"
     set_description "$W/on_$n" "rev $r"
-    b=$(timed "$W/on_$n" "$db"); best on "$b"
-    h=$(hook_seconds "$W/on_$n"); best hook "$h"
-    echo "  one changed run $r: off ${a} s, on ${b} s, hooks ${h} s"
+    round "$n" "one changed" "$r"
   done
-  changed=$("${PSQL[@]}" -d "$db" -c "SELECT changed FROM dbt_contract.history ORDER BY apply_id DESC LIMIT 1")
-  echo "  the last apply changed $changed model(s)"
-  rr=$(wc -c <"$W/on_$n/target/run_results.json")
-  pb=$(payload_bytes "$W/on_$n")
-  REPORT+=("$(printf '%-6s %-12s %8s %8s %8s %8s %14s %14s' "$n" "one changed" "$off" "$on" \
-    "$(awk "BEGIN{printf \"%.2f\", $on - $off}")" "$hook" "$rr" "$pb")")
+  echo "  the last apply: $("${PSQL[@]}" -d "$db" -c "SELECT format('%s changed, %s unchanged', changed, unchanged) FROM dbt_contract.history ORDER BY apply_id DESC LIMIT 1")"
+  row "$n" "one changed"
 done
 
-log "dbt run -s m_0000, best of $RUNS (seconds; artifacts in bytes)"
-printf '%-6s %-12s %8s %8s %8s %8s %14s %14s\n' models contracts off on on-off hooks \
-  run_results payload_in_tgt
+log "dbt run -s m_0000, best of $RUNS rounds (seconds; artifacts in bytes, with/without the package)"
+printf '%-6s %-12s %6s %6s %6s %7s %7s %9s %9s %9s %9s\n' models contracts off on ratio \
+  start end rr_on rr_off compiled run
 printf '%s\n' "${REPORT[@]}"
-echo "targets: unchanged <= 0.3 s and <= 10 KB of artifacts; one changed <= 1 s"
+echo "start/end: the on-run-start / on-run-end hooks' execution_time in run_results.json"
+echo "targets: on-run-start unchanged <= 0.3 s and <= 10 KB of artifacts; one changed <= 1 s"
