@@ -69,20 +69,6 @@ contract_fk_relation(const char *schema, const char *relname,
 	return r;
 }
 
-/* A scalar's text, or NULL for anything else (and for a YAML null). */
-const char *
-contract_yaml_text(YDoc *doc, const YNode *map, const char *key)
-{
-	YNode	   *v;
-
-	if (map == NULL || map->kind != YN_MAPPING)
-		return NULL;
-	v = dbtc_yaml_map_get(doc, map, key);
-	if (v == NULL || v->kind != YN_SCALAR || dbtc_yaml_scalar_type(v) == YS_NULL)
-		return NULL;
-	return v->value;
-}
-
 /* Text written with Jinja, which only dbt can render. */
 static bool
 has_jinja(const char *s)
@@ -105,11 +91,11 @@ yaml_seed_relations(YDoc *doc, const char *target_schema, List *rels)
 		return rels;
 	for (i = 0; i < seeds->nitems; i++)
 	{
-		const char *name = contract_yaml_text(doc, seeds->items[i], "name");
+		const char *name = dbtc_yaml_map_text(doc, seeds->items[i], "name");
 		YNode	   *config = seeds->items[i]->kind == YN_MAPPING ?
 			dbtc_yaml_map_get(doc, seeds->items[i], "config") : NULL;
-		const char *alias = contract_yaml_text(doc, config, "alias");
-		const char *custom = contract_yaml_text(doc, config, "schema");
+		const char *alias = dbtc_yaml_map_text(doc, config, "alias");
+		const char *custom = dbtc_yaml_map_text(doc, config, "schema");
 		char	   *schema;
 
 		CHECK_FOR_INTERRUPTS();
@@ -145,8 +131,8 @@ contract_fk_relations_yaml(YDoc *doc, const char *target_schema, List *rels)
 	for (i = 0; i < sources->nitems; i++)
 	{
 		YNode	   *src = sources->items[i];
-		const char *name = contract_yaml_text(doc, src, "name");
-		const char *schema = contract_yaml_text(doc, src, "schema");
+		const char *name = dbtc_yaml_map_text(doc, src, "name");
+		const char *schema = dbtc_yaml_map_text(doc, src, "schema");
 		YNode	   *tables;
 		int			j;
 
@@ -160,8 +146,8 @@ contract_fk_relations_yaml(YDoc *doc, const char *target_schema, List *rels)
 			continue;
 		for (j = 0; j < tables->nitems; j++)
 		{
-			const char *table = contract_yaml_text(doc, tables->items[j], "name");
-			const char *ident = contract_yaml_text(doc, tables->items[j], "identifier");
+			const char *table = dbtc_yaml_map_text(doc, tables->items[j], "name");
+			const char *ident = dbtc_yaml_map_text(doc, tables->items[j], "identifier");
 
 			if (table == NULL)
 				continue;

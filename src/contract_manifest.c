@@ -67,28 +67,6 @@ synth_append(YNode *seq, YNode *item)
 	seq->items[seq->nitems++] = item;
 }
 
-/* A value that is present and not JSON null. */
-static YNode *
-get(YDoc *doc, const YNode *map, const char *key)
-{
-	YNode	   *v;
-
-	if (map == NULL || map->kind != YN_MAPPING)
-		return NULL;
-	v = dbtc_yaml_map_get(doc, map, key);
-	if (v != NULL && v->kind == YN_SCALAR && dbtc_yaml_scalar_type(v) == YS_NULL)
-		return NULL;
-	return v;
-}
-
-static const char *
-get_text(YDoc *doc, const YNode *map, const char *key)
-{
-	YNode	   *v = get(doc, map, key);
-
-	return v != NULL && v->kind == YN_SCALAR ? v->value : NULL;
-}
-
 /* ------------------------------------------------------------------------
  * Tests attached to models
  * ------------------------------------------------------------------------
@@ -197,8 +175,8 @@ test_config_entry(YDoc *doc, YNode *node)
 		{"meta", NULL}, {"database", NULL}, {"schema", "dbt_test__audit"},
 		{"alias", NULL}
 	};
-	YNode	   *config = get(doc, node, "config");
-	const char *name = get_text(doc, node, "name");
+	YNode	   *config = dbtc_yaml_map_value(doc, node, "config");
+	const char *name = dbtc_yaml_map_text(doc, node, "name");
 	YNode	   *res;
 	int			i;
 
@@ -207,7 +185,7 @@ test_config_entry(YDoc *doc, YNode *node)
 	res = synth_collection(YN_MAPPING, config, lengthof(keys));
 	for (i = 0; i < lengthof(keys); i++)
 	{
-		YNode	   *v = get(doc, config, keys[i].key);
+		YNode	   *v = dbtc_yaml_map_value(doc, config, keys[i].key);
 
 		if (v == NULL || (v->kind != YN_SCALAR && v->nitems == 0))
 			continue;
@@ -226,12 +204,12 @@ test_config_entry(YDoc *doc, YNode *node)
 static AttachedTest *
 attached_test(YDoc *doc, YNode *node)
 {
-	YNode	   *meta = get(doc, node, "test_metadata");
-	YNode	   *kwargs = get(doc, meta, "kwargs");
-	const char *name = get_text(doc, meta, "name");
-	const char *ns = get_text(doc, meta, "namespace");
-	const char *attached = get_text(doc, node, "attached_node");
-	const char *column = get_text(doc, node, "column_name");
+	YNode	   *meta = dbtc_yaml_map_value(doc, node, "test_metadata");
+	YNode	   *kwargs = dbtc_yaml_map_value(doc, meta, "kwargs");
+	const char *name = dbtc_yaml_map_text(doc, meta, "name");
+	const char *ns = dbtc_yaml_map_text(doc, meta, "namespace");
+	const char *attached = dbtc_yaml_map_text(doc, node, "attached_node");
+	const char *column = dbtc_yaml_map_text(doc, node, "column_name");
 	AttachedTest *t;
 	YNode	   *args;
 	YNode	   *entry;
@@ -279,7 +257,7 @@ column_entry(YDoc *doc, YNode *col, List *tests)
 	int			i;
 
 	for (i = 0; i < lengthof(keys); i++)
-		synth_put(entry, keys[i], get(doc, col, keys[i]));
+		synth_put(entry, keys[i], dbtc_yaml_map_value(doc, col, keys[i]));
 	if (tests != NIL)
 	{
 		YNode	   *list = synth_collection(YN_SEQUENCE, col, list_length(tests));
@@ -301,27 +279,27 @@ static YNode *
 model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 {
 	YNode	   *entry = synth_collection(YN_MAPPING, node, 10);
-	YNode	   *config = get(doc, node, "config");
+	YNode	   *config = dbtc_yaml_map_value(doc, node, "config");
 	YNode	   *cfg = synth_collection(YN_MAPPING, node, 7);
-	YNode	   *columns = get(doc, node, "columns");
-	YNode	   *version = get(doc, node, "version");
-	const char *alias = get_text(doc, node, "alias");
+	YNode	   *columns = dbtc_yaml_map_value(doc, node, "columns");
+	YNode	   *version = dbtc_yaml_map_value(doc, node, "version");
+	const char *alias = dbtc_yaml_map_text(doc, node, "alias");
 	List	   *model_tests = NIL;
 	bool	   *on_column = NULL;
 	bool		quote_columns = false;
 	ListCell   *lc;
 
-	synth_put(entry, "name", get(doc, node, "name"));
-	synth_put(entry, "description", get(doc, node, "description"));
-	synth_put(entry, "deprecation_date", get(doc, node, "deprecation_date"));
+	synth_put(entry, "name", dbtc_yaml_map_value(doc, node, "name"));
+	synth_put(entry, "description", dbtc_yaml_map_value(doc, node, "description"));
+	synth_put(entry, "deprecation_date", dbtc_yaml_map_value(doc, node, "deprecation_date"));
 
-	synth_put(cfg, "materialized", get(doc, config, "materialized"));
-	synth_put(cfg, "contract", get(doc, config, "contract"));
-	synth_put(cfg, "on_schema_change", get(doc, config, "on_schema_change"));
-	synth_put(cfg, "enabled", get(doc, config, "enabled"));
-	synth_put(cfg, "persist_docs", get(doc, config, "persist_docs"));
+	synth_put(cfg, "materialized", dbtc_yaml_map_value(doc, config, "materialized"));
+	synth_put(cfg, "contract", dbtc_yaml_map_value(doc, config, "contract"));
+	synth_put(cfg, "on_schema_change", dbtc_yaml_map_value(doc, config, "on_schema_change"));
+	synth_put(cfg, "enabled", dbtc_yaml_map_value(doc, config, "enabled"));
+	synth_put(cfg, "persist_docs", dbtc_yaml_map_value(doc, config, "persist_docs"));
 	/* dbt 1.12 */
-	synth_put(cfg, "latest_version_pointer", get(doc, config, "latest_version_pointer"));
+	synth_put(cfg, "latest_version_pointer", dbtc_yaml_map_value(doc, config, "latest_version_pointer"));
 	if (alias != NULL)
 		synth_put(cfg, "alias", synth_scalar(alias, node));
 	synth_put(entry, "config", cfg);
@@ -349,7 +327,7 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 		foreach(lc, pairs)
 		{
 			YPair	   *p = lfirst(lc);
-			const char *colname = get_text(doc, p->value, "name");
+			const char *colname = dbtc_yaml_map_text(doc, p->value, "name");
 			List	   *coltests = NIL;
 
 			CHECK_FOR_INTERRUPTS();
@@ -373,7 +351,7 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 					 * quote: of its own can only come from the model's
 					 * quote_columns: true, which the node does not keep.
 					 */
-					if (bycol[i]->quoted && get(doc, p->value, "quote") == NULL)
+					if (bycol[i]->quoted && dbtc_yaml_map_value(doc, p->value, "quote") == NULL)
 						quote_columns = true;
 				}
 			}
@@ -388,7 +366,7 @@ model_entry(YDoc *doc, const char *uid, YNode *node, List *tests)
 			synth_put(entry, "quote_columns", yes);
 		}
 	}
-	synth_put(entry, "constraints", get(doc, node, "constraints"));
+	synth_put(entry, "constraints", dbtc_yaml_map_value(doc, node, "constraints"));
 
 	/* tests on no declared column are model-level */
 	foreach(lc, tests)
@@ -426,7 +404,7 @@ latest_version(YDoc *doc, YNode *node)
 {
 	bool		falsy;
 
-	return dbtc_yaml_version_text(get(doc, node, "latest_version"), &falsy);
+	return dbtc_yaml_version_text(dbtc_yaml_map_value(doc, node, "latest_version"), &falsy);
 }
 
 /* A model by its relation, for resolving compiled `to:` names. */
@@ -558,7 +536,7 @@ resolve_relation_targets(List *models)
 List *
 contract_parse_manifest(YDoc *doc, List *models)
 {
-	YNode	   *nodes = get(doc, doc->root, "nodes");
+	YNode	   *nodes = dbtc_yaml_map_value(doc, doc->root, "nodes");
 	YNode	   *disabled;
 	List	   *pairs;
 	List	   *tests = NIL;
@@ -582,7 +560,7 @@ contract_parse_manifest(YDoc *doc, List *models)
 	foreach(lc, pairs)
 	{
 		YPair	   *p = lfirst(lc);
-		const char *type = get_text(doc, p->value, "resource_type");
+		const char *type = dbtc_yaml_map_text(doc, p->value, "resource_type");
 
 		if (type != NULL && strcmp(type, "test") == 0)
 		{
@@ -601,7 +579,7 @@ contract_parse_manifest(YDoc *doc, List *models)
 	 * enabled: false, so they are kept as disabled tests, as a schema.yml
 	 * apply keeps them.
 	 */
-	disabled = get(doc, doc->root, "disabled");
+	disabled = dbtc_yaml_map_value(doc, doc->root, "disabled");
 	if (disabled != NULL && disabled->kind == YN_MAPPING)
 	{
 		foreach(lc, dbtc_yaml_map_pairs(doc, disabled))
@@ -615,7 +593,7 @@ contract_parse_manifest(YDoc *doc, List *models)
 			for (i = 0; i < p->value->nitems; i++)
 			{
 				YNode	   *node = p->value->items[i];
-				const char *type = get_text(doc, node, "resource_type");
+				const char *type = dbtc_yaml_map_text(doc, node, "resource_type");
 				AttachedTest *t;
 
 				if (type == NULL || strcmp(type, "test") != 0 ||
@@ -638,7 +616,7 @@ contract_parse_manifest(YDoc *doc, List *models)
 	foreach(lc, pairs)
 	{
 		YPair	   *p = lfirst(lc);
-		const char *type = get_text(doc, p->value, "resource_type");
+		const char *type = dbtc_yaml_map_text(doc, p->value, "resource_type");
 		const char *schema;
 		ParseOptions opts;
 		List	   *mine = NIL;
@@ -651,7 +629,7 @@ contract_parse_manifest(YDoc *doc, List *models)
 
 		if (type == NULL || strcmp(type, "model") != 0)
 			continue;
-		schema = get_text(doc, p->value, "schema");
+		schema = dbtc_yaml_map_text(doc, p->value, "schema");
 		if (schema == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -706,7 +684,7 @@ contract_manifest_fk_relations(YDoc *doc, List *rels)
 		return rels;
 	for (i = 0; i < lengthof(sections); i++)
 	{
-		YNode	   *nodes = get(doc, doc->root, sections[i]);
+		YNode	   *nodes = dbtc_yaml_map_value(doc, doc->root, sections[i]);
 		List	   *pairs;
 		ListCell   *lc;
 
@@ -716,24 +694,24 @@ contract_manifest_fk_relations(YDoc *doc, List *rels)
 		foreach(lc, pairs)
 		{
 			YNode	   *node = ((YPair *) lfirst(lc))->value;
-			const char *type = get_text(doc, node, "resource_type");
-			const char *schema = get_text(doc, node, "schema");
-			const char *name = get_text(doc, node, "name");
+			const char *type = dbtc_yaml_map_text(doc, node, "resource_type");
+			const char *schema = dbtc_yaml_map_text(doc, node, "schema");
+			const char *name = dbtc_yaml_map_text(doc, node, "name");
 
 			CHECK_FOR_INTERRUPTS();
 			if (type == NULL || schema == NULL || name == NULL)
 				continue;
 			if (strcmp(type, "seed") == 0 || strcmp(type, "snapshot") == 0)
 			{
-				const char *alias = get_text(doc, node, "alias");
+				const char *alias = dbtc_yaml_map_text(doc, node, "alias");
 
 				rels = lappend(rels, contract_fk_relation(schema, alias ? alias : name,
 														  name, NULL, NULL));
 			}
 			else if (strcmp(type, "source") == 0)
 			{
-				const char *ident = get_text(doc, node, "identifier");
-				const char *source_name = get_text(doc, node, "source_name");
+				const char *ident = dbtc_yaml_map_text(doc, node, "identifier");
+				const char *source_name = dbtc_yaml_map_text(doc, node, "source_name");
 
 				if (source_name != NULL)
 					rels = lappend(rels, contract_fk_relation(schema, ident ? ident : name,

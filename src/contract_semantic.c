@@ -133,8 +133,8 @@ pend_entity(List *pending, const char *model, char *version, const char *derived
 static List *
 read_semantic_model(YDoc *doc, YNode *sm, List *pending)
 {
-	const char *name = contract_yaml_text(doc, sm, "name");
-	const char *model = contract_yaml_text(doc, sm, "model");
+	const char *name = dbtc_yaml_map_text(doc, sm, "name");
+	const char *model = dbtc_yaml_map_text(doc, sm, "model");
 	YNode	   *config = node_of(doc, sm, "config", YN_MAPPING);
 	YNode	   *enabled = config ? dbtc_yaml_map_get(doc, config, "enabled") : NULL;
 	YNode	   *entities = node_of(doc, sm, "entities", YN_SEQUENCE);
@@ -150,12 +150,12 @@ read_semantic_model(YDoc *doc, YNode *sm, List *pending)
 	for (j = 0; j < entities->nitems; j++)
 	{
 		YNode	   *e = entities->items[j];
-		const char *ename = contract_yaml_text(doc, e, "name");
-		const char *expr = contract_yaml_text(doc, e, "expr");
+		const char *ename = dbtc_yaml_map_text(doc, e, "name");
+		const char *expr = dbtc_yaml_map_text(doc, e, "expr");
 
 		CHECK_FOR_INTERRUPTS();
 		pending = pend_entity(pending, call.model, call.version, "semantic_models",
-							  name, ename, contract_yaml_text(doc, e, "type"),
+							  name, ename, dbtc_yaml_map_text(doc, e, "type"),
 							  expr ? expr : ename);
 	}
 	return pending;
@@ -186,8 +186,8 @@ read_model_entities(YDoc *doc, YNode *m, const char *model, List *pending)
 
 		if (enabled != NULL && dbtc_yaml_scalar_bool(enabled, &on) && !on)
 			return pending;
-		if (contract_yaml_text(doc, sm, "name") != NULL)
-			sm_name = contract_yaml_text(doc, sm, "name");
+		if (dbtc_yaml_map_text(doc, sm, "name") != NULL)
+			sm_name = dbtc_yaml_map_text(doc, sm, "name");
 	}
 	else
 		return pending;
@@ -195,7 +195,7 @@ read_model_entities(YDoc *doc, YNode *m, const char *model, List *pending)
 	for (i = 0; columns != NULL && i < columns->nitems; i++)
 	{
 		YNode	   *col = columns->items[i];
-		const char *cname = contract_yaml_text(doc, col, "name");
+		const char *cname = dbtc_yaml_map_text(doc, col, "name");
 		YNode	   *ent = col->kind == YN_MAPPING ? dbtc_yaml_map_get(doc, col, "entity") : NULL;
 
 		CHECK_FOR_INTERRUPTS();
@@ -206,10 +206,10 @@ read_model_entities(YDoc *doc, YNode *m, const char *model, List *pending)
 								  cname, ent->value, cname);
 		else if (ent->kind == YN_MAPPING)
 		{
-			const char *ename = contract_yaml_text(doc, ent, "name");
+			const char *ename = dbtc_yaml_map_text(doc, ent, "name");
 
 			pending = pend_entity(pending, model, NULL, "columns", sm_name,
-								  ename ? ename : cname, contract_yaml_text(doc, ent, "type"), cname);
+								  ename ? ename : cname, dbtc_yaml_map_text(doc, ent, "type"), cname);
 		}
 	}
 	for (i = 0; dents != NULL && i < dents->nitems; i++)
@@ -217,8 +217,8 @@ read_model_entities(YDoc *doc, YNode *m, const char *model, List *pending)
 		YNode	   *e = dents->items[i];
 
 		pending = pend_entity(pending, model, NULL, "derived_semantics", sm_name,
-							  contract_yaml_text(doc, e, "name"), contract_yaml_text(doc, e, "type"),
-							  contract_yaml_text(doc, e, "expr"));
+							  dbtc_yaml_map_text(doc, e, "name"), dbtc_yaml_map_text(doc, e, "type"),
+							  dbtc_yaml_map_text(doc, e, "expr"));
 	}
 	return pending;
 }
@@ -339,10 +339,10 @@ read_meta(YDoc *doc, YNode *meta, const char *model, List *pending)
 	for (i = 0; joins != NULL && i < joins->nitems; i++)
 	{
 		YNode	   *j = joins->items[i];
-		const char *to = contract_yaml_text(doc, j, "join");
-		const char *alias = contract_yaml_text(doc, j, "alias");
-		const char *sql_on = contract_yaml_text(doc, j, "sql_on");
-		const char *rel = contract_yaml_text(doc, j, "relationship");
+		const char *to = dbtc_yaml_map_text(doc, j, "join");
+		const char *alias = dbtc_yaml_map_text(doc, j, "alias");
+		const char *sql_on = dbtc_yaml_map_text(doc, j, "sql_on");
+		const char *rel = dbtc_yaml_map_text(doc, j, "relationship");
 		SemanticKey *k;
 		List	   *mine;
 		List	   *theirs;
@@ -390,7 +390,7 @@ contract_semantic_read_yaml(YDoc *doc, List *pending)
 	for (i = 0; models != NULL && i < models->nitems; i++)
 	{
 		YNode	   *m = models->items[i];
-		const char *name = contract_yaml_text(doc, m, "name");
+		const char *name = dbtc_yaml_map_text(doc, m, "name");
 		YNode	   *config = node_of(doc, m, "config", YN_MAPPING);
 
 		CHECK_FOR_INTERRUPTS();
@@ -427,8 +427,8 @@ contract_semantic_read_manifest(YDoc *doc, List *pending)
 	foreach(lc, dbtc_yaml_map_pairs(doc, nodes))
 	{
 		YNode	   *node = ((YPair *) lfirst(lc))->value;
-		const char *type = contract_yaml_text(doc, node, "resource_type");
-		const char *name = contract_yaml_text(doc, node, "name");
+		const char *type = dbtc_yaml_map_text(doc, node, "resource_type");
+		const char *name = dbtc_yaml_map_text(doc, node, "name");
 		bool		falsy;
 		char	   *version = dbtc_yaml_version_text(node_of(doc, node, "version", YN_SCALAR), &falsy);
 		YNode	   *config = node_of(doc, node, "config", YN_MAPPING);

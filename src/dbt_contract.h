@@ -151,6 +151,8 @@ extern YScalarType dbtc_yaml_scalar_type(const YNode *n);
 extern bool dbtc_yaml_scalar_bool(const YNode *n, bool *result);
 extern void dbtc_yaml_charge(YDoc *doc, const YNode *n);
 extern YNode *dbtc_yaml_map_get(YDoc *doc, const YNode *map, const char *key);
+extern YNode *dbtc_yaml_map_value(YDoc *doc, const YNode *map, const char *key);
+extern const char *dbtc_yaml_map_text(YDoc *doc, const YNode *map, const char *key);
 extern List *dbtc_yaml_map_pairs(YDoc *doc, const YNode *map);
 extern void dbtc_yaml_to_json(YDoc *doc, const YNode *n, StringInfo out, int depth);
 extern char *dbtc_python_float_text(double val);
@@ -208,7 +210,6 @@ extern FkRelation *contract_fk_relation(const char *schema, const char *relname,
 										const char *table_name);
 extern List *contract_fk_relations_yaml(YDoc *doc, const char *target_schema,
 										List *rels);
-extern const char *contract_yaml_text(YDoc *doc, const YNode *map, const char *key);
 extern List *contract_fk_constraints(List *models);
 extern void contract_fk_canonical(List *models, List *rels);
 

@@ -885,6 +885,32 @@ dbtc_yaml_map_get(YDoc *doc, const YNode *map, const char *key)
 	return map_get_depth(doc, map, key, 0);
 }
 
+/*
+ * The value of key when map is a mapping and the value is there and not a
+ * YAML (or JSON) null; else NULL.  What "not set" means to dbt.
+ */
+YNode *
+dbtc_yaml_map_value(YDoc *doc, const YNode *map, const char *key)
+{
+	YNode	   *v;
+
+	if (map == NULL || map->kind != YN_MAPPING)
+		return NULL;
+	v = dbtc_yaml_map_get(doc, map, key);
+	if (v != NULL && v->kind == YN_SCALAR && dbtc_yaml_scalar_type(v) == YS_NULL)
+		return NULL;
+	return v;
+}
+
+/* The text of dbtc_yaml_map_value() when it is a scalar; else NULL. */
+const char *
+dbtc_yaml_map_text(YDoc *doc, const YNode *map, const char *key)
+{
+	YNode	   *v = dbtc_yaml_map_value(doc, map, key);
+
+	return v != NULL && v->kind == YN_SCALAR ? v->value : NULL;
+}
+
 /* Collected entry with its precedence (lower wins) and position. */
 typedef struct PairSlot
 {
