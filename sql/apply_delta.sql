@@ -160,6 +160,20 @@ SELECT model, version, action
  WHERE action <> 'unchanged';
 SELECT data_type FROM dbt_contract.columns WHERE target = 'dl_delta' AND model = 'refunds';
 
+-- A delta that sends no model and keeps them all (dbt parsed the project
+-- again, no contract changed) stores the new checksums and is no apply
+-- in history
+SELECT count(*) AS history_before FROM dbt_contract.history WHERE target = 'dl_delta' \gset
+SELECT action, count(*) FROM dbt_contract_apply_manifest(jsonb_build_object(
+         'metadata', jsonb_build_object('dbt_contract_checksum', 'refreshed1',
+                                        'dbt_contract_model_checksums', '{"model.dl.orders": "o2"}'::jsonb,
+                                        'dbt_contract_keep', (SELECT jsonb_agg(jsonb_build_array(model, version))
+                                                                FROM dbt_contract.models WHERE target = 'dl_delta')),
+         'nodes', '{}'::jsonb), 'dbt:dl', false, 'dl_delta')
+ GROUP BY action;
+SELECT checksum, model_checksums FROM dbt_contract.sources WHERE target = 'dl_delta';
+SELECT count(*) - :history_before AS new_history_rows FROM dbt_contract.history WHERE target = 'dl_delta';
+
 -- The privilege rule covers the kept models: a developer who owns the
 -- target's schema may not keep a model built in someone else's schema
 CREATE ROLE regress_dl_dev;

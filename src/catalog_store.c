@@ -1446,6 +1446,25 @@ record_history(const char *source, const char *target, const char *checksum,
 	spi_check(rc, SPI_OK_INSERT, "recording the apply");
 }
 
+/*
+ * Whether an apply changes no model.  A delta apply that changes none is
+ * the dbt package storing its fingerprints again after dbt re-parsed the
+ * project without changing a contract: it updates the source's
+ * checksums, and history records only applies that change something.
+ */
+static bool
+all_unchanged(List *results)
+{
+	ListCell   *lc;
+
+	foreach(lc, results)
+	{
+		if (strcmp(((ApplyResult *) lfirst(lc))->action, "unchanged") != 0)
+			return false;
+	}
+	return true;
+}
+
 static ApplyResult *
 result_row(const KeyedRow *r, const char *action)
 {
@@ -1569,8 +1588,9 @@ store_or_diff(const char *source, List *models, const ApplyOptions *opts,
 		MemoryContextSwitchTo(callercxt);
 		res = compute_actions(old, nold, new, nnew);
 		MemoryContextSwitchTo(spicxt);
-		record_history(source, opts->target, opts->checksum, opts->caller, res,
-					   opts->allow_breaking, accepted);
+		if (!(opts->delta && all_unchanged(res)))
+			record_history(source, opts->target, opts->checksum, opts->caller, res,
+						   opts->allow_breaking, accepted);
 	}
 
 	SPI_finish();

@@ -14,12 +14,12 @@
   models depend on, so that a foreign key to one is stored as the relation
   it compiles to; the semantic models' entities and the models'
   meta.primary_key / meta.joins, keys BI tools read), plus
-  metadata.dbt_contract_checksum,
-  the md5 of what the payload is built from.  The hook first works that
-  checksum out (cheaply, with filters) and reads the stored one back from
-  dbt_contract.sources: when it is the one last applied for the target
-  (same source, same number of models), nothing is built or sent.
-  Otherwise only the models whose own md5 differs from the one stored
+  metadata.dbt_contract_checksum, an md5 of when dbt parsed each node
+  (parse_fingerprint).  The hook reads the stored one back from
+  dbt_contract.sources: when it is the one last applied for the target,
+  dbt parsed nothing since, and nothing is built or sent.  Otherwise it
+  hashes the models dbt parsed again (their created_at stamps differ from
+  the stored ones), and only those whose md5 differs from the one stored
   (sources.model_checksums) are sent, with their neighbours, as a delta
   apply: metadata.dbt_contract_keep names the others, which keep their
   stored contracts (see changed_models).
@@ -152,66 +152,59 @@
 
 {#-
   The work of the hook and of the operation: send the contracts unless the
-  stored checksum says they are already there (force: send anyway), then
-  report.  Returns the apply's rows (none when nothing was sent).
+  stored fingerprint says they are already there (force: send anyway),
+  then report.  Returns the apply's rows (none when nothing was sent).
+  Kept small: dbt compiles a macro when it is first called in a run, and
+  a run that changes no contract compiles only this one and
+  parse_fingerprint.
 -#}
 {% macro sync_contracts(source=none, allow_breaking=false, force=false) -%}
   {%- set src = source if source is not none else 'dbt:' ~ project_name -%}
-  {%- set prod = var('dbt_contract_prod_target', none) -%}
-  {%- set is_prod = prod is none or prod == target.schema -%}
-  {%- set accept = allow_breaking or var('dbt_contract_allow_breaking', false) in [true, 'true', 'True', 1] -%}
-  {#- The checksum is worked out with filters (Python's speed), not by
-      building the payload (Jinja loops): a run that changes no contract
-      pays for no more than this and one query. -#}
-  {%- set checksum = dbt_contract.contracts_checksum() -%}
-  {%- set nmodels = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') | list | length -%}
-
-  {%- if not force and checksum is not none -%}
-    {%- set stored = dbt_contract.query(
-          'select checksum, models from dbt_contract.sources where source = '
-          ~ dbt_contract.literal(src) ~ ' and target = ' ~ dbt_contract.literal(target.schema)) -%}
-    {%- if stored.rows | length == 1 and stored.rows[0][0] == checksum
-          and stored.rows[0][1] | int == nmodels -%}
+  {%- set where = ' from dbt_contract.sources where source = ' ~ dbt_contract.literal(src)
+                  ~ ' and target = ' ~ dbt_contract.literal(target.schema) -%}
+  {#- 1. When dbt parsed each node, against the stored fingerprint: the
+      same means dbt parsed nothing again since the last apply, and a run
+      that changes no contract costs this and one small query. -#}
+  {%- set parsed = dbt_contract.parse_fingerprint() -%}
+  {%- if not force and parsed is not none -%}
+    {%- set rows = dbt_contract.query('select checksum' ~ where).rows -%}
+    {%- if rows | length == 1 and rows[0][0] == parsed -%}
       {%- do dbt_contract.commit() -%}
       {{- return(none) -}}
     {%- endif -%}
   {%- endif -%}
+  {{- return(dbt_contract.sync_changed(src, where, parsed, allow_breaking, force)) -}}
+{%- endmacro %}
 
-  {#- Which models changed, by the per-model checksums the last apply
-      stored: only those are sent (a delta apply), the others kept as
-      stored.  The full sync (force) and a first run send everything. -#}
-  {%- set sums = dbt_contract.model_checksums() -%}
-  {%- set delta = dbt_contract.changed_models(src, sums)
-                  if not force and sums is not none else none -%}
-  {%- set body = dbt_contract.nodes_json(dbt_contract.contracts_nodes(
-                   delta.send if delta is not none else none)) -%}
-  {%- if body is none -%}
-    {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
+
+{#- The rest of sync_contracts, when dbt parsed something again (or force). -#}
+{% macro sync_changed(src, where, parsed, allow_breaking, force) -%}
+  {%- set prod = var('dbt_contract_prod_target', none) -%}
+  {%- set is_prod = prod is none or prod == target.schema -%}
+  {%- set accept = allow_breaking or var('dbt_contract_allow_breaking', false) in [true, 'true', 'True', 1] -%}
+  {%- set stored = none -%}
+  {%- if not force -%}
+    {%- set rows = dbt_contract.query('select model_checksums::text' ~ where).rows -%}
+    {%- if rows | length == 1 and rows[0][0] is not none -%}
+      {%- set stored = fromjson(rows[0][0]) -%}
+    {%- endif -%}
   {%- endif -%}
-  {%- set extras = tojson(dbt_contract.contracts_extras(), sort_keys=true) -%}
-  {%- if checksum is none -%}
-    {%- set checksum = local_md5(body ~ extras) -%}
-  {%- endif -%}
-  {%- set meta = {'dbt_contract_checksum': checksum} -%}
-  {%- if sums is not none -%}
-    {%- do meta.update({'dbt_contract_model_checksums': sums}) -%}
-  {%- endif -%}
-  {%- if delta is not none -%}
-    {%- set kept = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
-                   | rejectattr('unique_id', 'in', delta.send) | list -%}
-    {%- set keep = zip(kept | map(attribute='name'), kept | map(attribute='version')) | list -%}
-    {%- do meta.update({'dbt_contract_keep': keep}) -%}
-  {%- endif -%}
-  {%- set text = '{"metadata": ' ~ tojson(meta, sort_keys=true) ~ ', "nodes": ' ~ body
-                 ~ ', ' ~ extras[1:] -%}
-  {%- set tag = dbt_contract.dollar_quote_tag(text) -%}
+
+  {#- 2. Which models changed: the md5s of the models dbt re-parsed,
+      against the stored ones.  Only those are sent (a delta apply), the
+      others kept as stored; the full sync (force) and a first run send
+      everything. -#}
+  {%- set g = dbt_contract.graph_parts() -%}
+  {%- set plan = dbt_contract.changed_models(g, stored) -%}
   {#- A dev or CI target's own last apply is no baseline: it goes through,
       and production's contracts are what it is compared with below. -#}
-  {%- set result = dbt_contract.query(
-        'select * from ' ~ dbt_contract.fn('dbt_contract_apply_manifest') ~ '('
-        ~ tag ~ text ~ tag ~ '::jsonb, ' ~ dbt_contract.literal(src) ~ ', '
-        ~ ('true' if (accept or not is_prod) else 'false') ~ ', '
-        ~ dbt_contract.literal(target.schema) ~ ')') -%}
+  {%- set result = dbt_contract.send(g, src, plan, parsed, accept or not is_prod) -%}
+  {%- if not plan.changed -%}
+    {#- dbt parsed again but no contract changed: the delta only stored
+        the new fingerprints, and there is nothing to report -#}
+    {%- do dbt_contract.commit() -%}
+    {{- return(none) -}}
+  {%- endif -%}
   {%- if is_prod -%}
     {#- What went through of the breaking changes: warnings (unversioned
         models) or accepted ones; the versioned ones failed the query. -#}
@@ -235,6 +228,36 @@
 {%- endmacro %}
 
 
+{#- Send the payload `plan` (changed_models) describes to
+    dbt_contract_apply_manifest for the run's target; the apply's rows.
+    With nothing changed it is a delta that sends no model and keeps them
+    all, which stores the new fingerprints (and no history). -#}
+{% macro send(g, src, plan, parsed, allow_breaking) -%}
+  {%- set body = dbt_contract.nodes_json(dbt_contract.contracts_nodes(g, plan.send)) -%}
+  {%- if body is none -%}
+    {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}
+  {%- endif -%}
+  {%- set extras = tojson(dbt_contract.contracts_extras(g), sort_keys=true) -%}
+  {%- set meta = {'dbt_contract_checksum': parsed or local_md5(body ~ extras)} -%}
+  {%- if plan.sums is not none -%}
+    {%- do meta.update({'dbt_contract_model_checksums': plan.sums}) -%}
+  {%- endif -%}
+  {%- if plan.send is not none -%}
+    {%- set kept = g.model | rejectattr('unique_id', 'in', plan.send) | list -%}
+    {%- set keep = zip(kept | map(attribute='name'), kept | map(attribute='version')) | list -%}
+    {%- do meta.update({'dbt_contract_keep': keep}) -%}
+  {%- endif -%}
+  {%- set text = '{"metadata": ' ~ tojson(meta, sort_keys=true) ~ ', "nodes": ' ~ body
+                 ~ ', ' ~ extras[1:] -%}
+  {%- set tag = dbt_contract.dollar_quote_tag(text) -%}
+  {{- return(dbt_contract.query(
+        'select * from ' ~ dbt_contract.fn('dbt_contract_apply_manifest') ~ '('
+        ~ tag ~ text ~ tag ~ '::jsonb, ' ~ dbt_contract.literal(src) ~ ', '
+        ~ ('true' if allow_breaking else 'false') ~ ', '
+        ~ dbt_contract.literal(target.schema) ~ ')')) -}}
+{%- endmacro %}
+
+
 {#- Warn about each breaking change of this target against `prod`; the
     number of them.  Nothing when production has no contracts. -#}
 {% macro report_production_diff(prod) -%}
@@ -252,44 +275,29 @@
 {%- endmacro %}
 
 
-{#- md5 of everything contracts_nodes() reads from the graph, or none when
-    it cannot be serialized.  A change outside the contracts (a model's
-    SQL) leaves it alone; one that is not a contract change but shows here
-    only costs a send. -#}
-{% macro contracts_checksum() -%}
-  {%- set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
-                   | sort(attribute='unique_id') -%}
-  {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
-                  | selectattr('attached_node') | sort(attribute='unique_id') -%}
-  {%- set parts = [] -%}
-  {%- for attr in ['unique_id', 'package_name', 'name', 'version', 'latest_version',
-                   'database', 'schema', 'alias', 'relation_name', 'config.materialized',
-                   'config.contract', 'config.on_schema_change', 'config.enabled',
-                   'config.persist_docs', 'config.meta', 'description', 'deprecation_date', 'columns',
-                   'constraints', 'sources', 'depends_on.nodes'] -%}
-    {%- do parts.append(models | map(attribute=attr) | list) -%}
-  {%- endfor -%}
-  {#- dbt 1.12's latest_version_pointer; earlier configs lack it -#}
-  {%- set pointers = [] -%}
-  {%- for m in models -%}
-    {%- do pointers.append(m.config.get('latest_version_pointer')) -%}
-  {%- endfor -%}
-  {%- do parts.append(pointers) -%}
-  {%- for attr in ['unique_id', 'name', 'attached_node', 'column_name', 'test_metadata'] -%}
-    {%- do parts.append(tests | map(attribute=attr) | list) -%}
-  {%- endfor -%}
-  {%- do parts.append(dbt_contract.contracts_globals()) -%}
-  {%- set text = tojson(parts, sort_keys=true) -%}
+{#- When dbt parsed each node, source and semantic model, as one md5 (none
+    when it cannot be serialized).  dbt creates a node anew whenever it
+    parses it again (a changed file, YAML entry, doc block, var or
+    target), and keeps created_at for one it takes from its partial-parse
+    state unchanged: the same md5 as at the last apply means nothing the
+    payload is built from was parsed since.  The payload's shape version
+    and dbt's are part of it, so a new package or dbt sends again. -#}
+{% macro parse_fingerprint() -%}
+  {%- set semantic = graph.semantic_models or {} -%}
+  {%- set text = tojson(['dbt_contract payload 2', dbt_version,
+        graph.nodes.keys() | list, graph.nodes.values() | map(attribute='created_at') | list,
+        graph.sources.keys() | list,
+        graph.sources.values() | map(attribute='created_at', default='') | list,
+        semantic.keys() | list, semantic.values() | map(attribute='created_at', default='') | list]) -%}
   {{- return(local_md5(text) if text is not none else none) -}}
 {%- endmacro %}
 
 
 {#- What the payload reads beyond the models and their tests: the seeds'
     and snapshots' relations, the source tables, the semantic models. -#}
-{% macro contracts_globals() -%}
+{% macro contracts_globals(g) -%}
   {%- set parts = [] -%}
-  {%- set relations = graph.nodes.values() | selectattr('resource_type', 'in', ['seed', 'snapshot'])
-                      | sort(attribute='unique_id') -%}
+  {%- set relations = (g.get('seed', []) + g.get('snapshot', [])) | sort(attribute='unique_id') -%}
   {%- for attr in ['unique_id', 'name', 'schema', 'alias'] -%}
     {%- do parts.append(relations | map(attribute=attr) | list) -%}
   {%- endfor -%}
@@ -305,32 +313,51 @@
 {%- endmacro %}
 
 
-{#- {unique_id: md5} of each model (what contracts_nodes() reads of it and
-    of its tests), and under the key 'dbt_contract:globals' the md5 of
+{#- The graph's nodes by resource_type ({'model': [...], 'test': [...],
+    ...}, each in the graph's order): one pass over graph.nodes, which the
+    macros below share (every pass over it costs as much as the rest). -#}
+{% macro graph_parts() -%}
+  {{- return(dict(graph.nodes.values() | groupby('resource_type'))) -}}
+{%- endmacro %}
+
+
+{#- {unique_id: md5} of each model of `only` (a list of unique_ids; every
+    model when none): what contracts_nodes() reads of it and of its tests;
+    and under the key 'dbt_contract:globals' the md5 of
     contracts_globals(); none when something cannot be serialized.  The
-    texts come from zip, groupby and map (Python's speed, as the filters
-    of contracts_checksum()); only the md5s are taken in a Jinja loop
-    (modules.itertools is deprecated in dbt 1.11). -#}
-{% macro model_checksums() -%}
-  {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
-                  | selectattr('attached_node') | sort(attribute='unique_id') | list -%}
+    texts come from zip, groupby and map (Python's speed); only the md5s
+    are taken in a Jinja loop (modules.itertools is deprecated in dbt
+    1.11). -#}
+{% macro model_checksums(g, only=none) -%}
+  {%- set models = g.get('model', []) -%}
+  {%- set tests = g.get('test', []) -%}
+  {%- if only is not none -%}
+    {%- set models = [] -%}
+    {%- for uid in only -%}
+      {%- do models.append(graph.nodes[uid]) -%}
+    {%- endfor -%}
+    {%- set tests = tests | selectattr('attached_node', 'in', dict(zip(only, only))) -%}
+  {%- endif -%}
+  {%- set uids = models | map(attribute='unique_id') | list -%}
+  {%- set tests = tests | selectattr('attached_node') | sort(attribute='unique_id') | list -%}
   {%- set groups = zip(tests | map(attribute='attached_node'),
                        tests | map(attribute='unique_id'), tests | map(attribute='name'),
                        tests | map(attribute='column_name'),
                        tests | map(attribute='test_metadata')) | groupby('0') -%}
   {%- set tests_text = dict(zip(groups | map(attribute='grouper'),
                                 groups | map(attribute='list') | map('tojson'))) -%}
-  {%- set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') | list -%}
-  {%- set uids = models | map(attribute='unique_id') | list -%}
   {%- set parts = [] -%}
   {%- for attr in ['package_name', 'name', 'version', 'latest_version', 'database', 'schema',
                    'alias', 'relation_name', 'config.materialized', 'config.contract',
-                   'config.on_schema_change', 'config.enabled', 'config.meta', 'description',
-                   'deprecation_date', 'columns', 'constraints', 'sources', 'depends_on.nodes'] -%}
+                   'config.on_schema_change', 'config.enabled', 'config.persist_docs',
+                   'config.meta', 'description', 'deprecation_date', 'columns', 'constraints',
+                   'sources', 'depends_on.nodes'] -%}
     {%- do parts.append(models | map(attribute=attr) | list) -%}
   {%- endfor -%}
+  {#- dbt 1.12's latest_version_pointer; earlier configs lack it -#}
+  {%- do parts.append(models | map(attribute='config.latest_version_pointer', default='') | list) -%}
   {%- set texts = zip(*parts) | map('tojson') | list -%}
-  {%- set globals_text = tojson(dbt_contract.contracts_globals(), sort_keys=true) -%}
+  {%- set globals_text = tojson(dbt_contract.contracts_globals(g), sort_keys=true) -%}
   {%- if globals_text is none -%}
     {{- return(none) -}}
   {%- endif -%}
@@ -342,35 +369,77 @@
 {%- endmacro %}
 
 
+{#- The plan of a full sync: send every model, store every md5 (with
+    `marks`, when dbt parsed what). -#}
+{% macro full_sync(g, marks) -%}
+  {%- set sums = dbt_contract.model_checksums(g) -%}
+  {%- if sums is not none -%}
+    {%- do sums.update(marks) -%}
+  {%- endif -%}
+  {{- return({'send': none, 'sums': sums, 'changed': true}) -}}
+{%- endmacro %}
+
+
 {#-
-  Which models to send of a project whose contracts changed: none (send
-  them all) unless the stored per-model checksums (dbt_contract.sources)
-  say which differ, and the seeds, sources and semantic models are the
-  same.  Then the changed, added and removed models, widened to what a
-  full apply would work out differently for them: the models a changed
-  one depends on (a foreign key resolves against them), and, when a
-  versioned model changed or a model was removed, the models that depend
-  on one of those (a foreign key to a model's latest version resolves
-  against its versions).  Returns {'send': {unique_id: true}} or none.
+  Which models to send, against `stored` (the model_checksums the last
+  apply stored, or none): {'send': none, ...} for all of them (the first
+  run, the full sync, another kind of apply before, or a seed, snapshot,
+  source table or semantic model the payload reads changed), or
+  {'send': {unique_id: true}, ...}; 'sums' is what to store now and
+  'changed' whether anything is to be applied (a delta of removals only
+  sends no model).
+
+  Only the models dbt parsed again since the last apply are hashed: those
+  whose created_at is not the stored one ('dbt_contract:stamps'), and
+  those with a test parsed after the newest node the last apply saw
+  ('dbt_contract:parsed_at'; dbt parses a model's tests with it, so this
+  is a safeguard).  The others are what the last apply stored.  The
+  changed, added and removed models are then widened to what a full
+  apply would work out differently for them: the models a changed one
+  depends on (a foreign key resolves against them), and, when a versioned
+  model changed or a model was removed, the models that depend on one of
+  those (a foreign key to a model's latest version resolves against its
+  versions).
 -#}
-{% macro changed_models(src, sums) -%}
-  {%- set ours = tojson(sums, sort_keys=true) -%}
-  {%- set tag = dbt_contract.dollar_quote_tag(ours) -%}
-  {%- set diff = dbt_contract.query(
-        'select (select string_agg(coalesce(a.key, b.key), \' \')'
-        ~ ' from jsonb_each_text(s.model_checksums) a full join jsonb_each_text('
-        ~ tag ~ ours ~ tag ~ '::jsonb) b on a.key = b.key'
-        ~ ' where a.value is distinct from b.value) from dbt_contract.sources s'
-        ~ ' where s.source = ' ~ dbt_contract.literal(src)
-        ~ ' and s.target = ' ~ dbt_contract.literal(target.schema)
-        ~ ' and s.model_checksums is not null') -%}
-  {%- if diff.rows | length != 1 -%}
-    {{- return(none) -}}
+{% macro changed_models(g, stored) -%}
+  {%- set models = g.get('model', []) -%}
+  {%- set tests = g.get('test', []) -%}
+  {%- set stamps = dict(zip(models | map(attribute='unique_id'), models | map(attribute='created_at'))) -%}
+  {%- set newest = (models + tests) | map(attribute='created_at') | max if (models or tests) else 0 -%}
+  {%- set marks = {'dbt_contract:stamps': stamps, 'dbt_contract:parsed_at': newest} -%}
+  {%- set old_stamps = stored.get('dbt_contract:stamps') if stored is mapping else none -%}
+  {%- set parsed_at = stored.get('dbt_contract:parsed_at') if stored is mapping else none -%}
+  {%- if old_stamps is not mapping or parsed_at is not number -%}
+    {{- return(dbt_contract.full_sync(g, marks)) -}}
   {%- endif -%}
-  {%- set differ = (diff.rows[0][0] or '').split() -%}
-  {%- if 'dbt_contract:globals' in differ -%}
-    {{- return(none) -}}
+  {%- set again = {} -%}
+  {%- for uid, at in stamps.items() if uid not in stored or old_stamps.get(uid) != at -%}
+    {%- do again.update({uid: true}) -%}
+  {%- endfor -%}
+  {%- if newest > parsed_at -%}
+    {%- for uid in tests | selectattr('created_at', 'gt', parsed_at)
+                  | map(attribute='attached_node') if uid in stamps -%}
+      {%- do again.update({uid: true}) -%}
+    {%- endfor -%}
   {%- endif -%}
+  {%- set recheck = again.keys() | list -%}
+  {%- set fresh = dbt_contract.model_checksums(g, recheck) -%}
+  {%- if fresh is none or fresh['dbt_contract:globals'] != stored.get('dbt_contract:globals') -%}
+    {{- return(dbt_contract.full_sync(g, marks)) -}}
+  {%- endif -%}
+  {%- set differ = [] -%}
+  {%- for uid in recheck if fresh[uid] != stored.get(uid) -%}
+    {%- do differ.append(uid) -%}
+  {%- endfor -%}
+  {%- set sums = dict(stored) -%}
+  {%- do sums.update(fresh) -%}
+  {%- for uid in stored.keys() | list
+        if uid not in stamps and not uid.startswith('dbt_contract:') -%}
+    {#- removed from the project -#}
+    {%- do differ.append(uid) -%}
+    {%- do sums.pop(uid) -%}
+  {%- endfor -%}
+  {%- do sums.update(marks) -%}
   {%- set send = {} -%}
   {%- set ns = namespace(versions=false) -%}
   {%- set versioned = [] -%}
@@ -381,36 +450,36 @@
       {%- set ns.versions = true -%}
       {%- do versioned.append(n.name if n is not none else uid) -%}
     {%- endif -%}
-    {%- for dep in (n.depends_on.nodes if n is not none else []) if dep in sums -%}
+    {%- for dep in (n.depends_on.nodes if n is not none else []) if dep in stamps -%}
       {%- do send.update({dep: true}) -%}
     {%- endfor -%}
   {%- endfor -%}
   {%- if ns.versions -%}
     {#- and every version of a changed versioned model: which one is the
         latest is worked out over them all -#}
-    {%- for uid, n in graph.nodes.items() if n.resource_type == 'model' -%}
+    {%- for n in models -%}
       {%- if n.name in versioned -%}
-        {%- do send.update({uid: true}) -%}
+        {%- do send.update({n.unique_id: true}) -%}
       {%- endif -%}
       {%- for dep in n.depends_on.nodes if dep in differ -%}
-        {%- do send.update({uid: true}) -%}
+        {%- do send.update({n.unique_id: true}) -%}
       {%- endfor -%}
     {%- endfor -%}
   {%- endif -%}
   {#- a removed model is not sent: it is neither sent nor kept -#}
-  {%- for uid in differ if uid not in graph.nodes -%}
+  {%- for uid in differ if uid not in stamps -%}
     {%- do send.pop(uid) -%}
   {%- endfor -%}
-  {{- return({'send': send}) -}}
+  {{- return({'send': send, 'sums': sums, 'changed': differ | length > 0}) -}}
 {%- endmacro %}
 
 
 {#- The compact manifest's nodes: {unique_id: node}; of the models only
     those in `only` when given (and their tests). -#}
-{% macro contracts_nodes(only=none) -%}
+{% macro contracts_nodes(g, only=none) -%}
   {%- set nodes = {} -%}
-  {%- set uids = (graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
-                  | map(attribute='unique_id') | list) if only is none else only.keys() | list -%}
+  {%- set uids = (g.get('model', []) | map(attribute='unique_id') | list)
+                 if only is none else only.keys() | list -%}
   {%- for uid in uids -%}
     {%- set node = graph.nodes[uid] -%}
     {%- set columns = {} -%}
@@ -454,8 +523,8 @@
           'constraints': node.constraints,
         }}) -%}
   {%- endfor -%}
-  {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
-                  | selectattr('test_metadata') | selectattr('attached_node', 'in', nodes) | list -%}
+  {%- set tests = g.get('test', []) | selectattr('attached_node', 'in', nodes)
+                  | selectattr('test_metadata') | list -%}
   {%- for node in tests -%}
     {%- set uid = node.unique_id -%}
     {%- do nodes.update({uid: {
@@ -477,8 +546,8 @@
   {%- for uid in uids -%}
     {%- do needed.extend(graph.nodes[uid].depends_on.nodes) -%}
   {%- endfor -%}
-  {%- for node in graph.nodes.values() | selectattr('resource_type', 'in', ['seed', 'snapshot'])
-                  | selectattr('unique_id', 'in', needed) -%}
+  {%- set needed = dict(zip(needed, needed)) -%}
+  {%- for node in (g.get('seed', []) + g.get('snapshot', [])) | selectattr('unique_id', 'in', needed) -%}
     {%- set uid = node.unique_id -%}
     {%- do nodes.update({uid: {
           'resource_type': node.resource_type,
@@ -494,11 +563,12 @@
 {#- The rest of the payload: the source tables models name (a foreign
     key's source() among them) and the semantic models' entities, as
     {"sources": {...}, "semantic_models": {...}}. -#}
-{% macro contracts_extras() -%}
+{% macro contracts_extras(g) -%}
   {#- the source tables models name (a foreign key's source() among
       them), for their relations: schema and identifier -#}
-  {%- set named = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
-                  | map(attribute='sources') | sum(start=[]) | map('join', '.') | list -%}
+  {%- set named = g.get('model', []) | map(attribute='sources') | sum(start=[])
+                  | map('join', '.') | list -%}
+  {%- set named = dict(zip(named, named)) -%}
   {%- set sources = {} -%}
   {%- for uid, src in graph.sources.items()
         if (src.source_name ~ '.' ~ src.name) in named -%}
@@ -569,7 +639,7 @@
 
 {#- The compact manifest, {"nodes": {...}}, as one JSON string. -#}
 {% macro contracts_json() -%}
-  {%- set body = dbt_contract.nodes_json(dbt_contract.contracts_nodes()) -%}
+  {%- set body = dbt_contract.nodes_json(dbt_contract.contracts_nodes(dbt_contract.graph_parts())) -%}
   {%- set text = '{"nodes": ' ~ body ~ '}' if body is not none else none -%}
   {%- if text is none -%}
     {{ exceptions.raise_compiler_error('dbt_contract: the contracts of this run could not be serialized as JSON') }}

@@ -11,6 +11,9 @@ keeps the others as stored (metadata.dbt_contract_keep):
     apply would;
   * a model removed from the project is removed from the catalog, as with
     a full apply;
+  * dbt parsing a model again without a contract change (its SQL edited)
+    sends no contract and records no apply: the hook stores its new parse
+    fingerprint, and the next run stops at that fingerprint (one query);
   * the artifacts stay small (no payload in run_results.json or target/)."""
 import os
 
@@ -59,7 +62,10 @@ def test_first_build_stores_model_checksums(project):
     sums = project.value("SELECT model_checksums FROM dbt_contract.sources "
                          "WHERE source = %s AND target = %s", (SOURCE, TARGET))
     assert sums and "dbt_contract:globals" in sums
-    assert len(sums) == 1 + len(model_ids(project))
+    marks = ("dbt_contract:globals", "dbt_contract:stamps", "dbt_contract:parsed_at")
+    models = [k for k in sums if k not in marks]
+    assert len(models) == len(model_ids(project)) == len(sums["dbt_contract:stamps"])
+    assert isinstance(sums["dbt_contract:parsed_at"], float)
 
 
 def test_one_changed_model_is_sent_alone(project):
@@ -92,6 +98,28 @@ def test_one_changed_model_is_sent_alone(project):
     assert project.value(
         "SELECT description FROM dbt_contract.models WHERE target = %s "
         "AND model = 'dim_regions'", (TARGET,)).startswith("Sales regions; custom schema")
+
+
+def test_reparse_without_change_sends_nothing(project):
+    sql = project.read("models/reports/rpt_status_counts.sql")
+    checksum = "SELECT checksum FROM dbt_contract.sources WHERE source = %s AND target = %s"
+    before = last_apply(project)
+    stored = project.value(checksum, (SOURCE, TARGET))
+    try:
+        project.write("models/reports/rpt_status_counts.sql", sql + "\n-- edited\n")
+        _, log = run_logged(project, "run", "-s", "stg_orders")
+        assert "dbt_contract_apply_manifest" in log  # the fingerprint was stored
+        assert last_apply(project) == before, "a fingerprint refresh was recorded as an apply"
+        refreshed = project.value(checksum, (SOURCE, TARGET))
+        assert refreshed != stored
+        # nothing parsed again: one query, no per-model checksums read
+        _, log = run_logged(project, "run", "-s", "stg_orders")
+        assert "select checksum from dbt_contract.sources" in log
+        assert "model_checksums::text" not in log and "dbt_contract_apply_manifest" not in log
+        assert project.value(checksum, (SOURCE, TARGET)) == refreshed
+        assert last_apply(project) == before
+    finally:
+        project.write("models/reports/rpt_status_counts.sql", sql)
 
 
 def test_removed_model_is_removed(project):
