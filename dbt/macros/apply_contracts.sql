@@ -243,7 +243,7 @@
     {%- do meta.update({'dbt_contract_model_checksums': plan.sums}) -%}
   {%- endif -%}
   {%- if plan.send is not none -%}
-    {%- set kept = g.model | rejectattr('unique_id', 'in', plan.send) | list -%}
+    {%- set kept = g.get('model', []) | rejectattr('unique_id', 'in', plan.send) | list -%}
     {%- set keep = zip(kept | map(attribute='name'), kept | map(attribute='version')) | list -%}
     {%- do meta.update({'dbt_contract_keep': keep}) -%}
   {%- endif -%}
