@@ -9,6 +9,8 @@ keeps the others as stored (metadata.dbt_contract_keep):
     every other model keeps its rows (model_id), and a full sync
     afterwards finds nothing to change, so the delta stored what a full
     apply would;
+  * a change only to a model's persist_docs is sent (it is part of the
+    model's md5);
   * a model removed from the project is removed from the catalog, as with
     a full apply;
   * dbt parsing a model again without a contract change (its SQL edited)
@@ -98,6 +100,25 @@ def test_one_changed_model_is_sent_alone(project):
     assert project.value(
         "SELECT description FROM dbt_contract.models WHERE target = %s "
         "AND model = 'dim_regions'", (TARGET,)).startswith("Sales regions; custom schema")
+
+
+def test_persist_docs_alone_is_sent(project):
+    text = project.read(MARTS)
+    docs = ("SELECT persist_relation_docs FROM dbt_contract.models WHERE target = %s "
+            "AND model = 'dim_regions'")
+    assert project.value(docs, (TARGET,)) is False
+    try:
+        project.write(MARTS, text.replace(
+            "      schema: geo\n      alias: regions\n",
+            "      schema: geo\n      alias: regions\n      persist_docs: {relation: true}\n", 1))
+        _, log = run_logged(project, "run", "-s", "stg_orders")
+        assert "dbt_contract_keep" in log, "the hook sent a full apply"
+        assert project.value(docs, (TARGET,)) is True
+        assert last_apply(project)[1:4] == (0, 1, 0)
+    finally:
+        project.write(MARTS, text)
+    project.dbt("run", "-s", "stg_orders", target="prod")
+    assert project.value(docs, (TARGET,)) is False
 
 
 def test_reparse_without_change_sends_nothing(project):
